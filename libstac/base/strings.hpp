@@ -1,0 +1,51 @@
+#pragma once
+// Small string helpers shared by the server, the loader and the crawler.
+
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace stacfed {
+
+// Debian's Abseil is built with its own absl::string_view (ABSL_OPTION_USE_STD_STRING_VIEW
+// is 0), which does not convert from std::string_view. These bridge the two; prefer
+// stacfed::StrCat/StrAppend, which accept std::string_view arguments, to absl's.
+inline absl::string_view ToAbsl(std::string_view s) { return {s.data(), s.size()}; }
+inline std::string_view ToStd(absl::string_view s) { return {s.data(), s.size()}; }
+
+namespace internal {
+template <typename T>
+decltype(auto) AbslArg(const T& value) {
+  if constexpr (std::is_convertible_v<const T&, std::string_view> &&
+                !std::is_convertible_v<const T&, absl::string_view>) {
+    return ToAbsl(std::string_view(value));
+  } else {
+    return (value);
+  }
+}
+}  // namespace internal
+
+template <typename... Args>
+std::string StrCat(const Args&... args) {
+  return absl::StrCat(internal::AbslArg(args)...);
+}
+template <typename... Args>
+void StrAppend(std::string* out, const Args&... args) {
+  absl::StrAppend(out, internal::AbslArg(args)...);
+}
+
+// Appends `value` to `out` as a JSON string literal (with quotes), escaping per RFC 8259.
+void AppendJsonString(std::string& out, std::string_view value);
+std::string JsonString(std::string_view value);
+
+// Base64url without padding, for opaque paging tokens.
+std::string Base64UrlEncode(std::string_view bytes);
+bool Base64UrlDecode(std::string_view text, std::string& out);
+
+// Percent-encodes a query-string component (RFC 3986 unreserved characters pass).
+std::string PercentEncode(std::string_view value);
+
+}  // namespace stacfed

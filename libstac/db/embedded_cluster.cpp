@@ -1,0 +1,212 @@
+#include "libstac/db/embedded_cluster.hpp"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "libstac/base/strings.hpp"
+#include "libstac/base/env.hpp"
+#include "libstac/base/status_macros.hpp"
+#include "libstac/db/process.hpp"
+#include "libstac/pg/connection.hpp"
+
+namespace stacfed::db {
+namespace fs = std::filesystem;
+
+std::string ClusterConfig::Url() const {
+  return StrCat("postgresql:///", database, "?host=", home.string(), "&port=", port,
+                      "&user=", role);
+}
+
+std::string ClusterConfig::TcpUrl() const {
+  return StrCat("postgresql://", role, "@127.0.0.1:", port, "/", database);
+}
+
+absl::StatusOr<ClusterConfig> ClusterConfigFromEnv() {
+  ClusterConfig config;
+  std::error_code ec;
+  config.home = fs::absolute(GetEnvOr("STACFED_HOME", "var"), ec);
+  if (ec) return absl::InvalidArgumentError("STACFED_HOME is not a usable path");
+  config.home = config.home.lexically_normal();
+  if (config.home.has_filename() == false) config.home = config.home.parent_path();
+  STACFED_ASSIGN_OR_RETURN(int64_t port, GetEnvInt("STACFED_DB_PORT", 5439, 1, 65535));
+  config.port = static_cast<int>(port);
+  config.bin_dir = GetEnvOr("STACFED_PG_BIN", "/usr/lib/postgresql/15/bin");
+  config.os_user = GetEnvOr("STACFED_DB_OS_USER", "stacfed");
+  config.database = GetEnvOr("STACFED_DB_NAME", "stacfed");
+  config.ephemeral = GetEnvOr("STACFED_DB_EPHEMERAL", "0") == "1";
+  // A Unix socket path is limited to 107 bytes.
+  if ((config.home / ".s.PGSQL.65535").string().size() > 107) {
+    return absl::InvalidArgumentError(StrCat(
+        "STACFED_HOME=", config.home.string(),
+        " is too long for a Unix socket path (at most about 90 characters); choose a shorter "
+        "folder"));
+  }
+  return config;
+}
+
+namespace {
+
+// The user the cluster runs as: nobody else when we are not root.
+absl::StatusOr<std::optional<RunAs>> ClusterUser(const std::string& name) {
+  if (geteuid() != 0) return std::optional<RunAs>();
+  passwd* pw = getpwnam(name.c_str());
+  if (pw == nullptr) {
+    auto created = RunProcess({"/usr/sbin/useradd", "--system", "--no-create-home", "--shell",
+                               "/usr/sbin/nologin", name});
+    if (!created.ok()) return created.status();
+    if (created->exit_code != 0 && created->exit_code != 9 /* exists: a concurrent start */) {
+      return absl::InternalError(StrCat("cannot create the system user '", name,
+                                              "' to run PostgreSQL: ", created->output));
+    }
+    pw = getpwnam(name.c_str());
+    if (pw == nullptr) return absl::InternalError(StrCat("no system user '", name, "'"));
+  }
+  return std::optional<RunAs>(RunAs{pw->pw_uid, pw->pw_gid});
+}
+
+// Holds an exclusive lock on a file for the lifetime of the object.
+class FileLock {
+ public:
+  explicit FileLock(const fs::path& path) : fd_(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+    if (fd_ >= 0) flock(fd_, LOCK_EX);
+  }
+  ~FileLock() {
+    if (fd_ >= 0) close(fd_);
+  }
+  bool ok() const { return fd_ >= 0; }
+
+ private:
+  int fd_;
+};
+
+absl::Status CheckSucceeded(const absl::StatusOr<ProcessResult>& result, std::string_view what,
+                            const fs::path& log) {
+  if (!result.ok()) return result.status();
+  if (result->exit_code != 0) {
+    return absl::InternalError(StrCat(what, " failed (exit ", result->exit_code, "): ",
+                                            result->output, " -- see ", log.string()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<bool> EmbeddedCluster::IsRunning() const {
+  if (!fs::exists(config_.DataDir() / "PG_VERSION")) return false;
+  STACFED_ASSIGN_OR_RETURN(auto user, ClusterUser(config_.os_user));
+  auto result = RunProcess(
+      {(config_.bin_dir / "pg_ctl").string(), "status", "-D", config_.DataDir().string()}, user);
+  if (!result.ok()) return result.status();
+  return result->exit_code == 0;
+}
+
+absl::Status EmbeddedCluster::Initialise() {
+  STACFED_ASSIGN_OR_RETURN(auto user, ClusterUser(config_.os_user));
+  fs::path data = config_.DataDir();
+  if (fs::exists(data / "PG_VERSION")) return absl::OkStatus();
+  if (!fs::exists(config_.bin_dir / "initdb")) {
+    return absl::NotFoundError(StrCat("no PostgreSQL 15 at ", config_.bin_dir.string(),
+                                            " (install postgresql-15, or set STACFED_PG_BIN, or "
+                                            "set DATABASE_URL to use an existing server)"));
+  }
+  std::error_code ec;
+  fs::create_directories(data, ec);
+  if (ec) return absl::PermissionDeniedError(StrCat("cannot create ", data.string()));
+  fs::permissions(data, fs::perms::owner_all, ec);
+  if (user) {
+    if (chown(config_.home.c_str(), user->uid, user->gid) != 0 ||
+        chown(data.c_str(), user->uid, user->gid) != 0) {
+      return absl::PermissionDeniedError(StrCat("cannot hand ", config_.home.string(),
+                                                      " to the user ", config_.os_user));
+    }
+    // The cluster user must be able to reach the folder through its ancestors.
+    auto probe = RunProcess({"/usr/bin/test", "-w", config_.home.string()}, user);
+    if (!probe.ok() || probe->exit_code != 0) {
+      return absl::PermissionDeniedError(StrCat(
+          "the system user '", config_.os_user, "' that runs PostgreSQL cannot reach ",
+          config_.home.string(),
+          " (a parent folder is private); set STACFED_HOME to a folder it can reach, e.g. under "
+          "/var/lib or /tmp"));
+    }
+  }
+  auto initdb = RunProcess({(config_.bin_dir / "initdb").string(), "-D", data.string(), "-U",
+                            config_.role, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8",
+                            "--no-instructions"},
+                           user);
+  STACFED_RETURN_IF_ERROR(CheckSucceeded(initdb, "initdb", config_.LogFile()));
+
+  // Tuned for a catalog server on a small machine: JIT off (it slows short queries), room for
+  // bulk loads between checkpoints, lz4 for TOAST.
+  std::ofstream conf(data / "postgresql.conf", std::ios::app);
+  conf << "\n# stacfed embedded cluster\n"
+       << "listen_addresses = '127.0.0.1'\n"
+       << "unix_socket_directories = '" << config_.home.string() << "'\n"
+       << "max_connections = 200\n"
+       << "shared_buffers = 512MB\n"
+       << "work_mem = 16MB\n"
+       << "maintenance_work_mem = 256MB\n"
+       << "max_wal_size = 4GB\n"
+       << "checkpoint_timeout = 15min\n"
+       << "jit = off\n"
+       << "random_page_cost = 1.1\n"
+       << "default_toast_compression = lz4\n"
+       << "log_min_messages = warning\n";
+  if (config_.ephemeral) conf << "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n";
+  if (!conf) return absl::InternalError("cannot write postgresql.conf");
+  return absl::OkStatus();
+}
+
+absl::Status EmbeddedCluster::CreateDatabase() {
+  auto conn = pg::Connection::Open(StrCat("postgresql:///postgres?host=",
+                                                config_.home.string(), "&port=", config_.port,
+                                                "&user=", config_.role));
+  if (!conn.ok()) return conn.status();
+  STACFED_ASSIGN_OR_RETURN(auto exists, conn->Query("SELECT 1 FROM pg_database WHERE datname = $1",
+                                                    {config_.database}));
+  if (exists.Rows() > 0) return absl::OkStatus();
+  auto created = conn->Execute(StrCat("CREATE DATABASE \"", config_.database, "\""));
+  // A concurrent start may have won the race.
+  if (!created.ok() && created.message().find("already exists") == absl::string_view::npos) {
+    return created;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EmbeddedCluster::Start() {
+  std::error_code ec;
+  fs::create_directories(config_.home, ec);
+  if (ec) {
+    return absl::PermissionDeniedError(StrCat("cannot create ", config_.home.string()));
+  }
+  FileLock lock(config_.home / ".start.lock");
+  if (!lock.ok()) return absl::PermissionDeniedError("cannot lock " + config_.home.string());
+  STACFED_RETURN_IF_ERROR(Initialise());
+  STACFED_ASSIGN_OR_RETURN(bool running, IsRunning());
+  if (!running) {
+    STACFED_ASSIGN_OR_RETURN(auto user, ClusterUser(config_.os_user));
+    if (user) chown(config_.home.c_str(), user->uid, user->gid);
+    auto started = RunProcess(
+        {(config_.bin_dir / "pg_ctl").string(), "start", "-w", "-t", "60", "-D",
+         config_.DataDir().string(), "-l", config_.LogFile().string(), "-o",
+         StrCat("-p ", config_.port, " -k ", config_.home.string())},
+        user);
+    STACFED_RETURN_IF_ERROR(CheckSucceeded(started, "starting PostgreSQL", config_.LogFile()));
+  }
+  return CreateDatabase();
+}
+
+absl::Status EmbeddedCluster::Stop() {
+  STACFED_ASSIGN_OR_RETURN(bool running, IsRunning());
+  if (!running) return absl::OkStatus();
+  STACFED_ASSIGN_OR_RETURN(auto user, ClusterUser(config_.os_user));
+  auto stopped = RunProcess({(config_.bin_dir / "pg_ctl").string(), "stop", "-w", "-m", "fast",
+                             "-D", config_.DataDir().string()},
+                            user);
+  return CheckSucceeded(stopped, "stopping PostgreSQL", config_.LogFile());
+}
+
+}  // namespace stacfed::db

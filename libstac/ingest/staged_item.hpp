@@ -1,0 +1,70 @@
+#pragma once
+// The one write path for STAC records (DESIGN.md): `stacfed load`, the crawler's sink and any
+// later transaction endpoint all validate with PrepareItem/PrepareCollection and write with
+// WriteItemBatch/UpsertCollection. Nothing else inserts into stacfed.items.
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "libstac/pg/connection.hpp"
+
+namespace stacfed::ingest {
+
+// An item validated and converted to the columns of stacfed.items.
+struct StagedItem {
+  std::string collection;
+  std::string id;
+  std::string geometry_ewkb_hex;  // empty: null geometry
+  int64_t datetime_us = 0;        // start of the item's time range (µs since the epoch)
+  int64_t end_datetime_us = 0;
+  std::string properties_json;
+  std::string content_json;  // the item without "links" (bbox added when it was missing)
+  std::string links_json;    // the item's links other than self/root/parent/collection; "" none
+  int64_t content_hash = 0;
+  int64_t origin = 0;  // caller's reference (e.g. line number), reported back on rejection
+};
+
+// A collection document split like an item: content without links, plus its extra links.
+struct StagedCollection {
+  std::string id;
+  std::string content_json;
+  std::string links_json;
+  int64_t content_hash = 0;
+};
+
+// Validates one Item document (type Feature). Errors are InvalidArgument with a reason a
+// person can act on ("properties.datetime: '2020-01-01' is not an RFC 3339 date-time ...").
+// The caller checks that the collection exists (KnownCollections).
+absl::StatusOr<StagedItem> PrepareItem(std::string_view json);
+absl::StatusOr<StagedCollection> PrepareCollection(std::string_view json);
+
+enum class WriteMode {
+  kUpsert,  // insert new, update changed, leave identical items untouched
+  kInsert,  // insert new; an existing item is rejected ("already exists")
+  kIgnore,  // insert new; existing items are silently kept as they are
+};
+
+struct BatchResult {
+  int64_t inserted = 0;
+  int64_t updated = 0;
+  int64_t unchanged = 0;           // upsert: identical content; ignore: already present
+  std::vector<int64_t> conflicts;  // insert mode: origins of items that already existed
+};
+
+// Writes a batch in ONE transaction: all of it or nothing. `before_commit`, when given, runs
+// inside that transaction (the crawler advances its checkpoint there). Items with the same
+// (collection, id) inside one batch: the last one wins. The collections must exist.
+absl::StatusOr<BatchResult> WriteItemBatch(
+    pg::Connection& conn, std::span<const StagedItem> items, WriteMode mode,
+    const std::function<absl::Status(pg::Connection&)>& before_commit = nullptr);
+
+// Inserts or updates a collection and creates its items partition, in a short transaction of
+// its own (never inside an item batch: see ensure_items_partition in sql/0001_core.sql).
+// Returns true when something changed.
+absl::StatusOr<bool> UpsertCollection(pg::Connection& conn, const StagedCollection& collection);
+
+}  // namespace stacfed::ingest

@@ -1,1 +1,470 @@
-// placeholder
+#include "libstac/ingest/loader.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "libstac/base/status_macros.hpp"
+#include "libstac/base/strings.hpp"
+#include "simdjson.h"
+
+namespace stacfed::ingest {
+namespace {
+
+// Origins pack the file index and the line so a conflict reported by the database can be
+// traced back to its record.
+constexpr int kLineBits = 40;
+int64_t PackOrigin(size_t file, int64_t line) { return (int64_t(file) << kLineBits) | line; }
+size_t OriginFile(int64_t origin) { return size_t(origin >> kLineBits); }
+int64_t OriginLine(int64_t origin) { return origin & ((int64_t(1) << kLineBits) - 1); }
+
+// A bounded queue of batches for one writer thread.
+class BatchQueue {
+ public:
+  // Blocks while the queue is full, so parsing never runs far ahead of the database.
+  void Push(std::vector<StagedItem> batch) {
+    std::unique_lock lock(mutex_);
+    not_full_.wait(lock, [&] { return queue_.size() < kCapacity || closed_; });
+    queue_.push_back(std::move(batch));
+    not_empty_.notify_one();
+  }
+  bool Pop(std::vector<StagedItem>& batch) {
+    std::unique_lock lock(mutex_);
+    not_empty_.wait(lock, [&] { return !queue_.empty() || closed_; });
+    if (queue_.empty()) return false;
+    batch = std::move(queue_.front());
+    queue_.pop_front();
+    not_full_.notify_one();
+    return true;
+  }
+  void Close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    not_empty_.notify_all();
+    not_full_.notify_all();
+  }
+
+ private:
+  static constexpr size_t kCapacity = 2;
+  std::mutex mutex_;
+  std::condition_variable not_empty_, not_full_;
+  std::deque<std::vector<StagedItem>> queue_;
+  bool closed_ = false;
+};
+
+struct Writer {
+  explicit Writer(pg::Connection c) : conn(std::move(c)) {}
+  pg::Connection conn;
+  BatchQueue queue;
+  std::thread thread;
+  // Written by the writer thread, read after join.
+  BatchResult totals;
+  std::vector<int64_t> conflicts;
+  absl::Status status;
+};
+
+// Reads a whole file descriptor into a string.
+absl::Status ReadAll(int fd, std::string& out, const std::string& name) {
+  char buffer[1 << 16];
+  for (;;) {
+    ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n == 0) return absl::OkStatus();
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return absl::NotFoundError(StrCat("cannot read ", name, ": ", strerror(errno)));
+    }
+    out.append(buffer, size_t(n));
+  }
+}
+
+std::string_view StripSpace(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' ||
+                        s.front() == '\n' || s.front() == '\xef' || s.front() == '\xbb' ||
+                        s.front() == '\xbf')) {  // also a UTF-8 byte order mark
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// True when `text` is exactly one complete JSON value.
+bool IsCompleteJson(std::string_view text) {
+  thread_local simdjson::dom::parser parser;
+  return !parser.parse(text.data(), text.size(), true).error();
+}
+
+// A minimal structural scanner for the two things the loader needs without a full parse:
+// the top-level "type" of a record, and where each element of a FeatureCollection's
+// "features" array starts (to report its line). Validation is left to the real parser.
+struct Span {
+  size_t begin;
+  size_t end;
+};
+
+size_t SkipSpace(std::string_view s, size_t pos) {
+  while (pos < s.size() && (s[pos] == ' ' || s[pos] == '\t' || s[pos] == '\n' || s[pos] == '\r')) ++pos;
+  return pos;
+}
+
+// Position just past the JSON value starting at `pos` (npos when unterminated).
+size_t SkipValue(std::string_view s, size_t pos) {
+  if (pos >= s.size()) return std::string_view::npos;
+  if (s[pos] == '"') {
+    for (size_t i = pos + 1; i < s.size(); ++i) {
+      if (s[i] == '\\') ++i;
+      else if (s[i] == '"') return i + 1;
+    }
+    return std::string_view::npos;
+  }
+  if (s[pos] == '{' || s[pos] == '[') {
+    int depth = 0;
+    for (size_t i = pos; i < s.size(); ++i) {
+      char c = s[i];
+      if (c == '"') {
+        i = SkipValue(s, i);
+        if (i == std::string_view::npos) return i;
+        --i;
+      } else if (c == '{' || c == '[') {
+        ++depth;
+      } else if (c == '}' || c == ']') {
+        if (--depth == 0) return i + 1;
+      }
+    }
+    return std::string_view::npos;
+  }
+  size_t i = pos;
+  while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' &&
+         s[i] != '\n' && s[i] != '\r' && s[i] != '\t') {
+    ++i;
+  }
+  return i;
+}
+
+// The value of top-level `key` in the object `s`, if the scan finds it.
+std::optional<Span> TopLevelValue(std::string_view s, std::string_view key) {
+  size_t pos = SkipSpace(s, 0);
+  if (pos >= s.size() || s[pos] != '{') return std::nullopt;
+  pos = SkipSpace(s, pos + 1);
+  while (pos < s.size() && s[pos] == '"') {
+    size_t key_end = SkipValue(s, pos);
+    if (key_end == std::string_view::npos) return std::nullopt;
+    std::string_view found = s.substr(pos + 1, key_end - pos - 2);
+    pos = SkipSpace(s, key_end);
+    if (pos >= s.size() || s[pos] != ':') return std::nullopt;
+    pos = SkipSpace(s, pos + 1);
+    size_t value_end = SkipValue(s, pos);
+    if (value_end == std::string_view::npos) return std::nullopt;
+    if (found == key) return Span{pos, value_end};
+    pos = SkipSpace(s, value_end);
+    if (pos < s.size() && s[pos] == ',') pos = SkipSpace(s, pos + 1);
+  }
+  return std::nullopt;
+}
+
+// Spans of the elements of the array `s` (which starts with '[').
+std::vector<Span> ArrayElements(std::string_view s) {
+  std::vector<Span> elements;
+  size_t pos = SkipSpace(s, 1);
+  while (pos < s.size() && s[pos] != ']') {
+    size_t end = SkipValue(s, pos);
+    if (end == std::string_view::npos) break;
+    elements.push_back({pos, end});
+    pos = SkipSpace(s, end);
+    if (pos < s.size() && s[pos] == ',') pos = SkipSpace(s, pos + 1);
+  }
+  return elements;
+}
+
+}  // namespace
+
+struct Loader::Impl {
+  LoadOptions options;
+  std::string url;
+  pg::Connection control;  // collections, on the loading thread
+  std::vector<std::unique_ptr<Writer>> writers;
+  std::vector<std::vector<StagedItem>> pending;  // per writer
+  std::set<std::string, std::less<>> known_collections;
+  std::vector<std::string> sources;
+  LoadReport report;
+
+  explicit Impl(pg::Connection c) : control(std::move(c)) {}
+
+  void Reject(size_t file, int64_t line, std::string_view reason) {
+    ++report.rejected;
+    if (options.on_rejection) options.on_rejection(Rejection{sources[file], line, std::string(reason)});
+  }
+
+  absl::Status FirstWriterError() {
+    for (auto& w : writers) {
+      if (!w->status.ok()) return w->status;
+    }
+    return absl::OkStatus();
+  }
+
+  void StartWriters() {
+    for (auto& writer : writers) {
+      Writer* w = writer.get();
+      w->thread = std::thread([this, w] {
+        std::vector<StagedItem> batch;
+        while (w->queue.Pop(batch)) {
+          if (!w->status.ok()) continue;  // drain after a failure without writing
+          auto result = WriteItemBatch(w->conn, batch, options.mode);
+          if (!result.ok()) {
+            w->status = absl::Status(
+                result.status().code(),
+                StrCat("a batch of ", batch.size(), " items starting at ",
+                       sources[OriginFile(batch.front().origin)], ":",
+                       OriginLine(batch.front().origin),
+                       " was not written (nothing of it is in the database): ",
+                       result.status().message()));
+            continue;
+          }
+          w->totals.inserted += result->inserted;
+          w->totals.updated += result->updated;
+          w->totals.unchanged += result->unchanged;
+          w->conflicts.insert(w->conflicts.end(), result->conflicts.begin(), result->conflicts.end());
+        }
+      });
+    }
+  }
+
+  void AddItem(StagedItem item) {
+    size_t w = std::hash<std::string>()(item.collection) ^ (std::hash<std::string>()(item.id) * 31);
+    w %= writers.size();
+    pending[w].push_back(std::move(item));
+    if (pending[w].size() >= options.batch_size) {
+      writers[w]->queue.Push(std::move(pending[w]));
+      pending[w] = {};
+      pending[w].reserve(options.batch_size);
+    }
+  }
+
+  void HandleItem(std::string_view json, size_t file, int64_t line) {
+    auto item = PrepareItem(json);
+    if (!item.ok()) return Reject(file, line, ToStd(item.status().message()));
+    if (!known_collections.contains(item->collection)) {
+      return Reject(file, line,
+                    StrCat("unknown collection \"", item->collection,
+                           "\" (load the Collection first, in this or an earlier file)"));
+    }
+    item->origin = PackOrigin(file, line);
+    AddItem(*std::move(item));
+  }
+
+  absl::Status HandleCollection(std::string_view json, size_t file, int64_t line) {
+    auto collection = PrepareCollection(json);
+    if (!collection.ok()) {
+      Reject(file, line, ToStd(collection.status().message()));
+      return absl::OkStatus();
+    }
+    auto changed = UpsertCollection(control, *collection);
+    if (!changed.ok()) {
+      if (absl::IsUnavailable(changed.status())) return changed.status();
+      Reject(file, line, StrCat("collection \"", collection->id, "\": ", changed.status().message()));
+      return absl::OkStatus();
+    }
+    ++(*changed ? report.collections_changed : report.collections_unchanged);
+    known_collections.insert(collection->id);
+    return absl::OkStatus();
+  }
+
+  // Line number (1-based) of byte `offset` in `text`, counting on from a known position.
+  struct LineCounter {
+    std::string_view text;
+    size_t position = 0;
+    int64_t line;
+    int64_t At(size_t offset) {
+      line += std::count(text.begin() + position, text.begin() + offset, '\n');
+      position = offset;
+      return line;
+    }
+  };
+
+  absl::Status HandleFeatureCollection(std::string_view json, size_t file, int64_t first_line) {
+    auto features = TopLevelValue(json, "features");
+    if (!features || json[features->begin] != '[') {
+      Reject(file, first_line, "a FeatureCollection needs a \"features\" array");
+      return absl::OkStatus();
+    }
+    std::string_view array = json.substr(features->begin, features->end - features->begin);
+    LineCounter lines{json, 0, first_line};
+    for (const Span& feature : ArrayElements(array)) {
+      int64_t line = lines.At(features->begin + feature.begin);
+      HandleItem(array.substr(feature.begin, feature.end - feature.begin), file, line);
+      STACFED_RETURN_IF_ERROR(FirstWriterError());
+    }
+    return absl::OkStatus();
+  }
+
+  // Dispatches one JSON document by its top-level "type"; the record's own parser then
+  // validates it fully.
+  absl::Status HandleDocument(std::string_view json, size_t file, int64_t line) {
+    auto type_span = TopLevelValue(json, "type");
+    std::string_view type;
+    if (type_span && json[type_span->begin] == '"') {
+      type = json.substr(type_span->begin + 1, type_span->end - type_span->begin - 2);
+    }
+    if (type == "Feature") {
+      HandleItem(json, file, line);
+      return FirstWriterError();
+    }
+    if (type == "Collection") return HandleCollection(json, file, line);
+    if (type == "FeatureCollection") {
+      if (!IsCompleteJson(json)) {
+        Reject(file, line, "not valid JSON");
+        return absl::OkStatus();
+      }
+      return HandleFeatureCollection(json, file, line);
+    }
+    if (!IsCompleteJson(json)) {
+      thread_local simdjson::dom::parser parser;
+      auto error = parser.parse(json.data(), json.size(), true).error();
+      Reject(file, line, StrCat("not valid JSON (", simdjson::error_message(error), ")"));
+      return absl::OkStatus();
+    }
+    if (!type_span) {
+      Reject(file, line, "\"type\" is missing (expected Feature, Collection or FeatureCollection)");
+    } else if (type == "Catalog") {
+      Reject(file, line, "Catalogs are described in the federation file (stacfed federation apply)");
+    } else {
+      Reject(file, line, StrCat("\"type\" is ", json.substr(type_span->begin, type_span->end - type_span->begin),
+                                "; expected Feature, Collection or FeatureCollection"));
+    }
+    return absl::OkStatus();
+  }
+
+  // Newline-delimited JSON: every non-blank line is a document.
+  absl::Status HandleLines(std::string_view text, size_t file, int64_t& line) {
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t end = text.find('\n', start);
+      if (end == std::string_view::npos) end = text.size();
+      ++line;
+      std::string_view record = StripSpace(text.substr(start, end - start));
+      if (!record.empty()) STACFED_RETURN_IF_ERROR(HandleDocument(record, file, line));
+      start = end + 1;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status LoadFd(int fd, size_t file) {
+    constexpr size_t kChunk = 16 << 20;
+    std::string buffer;
+    std::vector<char> chunk(kChunk);
+    int64_t line = 0;
+    bool decided = false;
+    for (;;) {
+      ssize_t n = read(fd, chunk.data(), chunk.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return absl::NotFoundError(StrCat("cannot read ", sources[file], ": ", strerror(errno)));
+      buffer.append(chunk.data(), size_t(n));
+      if (!decided) {
+        // NDJSON when the first non-blank line is a complete JSON value on its own; otherwise
+        // the input is one (pretty-printed) document.
+        size_t first = buffer.find_first_not_of(" \t\r\n");
+        if (first == std::string::npos && n > 0) continue;
+        size_t newline = first == std::string::npos ? std::string::npos : buffer.find('\n', first);
+        if (newline == std::string::npos && n > 0) continue;
+        decided = true;
+        std::string_view first_line =
+            first == std::string::npos ? std::string_view()
+                                       : StripSpace(std::string_view(buffer).substr(first, newline - first));
+        if (!first_line.empty() && !IsCompleteJson(first_line)) {
+          STACFED_RETURN_IF_ERROR(ReadAll(fd, buffer, sources[file]));
+          std::string_view whole = StripSpace(buffer);
+          if (IsCompleteJson(whole)) {
+            int64_t doc_line = 1 + std::count(buffer.data(), const_cast<char*>(whole.data()), '\n');
+            return HandleDocument(whole, file, doc_line);
+          }
+          return HandleLines(buffer, file, line);  // each bad line is reported on its own
+        }
+      }
+      if (n == 0) return HandleLines(buffer, file, line);
+      size_t last_newline = buffer.rfind('\n');
+      if (last_newline == std::string::npos) continue;
+      STACFED_RETURN_IF_ERROR(HandleLines(std::string_view(buffer).substr(0, last_newline), file, line));
+      buffer.erase(0, last_newline + 1);
+    }
+  }
+};
+
+Loader::Loader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Loader::~Loader() {
+  if (!impl_) return;
+  for (auto& w : impl_->writers) w->queue.Close();
+  for (auto& w : impl_->writers) {
+    if (w->thread.joinable()) w->thread.join();
+  }
+}
+
+absl::StatusOr<std::unique_ptr<Loader>> Loader::Open(const std::string& url, LoadOptions options) {
+  STACFED_ASSIGN_OR_RETURN(auto control, pg::Connection::Open(url));
+  auto schema = control.Query("SELECT to_regclass('stacfed.items') IS NOT NULL");
+  if (!schema.ok() || schema->Scalar() != "t") {
+    return absl::FailedPreconditionError(
+        "the database has no stacfed schema yet: run `stacfed migrate` first");
+  }
+  auto impl = std::make_unique<Impl>(std::move(control));
+  impl->options = std::move(options);
+  impl->options.writers = std::max(1, impl->options.writers);
+  impl->options.batch_size = std::max<size_t>(1, impl->options.batch_size);
+  impl->url = url;
+  STACFED_ASSIGN_OR_RETURN(auto ids, impl->control.Query("SELECT id FROM stacfed.collections"));
+  for (int r = 0; r < ids.Rows(); ++r) impl->known_collections.emplace(ids.Get(r, 0));
+  for (int i = 0; i < impl->options.writers; ++i) {
+    STACFED_ASSIGN_OR_RETURN(auto conn, pg::Connection::Open(url));
+    // A batch waits for its commit anyway; the loader reports only what committed.
+    (void)conn.Execute("SET synchronous_commit = off");
+    impl->writers.push_back(std::make_unique<Writer>(std::move(conn)));
+  }
+  impl->pending.resize(impl->writers.size());
+  impl->StartWriters();
+  return std::unique_ptr<Loader>(new Loader(std::move(impl)));
+}
+
+absl::Status Loader::LoadFile(const std::string& path) {
+  const size_t file = impl_->sources.size();
+  impl_->sources.push_back(path);
+  int fd = path == "-" ? STDIN_FILENO : open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::NotFoundError(StrCat("cannot open ", path, ": ", strerror(errno)));
+  absl::Status status = impl_->LoadFd(fd, file);
+  if (fd != STDIN_FILENO) close(fd);
+  return status;
+}
+
+absl::StatusOr<LoadReport> Loader::Finish() {
+  for (size_t w = 0; w < impl_->writers.size(); ++w) {
+    if (!impl_->pending[w].empty()) impl_->writers[w]->queue.Push(std::move(impl_->pending[w]));
+    impl_->pending[w].clear();
+  }
+  for (auto& w : impl_->writers) w->queue.Close();
+  for (auto& w : impl_->writers) {
+    if (w->thread.joinable()) w->thread.join();
+  }
+  STACFED_RETURN_IF_ERROR(impl_->FirstWriterError());
+  LoadReport& report = impl_->report;
+  for (auto& w : impl_->writers) {
+    report.items_inserted += w->totals.inserted;
+    report.items_updated += w->totals.updated;
+    report.items_unchanged += w->totals.unchanged;
+    std::sort(w->conflicts.begin(), w->conflicts.end());
+    for (int64_t origin : w->conflicts) {
+      impl_->Reject(OriginFile(origin), OriginLine(origin),
+                    "the item already exists (use --mode upsert to update it, or ignore to skip it)");
+    }
+  }
+  return report;
+}
+
+}  // namespace stacfed::ingest

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# From a fresh clone to a running catalog: installs what is missing, builds (Release), starts
+# the embedded PostgreSQL (unless DATABASE_URL is set), migrates, loads the demo catalog,
+# applies the demo federation, and serves it on http://127.0.0.1:8080 (STACFED_LISTEN).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+deploy/install-deps.sh
+
+jobs=${STACFED_BUILD_JOBS:-$(nproc)}
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DSTACFED_BUILD_TESTS=OFF >/dev/null
+cmake --build build -j"$jobs" --target stacfed
+
+if [ -z "${DATABASE_URL:-}" ]; then
+  echo "stacfed: embedded database at $(build/stacfed db start)" >&2
+fi
+build/stacfed migrate
+build/stacfed load deploy/demo/*.ndjson
+build/stacfed federation apply deploy/demo/federation.json
+
+listen=${STACFED_LISTEN:-127.0.0.1:8080}
+echo "stacfed: serving the demo catalog on http://$listen/ (Ctrl-C stops)" >&2
+exec build/stacfed serve --listen "$listen"

@@ -1,0 +1,62 @@
+#pragma once
+// `stacfed load`: reads Collections, Items, FeatureCollections or newline-delimited JSON of
+// any of those from files or stdin, validates every record, and writes through the one write
+// path (staged_item.hpp) in batches: each batch is one transaction, so an interrupted load
+// leaves every batch fully in or fully out. Invalid records are reported with file, line and
+// reason and do not stop the valid ones.
+//
+// Throughput: one thread parses and validates while `writers` connections each own a share
+// of the items (by hash of collection and id, so two copies of one item always go through the
+// same writer in file order, and the last one wins).
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "libstac/ingest/staged_item.hpp"
+
+namespace stacfed::ingest {
+
+struct Rejection {
+  std::string source;  // file name, or "-" for stdin
+  int64_t line = 0;    // 1-based line where the record starts
+  std::string reason;
+};
+
+struct LoadOptions {
+  WriteMode mode = WriteMode::kUpsert;
+  size_t batch_size = 5000;
+  int writers = 2;
+  std::function<void(const Rejection&)> on_rejection;  // called from the loading thread
+};
+
+struct LoadReport {
+  int64_t collections_changed = 0;
+  int64_t collections_unchanged = 0;
+  int64_t items_inserted = 0;
+  int64_t items_updated = 0;
+  int64_t items_unchanged = 0;
+  int64_t rejected = 0;
+};
+
+class Loader {
+ public:
+  static absl::StatusOr<std::unique_ptr<Loader>> Open(const std::string& database_url,
+                                                      LoadOptions options);
+  ~Loader();
+
+  // Loads one file ("-" for stdin). Returns an error only for failures that stop the load
+  // (unreadable file, database errors); invalid records are rejections, not errors.
+  absl::Status LoadFile(const std::string& path);
+  // Writes what is still buffered and waits for the writers.
+  absl::StatusOr<LoadReport> Finish();
+
+ private:
+  struct Impl;
+  explicit Loader(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace stacfed::ingest

@@ -1,0 +1,241 @@
+#include "libstac/ingest/staged_item.hpp"
+
+#include <charconv>
+#include <string>
+
+#include "libstac/base/status_macros.hpp"
+#include "libstac/base/strings.hpp"
+#include "libstac/ingest/geojson.hpp"
+#include "libstac/model/datetime.hpp"
+#include "simdjson.h"
+
+namespace stacfed::ingest {
+namespace {
+
+absl::Status Invalid(std::string_view why) { return absl::InvalidArgumentError(std::string(why)); }
+
+// FNV-1a: stable across runs and machines (absl::Hash is salted per process).
+int64_t Fnv1a(std::string_view a, std::string_view b) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : a) h = (h ^ c) * 1099511628211ULL;
+  h = (h ^ 0x1f) * 1099511628211ULL;
+  for (unsigned char c : b) h = (h ^ c) * 1099511628211ULL;
+  return static_cast<int64_t>(h);
+}
+
+void AppendDouble(std::string& out, double d) {
+  char buffer[32];
+  auto result = std::to_chars(buffer, buffer + sizeof buffer, d);
+  out.append(buffer, result.ptr);
+}
+
+// Keeps the links a server must not take from the document: it writes self, root, parent and
+// collection (or items) itself from its public base URL.
+bool IsGeneratedRel(std::string_view rel) {
+  return rel == "self" || rel == "root" || rel == "parent" || rel == "collection" ||
+         rel == "items";
+}
+
+absl::StatusOr<std::string> ExtraLinks(simdjson::dom::element root) {
+  simdjson::dom::array links;
+  if (root.get_array().get(links)) return Invalid("\"links\" must be an array");
+  std::string out;
+  for (simdjson::dom::element link : links) {
+    simdjson::dom::object object;
+    if (link.get_object().get(object)) return Invalid("every link must be an object");
+    std::string_view rel, href;
+    if (object["href"].get_string().get(href)) return Invalid("a link has no string \"href\"");
+    if (object["rel"].get_string().get(rel)) return Invalid("a link has no string \"rel\"");
+    if (IsGeneratedRel(rel)) continue;
+    out += out.empty() ? "[" : ",";
+    out += simdjson::minify(link);
+  }
+  if (!out.empty()) out += "]";
+  return out;
+}
+
+struct TimeRange {
+  int64_t start;
+  int64_t end;
+};
+
+absl::StatusOr<int64_t> TimeProperty(simdjson::dom::object properties, std::string_view name) {
+  std::string_view text;
+  auto field = properties[name];
+  if (field.error()) return absl::NotFoundError(StrCat("properties.", name, " is missing"));
+  if (field.is_null()) return absl::NotFoundError(StrCat("properties.", name, " is null"));
+  if (field.get_string().get(text)) {
+    return Invalid(StrCat("properties.", name, " must be a string"));
+  }
+  auto parsed = ParseRfc3339(text);
+  if (!parsed.ok()) return Invalid(StrCat("properties.", name, ": ", parsed.status().message()));
+  return *parsed;
+}
+
+// The item's time range: datetime, or start_datetime/end_datetime when datetime is null.
+absl::StatusOr<TimeRange> ItemTimeRange(simdjson::dom::object properties) {
+  auto datetime = TimeProperty(properties, "datetime");
+  if (datetime.ok()) {
+    TimeRange range{*datetime, *datetime};
+    // A range alongside datetime widens what the item covers.
+    auto start = TimeProperty(properties, "start_datetime");
+    auto end = TimeProperty(properties, "end_datetime");
+    if (start.ok() && end.ok() && *start <= *end) range = {*start, *end};
+    return range;
+  }
+  if (!absl::IsNotFound(datetime.status())) return datetime.status();
+  auto start = TimeProperty(properties, "start_datetime");
+  auto end = TimeProperty(properties, "end_datetime");
+  if (!start.ok() || !end.ok()) {
+    if (!absl::IsNotFound(start.status()) && !start.ok()) return start.status();
+    if (!absl::IsNotFound(end.status()) && !end.ok()) return end.status();
+    return Invalid(
+        "properties.datetime is null or missing, so start_datetime and end_datetime are required");
+  }
+  if (*start > *end) return Invalid("properties.start_datetime is after end_datetime");
+  return TimeRange{*start, *end};
+}
+
+bool HasNulEscape(std::string_view json) {
+  // PostgreSQL's jsonb cannot store U+0000.
+  return json.find("\\u0000") != std::string_view::npos;
+}
+
+}  // namespace
+
+absl::StatusOr<StagedItem> PrepareItem(std::string_view json) {
+  // The DOM parser dispatches at run time to the fastest kernel of this CPU; Debian's
+  // header-only On-Demand API would be compiled for the generic baseline.
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (auto error = parser.parse(json.data(), json.size(), true).get(root)) {
+    return Invalid(StrCat("not valid JSON (", simdjson::error_message(error), ")"));
+  }
+  simdjson::dom::object object;
+  if (root.get_object().get(object)) return Invalid("an item must be a JSON object");
+
+  StagedItem item;
+  std::string_view type;
+  simdjson::dom::element geometry, properties, links;
+  bool has_type = false, has_id = false, has_geometry = false, has_properties = false;
+  bool has_bbox = false, has_links = false;
+  item.content_json.reserve(json.size() + 64);
+  item.content_json.push_back('{');
+  for (auto [key, value] : object) {
+    if (key == "links") {
+      has_links = true;
+      links = value;
+      continue;  // links are stored apart: the server writes its own around them
+    }
+    if (key == "type") {
+      has_type = true;
+      if (value.get_string().get(type)) return Invalid("\"type\" must be a string");
+    } else if (key == "id") {
+      has_id = true;
+      std::string_view id;
+      if (value.get_string().get(id)) return Invalid("\"id\" must be a string");
+      item.id = std::string(id);
+    } else if (key == "collection") {
+      std::string_view collection;
+      if (value.get_string().get(collection)) return Invalid("\"collection\" must be a string");
+      item.collection = std::string(collection);
+    } else if (key == "geometry") {
+      has_geometry = true;
+      geometry = value;
+    } else if (key == "properties") {
+      has_properties = true;
+      properties = value;
+    } else if (key == "bbox") {
+      has_bbox = true;
+      simdjson::dom::array bbox;
+      if (value.get_array().get(bbox) || (bbox.size() != 4 && bbox.size() != 6)) {
+        return Invalid("\"bbox\" must be an array of 4 or 6 numbers");
+      }
+      for (auto n : bbox) {
+        if (!n.is_number()) return Invalid("\"bbox\" must be an array of 4 or 6 numbers");
+      }
+    }
+    if (item.content_json.size() > 1) item.content_json += ',';
+    AppendJsonString(item.content_json, key);
+    item.content_json += ':';
+    item.content_json += simdjson::minify(value);
+  }
+  if (!has_type) return Invalid("\"type\" is missing (an item has \"type\": \"Feature\")");
+  if (type != "Feature") return Invalid(StrCat("\"type\" is \"", type, "\", expected \"Feature\""));
+  if (!has_id) return Invalid("\"id\" is missing");
+  if (item.id.empty()) return Invalid("\"id\" is empty");
+  if (item.collection.empty()) {
+    return Invalid("\"collection\" is missing (every item belongs to a collection)");
+  }
+  if (!has_geometry) return Invalid("\"geometry\" is missing (use null for an item without one)");
+  if (!has_properties) return Invalid("\"properties\" is missing");
+  if (HasNulEscape(json)) return Invalid("the document contains \\u0000, which cannot be stored");
+
+  simdjson::dom::object properties_object;
+  if (properties.get_object().get(properties_object)) {
+    return Invalid("\"properties\" must be an object");
+  }
+  STACFED_ASSIGN_OR_RETURN(TimeRange range, ItemTimeRange(properties_object));
+  item.datetime_us = range.start;
+  item.end_datetime_us = range.end;
+  item.properties_json = simdjson::minify(properties);
+
+  if (!geometry.is_null()) {
+    Bounds bounds;
+    STACFED_RETURN_IF_ERROR(GeometryToEwkbHex(geometry, item.geometry_ewkb_hex, bounds));
+    if (!has_bbox && !bounds.empty()) {
+      // STAC requires bbox with a geometry; derive it rather than reject the item.
+      item.content_json += ",\"bbox\":[";
+      AppendDouble(item.content_json, bounds.min_x);
+      item.content_json += ',';
+      AppendDouble(item.content_json, bounds.min_y);
+      item.content_json += ',';
+      AppendDouble(item.content_json, bounds.max_x);
+      item.content_json += ',';
+      AppendDouble(item.content_json, bounds.max_y);
+      item.content_json += ']';
+    }
+  }
+  item.content_json += '}';
+  if (has_links) {
+    STACFED_ASSIGN_OR_RETURN(item.links_json, ExtraLinks(links));
+  }
+  item.content_hash = Fnv1a(item.content_json, item.links_json);
+  return item;
+}
+
+absl::StatusOr<StagedCollection> PrepareCollection(std::string_view json) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::object root;
+  if (auto error = parser.parse(json.data(), json.size(), true).get_object().get(root)) {
+    return Invalid(StrCat("not valid JSON (", simdjson::error_message(error), ")"));
+  }
+  std::string_view type, id;
+  if (root["type"].get_string().get(type) || type != "Collection") {
+    return Invalid("\"type\" must be \"Collection\"");
+  }
+  if (root["id"].get_string().get(id) || id.empty()) return Invalid("\"id\" is missing or empty");
+  if (HasNulEscape(json)) return Invalid("the document contains \\u0000, which cannot be stored");
+  simdjson::dom::object extent;
+  if (!root["extent"].error() && root["extent"].get_object().get(extent)) {
+    return Invalid("\"extent\" must be an object");
+  }
+  StagedCollection collection;
+  collection.id = std::string(id);
+  collection.content_json.push_back('{');
+  for (auto [key, value] : root) {
+    if (key == "links") {
+      STACFED_ASSIGN_OR_RETURN(collection.links_json, ExtraLinks(value));
+      continue;
+    }
+    if (collection.content_json.size() > 1) collection.content_json += ',';
+    AppendJsonString(collection.content_json, key);
+    collection.content_json += ':';
+    collection.content_json += simdjson::minify(value);
+  }
+  collection.content_json += '}';
+  collection.content_hash = Fnv1a(collection.content_json, collection.links_json);
+  return collection;
+}
+
+}  // namespace stacfed::ingest

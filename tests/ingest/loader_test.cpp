@@ -1,0 +1,149 @@
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <fstream>
+
+#include "libstac/ingest/loader.hpp"
+#include "libstac/pg/connection.hpp"
+#include "tests/support/test_database.hpp"
+
+using stacfed::ingest::Loader;
+using stacfed::ingest::LoadOptions;
+using stacfed::ingest::Rejection;
+using stacfed::ingest::WriteMode;
+
+namespace {
+
+const char kCollection[] =
+    R"({"type":"Collection","id":"cmip6","stac_version":"1.0.0","description":"d","license":"other",)"
+    R"("extent":{"spatial":{"bbox":[[-180,-90,180,90]]},"temporal":{"interval":[["1850-01-01T00:00:00Z",null]]}},"links":[]})";
+
+std::string ItemLine(int n, const std::string& datetime = "2020-01-01T00:00:00Z") {
+  return R"({"type":"Feature","stac_version":"1.0.0","id":"item-)" + std::to_string(n) +
+         R"(","collection":"cmip6","geometry":{"type":"Point","coordinates":[)" + std::to_string(n % 180) +
+         R"(,0]},"properties":{"datetime":")" + datetime + R"("},"assets":{},"links":[]})";
+}
+
+std::string WriteTemp(const std::string& text) {
+  char path[] = "/tmp/stacfed-loader-XXXXXX";
+  int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  REQUIRE(write(fd, text.data(), text.size()) == ssize_t(text.size()));
+  close(fd);
+  return path;
+}
+
+struct LoadResult {
+  stacfed::ingest::LoadReport report;
+  std::vector<Rejection> rejections;
+};
+
+LoadResult Load(const std::string& url, const std::string& path, WriteMode mode = WriteMode::kUpsert,
+                size_t batch_size = 3) {
+  LoadResult result;
+  LoadOptions options;
+  options.mode = mode;
+  options.batch_size = batch_size;
+  options.on_rejection = [&](const Rejection& r) { result.rejections.push_back(r); };
+  auto loader = Loader::Open(url, options);
+  REQUIRE(loader.ok());
+  REQUIRE((*loader)->LoadFile(path).ok());
+  auto report = (*loader)->Finish();
+  REQUIRE(report.ok());
+  result.report = *report;
+  return result;
+}
+
+int64_t Count(const std::string& url, const std::string& sql) {
+  auto conn = stacfed::pg::Connection::Open(url);
+  REQUIRE(conn.ok());
+  auto rows = conn->Query(sql);
+  REQUIRE(rows.ok());
+  return std::stoll(std::string(rows->Scalar()));
+}
+
+}  // namespace
+
+TEST_CASE("NDJSON with one bad line loads the rest and names the bad line", "[ingest][db]") {
+  stacfed::testing::TestDatabase db;
+  std::string text = std::string(kCollection) + "\n";
+  for (int i = 0; i < 10; ++i) text += (i == 4 ? R"({"type":"Feature","id":"broken","collection":"cmip6","geometry":null,"properties":{"datetime":"yesterday"}})" : ItemLine(i)) + "\n";
+  const std::string path = WriteTemp(text);
+  auto result = Load(db.url(), path);
+  CHECK(result.report.items_inserted == 9);
+  REQUIRE(result.rejections.size() == 1);
+  CHECK(result.rejections[0].line == 6);  // the collection is line 1
+  CHECK(result.rejections[0].source == path);
+  CHECK(result.rejections[0].reason.find("RFC 3339") != std::string::npos);
+  CHECK(Count(db.url(), "SELECT count(*) FROM stacfed.items") == 9);
+  unlink(path.c_str());
+}
+
+TEST_CASE("loading the same data twice writes nothing the second time", "[ingest][db]") {
+  stacfed::testing::TestDatabase db;
+  std::string text = std::string(kCollection) + "\n";
+  for (int i = 0; i < 20; ++i) text += ItemLine(i) + "\n";
+  const std::string path = WriteTemp(text);
+  CHECK(Load(db.url(), path).report.items_inserted == 20);
+  const int64_t xmin_before = Count(db.url(), "SELECT sum(xmin::text::bigint) FROM stacfed.items");
+  auto again = Load(db.url(), path);
+  CHECK(again.report.items_inserted == 0);
+  CHECK(again.report.items_updated == 0);
+  CHECK(again.report.items_unchanged == 20);
+  CHECK(again.report.collections_unchanged == 1);
+  CHECK(Count(db.url(), "SELECT sum(xmin::text::bigint) FROM stacfed.items") == xmin_before);
+  unlink(path.c_str());
+}
+
+TEST_CASE("upsert updates changed items; insert rejects existing ones; ignore skips them", "[ingest][db]") {
+  stacfed::testing::TestDatabase db;
+  const std::string first = WriteTemp(std::string(kCollection) + "\n" + ItemLine(1) + "\n" + ItemLine(2) + "\n");
+  Load(db.url(), first);
+  const std::string changed = WriteTemp(ItemLine(1, "2021-06-01T00:00:00Z") + "\n" + ItemLine(3) + "\n");
+  auto upsert = Load(db.url(), changed);
+  CHECK(upsert.report.items_updated == 1);
+  CHECK(upsert.report.items_inserted == 1);
+  CHECK(Count(db.url(), "SELECT count(*) FROM stacfed.items WHERE datetime = '2021-06-01T00:00:00Z'") == 1);
+
+  const std::string more = WriteTemp(ItemLine(2) + "\n" + ItemLine(4) + "\n");
+  auto insert = Load(db.url(), more, WriteMode::kInsert);
+  CHECK(insert.report.items_inserted == 1);
+  REQUIRE(insert.rejections.size() == 1);
+  CHECK(insert.rejections[0].line == 1);
+  CHECK(insert.rejections[0].reason.find("already exists") != std::string::npos);
+
+  const std::string again = WriteTemp(ItemLine(2) + "\n" + ItemLine(5) + "\n");
+  auto ignore = Load(db.url(), again, WriteMode::kIgnore);
+  CHECK(ignore.report.items_inserted == 1);
+  CHECK(ignore.report.items_unchanged == 1);
+  CHECK(ignore.rejections.empty());
+  CHECK(Count(db.url(), "SELECT count(*) FROM stacfed.items") == 5);
+  for (const auto& p : {first, changed, more, again}) unlink(p.c_str());
+}
+
+TEST_CASE("a pretty-printed FeatureCollection reports the line of a bad feature", "[ingest][db]") {
+  stacfed::testing::TestDatabase db;
+  const std::string collection = WriteTemp(kCollection);
+  Load(db.url(), collection);
+  const std::string fc = WriteTemp(
+      "{\n  \"type\": \"FeatureCollection\",\n  \"features\": [\n    " + ItemLine(1) +
+      ",\n    {\"type\": \"Feature\", \"id\": \"x\",\n     \"collection\": \"cmip6\", \"properties\": {}},\n    " +
+      ItemLine(2) + "\n  ]\n}\n");
+  auto result = Load(db.url(), fc);
+  CHECK(result.report.items_inserted == 2);
+  REQUIRE(result.rejections.size() == 1);
+  CHECK(result.rejections[0].line == 5);
+  CHECK(result.rejections[0].reason.find("geometry") != std::string::npos);
+  unlink(collection.c_str());
+  unlink(fc.c_str());
+}
+
+TEST_CASE("items of an unknown collection are rejected, not lost silently", "[ingest][db]") {
+  stacfed::testing::TestDatabase db;
+  const std::string path = WriteTemp(ItemLine(1) + "\n");
+  auto result = Load(db.url(), path);
+  REQUIRE(result.rejections.size() == 1);
+  CHECK(result.rejections[0].reason.find("unknown collection \"cmip6\"") != std::string::npos);
+  unlink(path.c_str());
+}

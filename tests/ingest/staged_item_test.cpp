@@ -1,0 +1,104 @@
+#include <catch2/catch.hpp>
+
+#include "libstac/ingest/staged_item.hpp"
+#include "libstac/model/datetime.hpp"
+
+using stacfed::ingest::PrepareCollection;
+using stacfed::ingest::PrepareItem;
+
+namespace {
+
+std::string Item(const std::string& geometry, const std::string& properties,
+                 const std::string& extra = "") {
+  return R"({"type":"Feature","stac_version":"1.0.0","id":"a","collection":"c","geometry":)" +
+         geometry + R"(,"properties":)" + properties + extra + "}";
+}
+
+std::string ErrorOf(const std::string& json) {
+  auto item = PrepareItem(json);
+  REQUIRE_FALSE(item.ok());
+  return std::string(item.status().message());
+}
+
+}  // namespace
+
+TEST_CASE("a valid item is staged with its time range, EWKB and derived bbox", "[ingest]") {
+  auto item = PrepareItem(Item(R"({"type":"Point","coordinates":[10.5,-20,3]})",
+                               R"({"datetime":"2020-01-01T00:00:00Z"})",
+                               R"(,"links":[{"rel":"self","href":"x"},{"rel":"license","href":"l"}])"));
+  REQUIRE(item.ok());
+  CHECK(item->id == "a");
+  CHECK(item->collection == "c");
+  CHECK(item->datetime_us == *stacfed::ParseRfc3339("2020-01-01T00:00:00Z"));
+  CHECK(item->end_datetime_us == item->datetime_us);
+  // Little-endian point with SRID 4326, two coordinates (the Z is dropped: the column is 2D).
+  CHECK(item->geometry_ewkb_hex.substr(0, 18) == "0101000020E6100000");
+  CHECK(item->geometry_ewkb_hex.size() == 18 + 32);
+  CHECK(item->content_json.find("\"links\"") == std::string::npos);
+  CHECK(item->content_json.find("\"bbox\":[10.5,-20,10.5,-20]") != std::string::npos);
+  CHECK(item->links_json == R"([{"rel":"license","href":"l"}])");
+}
+
+TEST_CASE("datetime null takes the item's range from start and end", "[ingest]") {
+  auto item = PrepareItem(Item("null", R"({"datetime":null,"start_datetime":"1850-01-01T00:00:00Z","end_datetime":"4029-12-31T00:00:00+01:00"})"));
+  REQUIRE(item.ok());
+  CHECK(item->geometry_ewkb_hex.empty());
+  CHECK(stacfed::FormatRfc3339(item->datetime_us) == "1850-01-01T00:00:00Z");
+  CHECK(stacfed::FormatRfc3339(item->end_datetime_us) == "4029-12-30T23:00:00Z");
+}
+
+TEST_CASE("invalid items are rejected with a reason a person can act on", "[ingest]") {
+  const std::string ok_props = R"({"datetime":"2020-01-01T00:00:00Z"})";
+  CHECK(ErrorOf("{not json").find("not valid JSON") != std::string::npos);
+  CHECK(ErrorOf(R"({"type":"Feature","geometry":null,"properties":{}})").find("\"id\" is missing") !=
+        std::string::npos);
+  CHECK(ErrorOf(R"({"type":"Feature","id":"a","collection":"c","properties":{"datetime":"2020-01-01T00:00:00Z"}})")
+            .find("\"geometry\" is missing") != std::string::npos);
+  CHECK(ErrorOf(Item("null", R"({"datetime":"2020-01-01"})")).find("RFC 3339") != std::string::npos);
+  CHECK(ErrorOf(Item("null", R"({"datetime":null})")).find("start_datetime and end_datetime are required") !=
+        std::string::npos);
+  CHECK(ErrorOf(Item("null", R"({"datetime":null,"start_datetime":"2021-01-01T00:00:00Z","end_datetime":"2020-01-01T00:00:00Z"})"))
+            .find("after") != std::string::npos);
+  CHECK(ErrorOf(Item(R"({"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1]]]})", ok_props))
+            .find("not closed") != std::string::npos);
+  CHECK(ErrorOf(Item(R"({"type":"Polygon","coordinates":[[[0,0],[1,0],[0,0]]]})", ok_props))
+            .find("at least 4 positions") != std::string::npos);
+  CHECK(ErrorOf(Item(R"({"type":"Point","coordinates":[null,null]})", ok_props))
+            .find("not a number") != std::string::npos);
+  CHECK(ErrorOf(Item(R"({"type":"Circle","coordinates":[0,0]})", ok_props))
+            .find("unknown geometry type") != std::string::npos);
+  CHECK(ErrorOf(Item("null", R"({"datetime":"2020-01-01T00:00:00Z","x":"\u0000"})"))
+            .find("u0000") != std::string::npos);
+  CHECK(ErrorOf(R"({"type":"Collection","id":"a"})").find("expected \"Feature\"") != std::string::npos);
+}
+
+TEST_CASE("every GeoJSON geometry type converts", "[ingest]") {
+  const std::string props = R"({"datetime":"2020-01-01T00:00:00Z"})";
+  for (const char* geometry : {
+           R"({"type":"MultiPoint","coordinates":[[0,0],[1,1]]})",
+           R"({"type":"LineString","coordinates":[[0,0],[1,1]]})",
+           R"({"type":"MultiLineString","coordinates":[[[0,0],[1,1]],[[2,2],[3,3]]]})",
+           R"({"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]]]})",
+           R"({"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[1,2]}]})"}) {
+    INFO(geometry);
+    CHECK(PrepareItem(Item(geometry, props)).ok());
+  }
+}
+
+TEST_CASE("identical items hash identically, changed ones differently", "[ingest]") {
+  const std::string props = R"({"datetime":"2020-01-01T00:00:00Z"})";
+  auto a = PrepareItem(Item("null", props));
+  auto b = PrepareItem(Item("null", props));
+  auto c = PrepareItem(Item("null", R"({"datetime":"2020-01-02T00:00:00Z"})"));
+  REQUIRE((a.ok() && b.ok() && c.ok()));
+  CHECK(a->content_hash == b->content_hash);
+  CHECK(a->content_hash != c->content_hash);
+}
+
+TEST_CASE("collections keep their content and drop generated links", "[ingest]") {
+  auto c = PrepareCollection(R"({"type":"Collection","id":"x","description":"d","extent":{},"links":[{"rel":"self","href":"s"},{"rel":"about","href":"a"}]})");
+  REQUIRE(c.ok());
+  CHECK(c->id == "x");
+  CHECK(c->links_json == R"([{"rel":"about","href":"a"}])");
+  CHECK_FALSE(PrepareCollection(R"({"type":"Collection"})").ok());
+}

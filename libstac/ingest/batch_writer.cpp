@@ -7,6 +7,7 @@
 #include "libstac/base/strings.hpp"
 #include "libstac/ingest/staged_item.hpp"
 #include "libstac/model/datetime.hpp"
+#include "libstac/pg/sqlstate.hpp"
 
 namespace stacfed::ingest {
 namespace {
@@ -68,7 +69,7 @@ void AppendCopyField(std::string& out, std::string_view value) {
   out.append(value.data() + start, value.size() - start);
 }
 
-void AppendCopyRow(std::string& out, const StagedItem& item) {
+void AppendCopyRow(std::string& out, const StagedItem& item, bool with_origin) {
   AppendCopyField(out, item.collection);
   out += '\t';
   AppendCopyField(out, item.id);
@@ -94,8 +95,10 @@ void AppendCopyRow(std::string& out, const StagedItem& item) {
   }
   out += '\t';
   out += std::to_string(item.content_hash);
-  out += '\t';
-  out += std::to_string(item.origin);
+  if (with_origin) {
+    out += '\t';
+    out += std::to_string(item.origin);
+  }
   out += '\n';
 }
 
@@ -104,36 +107,110 @@ struct KeyHash {
     return std::hash<std::string_view>()(k.first) * 31 + std::hash<std::string_view>()(k.second);
   }
 };
+using KeyMap = std::unordered_map<std::pair<std::string_view, std::string_view>, int64_t, KeyHash>;
 
-}  // namespace
-
-absl::StatusOr<BatchResult> WriteItemBatch(
-    pg::Connection& conn, std::span<const StagedItem> items, WriteMode mode,
-    const std::function<absl::Status(pg::Connection&)>& before_commit) {
-  BatchResult result;
-  // ON CONFLICT cannot touch one row twice in a statement: the last copy of a key wins.
-  std::unordered_map<std::pair<std::string_view, std::string_view>, size_t, KeyHash> last;
-  last.reserve(items.size());
-  for (size_t i = 0; i < items.size(); ++i) last[{items[i].collection, items[i].id}] = i;
-
-  std::string copy_data;
-  copy_data.reserve(items.size() * 2048);
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (last[{items[i].collection, items[i].id}] != i) {
-      ++result.unchanged;  // superseded by a later copy in the same batch
-      continue;
+// A PostgreSQL array literal in text format: {"a","b\"c"}.
+std::string TextArray(std::span<const StagedItem> items, const std::vector<size_t>& rows,
+                      std::string StagedItem::*field) {
+  std::string out = "{";
+  for (size_t row : rows) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char c : items[row].*field) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
     }
-    AppendCopyRow(copy_data, items[i]);
+    out += '"';
   }
+  out += '}';
+  return out;
+}
 
+absl::Status CopyRows(pg::Connection& conn, std::string_view copy_sql, bool with_origin,
+                      std::span<const StagedItem> items, const std::vector<size_t>& rows) {
+  std::string data;
+  data.reserve(rows.size() * 4096);
+  for (size_t row : rows) AppendCopyRow(data, items[row], with_origin);
+  STACFED_RETURN_IF_ERROR(conn.CopyBegin(copy_sql));
+  absl::Status put = conn.CopyPut(data);
+  absl::Status end = conn.CopyEnd();
+  STACFED_RETURN_IF_ERROR(put);
+  return end;
+}
+
+constexpr std::string_view kExistingHashes =
+    "SELECT i.collection, i.id, i.content_hash FROM stacfed.items i"
+    " JOIN unnest($1::text[], $2::text[]) AS k (collection, id)"
+    " ON i.collection = k.collection AND i.id = k.id";
+
+constexpr std::string_view kCopyItems =
+    "COPY stacfed.items (collection, id, geometry, datetime, end_datetime, properties, content,"
+    " links, content_hash) FROM STDIN";
+
+constexpr std::string_view kUpdateFromStaging =
+    "UPDATE stacfed.items i SET geometry = s.geometry, datetime = s.datetime,"
+    " end_datetime = s.end_datetime, properties = s.properties, content = s.content,"
+    " links = s.links, content_hash = s.content_hash, updated_at = now()"
+    " FROM stacfed_staging s WHERE i.collection = s.collection AND i.id = s.id"
+    " AND i.content_hash <> s.content_hash";
+
+// The fast path: look up which items exist (and their hashes), COPY the new ones straight
+// into stacfed.items, and update only the changed ones through the staging table. A first
+// load is then a plain COPY. A concurrent writer inserting one of our new items between the
+// look-up and the COPY makes the COPY fail with a unique violation; the caller then retries
+// the batch on the slower ON CONFLICT path, so the race costs time, never data.
+absl::StatusOr<BatchResult> WriteByLookup(
+    pg::Connection& conn, std::span<const StagedItem> items, const std::vector<size_t>& rows,
+    WriteMode mode, const std::function<absl::Status(pg::Connection&)>& before_commit) {
+  BatchResult result;
+  STACFED_ASSIGN_OR_RETURN(auto txn, pg::Transaction::Begin(conn));
+  STACFED_ASSIGN_OR_RETURN(
+      auto existing_rows,
+      conn.Query(kExistingHashes, {TextArray(items, rows, &StagedItem::collection),
+                                   TextArray(items, rows, &StagedItem::id)}));
+  KeyMap existing;
+  existing.reserve(existing_rows.Rows());
+  for (int r = 0; r < existing_rows.Rows(); ++r) {
+    existing[{existing_rows.Get(r, 0), existing_rows.Get(r, 1)}] =
+        std::stoll(std::string(existing_rows.Get(r, 2)));
+  }
+  std::vector<size_t> fresh, changed;
+  for (size_t row : rows) {
+    const StagedItem& item = items[row];
+    auto it = existing.find({item.collection, item.id});
+    if (it == existing.end()) {
+      fresh.push_back(row);
+    } else if (mode == WriteMode::kInsert) {
+      result.conflicts.push_back(item.origin);
+    } else if (mode == WriteMode::kUpsert && it->second != item.content_hash) {
+      changed.push_back(row);
+    } else {
+      ++result.unchanged;
+    }
+  }
+  if (!fresh.empty()) STACFED_RETURN_IF_ERROR(CopyRows(conn, kCopyItems, false, items, fresh));
+  if (!changed.empty()) {
+    STACFED_RETURN_IF_ERROR(conn.Execute(kCreateStaging));
+    STACFED_RETURN_IF_ERROR(CopyRows(conn, kCopyStaging, true, items, changed));
+    STACFED_ASSIGN_OR_RETURN(auto updated, conn.Query(kUpdateFromStaging));
+    (void)updated;
+  }
+  result.inserted = int64_t(fresh.size());
+  result.updated = int64_t(changed.size());
+  if (before_commit) STACFED_RETURN_IF_ERROR(before_commit(conn));
+  STACFED_RETURN_IF_ERROR(txn.Commit());
+  return result;
+}
+
+// The race-proof path: everything through the staging table and INSERT ... ON CONFLICT.
+absl::StatusOr<BatchResult> WriteThroughStaging(
+    pg::Connection& conn, std::span<const StagedItem> items, const std::vector<size_t>& rows,
+    WriteMode mode, const std::function<absl::Status(pg::Connection&)>& before_commit) {
+  BatchResult result;
   STACFED_RETURN_IF_ERROR(conn.Execute(kCreateStaging));
   STACFED_ASSIGN_OR_RETURN(auto txn, pg::Transaction::Begin(conn));
-  STACFED_RETURN_IF_ERROR(conn.CopyBegin(kCopyStaging));
-  absl::Status copied = conn.CopyPut(copy_data);
-  absl::Status ended = conn.CopyEnd();
-  STACFED_RETURN_IF_ERROR(copied);
-  STACFED_RETURN_IF_ERROR(ended);
-  const int64_t staged = static_cast<int64_t>(last.size());
+  STACFED_RETURN_IF_ERROR(CopyRows(conn, kCopyStaging, true, items, rows));
+  const int64_t staged = static_cast<int64_t>(rows.size());
   if (mode == WriteMode::kUpsert) {
     STACFED_ASSIGN_OR_RETURN(auto counts, conn.Query(kUpsert));
     result.inserted = std::stoll(std::string(counts.Get(0, 0)));
@@ -150,6 +227,30 @@ absl::StatusOr<BatchResult> WriteItemBatch(
   }
   if (before_commit) STACFED_RETURN_IF_ERROR(before_commit(conn));
   STACFED_RETURN_IF_ERROR(txn.Commit());
+  return result;
+}
+
+}  // namespace
+
+absl::StatusOr<BatchResult> WriteItemBatch(
+    pg::Connection& conn, std::span<const StagedItem> items, WriteMode mode,
+    const std::function<absl::Status(pg::Connection&)>& before_commit) {
+  // One statement cannot touch a row twice: the last copy of a key in the batch wins.
+  std::unordered_map<std::pair<std::string_view, std::string_view>, size_t, KeyHash> last;
+  last.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) last[{items[i].collection, items[i].id}] = i;
+  std::vector<size_t> rows;
+  rows.reserve(last.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (last[{items[i].collection, items[i].id}] == i) rows.push_back(i);
+  }
+  const int64_t superseded = int64_t(items.size() - rows.size());
+
+  auto result = WriteByLookup(conn, items, rows, mode, before_commit);
+  if (!result.ok() && pg::SqlStateOf(result.status()) == "23505") {
+    result = WriteThroughStaging(conn, items, rows, mode, before_commit);
+  }
+  if (result.ok()) result->unchanged += superseded;
   return result;
 }
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <thread>
 
 #include "libstac/ingest/loader.hpp"
 #include "libstac/pg/connection.hpp"
@@ -48,8 +49,11 @@ LoadResult Load(const std::string& url, const std::string& path, WriteMode mode 
   options.on_rejection = [&](const Rejection& r) { result.rejections.push_back(r); };
   auto loader = Loader::Open(url, options);
   REQUIRE(loader.ok());
-  REQUIRE((*loader)->LoadFile(path).ok());
+  auto loaded = (*loader)->LoadFile(path);
+  INFO(std::string(loaded.message()));
+  REQUIRE(loaded.ok());
   auto report = (*loader)->Finish();
+  INFO(std::string(report.status().message()));
   REQUIRE(report.ok());
   result.report = *report;
   return result;
@@ -146,4 +150,39 @@ TEST_CASE("items of an unknown collection are rejected, not lost silently", "[in
   REQUIRE(result.rejections.size() == 1);
   CHECK(result.rejections[0].reason.find("unknown collection \"cmip6\"") != std::string::npos);
   unlink(path.c_str());
+}
+
+TEST_CASE("a concurrent insert of the same item falls back to ON CONFLICT without losing data",
+          "[ingest][db]") {
+  stacfed::testing::TestDatabase db;
+  const std::string collection = WriteTemp(kCollection);
+  Load(db.url(), collection);
+  auto x = stacfed::ingest::PrepareItem(ItemLine(1, "2021-01-01T00:00:00Z"));
+  auto y = stacfed::ingest::PrepareItem(ItemLine(2));
+  REQUIRE((x.ok() && y.ok()));
+  std::vector<stacfed::ingest::StagedItem> batch = {*x, *y};
+
+  // Another session inserts item-1 and commits only after our batch looked it up as new.
+  auto other = stacfed::pg::Connection::Open(db.url());
+  REQUIRE(other.ok());
+  REQUIRE(other->Execute("BEGIN").ok());
+  REQUIRE(other->Execute("INSERT INTO stacfed.items (collection, id, datetime, end_datetime, properties,"
+                         " content, content_hash) VALUES ('cmip6', 'item-1', '2020-01-01', '2020-01-01',"
+                         " '{}', '{}', 42)").ok());
+  absl::StatusOr<stacfed::ingest::BatchResult> result;
+  std::thread writer([&] {
+    auto conn = stacfed::pg::Connection::Open(db.url());
+    REQUIRE(conn.ok());
+    result = stacfed::ingest::WriteItemBatch(*conn, batch, WriteMode::kUpsert);
+  });
+  usleep(300000);
+  REQUIRE(other->Execute("COMMIT").ok());
+  writer.join();
+  INFO(std::string(result.status().message()));
+  REQUIRE(result.ok());
+  CHECK(result->inserted == 1);
+  CHECK(result->updated == 1);
+  CHECK(Count(db.url(), "SELECT count(*) FROM stacfed.items WHERE datetime = '2021-01-01T00:00:00Z'") == 1);
+  CHECK(Count(db.url(), "SELECT count(*) FROM stacfed.items") == 2);
+  unlink(collection.c_str());
 }

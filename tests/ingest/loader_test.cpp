@@ -1,10 +1,16 @@
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <filesystem>
 
 #include <fstream>
 #include <thread>
 
+#include "libstac/base/paths.hpp"
 #include "libstac/ingest/loader.hpp"
 #include "libstac/pg/connection.hpp"
 #include "tests/support/test_database.hpp"
@@ -185,4 +191,42 @@ TEST_CASE("a concurrent insert of the same item falls back to ON CONFLICT withou
   CHECK(Count(db.url(), "SELECT count(*) FROM stacfed.items WHERE datetime = '2021-01-01T00:00:00Z'") == 1);
   CHECK(Count(db.url(), "SELECT count(*) FROM stacfed.items") == 2);
   unlink(collection.c_str());
+}
+
+TEST_CASE("a load killed mid-way leaves every batch fully in or fully out", "[ingest][db]") {
+  stacfed::testing::TestDatabase db;
+  // build/tests/ingest/ingest_test -> build/stacfed
+  const auto stacfed_bin = stacfed::ExecutablePath().parent_path().parent_path().parent_path() / "stacfed";
+  REQUIRE(std::filesystem::exists(stacfed_bin));
+  constexpr int kBatch = 7;
+  std::string text = std::string(kCollection) + "\n";
+  for (int i = 0; i < 60000; ++i) text += ItemLine(i) + "\n";
+  const std::string path = WriteTemp(text);
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    setenv("DATABASE_URL", db.url().c_str(), 1);
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, STDOUT_FILENO);
+    dup2(devnull, STDERR_FILENO);
+    execl(stacfed_bin.c_str(), "stacfed", "load", path.c_str(), "--writers", "1", "--batch-size",
+          std::to_string(kBatch).c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Kill it once some batches are in, long before the end.
+  int64_t count = 0;
+  for (int tries = 0; tries < 200 && count == 0; ++tries) {
+    usleep(20000);
+    count = Count(db.url(), "SELECT count(*) FROM stacfed.items");
+  }
+  kill(child, SIGKILL);
+  int status = 0;
+  waitpid(child, &status, 0);
+  CHECK(WIFSIGNALED(status));
+  count = Count(db.url(), "SELECT count(*) FROM stacfed.items");
+  INFO("items after the kill: " << count);
+  CHECK(count > 0);
+  CHECK(count < 60000);
+  CHECK(count % kBatch == 0);
+  unlink(path.c_str());
 }

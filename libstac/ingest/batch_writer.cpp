@@ -1,6 +1,7 @@
 // Set-based writes: a batch is COPYed into a temporary staging table and moved into
 // stacfed.items with one INSERT ... ON CONFLICT, all inside one transaction.
 
+#include <cstring>
 #include <unordered_map>
 
 #include "libstac/base/status_macros.hpp"
@@ -49,24 +50,26 @@ const std::string kInsertNew = StrCat(
     " SELECT s.origin FROM stacfed_staging s WHERE NOT EXISTS"
     " (SELECT 1 FROM written w WHERE w.collection = s.collection AND w.id = s.id)");
 
-// COPY text format: backslash, newline, carriage return and tab must be escaped.
-void AppendCopyField(std::string& out, std::string_view value) {
-  size_t start = 0;
-  for (size_t i = 0; i < value.size(); ++i) {
-    char c = value[i];
-    const char* escape = nullptr;
-    switch (c) {
-      case '\\': escape = "\\\\"; break;
-      case '\n': escape = "\\n"; break;
-      case '\r': escape = "\\r"; break;
-      case '\t': escape = "\\t"; break;
-      default: continue;
+// COPY text format: backslash, newline, carriage return and tab must be escaped. This runs
+// over every byte of every item, so runs without those bytes are found with strcspn (SIMD in
+// glibc) and copied whole. `value` is a std::string for its terminating NUL; JSON text never
+// contains a raw NUL byte.
+void AppendCopyField(std::string& out, const std::string& value) {
+  const char* p = value.c_str();
+  const char* end = p + value.size();
+  while (p < end) {
+    const size_t run = std::strcspn(p, "\\\n\r\t");
+    out.append(p, run);
+    p += run;
+    if (p >= end) break;
+    switch (*p) {
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      default: out += "\\t"; break;
     }
-    out.append(value.data() + start, i - start);
-    out.append(escape);
-    start = i + 1;
+    ++p;
   }
-  out.append(value.data() + start, value.size() - start);
 }
 
 void AppendCopyRow(std::string& out, const StagedItem& item, bool with_origin) {

@@ -14,6 +14,7 @@
 
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
+#include "libstac/ingest/json_scan.hpp"
 #include "simdjson.h"
 
 namespace stacfed::ingest {
@@ -101,88 +102,6 @@ std::string_view StripSpace(std::string_view s) {
 bool IsCompleteJson(std::string_view text) {
   thread_local simdjson::dom::parser parser;
   return !parser.parse(text.data(), text.size(), true).error();
-}
-
-// A minimal structural scanner for the two things the loader needs without a full parse:
-// the top-level "type" of a record, and where each element of a FeatureCollection's
-// "features" array starts (to report its line). Validation is left to the real parser.
-struct Span {
-  size_t begin;
-  size_t end;
-};
-
-size_t SkipSpace(std::string_view s, size_t pos) {
-  while (pos < s.size() && (s[pos] == ' ' || s[pos] == '\t' || s[pos] == '\n' || s[pos] == '\r')) ++pos;
-  return pos;
-}
-
-// Position just past the JSON value starting at `pos` (npos when unterminated).
-size_t SkipValue(std::string_view s, size_t pos) {
-  if (pos >= s.size()) return std::string_view::npos;
-  if (s[pos] == '"') {
-    for (size_t i = pos + 1; i < s.size(); ++i) {
-      if (s[i] == '\\') ++i;
-      else if (s[i] == '"') return i + 1;
-    }
-    return std::string_view::npos;
-  }
-  if (s[pos] == '{' || s[pos] == '[') {
-    int depth = 0;
-    for (size_t i = pos; i < s.size(); ++i) {
-      char c = s[i];
-      if (c == '"') {
-        i = SkipValue(s, i);
-        if (i == std::string_view::npos) return i;
-        --i;
-      } else if (c == '{' || c == '[') {
-        ++depth;
-      } else if (c == '}' || c == ']') {
-        if (--depth == 0) return i + 1;
-      }
-    }
-    return std::string_view::npos;
-  }
-  size_t i = pos;
-  while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' &&
-         s[i] != '\n' && s[i] != '\r' && s[i] != '\t') {
-    ++i;
-  }
-  return i;
-}
-
-// The value of top-level `key` in the object `s`, if the scan finds it.
-std::optional<Span> TopLevelValue(std::string_view s, std::string_view key) {
-  size_t pos = SkipSpace(s, 0);
-  if (pos >= s.size() || s[pos] != '{') return std::nullopt;
-  pos = SkipSpace(s, pos + 1);
-  while (pos < s.size() && s[pos] == '"') {
-    size_t key_end = SkipValue(s, pos);
-    if (key_end == std::string_view::npos) return std::nullopt;
-    std::string_view found = s.substr(pos + 1, key_end - pos - 2);
-    pos = SkipSpace(s, key_end);
-    if (pos >= s.size() || s[pos] != ':') return std::nullopt;
-    pos = SkipSpace(s, pos + 1);
-    size_t value_end = SkipValue(s, pos);
-    if (value_end == std::string_view::npos) return std::nullopt;
-    if (found == key) return Span{pos, value_end};
-    pos = SkipSpace(s, value_end);
-    if (pos < s.size() && s[pos] == ',') pos = SkipSpace(s, pos + 1);
-  }
-  return std::nullopt;
-}
-
-// Spans of the elements of the array `s` (which starts with '[').
-std::vector<Span> ArrayElements(std::string_view s) {
-  std::vector<Span> elements;
-  size_t pos = SkipSpace(s, 1);
-  while (pos < s.size() && s[pos] != ']') {
-    size_t end = SkipValue(s, pos);
-    if (end == std::string_view::npos) break;
-    elements.push_back({pos, end});
-    pos = SkipSpace(s, end);
-    if (pos < s.size() && s[pos] == ',') pos = SkipSpace(s, pos + 1);
-  }
-  return elements;
 }
 
 }  // namespace
@@ -360,14 +279,14 @@ struct Loader::Impl {
   absl::Status LoadFd(int fd, size_t file) {
     constexpr size_t kChunk = 16 << 20;
     std::string buffer;
-    std::vector<char> chunk(kChunk);
+    auto chunk = std::make_unique_for_overwrite<char[]>(kChunk);
     int64_t line = 0;
     bool decided = false;
     for (;;) {
-      ssize_t n = read(fd, chunk.data(), chunk.size());
+      ssize_t n = read(fd, chunk.get(), kChunk);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return absl::NotFoundError(StrCat("cannot read ", sources[file], ": ", strerror(errno)));
-      buffer.append(chunk.data(), size_t(n));
+      buffer.append(chunk.get(), size_t(n));
       if (!decided) {
         // NDJSON when the first non-blank line is a complete JSON value on its own; otherwise
         // the input is one (pretty-printed) document.

@@ -1,11 +1,13 @@
 #include "libstac/ingest/staged_item.hpp"
 
 #include <charconv>
+#include <cstring>
 #include <string>
 
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
 #include "libstac/ingest/geojson.hpp"
+#include "libstac/ingest/json_scan.hpp"
 #include "libstac/model/datetime.hpp"
 #include "simdjson.h"
 
@@ -14,13 +16,35 @@ namespace {
 
 absl::Status Invalid(std::string_view why) { return absl::InvalidArgumentError(std::string(why)); }
 
-// FNV-1a: stable across runs and machines (absl::Hash is salted per process).
-int64_t Fnv1a(std::string_view a, std::string_view b) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : a) h = (h ^ c) * 1099511628211ULL;
-  h = (h ^ 0x1f) * 1099511628211ULL;
-  for (unsigned char c : b) h = (h ^ c) * 1099511628211ULL;
-  return static_cast<int64_t>(h);
+// A 64-bit hash of the stored text, stable across runs and machines (absl::Hash is salted per
+// process), eight bytes at a time (MurmurHash64A's mixing): it is computed for every item.
+uint64_t Hash64(std::string_view data, uint64_t seed) {
+  constexpr uint64_t m = 0xc6a4a7935bd1e995ULL;
+  constexpr int r = 47;
+  uint64_t h = seed ^ (data.size() * m);
+  const char* p = data.data();
+  const char* end = p + (data.size() & ~size_t(7));
+  for (; p < end; p += 8) {
+    uint64_t k;
+    std::memcpy(&k, p, 8);
+    k *= m;
+    k ^= k >> r;
+    k *= m;
+    h ^= k;
+    h *= m;
+  }
+  uint64_t tail = 0;
+  std::memcpy(&tail, p, data.size() & 7);
+  h ^= tail;
+  h *= m;
+  h ^= h >> r;
+  h *= m;
+  h ^= h >> r;
+  return h;
+}
+
+int64_t ContentHash(std::string_view content, std::string_view links) {
+  return static_cast<int64_t>(Hash64(links, Hash64(content, 0x5354414366656421ULL)));
 }
 
 void AppendDouble(std::string& out, double d) {
@@ -119,15 +143,11 @@ absl::StatusOr<StagedItem> PrepareItem(std::string_view json) {
   simdjson::dom::element geometry, properties, links;
   bool has_type = false, has_id = false, has_geometry = false, has_properties = false;
   bool has_bbox = false, has_links = false;
-  item.content_json.reserve(json.size() + 64);
-  item.content_json.push_back('{');
   for (auto [key, value] : object) {
     if (key == "links") {
       has_links = true;
       links = value;
-      continue;  // links are stored apart: the server writes its own around them
-    }
-    if (key == "type") {
+    } else if (key == "type") {
       has_type = true;
       if (value.get_string().get(type)) return Invalid("\"type\" must be a string");
     } else if (key == "id") {
@@ -155,10 +175,6 @@ absl::StatusOr<StagedItem> PrepareItem(std::string_view json) {
         if (!n.is_number()) return Invalid("\"bbox\" must be an array of 4 or 6 numbers");
       }
     }
-    if (item.content_json.size() > 1) item.content_json += ',';
-    AppendJsonString(item.content_json, key);
-    item.content_json += ':';
-    item.content_json += simdjson::minify(value);
   }
   if (!has_type) return Invalid("\"type\" is missing (an item has \"type\": \"Feature\")");
   if (type != "Feature") return Invalid(StrCat("\"type\" is \"", type, "\", expected \"Feature\""));
@@ -178,7 +194,20 @@ absl::StatusOr<StagedItem> PrepareItem(std::string_view json) {
   STACFED_ASSIGN_OR_RETURN(TimeRange range, ItemTimeRange(properties_object));
   item.datetime_us = range.start;
   item.end_datetime_us = range.end;
-  item.properties_json = simdjson::minify(properties);
+  // The document is stored as the text it arrived in (minus its links): no re-serialisation,
+  // numbers keep their exact spelling. The parser above has validated it.
+  auto members = TopLevelMembers(json);
+  if (!members) return Invalid("not valid JSON");
+  item.content_json.reserve(json.size() + 64);
+  item.content_json.push_back('{');
+  for (const Member& member : *members) {
+    if (member.key == "links") continue;  // stored apart: the server writes its own around them
+    if (member.key == "properties") {
+      item.properties_json.assign(json.substr(member.value.begin, member.value.end - member.value.begin));
+    }
+    if (item.content_json.size() > 1) item.content_json.push_back(',');
+    item.content_json.append(json.substr(member.whole.begin, member.whole.end - member.whole.begin));
+  }
 
   if (!geometry.is_null()) {
     Bounds bounds;
@@ -200,7 +229,7 @@ absl::StatusOr<StagedItem> PrepareItem(std::string_view json) {
   if (has_links) {
     STACFED_ASSIGN_OR_RETURN(item.links_json, ExtraLinks(links));
   }
-  item.content_hash = Fnv1a(item.content_json, item.links_json);
+  item.content_hash = ContentHash(item.content_json, item.links_json);
   return item;
 }
 
@@ -234,7 +263,7 @@ absl::StatusOr<StagedCollection> PrepareCollection(std::string_view json) {
     collection.content_json += simdjson::minify(value);
   }
   collection.content_json += '}';
-  collection.content_hash = Fnv1a(collection.content_json, collection.links_json);
+  collection.content_hash = ContentHash(collection.content_json, collection.links_json);
   return collection;
 }
 

@@ -1,0 +1,33 @@
+#pragma once
+// A minimal structural scanner over JSON text that a full parser has validated (or will):
+// it finds where top-level members and array elements start and end, so that records can be
+// stored as the exact text they arrived in (no re-serialisation) and errors can name the line
+// of a feature inside a FeatureCollection. It does not validate.
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace stacfed::ingest {
+
+struct Span {
+  size_t begin;
+  size_t end;  // one past the last byte
+};
+
+struct Member {
+  std::string_view key;  // raw key text without quotes (escapes left as they are)
+  Span whole;            // from the key's opening quote to the end of the value
+  Span value;
+};
+
+// Position just past the JSON value starting at `pos` (npos when unterminated).
+size_t SkipJsonValue(std::string_view s, size_t pos);
+// The members of the top-level object `s`, in order; nullopt when `s` is not an object.
+std::optional<std::vector<Member>> TopLevelMembers(std::string_view s);
+// The value of top-level `key`, if present.
+std::optional<Span> TopLevelValue(std::string_view s, std::string_view key);
+// The elements of the array `s` (which starts with '[').
+std::vector<Span> ArrayElements(std::string_view s);
+
+}  // namespace stacfed::ingest

@@ -14,7 +14,7 @@ packages=(
   ca-certificates python3 python3-pytest python3-requests python3-jsonschema
 )
 if [ "${1:-}" = "--bench" ]; then
-  packages+=(wrk hyperfine time)
+  packages+=(wrk hyperfine time curl)
 fi
 
 missing=()

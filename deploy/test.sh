@@ -30,7 +30,12 @@ DATABASE_URL="postgresql:///stacfed_template?host=$pg_home&port=$STACFED_TEST_PG
 echo "== unit and integration tests (ctest)"
 (cd build && ctest --output-on-failure -j"$jobs")
 
+echo "== federation file schema (pytest)"
+/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/federation/test_schema.py
+
 if [ -d conformance ] && ls conformance/test_*.py >/dev/null 2>&1; then
   echo "== conformance suite (pytest)"
-  STACFED_BIN="$root/build/stacfed" python3 -m pytest -q -p no:cacheprovider conformance
+  # Debian's interpreter, which has python3-pytest: a python3 earlier on PATH (pyenv, venv)
+  # may not.
+  STACFED_BIN="$root/build/stacfed" /usr/bin/python3 -m pytest -q -p no:cacheprovider conformance
 fi

@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# API benchmark (issue 3): stacfed over HTTP against the same SQL run by pgbench.
+#
+#   bench/load.sh     # first: leaves the 1,000,000-item database stacfed_bench
+#   bench/api.sh
+#
+# For each query: one untimed request to warm the cache, then RUNS rounds alternating
+#   wrk -t2 -c32 -d10s --latency URL               (the server; POST through a Lua script)
+#   pgbench -n -M prepared -c 32 -j 2 -T 10 -f bench/sql/<query>.sql -D ...   (the ceiling)
+# and reports the medians: req/s, p50, p99, TPS and the ratio req/s / TPS.
+#
+# Environment: RUNS (default 3), DURATION (default 10s), CONNECTIONS (default 32),
+# STACFED (default build/stacfed), API_PORT (default 8089), DATABASE_URL / BENCH_DB_PORT /
+# BENCH_DB as for bench/load.sh, COLLECTION (default cmip6-cmip).
+# Needs: wrk, pgbench, psql, curl, python3 (deploy/install-deps.sh --bench).
+#
+# The SQL files are copies of the server's statements (server/api/search_sql.cpp, handlers.cpp);
+# the script warns when the statements the server really sends differ from them.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+
+RUNS=${RUNS:-3}
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-32}
+API_PORT=${API_PORT:-8089}
+COLLECTION=${COLLECTION:-cmip6-cmip}
+
+for tool in wrk pgbench psql curl python3; do
+  command -v $tool >/dev/null || die "$tool not found (deploy/install-deps.sh --bench)"
+done
+[ -x "$STACFED" ] || die "$STACFED not found: build it (Release) first"
+
+bench_server_url
+db_url=$(url_for "$BENCH_DB")
+sql() { psql_q -At "$db_url" -c "$1"; }
+items=$(sql "SELECT count(*) FROM stacfed.items") || die "no benchmark database: run bench/load.sh first"
+say "database $BENCH_DB: $items items"
+warn_if_busy
+
+# --- request values, shared by the HTTP and the SQL side ------------------------------------
+mapfile -t ids < <(sql "SELECT id FROM stacfed.items WHERE collection = '$COLLECTION' ORDER BY id OFFSET 500 LIMIT 3")
+[ ${#ids[@]} -eq 3 ] || die "collection $COLLECTION has too few items"
+item_id=${ids[0]}
+bbox="5,45,15,55"
+bbox_geojson='{"type":"Polygon","coordinates":[[[5,45],[15,45],[15,55],[5,55],[5,45]]]}'
+dt_start="2000-01-01T00:00:00Z"
+dt_end="2010-12-31T23:59:59Z"
+ids_csv=$(IFS=,; echo "${ids[*]}")
+ids_array=$(python3 -c 'import sys; print("{" + ",".join("\"%s\"" % a for a in sys.argv[1:]) + "}")' "${ids[@]}")
+# The boundary row of page 99 (the token of page 100), in the server's order.
+IFS='|' read -r tok_dt tok_coll tok_id < <(sql "SELECT to_char(datetime AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), collection, id FROM stacfed.items WHERE collection = '$COLLECTION' ORDER BY datetime DESC, collection, id OFFSET 989 LIMIT 1")
+
+# --- server ----------------------------------------------------------------------------------
+tmp=$(mktemp -d)
+trap 'stop_server; rm -rf "$tmp"' EXIT
+start_server "$db_url" "$API_PORT" "$tmp/serve.log"
+
+# Page 100 by following next links from page 1, as a client does.
+page100=$(python3 - "$base/search?collections=$COLLECTION&limit=10" <<'EOF'
+import json, sys, urllib.request
+url = sys.argv[1]
+for page in range(1, 100):
+    with urllib.request.urlopen(url) as r:
+        doc = json.load(r)
+    nxt = [l for l in doc.get("links", []) if l.get("rel") == "next"]
+    if not nxt:
+        sys.exit("no next link on page %d" % page)
+    url = nxt[0]["href"]
+print(url)
+EOF
+) || die "cannot reach page 100"
+
+# --- the queries -------------------------------------------------------------------------------
+# name | method | path or body | sql file | pgbench -D variables (space-separated NAME=VALUE)
+post_body=$(printf '{"bbox":[%s],"datetime":"%s/%s","limit":10}' "$bbox" "$dt_start" "$dt_end")
+queries=(
+  "collection_limit10|GET|/search?collections=$COLLECTION&limit=10|search_collection.sql|collection=$COLLECTION limit_plus_one=11"
+  "bbox_datetime_limit10|POST|$post_body|search_bbox_datetime.sql|geometry=$bbox_geojson start=$dt_start end=$dt_end limit_plus_one=11"
+  "ids|GET|/search?ids=$ids_csv|search_ids.sql|ids=$ids_array limit_plus_one=11"
+  "item_by_id|GET|/collections/$COLLECTION/items/$item_id|item_by_id.sql|collection=$COLLECTION item_id=$item_id"
+  "collection_limit1000|GET|/search?collections=$COLLECTION&limit=1000|search_collection.sql|collection=$COLLECTION limit_plus_one=1001"
+  "page100|GET|${page100#"$base"}|search_next_page.sql|collection=$COLLECTION token_datetime=$tok_dt token_collection=$tok_coll token_id=$tok_id limit_plus_one=11"
+)
+
+run_wrk() {  # run_wrk NAME METHOD TARGET OUT
+  local lua=()
+  if [ "$2" = POST ]; then
+    python3 - "$3" >"$tmp/$1.lua" <<'EOF'
+import json, sys
+print('wrk.method = "POST"')
+print('wrk.body = %s' % json.dumps(sys.argv[1]))
+print('wrk.headers["Content-Type"] = "application/json"')
+EOF
+    lua=(-s "$tmp/$1.lua")
+    wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "${lua[@]}" "$base/search" >"$4"
+  else
+    wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$base$3" >"$4"
+  fi
+}
+
+run_pgbench() {  # run_pgbench SQLFILE VARS OUT
+  local defs=() kv
+  # VARS is split on spaces; values themselves contain none.
+  for kv in $2; do defs+=(-D "$kv"); done
+  pgbench -n -M prepared -c "$CONNECTIONS" -j 2 -T "${DURATION%s}" -f "bench/sql/$1" "${defs[@]}" "$db_url" >"$3" 2>&1
+}
+
+# check_sql NAME SQLFILE: compares the statements the server's connections ran last
+# (pg_stat_activity) with bench/sql/SQLFILE, parameters aside, and warns when none is the same:
+# the SQL files are copies of server/api/ statements and must follow them.
+check_sql() {
+  sql "SELECT DISTINCT regexp_replace(query, '\s+', ' ', 'g') FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND query <> ''" >"$tmp/live.sql"
+  python3 - "bench/sql/$2" "$tmp/live.sql" "$1" <<'EOF' || true
+import re, sys
+path, live_path, name = sys.argv[1:]
+text = " ".join(l for l in open(path).read().splitlines() if not l.lstrip().startswith("--"))
+norm = lambda s: re.sub(r"\s+", " ", s).strip().rstrip(";").strip()
+mine = norm(re.sub(r"(?<!:):[A-Za-z_]\w*", "?", text))
+theirs = [norm(re.sub(r"\$\d+", "?", l)) for l in open(live_path).read().splitlines() if l.strip()]
+if mine not in theirs:
+    print("warning: %s: bench/sql file matches none of the server's statements:\n  file:   %s\n%s"
+          % (name, mine, "\n".join("  server: " + t for t in theirs)), file=sys.stderr)
+    sys.exit(1)
+EOF
+}
+
+for q in "${queries[@]}"; do
+  IFS='|' read -r name method target sqlfile vars <<<"$q"
+  # Warm-up and a sanity check of the request. Counts are cached per I/O thread: after a few
+  # requests the last statement of some connection is the page statement, which check_sql
+  # compares with the file.
+  for _ in 1 2 3 4; do
+    if [ "$method" = POST ]; then
+      curl -fs -o /dev/null -H 'Content-Type: application/json' -d "$target" "$base/search" || die "$name: POST failed"
+    else
+      curl -fs -o /dev/null "$base$target" || die "$name: GET $target failed"
+    fi
+  done
+  check_sql "$name" "$sqlfile"
+  for run in $(seq 1 "$RUNS"); do
+    run_wrk "$name" "$method" "$target" "$tmp/$name.wrk.$run"
+    run_pgbench "$sqlfile" "$vars" "$tmp/$name.pgbench.$run" || { cat "$tmp/$name.pgbench.$run" >&2; die "$name: pgbench failed"; }
+    say "$name run $run: $(grep -h 'Requests/sec' "$tmp/$name.wrk.$run") | $(grep -h '^tps' "$tmp/$name.pgbench.$run")"
+  done
+done
+
+mkdir -p bench/results
+report=bench/results/api-$(date -u +%Y%m%dT%H%M%SZ).txt
+python3 - "$tmp" "$RUNS" "${queries[@]}" >"$report" <<EOF
+import re, statistics, sys
+tmp, runs, queries = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+def wrk(path):
+    text = open(path).read()
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    lat = {p: float(v) * unit[u] for p, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)}
+    return rps, lat["50"], lat["99"]
+def tps(path):
+    return float(re.search(r"^tps = ([\d.]+)", open(path).read(), re.M).group(1))
+print("# stacfed API benchmark")
+print("date: $(date -u +%Y-%m-%dT%H:%M:%SZ); machine: $(machine_line), load average at start $load_avg")
+print("commit: $(commit_line); database: $BENCH_DB, $items items")
+print("wrk -t2 -c$CONNECTIONS -d$DURATION --latency; pgbench -n -M prepared -c $CONNECTIONS -j 2 -T ${DURATION%s}; medians of %d runs" % runs)
+print()
+print("| query | stacfed req/s (min-max) | p50 ms | p99 ms | pgbench TPS (min-max) | ratio |")
+print("|---|---|---|---|---|---|")
+for q in queries:
+    name = q.split("|")[0]
+    w = [wrk("%s/%s.wrk.%d" % (tmp, name, r)) for r in range(1, runs + 1)]
+    t = [tps("%s/%s.pgbench.%d" % (tmp, name, r)) for r in range(1, runs + 1)]
+    rps = [x[0] for x in w]
+    print("| %s | %.0f (%.0f-%.0f) | %.2f | %.2f | %.0f (%.0f-%.0f) | %.2f |" % (
+        name, statistics.median(rps), min(rps), max(rps), statistics.median(x[1] for x in w),
+        statistics.median(x[2] for x in w), statistics.median(t), min(t), max(t),
+        statistics.median(rps) / statistics.median(t)))
+EOF
+cat "$report"
+say "report written to $report"

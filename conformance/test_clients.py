@@ -1,0 +1,171 @@
+"""What pystac-client (0.9) and stac-browser do, replayed in plain Python: they must work
+against stacfed with no workaround (reference/stac-api.md sections 3 and 4)."""
+
+import re
+
+import pytest
+import requests
+
+from stacutil import GEOJSON, JSON, keys_of, links_by_rel, matches_datetime
+
+
+class MiniPystacClient:
+    """The parts of pystac_client.Client / ItemSearch / CollectionClient / StacApiIO that
+    matter for a server, re-implemented in a few lines."""
+
+    def __init__(self, url):
+        self.session = requests.Session()
+        r = self.session.get(url)
+        assert r.status_code == 200
+        self.root = r.json()
+
+    def conforms_to(self, suffix):
+        # conformance.py: only the landing page's conformsTo, only v1.0.x URIs.
+        pattern = re.compile(re.escape("https://api.stacspec.org/v1.0.") + "(.*)"
+                             + re.escape("/" + suffix))
+        return any(pattern.fullmatch(uri) for uri in self.root.get("conformsTo", []))
+
+    def _link(self, doc, rel, media_types=(GEOJSON, JSON)):
+        for link in doc.get("links", []):
+            if link.get("rel") == rel and link.get("type", JSON) in media_types:
+                return link
+        return None
+
+    def _pages(self, method, href, body_or_params):
+        """stac_api_io.get_pages: follow the first rel=next until none or an empty page."""
+        if method == "POST":
+            r = self.session.post(href, json=body_or_params)
+        else:
+            r = self.session.get(href, params=body_or_params)
+        original = body_or_params
+        for _ in range(1000):
+            if r.status_code != 200:
+                raise AssertionError(f"APIError {r.status_code}: {r.text[:300]}")
+            page = r.json()
+            yield page
+            features = page.get("features", page.get("collections"))
+            if not features:
+                return
+            nxt = next((link for link in page.get("links", []) if link["rel"] == "next"), None)
+            if nxt is None:
+                return
+            if nxt.get("method", "GET").upper() == "POST":
+                body = nxt.get("body", {})
+                if nxt.get("merge", False):
+                    body = {**original, **body}
+                r = self.session.post(nxt["href"], json=body, headers=nxt.get("headers"))
+            else:
+                r = self.session.get(nxt["href"])
+        raise AssertionError("next links never end")
+
+    def search(self, method="POST", **params):
+        assert self.conforms_to("item-search"), "pystac-client: no ITEM_SEARCH"
+        link = self._link(self.root, "search")
+        assert link is not None, "pystac-client: no search link typed geo+json/json"
+        if method == "GET":
+            params = {k: (",".join(v) if isinstance(v, list) else v) for k, v in params.items()}
+        for page in self._pages(method, link["href"], params):
+            yield from page["features"]
+
+    def matched(self, **params):
+        link = self._link(self.root, "search")
+        r = self.session.post(link["href"], json={**params, "limit": 1})
+        doc = r.json()
+        if "context" in doc and "matched" in doc["context"]:
+            return doc["context"]["matched"]
+        return doc.get("numberMatched")
+
+    def get_collections(self):
+        assert self.conforms_to("collections") or self.conforms_to("ogcapi-features")
+        data = self._link(self.root, "data", (JSON,))
+        for page in self._pages("GET", data["href"], None):
+            yield from page["collections"]
+
+    def get_collection(self, cid):
+        data = self._link(self.root, "data", (JSON,))
+        r = self.session.get(f"{data['href']}/{cid}")
+        assert r.status_code == 200
+        return r.json()
+
+    def collection_get_items(self, collection):
+        # CollectionClient.get_items(): GET <items link>?collections=<id>, following next.
+        items_link = self._link(collection, "items")
+        for page in self._pages("GET", items_link["href"], {"collections": collection["id"]}):
+            yield from page["features"]
+
+
+@pytest.fixture(scope="module")
+def client(base):
+    return MiniPystacClient(base + "/")
+
+
+def test_client_recognises_an_api(client):
+    for suffix in ("core", "item-search", "collections", "ogcapi-features"):
+        assert client.conforms_to(suffix), suffix
+
+
+def test_post_search_pages_to_the_end(client, items):
+    got = [(f["collection"], f["id"]) for f in client.search(collections=["CMIP6",
+                                                                         "sentinel-2-l2a"],
+                                                            limit=9)]
+    expected = {(i["collection"], i["id"]) for i in items
+                if i["collection"] in ("CMIP6", "sentinel-2-l2a")}
+    assert len(got) == len(set(got))
+    assert set(got) == expected
+
+
+def test_get_search_pages_to_the_end(client, items):
+    got = [(f["collection"], f["id"]) for f in client.search(method="GET", limit=11)]
+    assert len(got) == len(set(got))
+    assert set(got) == {(i["collection"], i["id"]) for i in items}
+
+
+def test_search_with_a_year_as_pystac_client_sends_it(client, items):
+    dt = "2023-01-01T00:00:00Z/2023-12-31T23:59:59Z"  # datetime="2023"
+    got = {(f["collection"], f["id"]) for f in client.search(datetime=dt, limit=20)}
+    assert got == {(i["collection"], i["id"]) for i in items if matches_datetime(i, dt)}
+
+
+def test_matched(client, items):
+    count = client.matched(collections=["eerie-pacific-regional"])
+    if count is None:
+        pytest.skip("numberMatched not offered")
+    assert count == sum(1 for i in items if i["collection"] == "eerie-pacific-regional")
+
+
+def test_collections_and_get_items(client, items, collections):
+    listed = {c["id"]: c for c in client.get_collections()}
+    assert set(collections) <= set(listed)
+    for cid in collections:
+        collection = client.get_collection(cid)
+        got = [f["id"] for f in client.collection_get_items(collection)]
+        assert len(got) == len(set(got))
+        assert set(got) == {i["id"] for i in items if i["collection"] == cid}
+
+
+def test_get_item_by_id_through_search(client, items):
+    # pystac-client's get_items(ids) with ITEM_SEARCH: POST {"ids": [...], "collections": [...]}
+    item = items[77]
+    got = list(client.search(ids=[item["id"]], collections=[item["collection"]]))
+    assert [f["id"] for f in got] == [item["id"]]
+
+
+def test_stac_browser_search_link_and_paging(base, client):
+    # stac-browser: search link typed exactly geo+json, POST preferred, merge ignored.
+    posts = [link for link in links_by_rel(client.root, "search")
+             if link.get("method") == "POST"]
+    assert posts and posts[0]["type"] == GEOJSON
+    r = requests.post(posts[0]["href"], json={"limit": 12, "collections": ["sentinel-2-l2a"]})
+    first = r.json()
+    nxt = [link for link in first["links"] if link["rel"] == "next"][0]
+    second = requests.request(nxt.get("method", "GET"), nxt["href"], json=nxt.get("body"),
+                              headers=nxt.get("headers")).json()
+    assert set(keys_of(first)).isdisjoint(keys_of(second))
+    assert all(f["collection"] == "sentinel-2-l2a" for f in second["features"])
+
+
+def test_root_self_is_stable_for_stac_browser(base, client):
+    # stac-browser's catalogUrl must equal the root's self href exactly.
+    self_href = [link for link in client.root["links"] if link["rel"] == "self"][0]["href"]
+    again = requests.get(self_href).json()
+    assert [link for link in again["links"] if link["rel"] == "self"][0]["href"] == self_href

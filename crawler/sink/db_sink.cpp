@@ -1,0 +1,341 @@
+#include "crawler/sink/db_sink.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "libstac/base/log.hpp"
+#include "libstac/base/status_macros.hpp"
+#include "libstac/base/strings.hpp"
+#include "libstac/model/datetime.hpp"
+
+namespace stacfed::crawler {
+namespace {
+
+std::string TypeName(SourceType type) { return type == SourceType::kStatic ? "static" : "stac-api"; }
+
+// ["a","b"] for json_array_elements_text($n::json).
+std::string JsonArray(const std::vector<const std::string*>& values) {
+  std::string out = "[";
+  for (const std::string* value : values) {
+    if (out.size() > 1) out += ',';
+    AppendJsonString(out, *value);
+  }
+  out += ']';
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<DbSink> DbSink::Open(const std::string& database_url, const SourceSpec& source) {
+  STACFED_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(database_url));
+  if (!source.catalog_id.empty()) {
+    STACFED_ASSIGN_OR_RETURN(
+        pg::Result catalog,
+        conn.Query("SELECT count(*) FROM stacfed.catalogs WHERE id = $1", {source.catalog_id}));
+    if (catalog.Scalar() == "0") {
+      return absl::NotFoundError(StrCat("catalog '", source.catalog_id,
+                                        "' does not exist (apply the federation file first)"));
+    }
+  }
+  // A harvest that was just killed leaves its lock until its backend notices the closed
+  // connection: allow a short grace period before calling the source busy.
+  bool locked = false;
+  for (int attempt = 0; attempt < 20 && !locked; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    STACFED_ASSIGN_OR_RETURN(
+        pg::Result result,
+        conn.Query("SELECT pg_try_advisory_lock(hashtextextended('stacfed.harvest:' || $1, 0))",
+                   {source.id}));
+    locked = result.Scalar() == "t";
+  }
+  if (!locked) {
+    return absl::FailedPreconditionError(
+        StrCat("another harvest of source '", source.id, "' is running"));
+  }
+  // Each batch commits its checkpoint with its items, so a commit lost in a server crash
+  // is lost whole and the next run simply repeats it: waiting for the WAL flush of every
+  // batch buys nothing here and costs most of a harvest's time on a busy disk.
+  STACFED_RETURN_IF_ERROR(conn.Execute("SET synchronous_commit = off"));
+  STACFED_RETURN_IF_ERROR(
+      conn.Query("INSERT INTO stacfed.harvest_sources (source_id, catalog_id, url, kind, last_started_at)"
+                 " VALUES ($1, NULLIF($2, ''), $3, $4, now())"
+                 " ON CONFLICT (source_id) DO UPDATE SET catalog_id = EXCLUDED.catalog_id,"
+                 " url = EXCLUDED.url, kind = EXCLUDED.kind, last_started_at = now()",
+                 {source.id, source.catalog_id, source.url, TypeName(source.type)})
+          .status());
+  return DbSink(std::move(conn), source);
+}
+
+absl::StatusOr<std::string> DbSink::PutCollection(const std::string& json,
+                                                  const std::string& source_url) {
+  auto staged = ingest::PrepareCollection(json);
+  if (!staged.ok()) {
+    Quarantine(source_url, "", "", StrCat("collection: ", staged.status().message()), json);
+    return staged.status();
+  }
+  STACFED_ASSIGN_OR_RETURN(bool changed, ingest::UpsertCollection(conn_, *staged));
+  if (changed) ++counters_.collections_changed;
+  return staged->id;
+}
+
+absl::StatusOr<WalkState> DbSink::BeginWalk(const std::string& collection_id) {
+  STACFED_ASSIGN_OR_RETURN(
+      pg::Result existing,
+      conn_.Query("SELECT walk_id, next_request::text, items,"
+                  " coalesce(to_char(cursor AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), ''),"
+                  " coalesce(extract(epoch FROM now() - completed_at)::bigint, -1)"
+                  " FROM stacfed.harvest_checkpoints WHERE source_id = $1 AND collection_id = $2",
+                  {source_.id, collection_id}));
+  std::string cursor;
+  int64_t full_walk_age_s = -1;
+  if (existing.Rows() == 1) {
+    cursor = std::string(existing.Get(0, 3));
+    full_walk_age_s = std::stoll(std::string(existing.Get(0, 4)));
+  }
+  if (existing.Rows() == 1 && !existing.IsNull(0, 1)) {
+    // An interrupted walk: continue it, with its seen-set and item count.
+    WalkState state;
+    state.walk_id = std::stoll(std::string(existing.Get(0, 0)));
+    state.resume_json = std::string(existing.Get(0, 1));
+    state.items_so_far = std::stoll(std::string(existing.Get(0, 2)));
+    log::Info("harvest ", source_.id, "/", collection_id, ": resuming after ", state.items_so_far,
+              " items");
+    return state;
+  }
+  STACFED_ASSIGN_OR_RETURN(
+      pg::Result fresh,
+      conn_.Query("INSERT INTO stacfed.harvest_checkpoints"
+                  " (source_id, collection_id, walk_id, next_request, pages, items, started_at)"
+                  " VALUES ($1, $2, nextval('stacfed.harvest_walk_seq'), '{\"start\":true}', 0, 0, now())"
+                  " ON CONFLICT (source_id, collection_id) DO UPDATE SET"
+                  " walk_id = EXCLUDED.walk_id, next_request = EXCLUDED.next_request,"
+                  " pages = 0, items = 0, started_at = now()"
+                  " RETURNING walk_id",
+                  {source_.id, collection_id}));
+  WalkState state;
+  state.walk_id = std::stoll(std::string(fresh.Scalar()));
+  state.cursor = std::move(cursor);
+  state.full_walk_age_s = full_walk_age_s;
+  return state;
+}
+
+absl::StatusOr<std::vector<CachedDocument>> DbSink::CachedValidators(
+    const std::vector<std::string>& urls) {
+  std::vector<const std::string*> list;
+  for (const auto& url : urls) list.push_back(&url);
+  STACFED_ASSIGN_OR_RETURN(
+      pg::Result rows,
+      conn_.Query("SELECT url, coalesce(etag, ''), coalesce(last_modified, ''), coalesce(item_id, '')"
+                  " FROM stacfed.harvest_http_cache WHERE source_id = $1"
+                  " AND url IN (SELECT json_array_elements_text($2::json))",
+                  {source_.id, JsonArray(list)}));
+  std::vector<CachedDocument> cached;
+  for (int row = 0; row < rows.Rows(); ++row) {
+    cached.push_back(CachedDocument{std::string(rows.Get(row, 0)), std::string(rows.Get(row, 1)),
+                                    std::string(rows.Get(row, 2)), std::string(rows.Get(row, 3))});
+  }
+  return cached;
+}
+
+absl::Status DbSink::WritePage(const std::string& collection_id, const WalkState& walk,
+                               std::vector<PreparedItem>& items,
+                               const std::string& next_request_json,
+                               const std::vector<std::string>& unchanged_ids_upstream,
+                               const std::vector<CachedDocument>& validators) {
+  std::vector<ingest::StagedItem> staged;
+  staged.reserve(items.size());
+  std::vector<const std::string*> ids, unchanged_ids, retracted, superseded, plain;
+  std::string normalisations = "[";
+  int64_t cursor_us = 0;
+  for (PreparedItem& item : items) {
+    // The lists point into `staged` (reserved above, so never reallocated).
+    staged.push_back(std::move(item.staged));
+    const std::string* id = &staged.back().id;
+    ids.push_back(id);
+    cursor_us = std::max(cursor_us, item.cursor_us);
+    if (item.changes.empty()) {
+      unchanged_ids.push_back(id);
+    } else {
+      if (normalisations.size() > 1) normalisations += ',';
+      normalisations += "{\"i\":";
+      AppendJsonString(normalisations, *id);
+      normalisations += ",\"c\":[";
+      for (size_t i = 0; i < item.changes.size(); ++i) {
+        if (i) normalisations += ',';
+        AppendJsonString(normalisations, item.changes[i]);
+      }
+      normalisations += "]}";
+    }
+    if (item.withdrawn_reason == "retracted") {
+      retracted.push_back(id);
+    } else if (item.withdrawn_reason == "superseded") {
+      superseded.push_back(id);
+    } else {
+      plain.push_back(id);
+    }
+  }
+  normalisations += ']';
+  for (const std::string& id : unchanged_ids_upstream) ids.push_back(&id);
+  std::string cache_rows = "[";
+  for (const CachedDocument& document : validators) {
+    if (cache_rows.size() > 1) cache_rows += ',';
+    cache_rows += "{\"u\":";
+    AppendJsonString(cache_rows, document.url);
+    cache_rows += ",\"e\":";
+    AppendJsonString(cache_rows, document.etag);
+    cache_rows += ",\"m\":";
+    AppendJsonString(cache_rows, document.last_modified);
+    cache_rows += ",\"i\":";
+    AppendJsonString(cache_rows, document.item_id);
+    cache_rows += '}';
+  }
+  cache_rows += ']';
+
+  const std::string walk_id = std::to_string(walk.walk_id);
+  const pg::Param next = next_request_json.empty() ? pg::Param{} : pg::Param{next_request_json};
+  const pg::Param cursor = cursor_us > 0 ? pg::Param{FormatRfc3339(cursor_us)} : pg::Param{};
+  const std::string item_count = std::to_string(items.size());
+  auto bookkeeping = [&](pg::Connection& conn) -> absl::Status {
+    STACFED_RETURN_IF_ERROR(
+        conn.Query("INSERT INTO stacfed.harvest_seen (walk_id, item_id)"
+                   " SELECT $1, json_array_elements_text($2::json) ON CONFLICT DO NOTHING",
+                   {walk_id, JsonArray(ids)})
+            .status());
+    if (!validators.empty()) {
+      STACFED_RETURN_IF_ERROR(
+          conn.Query("INSERT INTO stacfed.harvest_http_cache AS h"
+                     " (source_id, url, etag, last_modified, collection_id, item_id)"
+                     " SELECT $1, r->>'u', NULLIF(r->>'e', ''), NULLIF(r->>'m', ''), $2, NULLIF(r->>'i', '')"
+                     " FROM jsonb_array_elements($3::jsonb) r"
+                     " ON CONFLICT (source_id, url) DO UPDATE SET etag = EXCLUDED.etag,"
+                     " last_modified = EXCLUDED.last_modified, collection_id = EXCLUDED.collection_id,"
+                     " item_id = EXCLUDED.item_id"
+                     " WHERE (h.etag, h.last_modified, h.item_id) IS DISTINCT FROM"
+                     " (EXCLUDED.etag, EXCLUDED.last_modified, EXCLUDED.item_id)",
+                     {source_.id, collection_id, cache_rows})
+              .status());
+    }
+    // Normalisation records: written only when they change, removed once upstream is fixed.
+    STACFED_RETURN_IF_ERROR(
+        conn.Query("INSERT INTO stacfed.harvest_normalisations AS n (collection_id, item_id, source_id, changes)"
+                   " SELECT $1, r->>'i', $2, r->'c' FROM jsonb_array_elements($3::jsonb) r"
+                   " ON CONFLICT (collection_id, item_id) DO UPDATE SET changes = EXCLUDED.changes,"
+                   " source_id = EXCLUDED.source_id, recorded_at = now()"
+                   " WHERE n.changes IS DISTINCT FROM EXCLUDED.changes",
+                   {collection_id, source_.id, normalisations})
+            .status());
+    STACFED_RETURN_IF_ERROR(
+        conn.Query("DELETE FROM stacfed.harvest_normalisations WHERE collection_id = $1"
+                   " AND item_id IN (SELECT json_array_elements_text($2::json))",
+                   {collection_id, JsonArray(unchanged_ids)})
+            .status());
+    // ESGF versioning marks.
+    for (const auto& [reason, list] : {std::pair{"retracted", &retracted}, std::pair{"superseded", &superseded}}) {
+      if (list->empty()) continue;
+      STACFED_ASSIGN_OR_RETURN(
+          pg::Result marked,
+          conn.Query("INSERT INTO stacfed.withdrawn_items AS w (collection_id, item_id, source_id, reason)"
+                     " SELECT $1, json_array_elements_text($2::json), $3, $4"
+                     " ON CONFLICT (collection_id, item_id) DO UPDATE SET reason = EXCLUDED.reason,"
+                     " withdrawn_at = now() WHERE w.reason IS DISTINCT FROM EXCLUDED.reason RETURNING 1",
+                     {collection_id, JsonArray(*list), source_.id, std::string(reason)}));
+      counters_.withdrawn += marked.Rows();
+    }
+    if (!plain.empty()) {
+      STACFED_RETURN_IF_ERROR(
+          conn.Query("DELETE FROM stacfed.withdrawn_items WHERE collection_id = $1"
+                     " AND item_id IN (SELECT json_array_elements_text($2::json))",
+                     {collection_id, JsonArray(plain)})
+              .status());
+    }
+    return conn.Query("UPDATE stacfed.harvest_checkpoints SET next_request = $3::jsonb,"
+                      " pages = pages + 1, items = items + $4::bigint,"
+                      " cursor = GREATEST(cursor, $5::timestamptz)"
+                      " WHERE source_id = $1 AND collection_id = $2",
+                      {source_.id, collection_id, next, item_count, cursor})
+        .status();
+  };
+  const auto started = std::chrono::steady_clock::now();
+  STACFED_ASSIGN_OR_RETURN(ingest::BatchResult result,
+                           ingest::WriteItemBatch(conn_, staged, ingest::WriteMode::kUpsert, bookkeeping));
+  log::Debug("harvest ", source_.id, "/", collection_id, ": wrote ", staged.size(), " items in ",
+             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count(),
+             " ms");
+  counters_.added += result.inserted;
+  counters_.updated += result.updated;
+  counters_.unchanged += result.unchanged;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> DbSink::FinishWalk(const std::string& collection_id, const WalkState& walk,
+                                           bool complete) {
+  STACFED_ASSIGN_OR_RETURN(
+      pg::Result result,
+      conn_.Query("SELECT stacfed.finish_harvest_walk($1, $2, $3, $4)",
+                  {source_.id, collection_id, std::to_string(walk.walk_id), complete ? "t" : "f"}));
+  const int64_t withdrawn = std::stoll(std::string(result.Scalar()));
+  counters_.withdrawn += withdrawn;
+  return withdrawn;
+}
+
+void DbSink::Quarantine(const std::string& source_url, const std::string& collection_id,
+                        const std::string& item_id, const std::string& reason,
+                        const std::string& document) {
+  auto result = conn_.Query(
+      "INSERT INTO stacfed.quarantine (source_id, source_url, collection_id, item_id, reason,"
+      " document, document_md5) VALUES ($1, $2, NULLIF($3, ''), NULLIF($4, ''), $5, $6, md5($6))"
+      " ON CONFLICT (source_id, document_md5, reason) DO NOTHING",
+      {source_.id, source_url, collection_id, item_id, reason, document});
+  if (!result.ok()) {
+    log::Error("harvest ", source_.id, ": cannot quarantine a document from ", source_url, ": ",
+               result.status().message());
+  }
+  ++counters_.quarantined;
+  log::Warn("harvest ", source_.id, ": quarantined ", item_id.empty() ? source_url : item_id, ": ",
+            reason);
+}
+
+absl::Status DbSink::LinkCollections(const std::vector<std::string>& collection_ids) {
+  if (source_.catalog_id.empty() || collection_ids.empty()) return absl::OkStatus();
+  std::vector<const std::string*> ids;
+  for (const auto& id : collection_ids) ids.push_back(&id);
+  STACFED_ASSIGN_OR_RETURN(
+      pg::Result has_origin,
+      conn_.Query("SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema ="
+                  " 'stacfed' AND table_name = 'catalog_links' AND column_name = 'origin')"));
+  const bool origin = has_origin.Scalar() == "t";
+  STACFED_ASSIGN_OR_RETURN(
+      pg::Result inserted,
+      conn_.Query(StrCat("INSERT INTO stacfed.catalog_links (parent_id, child_kind, child_id",
+                         origin ? ", origin" : "", ")"
+                         " SELECT $1, 'collection', c", origin ? ", 'harvest'" : "",
+                         " FROM json_array_elements_text($2::json) c"
+                         " ON CONFLICT (parent_id, child_kind, child_id) DO NOTHING RETURNING 1"),
+                  {source_.catalog_id, JsonArray(ids)}));
+  if (inserted.Rows() == 0) return absl::OkStatus();
+  STACFED_ASSIGN_OR_RETURN(
+      pg::Result has_refresh,
+      conn_.Query("SELECT to_regprocedure('stacfed.refresh_catalog_closure()') IS NOT NULL"));
+  if (has_refresh.Scalar() == "t") {
+    STACFED_RETURN_IF_ERROR(conn_.Query("SELECT stacfed.refresh_catalog_closure()").status());
+  }
+  return absl::OkStatus();
+}
+
+void DbSink::FinishRun(const std::string& summary_json, const std::string& error) {
+  auto result = conn_.Query(
+      "UPDATE stacfed.harvest_sources SET last_finished_at = now(), last_summary = $2::jsonb,"
+      " last_error = NULLIF($3, ''),"
+      " last_success_at = CASE WHEN $3 = '' THEN now() ELSE last_success_at END"
+      " WHERE source_id = $1",
+      {source_.id, summary_json, error});
+  if (!result.ok()) log::Warn("harvest ", source_.id, ": ", result.status().message());
+  // Unlock explicitly: a closed connection's backend releases its locks only when it has
+  // exited, which an immediate next harvest of this source could otherwise race.
+  auto unlocked = conn_.Query("SELECT pg_advisory_unlock(hashtextextended('stacfed.harvest:' || $1, 0))",
+                              {source_.id});
+  if (!unlocked.ok()) log::Warn("harvest ", source_.id, ": ", unlocked.status().message());
+}
+
+}  // namespace stacfed::crawler

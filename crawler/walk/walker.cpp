@@ -1,0 +1,569 @@
+#include "crawler/walk/walker.hpp"
+
+#include <algorithm>
+#include <future>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "crawler/normalise/normalise.hpp"
+#include "crawler/walk/links.hpp"
+#include "libstac/base/log.hpp"
+#include "libstac/base/status_macros.hpp"
+#include "libstac/base/strings.hpp"
+#include "libstac/model/datetime.hpp"
+
+namespace stacfed::crawler {
+namespace json = boost::json;
+namespace {
+
+constexpr int kMaxStaticDepth = 8;
+constexpr size_t kBatchItems = 1000;
+
+bool HasQueryParameter(const std::string& url, std::string_view name) {
+  const size_t q = url.find('?');
+  if (q == std::string::npos) return false;
+  std::string_view query(url);
+  query.remove_prefix(q + 1);
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    if (pair.substr(0, pair.find('=')) == name) return true;
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return false;
+}
+
+std::string WithLimit(const std::string& url, int limit) {
+  if (limit <= 0 || HasQueryParameter(url, "limit")) return url;
+  return StrCat(url, url.find('?') == std::string::npos ? "?" : "&", "limit=", limit);
+}
+
+std::string StringField(const json::object& object, std::string_view key) {
+  const json::value* value = object.if_contains(json::string_view(key.data(), key.size()));
+  return value && value->is_string() ? std::string(value->get_string()) : std::string();
+}
+
+bool LooksLikeHtml(const HttpResponse& response) {
+  if (response.content_type.find("html") != std::string::npos) return true;
+  const size_t first = response.body.find_first_not_of(" \t\r\n");
+  return first != std::string::npos && response.body[first] == '<';
+}
+
+bool HrefLooksLikeHtml(std::string_view href) {
+  const std::string_view path = href.substr(0, href.find_first_of("?#"));
+  return path.ends_with(".html") || path.ends_with(".htm");
+}
+
+}  // namespace
+
+absl::Status Walker::Run() {
+  return source_.type == SourceType::kStatic ? RunStatic() : RunStacApi();
+}
+
+void Walker::Report() {
+  if (!progress_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_report_ < std::chrono::milliseconds(250)) return;
+  last_report_ = now;
+  progress_(counters_);
+}
+
+Walker::FetchedDocument Walker::FetchAndParse(const HttpRequest& request) {
+  FetchedDocument fetched;
+  auto response = http_.Fetch(request);
+  if (!response.ok()) {
+    fetched.document = response.status();
+  } else if (!response->ok()) {
+    fetched.document = absl::UnavailableError(StrCat(request.url, ": HTTP ", response->status));
+  } else if (LooksLikeHtml(*response)) {
+    fetched.document =
+        absl::InvalidArgumentError(StrCat(request.url, ": an HTML page, not a STAC document"));
+  } else {
+    boost::system::error_code ec;
+    json::value value = json::parse(response->body, ec);
+    if (ec || !value.is_object()) {
+      fetched.malformed_reason = StrCat("malformed JSON (", ec ? ec.message() : "not an object", ")");
+      fetched.malformed_body = std::move(response->body);
+      fetched.document = absl::InvalidArgumentError(StrCat(request.url, ": malformed JSON"));
+    } else {
+      fetched.document = std::move(value.get_object());
+    }
+  }
+  return fetched;
+}
+
+absl::StatusOr<json::object> Walker::Settle(FetchedDocument fetched, const std::string& url) {
+  if (!fetched.malformed_reason.empty()) {
+    sink_.Quarantine(url, "", "", fetched.malformed_reason, fetched.malformed_body);
+  }
+  return std::move(fetched.document);
+}
+
+absl::StatusOr<json::object> Walker::FetchDocument(const HttpRequest& request) {
+  return Settle(FetchAndParse(request), request.url);
+}
+
+// ---- STAC API ----------------------------------------------------------------------------
+
+bool DeclaresCql2TextFilter(const json::object& landing) {
+  const json::value* conforms = landing.if_contains("conformsTo");
+  if (conforms == nullptr || !conforms->is_array()) return false;
+  bool filter = false, cql2_text = false;
+  for (const json::value& uri : conforms->get_array()) {
+    if (!uri.is_string()) continue;
+    const std::string_view text(uri.get_string());
+    filter = filter || text.find("item-search#filter") != std::string_view::npos;
+    cql2_text = cql2_text || text.find("cql2-text") != std::string_view::npos;
+  }
+  return filter && cql2_text;
+}
+
+absl::Status Walker::RunStacApi() {
+  STACFED_ASSIGN_OR_RETURN(json::object landing, FetchDocument(HttpRequest::Get(source_.url)));
+  can_filter_updated_ = DeclaresCql2TextFilter(landing);
+  const json::object* search = FindLink(landing, "search", /*json_only=*/false);
+  search_url_ = search ? ResolveHref(source_.url, std::string_view(search->at("href").get_string()))
+                       : ResolveHref(source_.url, "search");
+  if (const size_t query = search_url_.find('?'); query != std::string::npos) search_url_.resize(query);
+  for (const CollectionRef& collection : ListApiCollections(landing)) {
+    WalkItemPages(collection);
+  }
+  return absl::OkStatus();
+}
+
+std::vector<Walker::CollectionRef> Walker::ListApiCollections(const json::object& landing) {
+  std::vector<CollectionRef> collections;
+  auto accept = [&](json::object document, const std::string& url) {
+    const std::string items_href = [&] {
+      const json::object* items = FindLink(document, "items");
+      return items ? ResolveHref(url, std::string_view(items->at("href").get_string()))
+                   : std::string();
+    }();
+    std::optional<std::string> id = AcceptCollection(std::move(document), url);
+    if (!id) return;
+    CollectionRef ref;
+    ref.id = *id;
+    ref.document_url = url;
+    if (source_.items_via_search) {
+      ref.first_items_request.method = "POST";
+      ref.first_items_request.url = search_url_;
+      json::object body{{"collections", json::array{json::value(*id)}}, {"limit", source_.page_size}};
+      ref.first_items_request.body = json::serialize(body);
+    } else {
+      std::string href = items_href.empty()
+                             ? ResolveHref(source_.url, StrCat("collections/", PercentEncode(*id), "/items"))
+                             : items_href;
+      ref.first_items_request.url = WithLimit(href, source_.page_size);
+    }
+    collections.push_back(std::move(ref));
+  };
+
+  // The collection list, page by page.
+  const json::object* data = FindLink(landing, "data");
+  HttpRequest request = HttpRequest::Get(
+      data ? ResolveHref(source_.url, std::string_view(data->at("href").get_string()))
+           : ResolveHref(source_.url, "collections"));
+  std::unordered_set<std::string> seen_requests;
+  bool listed = false;
+  while (true) {
+    seen_requests.insert(RequestKey(request));
+    auto page = FetchDocument(request);
+    if (!page.ok()) {
+      log::Warn("harvest ", source_.id, ": collection list ", page.status().message(),
+                listed ? "" : "; falling back to the landing page's child links");
+      if (!listed) break;
+      ++counters_.errors;
+      return collections;
+    }
+    listed = true;
+    ++counters_.pages;
+    if (json::value* list = page->if_contains("collections"); list && list->is_array()) {
+      for (json::value& document : list->get_array()) {
+        if (!document.is_object()) continue;
+        const std::string self = [&] {
+          const json::object* link = FindLink(document.get_object(), "self");
+          return link ? ResolveHref(request.url, std::string_view(link->at("href").get_string()))
+                      : request.url;
+        }();
+        accept(std::move(document.get_object()), self);
+      }
+    }
+    auto next = NextRequest(*page, request, source_.url, nullptr);
+    if (!next) return collections;
+    if (seen_requests.count(RequestKey(*next))) {
+      log::Warn("harvest ", source_.id, ": collection list next link loops; stopping");
+      return collections;
+    }
+    request = std::move(*next);
+  }
+
+  // Fallback: the landing page's child links, one collection document each.
+  const json::value* links = landing.if_contains("links");
+  if (links == nullptr || !links->is_array()) return collections;
+  for (const json::value& link : links->get_array()) {
+    if (!link.is_object()) continue;
+    const auto& object = link.get_object();
+    if (StringField(object, "rel") != "child") continue;
+    const std::string href = ResolveHref(source_.url, StringField(object, "href"));
+    if (!IsJsonMediaType(StringField(object, "type")) || HrefLooksLikeHtml(href)) {
+      ++counters_.skipped;
+      continue;
+    }
+    auto document = FetchDocument(HttpRequest::Get(href));
+    if (!document.ok()) {
+      ++counters_.errors;
+      log::Warn("harvest ", source_.id, ": ", document.status().message());
+      continue;
+    }
+    accept(std::move(*document), href);
+  }
+  return collections;
+}
+
+std::optional<std::string> Walker::AcceptCollection(json::object collection, const std::string& url) {
+  const std::string id = StringField(collection, "id");
+  if (!id.empty() && !source_.Wants(id)) return std::nullopt;
+  const std::string raw = json::serialize(collection);
+  auto changes = NormaliseCollection(collection);
+  if (!changes.ok()) {
+    sink_.Quarantine(url, id, "", StrCat("collection: ", changes.status().message()), raw);
+    return std::nullopt;
+  }
+  for (const std::string& change : *changes) {
+    log::Debug("harvest ", source_.id, ": collection ", id, ": ", change);
+  }
+  auto stored = sink_.PutCollection(json::serialize(collection), url);
+  if (!stored.ok()) {
+    if (!absl::IsInvalidArgument(stored.status())) ++counters_.errors;
+    log::Warn("harvest ", source_.id, ": collection ", id, ": ", stored.status().message());
+    return std::nullopt;
+  }
+  ++counters_.collections;
+  collection_ids_.push_back(*stored);
+  return *stored;
+}
+
+std::optional<PreparedItem> Walker::PrepareReceivedItem(const json::value& received,
+                                                        const std::string& collection_id,
+                                                        const std::string& url) {
+  ++counters_.items;
+  ++counters_.matched_seen;
+  std::string item_id;
+  if (received.is_object()) item_id = StringField(received.get_object(), "id");
+  if (!received.is_object()) {
+    sink_.Quarantine(url, collection_id, "", "an item that is not a JSON object",
+                     json::serialize(received));
+    return std::nullopt;
+  }
+  json::object item = received.get_object();  // the original stays intact for the quarantine
+  auto normalised = NormaliseItem(item, ItemContext{collection_id});
+  if (!normalised.ok()) {
+    sink_.Quarantine(url, collection_id, item_id, std::string(normalised.status().message()),
+                     json::serialize(received));
+    return std::nullopt;
+  }
+  auto staged = ingest::PrepareItem(json::serialize(item));
+  if (!staged.ok()) {
+    sink_.Quarantine(url, collection_id, item_id, std::string(staged.status().message()),
+                     json::serialize(received));
+    return std::nullopt;
+  }
+  PreparedItem prepared;
+  prepared.staged = std::move(*staged);
+  prepared.changes = std::move(normalised->changes);
+  prepared.withdrawn_reason = std::move(normalised->withdrawn_reason);
+  prepared.cursor_us = prepared.staged.datetime_us;
+  if (const json::value* props = item.if_contains("properties"); props && props->is_object()) {
+    if (auto updated = ParseRfc3339(StringField(props->get_object(), "updated")); updated.ok()) {
+      prepared.cursor_us = *updated;
+    }
+  }
+  return prepared;
+}
+
+void Walker::WalkItemPages(const CollectionRef& collection) {
+  auto walk = sink_.BeginWalk(collection.id);
+  if (!walk.ok()) {
+    ++counters_.errors;
+    log::Error("harvest ", source_.id, "/", collection.id, ": ", walk.status().message());
+    return;
+  }
+  HttpRequest request = collection.first_items_request;
+  bool incremental = false;
+  if (!walk->resume_json.empty()) {
+    if (auto resumed = RequestFromJson(walk->resume_json)) request = std::move(*resumed);
+  } else if (can_filter_updated_ && !walk->cursor.empty() && walk->full_walk_age_s >= 0 &&
+             walk->full_walk_age_s < source_.full_walk_every_s) {
+    // Only what changed since the cursor (>=: records sharing the cursor's instant come
+    // again and are found unchanged). A partial walk cannot tell what vanished, so a full
+    // walk still runs every full_walk_every_s.
+    incremental = true;
+    ++counters_.incremental_walks;
+    request = HttpRequest::Get(WithLimit(
+        StrCat(search_url_, "?collections=", PercentEncode(collection.id),
+               "&filter-lang=cql2-text&filter=",
+               PercentEncode(StrCat("updated >= TIMESTAMP('", walk->cursor, "')"))),
+        source_.page_size));
+  }
+  counters_.matched.reset();
+  counters_.matched_seen = walk->items_so_far;
+  int64_t written = walk->items_so_far;
+  const int64_t cap = source_.max_items_per_collection.value_or(INT64_MAX);
+  std::unordered_set<std::string> seen_requests;
+  bool complete = !incremental;
+  // The next page is fetched (and parsed) on another thread while this one normalises and
+  // writes the current page: only one request per walk is ever in flight, so politeness
+  // is unchanged, but the upstream's latency and the database's overlap.
+  auto prefetch = [this](HttpRequest next) {
+    return std::async(std::launch::async, [this, next = std::move(next)] { return FetchAndParse(next); });
+  };
+  std::future<FetchedDocument> pending = prefetch(request);
+  std::vector<PreparedItem> batch;
+  while (true) {
+    if (written >= cap) {
+      complete = false;
+      break;
+    }
+    seen_requests.insert(RequestKey(request));
+    auto page = Settle(pending.get(), request.url);
+    if (!page.ok()) {
+      // The checkpoint moves to this request (after what is already buffered): the next
+      // run resumes here.
+      if (!batch.empty()) {
+        if (auto status = sink_.WritePage(collection.id, *walk, batch, RequestToJson(request)); !status.ok()) {
+          log::Error("harvest ", source_.id, "/", collection.id, ": writing a page: ", status.message());
+        }
+      }
+      ++counters_.errors;
+      log::Error("harvest ", source_.id, "/", collection.id, ": ", page.status().message());
+      return;
+    }
+    ++counters_.pages;
+    if (!counters_.matched) counters_.matched = MatchedCount(*page);
+    const json::value* features = page->if_contains("features");
+    const size_t feature_count = features && features->is_array() ? features->get_array().size() : 0;
+    const int64_t taken = written + static_cast<int64_t>(batch.size());
+    const bool fills_cap = taken + static_cast<int64_t>(feature_count) >= cap;
+    bool rewritten = false;
+    std::optional<HttpRequest> next = NextRequest(*page, request, source_.url, &rewritten);
+    if (rewritten) {
+      log::Info("harvest ", source_.id, "/", collection.id, ": next link on an internal host,"
+                " rewritten to ", next->url);
+    }
+    if (next && seen_requests.count(RequestKey(*next))) {
+      log::Warn("harvest ", source_.id, "/", collection.id, ": next link seen before (",
+                next->url, "); the walk ends here");
+      ++counters_.errors;
+      next.reset();
+      complete = false;
+    }
+    if (fills_cap && (next || taken + static_cast<int64_t>(feature_count) > cap)) {
+      complete = false;  // a sample: what lies beyond the cap is unknown
+    }
+    if (fills_cap || !complete) next.reset();
+    if (next) pending = prefetch(*next);
+
+    if (feature_count > 0) {
+      for (const json::value& feature : features->get_array()) {
+        if (written + static_cast<int64_t>(batch.size()) >= cap) break;
+        if (auto prepared = PrepareReceivedItem(feature, collection.id, request.url)) {
+          batch.push_back(std::move(*prepared));
+        }
+      }
+    }
+    // Pages are written in batches of about kBatchItems items: fewer, larger transactions.
+    // The checkpoint names the request after the batch's last page, so a resumed walk
+    // fetches again at most one batch's pages, which the upsert finds unchanged.
+    if (!next || batch.size() >= kBatchItems) {
+      written += static_cast<int64_t>(batch.size());
+      const std::string next_json = next ? RequestToJson(*next) : std::string();
+      if (absl::Status status = sink_.WritePage(collection.id, *walk, batch, next_json); !status.ok()) {
+        ++counters_.errors;
+        log::Error("harvest ", source_.id, "/", collection.id, ": writing a page: ", status.message());
+        return;  // `pending` completes before it is destroyed
+      }
+      batch.clear();
+    }
+    Report();
+    if (!next) break;
+    request = std::move(*next);
+  }
+  if (auto finished = sink_.FinishWalk(collection.id, *walk, complete); !finished.ok()) {
+    ++counters_.errors;
+    log::Error("harvest ", source_.id, "/", collection.id, ": ", finished.status().message());
+  }
+}
+
+// ---- static catalogs ---------------------------------------------------------------------
+
+absl::Status Walker::RunStatic() {
+  struct Pending {
+    std::string url;
+    int depth;
+  };
+  std::vector<Pending> frontier{{source_.url, 0}};
+  std::set<std::string> visited;
+  bool root = true;
+  while (!frontier.empty()) {
+    Pending next = std::move(frontier.back());
+    frontier.pop_back();
+    if (!visited.insert(next.url).second) continue;
+    auto document = FetchDocument(HttpRequest::Get(next.url));
+    if (!document.ok()) {
+      if (root) return document.status();  // the source itself is unreachable
+      ++counters_.errors;
+      log::Warn("harvest ", source_.id, ": ", document.status().message());
+      continue;
+    }
+    root = false;
+    const std::string type = StringField(*document, "type");
+    std::vector<std::string> children;
+    std::vector<std::string> item_links;
+    if (const json::value* links = document->if_contains("links"); links && links->is_array()) {
+      for (const json::value& link : links->get_array()) {
+        if (!link.is_object()) continue;
+        const auto& object = link.get_object();
+        const std::string rel = StringField(object, "rel");
+        if (rel != "child" && rel != "item") continue;
+        const std::string href = ResolveHref(next.url, StringField(object, "href"));
+        if (!IsJsonMediaType(StringField(object, "type")) || HrefLooksLikeHtml(href)) {
+          ++counters_.skipped;
+          log::Debug("harvest ", source_.id, ": skipping non-JSON ", rel, " ", href);
+          continue;
+        }
+        (rel == "child" ? children : item_links).push_back(href);
+      }
+    }
+    if (next.depth < kMaxStaticDepth) {
+      // Reverse so that the depth-first walk visits children in document order.
+      for (auto it = children.rbegin(); it != children.rend(); ++it) frontier.push_back({*it, next.depth + 1});
+    }
+    if (type == "Collection") {
+      std::optional<std::string> id = AcceptCollection(std::move(*document), next.url);
+      if (!id) continue;
+      CollectionRef ref;
+      ref.id = *id;
+      ref.document_url = next.url;
+      ref.item_links = std::move(item_links);
+      WalkItemLinks(ref);
+    } else if (!item_links.empty()) {
+      // Items must belong to a collection; a catalog's own items cannot be stored.
+      counters_.skipped += static_cast<int64_t>(item_links.size());
+      log::Warn("harvest ", source_.id, ": ", item_links.size(), " item links of catalog ", next.url,
+                " skipped (items outside a collection)");
+    }
+  }
+  return absl::OkStatus();
+}
+
+void Walker::WalkItemLinks(const CollectionRef& collection) {
+  auto walk = sink_.BeginWalk(collection.id);
+  if (!walk.ok()) {
+    ++counters_.errors;
+    log::Error("harvest ", source_.id, "/", collection.id, ": ", walk.status().message());
+    return;
+  }
+  size_t index = 0;
+  if (!walk->resume_json.empty()) {
+    boost::system::error_code ec;
+    json::value resume = json::parse(walk->resume_json, ec);
+    if (!ec && resume.is_object()) {
+      if (const json::value* at = resume.get_object().if_contains("static_index"); at && at->is_int64()) {
+        index = static_cast<size_t>(std::max<int64_t>(0, at->get_int64()));
+      }
+    }
+  }
+  const size_t cap = static_cast<size_t>(
+      std::min<int64_t>(source_.max_items_per_collection.value_or(INT64_MAX),
+                        static_cast<int64_t>(collection.item_links.size())));
+  counters_.matched = static_cast<int64_t>(collection.item_links.size());
+  counters_.matched_seen = static_cast<int64_t>(index);
+  const size_t chunk = static_cast<size_t>(std::max(1, source_.page_size));
+  bool complete = cap == collection.item_links.size();
+  while (index < cap) {
+    const size_t end = std::min(cap, index + chunk);
+    std::vector<HttpRequest> requests;
+    std::vector<std::string> urls(collection.item_links.begin() + index, collection.item_links.begin() + end);
+    // Conditional requests: an item document unchanged since the last run answers 304.
+    std::unordered_map<std::string, CachedDocument> cached;
+    if (auto validators = sink_.CachedValidators(urls); validators.ok()) {
+      for (auto& document : *validators) cached[document.url] = std::move(document);
+    }
+    for (const std::string& url : urls) {
+      HttpRequest request = HttpRequest::Get(url);
+      if (auto it = cached.find(url); it != cached.end() && !it->second.item_id.empty()) {
+        request.etag = it->second.etag;
+        request.last_modified = it->second.last_modified;
+      }
+      requests.push_back(std::move(request));
+    }
+    std::vector<absl::StatusOr<HttpResponse>> responses = http_.FetchAll(requests);
+    std::vector<PreparedItem> items;
+    std::vector<std::string> not_modified;
+    std::vector<CachedDocument> validators;
+    for (size_t i = 0; i < responses.size(); ++i) {
+      const std::string& url = requests[i].url;
+      auto& response = responses[i];
+      if (response.ok() && response->not_modified()) {
+        ++counters_.items;
+        ++counters_.not_modified;
+        not_modified.push_back(cached[url].item_id);
+        continue;
+      }
+      std::string problem;
+      if (!response.ok()) {
+        problem = std::string(response.status().message());
+      } else if (!response->ok()) {
+        problem = StrCat("HTTP ", response->status);
+      } else if (LooksLikeHtml(*response)) {
+        problem = "an HTML page, not an item";
+      }
+      if (!problem.empty()) {
+        // The item may still exist upstream: never withdraw on the strength of this walk.
+        ++counters_.errors;
+        complete = false;
+        log::Warn("harvest ", source_.id, "/", collection.id, ": item ", url, ": ", problem);
+        continue;
+      }
+      boost::system::error_code ec;
+      json::value document = json::parse(response->body, ec);
+      if (ec) {
+        ++counters_.items;
+        sink_.Quarantine(url, collection.id, "", StrCat("malformed JSON (", ec.message(), ")"),
+                         response->body);
+        continue;
+      }
+      ++counters_.pages;
+      if (document.is_object() && StringField(document.get_object(), "type") == "FeatureCollection") {
+        if (const json::value* features = document.get_object().if_contains("features");
+            features && features->is_array()) {
+          for (const json::value& feature : features->get_array()) {
+            if (auto prepared = PrepareReceivedItem(feature, collection.id, url)) items.push_back(std::move(*prepared));
+          }
+        }
+      } else if (auto prepared = PrepareReceivedItem(document, collection.id, url)) {
+        if (!response->etag.empty() || !response->last_modified.empty()) {
+          validators.push_back(CachedDocument{url, response->etag, response->last_modified, prepared->staged.id});
+        }
+        items.push_back(std::move(*prepared));
+      }
+    }
+    index = end;
+    const std::string next_json =
+        index < cap ? json::serialize(json::object{{"static_index", static_cast<int64_t>(index)}}) : "";
+    if (absl::Status status = sink_.WritePage(collection.id, *walk, items, next_json, not_modified, validators);
+        !status.ok()) {
+      ++counters_.errors;
+      log::Error("harvest ", source_.id, "/", collection.id, ": writing items: ", status.message());
+      return;
+    }
+    Report();
+  }
+  if (auto finished = sink_.FinishWalk(collection.id, *walk, complete); !finished.ok()) {
+    ++counters_.errors;
+    log::Error("harvest ", source_.id, "/", collection.id, ": ", finished.status().message());
+  }
+}
+
+}  // namespace stacfed::crawler

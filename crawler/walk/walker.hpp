@@ -1,0 +1,104 @@
+#pragma once
+// The STAC walker: from a source's root to its collections and their items, page by page,
+// straight into the sink. Nothing is buffered beyond one page (or one chunk of item links),
+// so memory stays flat whatever the catalog's size.
+//
+// STAC API: landing -> collections (rel=data, paged by rel=next; a failing /collections
+// falls back to the landing's child links) -> items through the collection's `items` link
+// (or POST /search), following rel=next whatever its form.
+// Static: catalog.json / collection.json documents through child links (HTML children are
+// skipped), items through item links, relative hrefs resolved, https:// and file://.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "absl/status/status.h"
+#include "crawler/fetch/http_client.hpp"
+#include "crawler/sink/db_sink.hpp"
+#include "crawler/source.hpp"
+
+namespace stacfed::crawler {
+
+struct WalkCounters {
+  int64_t collections = 0;
+  int64_t pages = 0;
+  int64_t items = 0;     // items received (before validation)
+  int64_t errors = 0;    // failed fetches and walks cut short
+  int64_t skipped = 0;   // HTML children and other non-STAC links
+  int64_t not_modified = 0;  // item documents that answered 304 to a conditional request
+  int64_t incremental_walks = 0;  // collections asked only for records updated since the cursor
+  std::optional<int64_t> matched;  // announced item count of the current collection
+  int64_t matched_seen = 0;        // items received in the current collection
+};
+
+class Walker {
+ public:
+  using ProgressFn = std::function<void(const WalkCounters&)>;
+
+  Walker(const SourceSpec& source, HttpClient& http, DbSink& sink, ProgressFn progress = nullptr)
+      : source_(source), http_(http), sink_(sink), progress_(std::move(progress)) {}
+
+  // Harvests the whole source. An error means the source failed as a whole (root or
+  // collection list unreachable); problems with single collections or items are counted
+  // in counters().errors and quarantined, and the walk goes on.
+  absl::Status Run();
+
+  const WalkCounters& counters() const { return counters_; }
+  // Ids of the collections harvested (for the catalog links).
+  const std::vector<std::string>& collection_ids() const { return collection_ids_; }
+
+ private:
+  struct CollectionRef {
+    std::string id;
+    std::string document_url;
+    HttpRequest first_items_request;
+    std::vector<std::string> item_links;  // static collections: resolved item hrefs
+  };
+
+  absl::Status RunStacApi();
+  absl::Status RunStatic();
+
+  // A fetched and parsed document. Touches no database, so it can run on the prefetch
+  // thread; a malformed body is kept for the quarantine, which the walk's thread writes.
+  struct FetchedDocument {
+    absl::StatusOr<boost::json::object> document = absl::UnknownError("not fetched");
+    std::string malformed_body;
+    std::string malformed_reason;
+  };
+  FetchedDocument FetchAndParse(const HttpRequest& request);
+  // FetchAndParse plus the quarantine of a malformed body; non-2xx bodies are errors.
+  absl::StatusOr<boost::json::object> FetchDocument(const HttpRequest& request);
+  absl::StatusOr<boost::json::object> Settle(FetchedDocument fetched, const std::string& url);
+  std::vector<CollectionRef> ListApiCollections(const boost::json::object& landing);
+  // Normalises and stores a collection document; nullopt when it is not wanted or invalid.
+  std::optional<std::string> AcceptCollection(boost::json::object collection,
+                                              const std::string& url);
+  void WalkItemPages(const CollectionRef& collection);
+  void WalkItemLinks(const CollectionRef& collection);
+  // Turns one received item into a PreparedItem, or quarantines it.
+  std::optional<PreparedItem> PrepareReceivedItem(const boost::json::value& item,
+                                                  const std::string& collection_id,
+                                                  const std::string& url);
+  void Report();
+
+  // The landing page declares CQL2-text filtering on /search: incremental runs can ask
+  // for records updated since the last cursor.
+  bool can_filter_updated_ = false;
+  std::string search_url_;  // the landing's rel=search, else <root>/search
+  const SourceSpec& source_;
+  HttpClient& http_;
+  DbSink& sink_;
+  ProgressFn progress_;
+  WalkCounters counters_;
+  std::vector<std::string> collection_ids_;
+  std::chrono::steady_clock::time_point last_report_{};
+};
+
+}  // namespace stacfed::crawler

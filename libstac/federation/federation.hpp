@@ -1,0 +1,152 @@
+#pragma once
+// The federation file: one JSON document (schemas/federation.schema.json) that describes the
+// catalog of catalogs: sites, catalogs with their re3data-modelled characterisation, the tree
+// (a DAG: a catalog or collection may sit under several parents, never in a cycle) and, for
+// catalogs fed from outside, where and how to harvest them.
+//
+// Readers: `stacfed federation apply|show` (cli/) and the crawler, which takes each catalog's
+// `harvest` source from here. Writing the tree into the database is in apply.hpp.
+//
+// Example:
+//   STACFED_ASSIGN_OR_RETURN(Federation federation, LoadFederationFile(path));
+//   for (const Catalog* catalog : federation.HarvestedCatalogs()) {
+//     const HarvestSource& source = *catalog->harvest;  // url, type, include/exclude, limits
+//   }
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace stacfed::federation {
+
+// The format version this code reads ("stacfed_federation": "1.0"); minor versions only add
+// optional fields, so any "1.x" is accepted.
+inline constexpr std::string_view kFormatMajorVersion = "1";
+
+enum class SiteKind { kHpc, kCloud, kArchive, kDatacentre };
+std::string_view SiteKindName(SiteKind kind);  // "hpc", "cloud", "archive", "datacentre"
+
+// A compute service at a site (JupyterHub, Slurm, Dask gateway, ...), for "compute next to
+// the data" hints.
+struct ComputeService {
+  std::string type;  // free text, e.g. "jupyterhub", "slurm", "dask-gateway", "openeo"
+  std::string href;
+};
+
+// A place where data lives: the target of site locality (`site:ref`).
+struct Site {
+  std::string id;       // the key in "sites", e.g. "dkrz"
+  std::string name;     // "Deutsches Klimarechenzentrum"
+  std::string country;  // ISO 3166-1 alpha-2, e.g. "DE"
+  SiteKind kind = SiteKind::kDatacentre;
+  std::string operator_name;  // "operator" in the file; empty when not given
+  std::string re3data;        // re3data id (r3d + 9 digits); empty when not given
+  std::vector<ComputeService> compute;
+};
+
+// re3data-modelled description of a catalog (../shared/reference/access-hints.md section 4),
+// the fields catalog search filters on. Field names follow re3data in snake_case; the
+// vocabularies are re3data's.
+struct Institution {
+  std::string name;
+  std::string country;  // ISO 3166-1 alpha-3 as in re3data ("DEU"; "AAA" international, "EEC" EU)
+  std::string type;     // "commercial" | "non-profit" | empty
+};
+struct Characterisation {
+  std::string re3data;  // re3data id of the repository, when it has one
+  std::optional<Institution> institution;
+  std::vector<std::string> repository_type;   // disciplinary, institutional, project-related, ...
+  std::vector<std::string> provider_type;     // dataProvider, serviceProvider
+  std::string data_access_type;               // open | embargoed | restricted | closed
+  std::vector<std::string> data_access_restrictions;  // feeRequired, registration, ...
+  std::string database_access_type;           // open | restricted | closed
+  std::vector<std::string> api_type;          // FTP, NetCDF, OAI-PMH, OpenDAP, REST, ...
+  std::vector<std::string> pid_system;        // DOI, hdl, ARK, PURL, URN, none
+  std::vector<std::string> certificates;      // CoreTrustSeal, WDS, ...
+  std::vector<std::string> vocabularies;      // controlled vocabularies behind search facets
+  // The characterisation object exactly as written in the file (compact JSON, "{}" if absent),
+  // stored in stacfed.catalogs.characterisation.
+  std::string json = "{}";
+};
+
+enum class ChildKind { kCatalog, kCollection };
+std::string_view ChildKindName(ChildKind kind);  // "catalog" | "collection"
+
+struct ChildRef {
+  ChildKind kind = ChildKind::kCollection;
+  std::string id;
+  bool operator==(const ChildRef&) const = default;
+};
+
+enum class HarvestType { kStacApi, kStatic };
+std::string_view HarvestTypeName(HarvestType type);  // "stac-api" | "static"
+
+// Where and how the crawler fetches a catalog fed from outside.
+struct HarvestSource {
+  std::string url;  // the root: a STAC API landing page or a static catalog document
+  HarvestType type = HarvestType::kStacApi;
+  // Remote collection ids. Empty include list: every collection the source offers.
+  std::vector<std::string> include_collections;
+  std::vector<std::string> exclude_collections;
+  std::optional<int64_t> max_items_per_collection;  // nullopt: no limit
+  // "hourly" | "daily" | "weekly" or a systemd OnCalendar expression ("*-*-* 03:00:00").
+  std::string schedule = "daily";
+  double rate_limit_per_second = 2.0;  // requests per second to this source's host
+  int concurrency = 2;                 // requests in flight to this source at once
+  // The harvest object as written in the file (compact JSON), kept in stacfed.catalogs.harvest.
+  std::string json = "{}";
+
+  // True when a remote collection id passes the include/exclude lists.
+  bool Wants(std::string_view collection_id) const;
+};
+
+struct Catalog {
+  std::string id;
+  std::string title;  // empty when not given
+  std::string description;
+  std::vector<std::string> keywords;
+  std::string providers_json = "[]";  // STAC Provider objects, compact JSON array
+  std::string links_json = "[]";      // extra STAC links (about, license, describedby, ...)
+  std::vector<std::string> sites;     // ids of Federation::sites holding this catalog's data
+  Characterisation characterisation;
+  std::vector<ChildRef> children;  // in file order (the order child links are listed in)
+  std::optional<HarvestSource> harvest;
+  std::string pointer;  // JSON pointer of this catalog in the file ("/catalogs/3"), for messages
+};
+
+struct Federation {
+  std::string version;       // "1.0"
+  std::vector<Site> sites;   // in file order
+  std::vector<Catalog> catalogs;  // in file order
+
+  const Catalog* FindCatalog(std::string_view id) const;
+  const Site* FindSite(std::string_view id) const;
+  // Catalogs with a harvest source, in file order.
+  std::vector<const Catalog*> HarvestedCatalogs() const;
+  // Catalogs that are nobody's child: the landing page's children, in file order.
+  std::vector<const Catalog*> TopLevelCatalogs() const;
+};
+
+// One problem found in a federation file: where (a JSON pointer, "" for the document) and what.
+struct ValidationError {
+  std::string pointer;
+  std::string problem;
+  std::string ToString() const;  // "/catalogs/3/children/1: unknown catalog \"esgf-wst\""
+};
+
+// Parses and validates a federation document: structure and vocabularies as in
+// schemas/federation.schema.json, then what a schema cannot say (unique ids, children and
+// sites that exist, no cycles). On failure the status is InvalidArgument and its message lists
+// every error found, one "pointer: problem" per line.
+absl::StatusOr<Federation> ParseFederation(std::string_view json);
+absl::StatusOr<Federation> LoadFederationFile(const std::filesystem::path& path);
+
+// The same checks, returning every error instead of a status (empty: the document is valid).
+std::vector<ValidationError> ValidateFederation(std::string_view json);
+
+}  // namespace stacfed::federation

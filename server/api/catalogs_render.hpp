@@ -1,0 +1,109 @@
+#pragma once
+// The catalog tree as STAC API resources (issue 4), socket-free: parsing the /catalogs query
+// and rendering catalogs from database rows. Handlers are in catalogs_handlers.cpp.
+//
+// A catalog row has the columns of kCatalogRowColumns (id, content, stored links, parent ids
+// as a JSON array, children as a JSON array of [kind, id, title]); children that are
+// collections not loaded yet are left out by the SQL, so every child link resolves.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "libstac/pg/connection.hpp"
+#include "server/api/search_request.hpp"
+
+namespace stacfed::api {
+
+inline constexpr int kDefaultCatalogsLimit = 100;
+
+enum CatalogColumn : int {
+  kCatId = 0,
+  kCatContent = 1,
+  kCatLinks = 2,
+  kCatParents = 3,   // ["dkrz", ...] in parent position order
+  kCatChildren = 4,  // [["catalog","eerie","EERIE"], ["collection","CMIP6",null], ...]
+};
+
+// GET /catalogs: catalog search. Characterisation filters take one value or a
+// comma-separated list (all must hold): api_type=REST,OpenDAP.
+struct CatalogSearch {
+  int limit = kDefaultCatalogsLimit;
+  std::optional<std::string> after_id;  // from the token
+  std::optional<std::string> q;
+  std::optional<Bbox> bbox;
+  std::optional<DatetimeInterval> datetime;
+  std::optional<std::string> country;  // ISO alpha-2 (site or institution) or re3data alpha-3
+  std::optional<std::string> site;     // a site id
+  // {"api_type":["REST"],"data_access_type":"open",...} for characterisation @> $; "{}" none.
+  std::string characterisation_filter = "{}";
+};
+absl::StatusOr<CatalogSearch> ParseCatalogSearch(const QueryParams& params);
+
+// A Catalog document: stored members plus self, root, parent, child (sub-catalogs and loaded
+// collections), children, data, search and conformance links. As a scoped API landing page
+// it also carries conformsTo.
+std::string RenderCatalog(const pg::Result& rows, int row, std::string_view base_url);
+
+// {"catalogs":[...],"links":[self,root,parent?,next?],"numberReturned":n}. `rows` may hold
+// one row more than `limit` (then there is a next page, for the listing at `list_path`).
+std::string RenderCatalogList(const pg::Result& rows, int limit, std::string_view base_url,
+                              std::string_view self_href, std::string_view list_path,
+                              std::string_view raw_query, std::string_view parent_href);
+
+// Collection rows everywhere in this module have the columns of CollectionColumn: the
+// collection as stored plus the catalogs holding it, rendered as "related" links so that a
+// collection found by search leads back into the tree.
+enum CollectionColumn : int {
+  kColRowId = 0,
+  kColRowContent = 1,
+  kColRowLinks = 2,
+  kColRowHolders = 3,  // [["esgf-east","ESGF East"], ...] in catalog position order
+};
+
+// One Collection (the api's RenderCollection) with a "related" link per holding catalog.
+std::string RenderCollectionRow(const pg::Result& rows, int row, std::string_view base_url,
+                                std::string_view self_href);
+
+// {"collections":[...],"links":[self,root,parent?,next?],"numberReturned":n}: at most `limit`
+// collection rows; a further row means a next page of the listing at `list_path`.
+std::string RenderCollectionList(const pg::Result& rows, int limit, std::string_view base_url,
+                                 std::string_view self_href, std::string_view list_path,
+                                 std::string_view raw_query, std::string_view parent_href);
+
+// GET /collections: collection search over the whole tree (limit, token, q, bbox, datetime;
+// other parameters are ignored, as pystac-client sends them to every server).
+struct CollectionSearch {
+  int limit = 100;
+  std::optional<std::string> after_id;
+  std::optional<std::string> q;
+  std::optional<Bbox> bbox;
+  std::optional<DatetimeInterval> datetime;
+};
+absl::StatusOr<CollectionSearch> ParseCollectionSearch(const QueryParams& params);
+
+// Children extension: {"children":[catalogs..., collections...],"links":[self,root,parent]},
+// the same documents, in the same order, as the child links of the parent (sub-catalogs
+// first, then collections). `catalog_rows` are catalog rows, `collection_rows` collection
+// rows.
+std::string RenderChildren(const pg::Result& catalog_rows, const pg::Result& collection_rows,
+                           std::string_view base_url, std::string_view self_href,
+                           std::string_view parent_href);
+
+// The landing page's extra links: a child link per top-level catalog (rows (id, title)), then
+// per collection that no catalog holds (rows (id, title)), so every collection is reachable
+// from the root; and the Children extension's "children" link. The inside of a links array.
+std::string RootChildLinks(const pg::Result& catalog_rows, const pg::Result& collection_rows,
+                           std::string_view base_url);
+
+// Browseable: one page of a collection's items as a Catalog of `item` links (rows (id), at
+// most `limit` shown); a further row means a `child` link to the next page, so a static
+// walker following child/item links reaches every item.
+std::string RenderBrowsePage(const pg::Result& rows, int limit, std::string_view base_url,
+                             std::string_view collection_id, std::string_view self_href);
+
+std::string CatalogUrl(std::string_view base_url, std::string_view catalog_id);
+
+}  // namespace stacfed::api

@@ -1,0 +1,286 @@
+#include "server/api/handlers.hpp"
+
+#include <memory>
+
+#include "libstac/base/env.hpp"
+#include "libstac/base/status_macros.hpp"
+#include "libstac/base/strings.hpp"
+#include "libstac/pg/async_pool.hpp"
+#include "server/api/catalogs_handlers.hpp"
+#include "server/api/count_cache.hpp"
+#include "server/api/links.hpp"
+#include "server/api/openapi.hpp"
+#include "server/api/page_token.hpp"
+#include "server/api/render.hpp"
+#include "server/api/search_request.hpp"
+#include "server/http/error_response.hpp"
+#include "server/http/router.hpp"
+#include "server/http/server_context.hpp"
+
+namespace stacfed::api {
+namespace {
+
+using boost::asio::awaitable;
+using http::Request;
+using http::Response;
+
+constexpr pg::Statement kCollectionsFirstPage{
+    "api_collections_first",
+    "SELECT id, content::text, links::text FROM stacfed.collections ORDER BY id LIMIT $1::int"};
+constexpr pg::Statement kCollectionsAfter{
+    "api_collections_after",
+    "SELECT id, content::text, links::text FROM stacfed.collections WHERE id > $1::text "
+    "ORDER BY id LIMIT $2::int"};
+constexpr pg::Statement kCollectionById{
+    "api_collection", "SELECT content::text, links::text FROM stacfed.collections WHERE id = $1"};
+constexpr pg::Statement kCollectionExists{
+    "api_collection_exists", "SELECT 1 FROM stacfed.collections WHERE id = $1"};
+// One row always: whether the collection exists, and the item when it does; so a 404 can say
+// which of the two is missing without a second round trip.
+constexpr pg::Statement kItemById{
+    "api_item",
+    "SELECT c.id IS NOT NULL, i.content, i.links FROM (SELECT $1::text AS cid) q "
+    "LEFT JOIN stacfed.collections c ON c.id = q.cid "
+    "LEFT JOIN stacfed.items i ON i.collection = q.cid AND i.id = $2::text"};
+
+// Bind parameters without a braced list: g++ 12 miscompiles initializer lists inside
+// coroutines ("array used as initializer").
+template <typename... Values>
+std::vector<pg::Param> Params(const Values&... values) {
+  std::vector<pg::Param> params;
+  params.reserve(sizeof...(Values));
+  (params.emplace_back(values), ...);
+  return params;
+}
+
+Response JsonResponse(std::string body, std::string_view content_type = kJson) {
+  Response response;
+  response.content_type = std::string(content_type);
+  response.body = std::move(body);
+  return response;
+}
+
+// The requested URL, exactly: the base URL and the target as received.
+std::string SelfHref(const Request& request) { return StrCat(request.base_url, request.target); }
+
+std::string_view RawPath(const Request& request) {
+  return std::string_view(request.target).substr(0, request.target.find('?'));
+}
+
+SearchOrigin OriginOf(const Request& request) {
+  SearchOrigin origin;
+  origin.base_url = request.base_url;
+  origin.path = std::string(RawPath(request));
+  origin.raw_query = request.query;
+  return origin;
+}
+
+absl::StatusOr<pg::AsyncPool*> Pool() {
+  pg::AsyncPool* pool = http::ServerContext::Current().pool;
+  if (pool == nullptr) return absl::UnavailableError("the server has no database configured");
+  return pool;
+}
+
+absl::Status CollectionNotFound(std::string_view id) {
+  return absl::NotFoundError(StrCat("collection '", id, "' does not exist"));
+}
+
+awaitable<absl::StatusOr<pg::Result>> Execute(const pg::Statement& statement,
+                                              std::vector<pg::Param> params) {
+  STACFED_CO_ASSIGN_OR_RETURN(pg::AsyncPool * pool, Pool());
+  co_return co_await pool->Execute(statement, std::move(params));
+}
+
+// The cache key of a count: its statement and parameter values (NUL cannot occur in either).
+std::string CountKey(const SearchQuery& query) {
+  std::string key(query.count_statement.name);
+  for (const pg::Param& param : query.count_params) {
+    key += '\0';
+    if (param) key += *param;
+  }
+  return key;
+}
+
+CountCache& ThreadCountCache(const ApiOptions& options) {
+  thread_local CountCache cache(options.count_cache_ttl, kCountCacheEntries);
+  return cache;
+}
+
+// numberMatched of a full first page: from this thread's cache, else counted.
+awaitable<absl::StatusOr<std::optional<int64_t>>> CountMatches(SearchQuery& query,
+                                                               const ApiOptions& options) {
+  CountCache& cache = ThreadCountCache(options);
+  std::string key = CountKey(query);
+  const auto now = CountCache::Clock::now();
+  if (auto cached = cache.Find(key, now)) co_return *cached;
+  STACFED_CO_ASSIGN_OR_RETURN(
+      pg::Result count,
+      co_await Execute(pg::Statement{query.count_statement.name, query.count_statement.sql},
+                       std::move(query.count_params)));
+  const std::optional<int64_t> matched = CappedCount(count, options.count_limit);
+  cache.Store(std::move(key), matched, now);
+  co_return matched;
+}
+
+awaitable<absl::StatusOr<Response>> Search(const SearchRequest& request,
+                                           const SearchOrigin& origin,
+                                           const ApiOptions& options) {
+  SearchQuery query = BuildSearchQuery(request, options.count_limit);
+  STACFED_CO_ASSIGN_OR_RETURN(
+      pg::Result rows,
+      co_await Execute(pg::Statement{query.statement.name, query.statement.sql},
+                       std::move(query.params)));
+  if (rows.Rows() == 0 && !origin.collection.empty()) {
+    // An empty page of /collections/{id}/items: tell a missing collection apart.
+    STACFED_CO_ASSIGN_OR_RETURN(pg::Result exists,
+                                co_await Execute(kCollectionExists, Params(origin.collection)));
+    if (exists.Rows() == 0) co_return CollectionNotFound(origin.collection);
+  }
+  std::optional<int64_t> matched;
+  if (NeedsCount(request, rows)) {
+    STACFED_CO_ASSIGN_OR_RETURN(matched, co_await CountMatches(query, options));
+  }
+  co_return JsonResponse(RenderItemCollection(request, rows, matched, origin), kGeoJson);
+}
+
+awaitable<absl::StatusOr<Response>> GetSearch(const Request& request, const ApiOptions& options) {
+  STACFED_CO_ASSIGN_OR_RETURN(SearchRequest search, ParseSearchQuery(request.query_params));
+  co_return co_await Search(search, OriginOf(request), options);
+}
+
+awaitable<absl::StatusOr<Response>> PostSearch(const Request& request, const ApiOptions& options) {
+  STACFED_CO_ASSIGN_OR_RETURN(ParsedSearchBody parsed, ParseSearchBody(request.body));
+  SearchOrigin origin = OriginOf(request);
+  origin.post = true;
+  origin.body_without_token = std::move(parsed.body_without_token);
+  co_return co_await Search(parsed.request, origin, options);
+}
+
+awaitable<absl::StatusOr<Response>> GetCollectionItems(const Request& request,
+                                                       const ApiOptions& options) {
+  const std::string& collection = request.path_params.at(0);
+  STACFED_CO_ASSIGN_OR_RETURN(SearchRequest search,
+                              ParseSearchQuery(request.query_params, {collection}));
+  SearchOrigin origin = OriginOf(request);
+  origin.collection = collection;
+  co_return co_await Search(search, origin, options);
+}
+
+awaitable<absl::StatusOr<Response>> GetItem(const Request& request) {
+  const std::string& collection = request.path_params.at(0);
+  const std::string& id = request.path_params.at(1);
+  STACFED_CO_ASSIGN_OR_RETURN(pg::Result row, co_await Execute(kItemById, Params(collection, id)));
+  if (row.Rows() == 0 || row.Get(0, 0) != "t") co_return CollectionNotFound(collection);
+  if (row.IsNull(0, 1)) {
+    co_return absl::NotFoundError(
+        StrCat("item '", id, "' does not exist in collection '", collection, "'"));
+  }
+  Response response =
+      JsonResponse(RenderItem(request.base_url, collection, id, row.Get(0, 1), row.Get(0, 2)),
+                   kGeoJson);
+  response.etag = true;
+  co_return response;
+}
+
+awaitable<absl::StatusOr<Response>> GetCollection(const Request& request) {
+  const std::string& id = request.path_params.at(0);
+  STACFED_CO_ASSIGN_OR_RETURN(pg::Result row, co_await Execute(kCollectionById, Params(id)));
+  if (row.Rows() == 0) co_return CollectionNotFound(id);
+  Response response = JsonResponse(
+      RenderCollection(request.base_url, id, row.Get(0, 0), row.Get(0, 1), SelfHref(request)));
+  response.etag = true;
+  co_return response;
+}
+
+// Only limit and token are read; other parameters (q, bbox, datetime sent by collection
+// search clients) are ignored here rather than rejected, as pystac-client sends them even to
+// servers without collection search and filters the results itself.
+awaitable<absl::StatusOr<Response>> GetCollections(const Request& request) {
+  int limit = kDefaultCollectionsLimit;
+  std::optional<std::string> after;
+  for (const auto& [name, value] : request.query_params) {
+    if (name == "limit") {
+      STACFED_CO_ASSIGN_OR_RETURN(limit, ParseLimitText(value));
+    } else if (name == "token") {
+      STACFED_CO_ASSIGN_OR_RETURN(after, DecodeCollectionsToken(value));
+    }
+  }
+  const std::string fetch = StrCat(limit + 1);
+  // Not `after ? co_await ... : co_await ...`: g++ 12 miscompiles co_await inside ?:.
+  std::vector<pg::Param> params = after ? Params(*after, fetch) : Params(fetch);
+  const pg::Statement& statement = after ? kCollectionsAfter : kCollectionsFirstPage;
+  STACFED_CO_ASSIGN_OR_RETURN(pg::Result rows, co_await Execute(statement, std::move(params)));
+  co_return JsonResponse(
+      RenderCollections(rows, limit, request.base_url, SelfHref(request), request.query));
+}
+
+// Adapts a handler returning StatusOr to the router's signature: errors become the one
+// {"code","description"} error response.
+template <typename Fn>
+http::Handler Wrap(Fn fn) {
+  return [fn = std::move(fn)](const Request& request) -> awaitable<Response> {
+    absl::StatusOr<Response> response = co_await fn(request);
+    if (!response.ok()) co_return http::ErrorResponse(response.status());
+    co_return std::move(response).value();
+  };
+}
+
+http::Handler Static(std::function<Response(const Request&)> render) {
+  return [render = std::move(render)](const Request& request) -> awaitable<Response> {
+    co_return render(request);
+  };
+}
+
+}  // namespace
+
+absl::StatusOr<ApiOptions> ApiOptionsFromEnv() {
+  ApiOptions options;
+  STACFED_ASSIGN_OR_RETURN(options.count_limit,
+                           GetEnvInt("STACFED_COUNT_LIMIT", kDefaultCountLimit, 0, 100'000'000));
+  STACFED_ASSIGN_OR_RETURN(const int64_t ttl,
+                           GetEnvInt("STACFED_COUNT_CACHE_SECONDS",
+                                     options.count_cache_ttl.count(), 0, 86400));
+  options.count_cache_ttl = std::chrono::seconds(ttl);
+  options.landing = LandingInfoFromEnv();
+  return options;
+}
+
+awaitable<absl::StatusOr<Response>> SearchItems(const SearchRequest& request,
+                                                const SearchOrigin& origin,
+                                                const ApiOptions& options) {
+  co_return co_await Search(request, origin, options);
+}
+
+void RegisterRoutes(http::Router& router, const ApiOptions& api_options) {
+  // Shared by every handler for the server's lifetime.
+  auto options = std::make_shared<const ApiOptions>(api_options);
+  using http::Method;
+  router.Add(Method::kGet, "/", Static([options](const Request& request) {
+               return JsonResponse(RenderLanding(options->landing, request.base_url));
+             }));
+  router.Add(Method::kGet, "/conformance",
+             Static([](const Request&) { return JsonResponse(RenderConformance()); }));
+  router.Add(Method::kGet, "/api", Static([](const Request& request) {
+               return JsonResponse(RenderOpenApi(request.base_url), kOpenApiJson);
+             }));
+  router.Add(Method::kGet, "/api.html", Static([](const Request&) {
+               return JsonResponse(OpenApiHtml(), "text/html; charset=utf-8");
+             }));
+  router.Add(Method::kGet, "/collections", Wrap(GetCollections));
+  router.Add(Method::kGet, "/collections/{collectionId}", Wrap(GetCollection));
+  router.Add(Method::kGet, "/collections/{collectionId}/items",
+             Wrap([options](const Request& request) {
+               return GetCollectionItems(request, *options);
+             }));
+  router.Add(Method::kGet, "/collections/{collectionId}/items/{itemId}", Wrap(GetItem));
+  router.Add(Method::kGet, "/search", Wrap([options](const Request& request) {
+               return GetSearch(request, *options);
+             }));
+  router.Add(Method::kPost, "/search", Wrap([options](const Request& request) {
+               return PostSearch(request, *options);
+             }));
+  // The catalog tree (issue 4); replaces "/" with a landing page that links the catalogs.
+  RegisterCatalogRoutes(router, api_options);
+}
+
+}  // namespace stacfed::api

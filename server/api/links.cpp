@@ -1,0 +1,81 @@
+#include "server/api/links.hpp"
+
+#include "libstac/base/strings.hpp"
+
+namespace stacfed::api {
+namespace {
+
+bool IsJsonSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && IsJsonSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsJsonSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::string CollectionUrl(std::string_view base_url, std::string_view collection) {
+  return StrCat(base_url, "/collections/", PercentEncode(collection));
+}
+
+std::string ItemsUrl(std::string_view base_url, std::string_view collection) {
+  return StrCat(base_url, "/collections/", PercentEncode(collection), "/items");
+}
+
+std::string ItemUrl(std::string_view base_url, std::string_view collection, std::string_view id) {
+  return StrCat(base_url, "/collections/", PercentEncode(collection), "/items/",
+                PercentEncode(id));
+}
+
+void AppendLink(std::string& out, std::string_view rel, std::string_view type,
+                std::string_view href, std::string_view method) {
+  out += R"({"rel":)";
+  AppendJsonString(out, rel);
+  if (!type.empty()) {
+    out += R"(,"type":)";
+    AppendJsonString(out, type);
+  }
+  out += R"(,"href":)";
+  AppendJsonString(out, href);
+  if (!method.empty()) {
+    out += R"(,"method":)";
+    AppendJsonString(out, method);
+  }
+  out += '}';
+}
+
+std::string_view StoredLinksInner(std::string_view links_array) {
+  std::string_view s = Trim(links_array);
+  if (s.size() < 2 || s.front() != '[' || s.back() != ']') return {};
+  return Trim(s.substr(1, s.size() - 2));
+}
+
+std::string_view MembersAfterBrace(std::string_view object_json) {
+  std::string_view s = Trim(object_json);
+  if (s.empty() || s.front() != '{') return {};
+  s.remove_prefix(1);
+  std::string_view rest = Trim(s);
+  return rest == "}" ? std::string_view() : s;
+}
+
+std::string QueryWithToken(std::string_view raw_query, std::string_view token) {
+  std::string out;
+  out.reserve(raw_query.size() + token.size() + 8);
+  while (!raw_query.empty()) {
+    const size_t amp = raw_query.find('&');
+    const std::string_view part = raw_query.substr(0, amp);
+    const std::string_view key = part.substr(0, part.find('='));
+    if (!part.empty() && key != "token") {
+      if (!out.empty()) out += '&';
+      out += part;
+    }
+    if (amp == std::string_view::npos) break;
+    raw_query.remove_prefix(amp + 1);
+  }
+  if (!out.empty()) out += '&';
+  StrAppend(&out, "token=", token);
+  return out;
+}
+
+}  // namespace stacfed::api

@@ -1,0 +1,34 @@
+#pragma once
+// Absolute URLs of our resources and STAC link objects as JSON text. Every href starts with
+// the request's public base URL (configured, else from the Host header); ids are
+// percent-encoded as path segments so any id yields a URL that routes back to it.
+
+#include <string>
+#include <string_view>
+
+namespace stacfed::api {
+
+inline constexpr std::string_view kJson = "application/json";
+inline constexpr std::string_view kGeoJson = "application/geo+json";
+inline constexpr std::string_view kOpenApiJson = "application/vnd.oai.openapi+json;version=3.0";
+
+std::string CollectionUrl(std::string_view base_url, std::string_view collection);
+std::string ItemsUrl(std::string_view base_url, std::string_view collection);
+std::string ItemUrl(std::string_view base_url, std::string_view collection, std::string_view id);
+
+// Appends {"rel":..,"type":..,"href":..[,"method":..]} (type and method omitted when empty).
+void AppendLink(std::string& out, std::string_view rel, std::string_view type,
+                std::string_view href, std::string_view method = {});
+
+// The stored extra links of a document: the elements of a JSON array text without its
+// brackets ("" for NULL, "[]" or blank), ready to follow generated links after a comma.
+std::string_view StoredLinksInner(std::string_view links_array);
+
+// A document's JSON text after its opening '{' ("" for an empty object), so generated
+// members can be written in front of it: out = "{" + generated + "," + rest.
+std::string_view MembersAfterBrace(std::string_view object_json);
+
+// The raw query string with every `token` parameter removed and `token=<token>` appended.
+std::string QueryWithToken(std::string_view raw_query, std::string_view token);
+
+}  // namespace stacfed::api

@@ -1,0 +1,230 @@
+#include "server/api/render.hpp"
+
+#include <charconv>
+
+#include "libstac/base/strings.hpp"
+#include "server/api/links.hpp"
+#include "server/api/page_token.hpp"
+#include "server/api/search_sql.hpp"
+
+namespace stacfed::api {
+namespace {
+
+// Writes "{" + links + stored members: `generated_links` is the inside of the links array.
+void AppendWithLinks(std::string& out, std::string_view generated_links,
+                     std::string_view stored_links, std::string_view content) {
+  out += R"({"links":[)";
+  out += generated_links;
+  const std::string_view extra = StoredLinksInner(stored_links);
+  if (!extra.empty()) {
+    out += ',';
+    out += extra;
+  }
+  out += ']';
+  const std::string_view members = MembersAfterBrace(content);
+  if (members.empty()) {
+    out += '}';
+  } else {
+    out += ',';
+    out += members;
+  }
+}
+
+void AppendItemLinks(std::string& out, std::string_view base_url, std::string_view collection,
+                     std::string_view id) {
+  const std::string collection_url = CollectionUrl(base_url, collection);
+  AppendLink(out, "self", kGeoJson, ItemUrl(base_url, collection, id));
+  out += ',';
+  AppendLink(out, "parent", kJson, collection_url);
+  out += ',';
+  AppendLink(out, "collection", kJson, collection_url);
+  out += ',';
+  AppendLink(out, "root", kJson, StrCat(base_url, "/"));
+}
+
+int64_t ToInt64(std::string_view text) {
+  int64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+PageToken TokenForRow(const pg::Result& rows, int row, PageToken::Direction direction,
+                      std::optional<int64_t> matched) {
+  return PageToken{direction, ToInt64(rows.Get(row, kColDatetimeMicros)),
+                   std::string(rows.Get(row, kColCollection)), std::string(rows.Get(row, kColId)),
+                   matched};
+}
+
+// A next or prev link: GET repeats the query with the token, POST the body with the token
+// and merge:false (stac-browser ignores merge, so the body must be complete).
+void AppendPageLink(std::string& out, std::string_view rel, const PageToken& token,
+                    const SearchOrigin& origin) {
+  const std::string encoded = EncodePageToken(token);
+  if (!origin.post) {
+    AppendLink(out, rel, kGeoJson,
+               StrCat(origin.base_url, origin.path, "?", QueryWithToken(origin.raw_query, encoded)),
+               "GET");
+    return;
+  }
+  AppendLink(out, rel, kGeoJson, StrCat(origin.base_url, origin.path), "POST");
+  out.pop_back();  // reopen the link object for body and merge
+  out += R"(,"body":{"token":)";
+  AppendJsonString(out, encoded);
+  const std::string_view members = MembersAfterBrace(origin.body_without_token);
+  if (members.empty()) {
+    out += '}';
+  } else {
+    out += ',';
+    out += members;
+  }
+  out += R"(,"merge":false})";
+}
+
+// numberMatched for this page, or nullopt when it is unknown (more matches than counted).
+std::optional<int64_t> Matched(const SearchRequest& request, const pg::Result& rows,
+                               std::optional<int64_t> counted, int shown) {
+  if (request.token) return request.token->matched;
+  if (rows.Rows() <= request.limit) return shown;  // the only page: its rows are the count
+  return counted;
+}
+
+}  // namespace
+
+bool NeedsCount(const SearchRequest& request, const pg::Result& rows) {
+  return !request.token && rows.Rows() > request.limit;
+}
+
+std::optional<int64_t> CappedCount(const pg::Result& count, int64_t count_limit) {
+  if (count.Rows() != 1) return std::nullopt;
+  const int64_t value = ToInt64(count.Scalar());
+  if (value > count_limit) return std::nullopt;
+  return value;
+}
+
+std::string RenderItemCollection(const SearchRequest& request, const pg::Result& rows,
+                                 std::optional<int64_t> counted, const SearchOrigin& origin) {
+  const int fetched = rows.Rows();
+  const int shown = std::min(fetched, request.limit);
+  const bool more = fetched > request.limit;  // a row beyond this page in the fetch direction
+  const bool backwards =
+      request.token && request.token->direction == PageToken::Direction::kPrev;
+  const std::optional<int64_t> matched =
+      Matched(request, rows, counted, shown);
+
+  size_t reserve = 256;
+  for (int row = 0; row < shown; ++row) {
+    reserve += rows.Get(row, kColContent).size() + rows.Get(row, kColLinks).size() + 600;
+  }
+  std::string out;
+  out.reserve(reserve);
+  out += R"({"type":"FeatureCollection","features":[)";
+  for (int i = 0; i < shown; ++i) {
+    const int row = backwards ? shown - 1 - i : i;
+    if (i > 0) out += ',';
+    std::string links;
+    AppendItemLinks(links, origin.base_url, rows.Get(row, kColCollection), rows.Get(row, kColId));
+    AppendWithLinks(out, links, rows.Get(row, kColLinks), rows.Get(row, kColContent));
+  }
+  out += R"(],"links":[)";
+  const std::string self_href =
+      origin.post || origin.raw_query.empty()
+          ? StrCat(origin.base_url, origin.path)
+          : StrCat(origin.base_url, origin.path, "?", origin.raw_query);
+  AppendLink(out, "self", kGeoJson, self_href);
+  out += ',';
+  AppendLink(out, "root", kJson, StrCat(origin.base_url, "/"));
+  if (!origin.collection.empty()) {
+    out += ',';
+    AppendLink(out, "collection", kJson, CollectionUrl(origin.base_url, origin.collection));
+  }
+  if (shown > 0) {
+    // Display order: the first row shown is rows[0] going forward, rows[shown-1] backwards.
+    const int first = backwards ? shown - 1 : 0;
+    const int last = backwards ? 0 : shown - 1;
+    const bool has_next = backwards ? true : more;
+    const bool has_prev = backwards ? more : request.token.has_value();
+    if (has_next) {
+      out += ',';
+      AppendPageLink(out, "next", TokenForRow(rows, last, PageToken::Direction::kNext, matched),
+                     origin);
+    }
+    if (has_prev) {
+      out += ',';
+      AppendPageLink(out, "prev", TokenForRow(rows, first, PageToken::Direction::kPrev, matched),
+                     origin);
+    }
+  }
+  out += ']';
+  if (matched) StrAppend(&out, R"(,"numberMatched":)", *matched);
+  StrAppend(&out, R"(,"numberReturned":)", shown, "}");
+  return out;
+}
+
+std::string RenderItem(std::string_view base_url, std::string_view collection,
+                       std::string_view id, std::string_view content, std::string_view links) {
+  std::string generated;
+  AppendItemLinks(generated, base_url, collection, id);
+  std::string out;
+  out.reserve(content.size() + links.size() + generated.size() + 32);
+  AppendWithLinks(out, generated, links, content);
+  return out;
+}
+
+namespace {
+
+void AppendCollection(std::string& out, std::string_view base_url, std::string_view id,
+                      std::string_view content, std::string_view links,
+                      std::string_view self_href) {
+  std::string generated;
+  AppendLink(generated, "self", kJson, self_href);
+  generated += ',';
+  AppendLink(generated, "root", kJson, StrCat(base_url, "/"));
+  generated += ',';
+  AppendLink(generated, "parent", kJson, StrCat(base_url, "/"));
+  generated += ',';
+  AppendLink(generated, "items", kGeoJson, ItemsUrl(base_url, id));
+  // Browseable: static walkers reach the items through pages of `item` links
+  // (catalogs_handlers.cpp, /collections/{id}/browse).
+  generated += ',';
+  AppendLink(generated, "child", kJson, StrCat(CollectionUrl(base_url, id), "/browse"));
+  AppendWithLinks(out, generated, links, content);
+}
+
+}  // namespace
+
+std::string RenderCollection(std::string_view base_url, std::string_view id,
+                             std::string_view content, std::string_view links,
+                             std::string_view self_href) {
+  std::string out;
+  out.reserve(content.size() + links.size() + 512);
+  AppendCollection(out, base_url, id, content, links, self_href);
+  return out;
+}
+
+std::string RenderCollections(const pg::Result& rows, int limit, std::string_view base_url,
+                              std::string_view self_href, std::string_view raw_query) {
+  const int shown = std::min(rows.Rows(), limit);
+  std::string out;
+  out.reserve(1024 * size_t(shown + 1));
+  out += R"({"collections":[)";
+  for (int row = 0; row < shown; ++row) {
+    if (row > 0) out += ',';
+    const std::string_view id = rows.Get(row, 0);
+    AppendCollection(out, base_url, id, rows.Get(row, 1), rows.Get(row, 2),
+                     CollectionUrl(base_url, id));
+  }
+  out += R"(],"links":[)";
+  AppendLink(out, "self", kJson, self_href);
+  out += ',';
+  AppendLink(out, "root", kJson, StrCat(base_url, "/"));
+  if (rows.Rows() > limit && shown > 0) {
+    out += ',';
+    AppendLink(out, "next", kJson,
+               StrCat(base_url, "/collections?",
+                      QueryWithToken(raw_query, EncodeCollectionsToken(rows.Get(shown - 1, 0)))));
+  }
+  StrAppend(&out, R"(],"numberReturned":)", shown, "}");
+  return out;
+}
+
+}  // namespace stacfed::api

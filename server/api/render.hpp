@@ -1,0 +1,52 @@
+#pragma once
+// JSON responses built from database rows without parsing them: PostgreSQL returns each
+// item or collection as JSON text without its generated links, and these functions write
+// the links in front of the stored members. Output strings are reserved up front.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "libstac/pg/connection.hpp"
+#include "server/api/search_request.hpp"
+
+namespace stacfed::api {
+
+// How a search arrived, for its self/next/prev links.
+struct SearchOrigin {
+  std::string base_url;
+  std::string path;          // "/search" or "/collections/{id}/items" as requested (encoded)
+  std::string raw_query;     // GET: the query string as received
+  bool post = false;
+  std::string body_without_token;  // POST: the body to repeat in next/prev links
+  std::string collection;    // /collections/{id}/items: the path collection, else ""
+};
+
+// Whether numberMatched of this page needs the count statement: a first page with a further
+// page (a page that is not full counts itself; later pages carry the count in their token).
+bool NeedsCount(const SearchRequest& request, const pg::Result& rows);
+// The result of a count statement capped at `count_limit`: nullopt above it.
+std::optional<int64_t> CappedCount(const pg::Result& count, int64_t count_limit);
+
+// A FeatureCollection from the rows of a search statement (see search_sql.hpp for the
+// columns). `counted` is numberMatched from the count statement when NeedsCount said so
+// (nullopt: unknown, the field is omitted).
+std::string RenderItemCollection(const SearchRequest& request, const pg::Result& rows,
+                                 std::optional<int64_t> counted, const SearchOrigin& origin);
+
+// One Feature with its self, parent, collection and root links.
+std::string RenderItem(std::string_view base_url, std::string_view collection,
+                       std::string_view id, std::string_view content, std::string_view links);
+
+// One Collection with self (`self_href`, exactly as requested), root, parent and items links.
+std::string RenderCollection(std::string_view base_url, std::string_view id,
+                             std::string_view content, std::string_view links,
+                             std::string_view self_href);
+
+// {"collections":[...],"links":[self,root,next?]} from rows (id, content, links) of which at
+// most `limit` are shown; a further row means a next page.
+std::string RenderCollections(const pg::Result& rows, int limit, std::string_view base_url,
+                              std::string_view self_href, std::string_view raw_query);
+
+}  // namespace stacfed::api

@@ -1,0 +1,216 @@
+#include "server/api/search_sql.hpp"
+
+#include <array>
+#include <string>
+
+#include "libstac/base/strings.hpp"
+
+namespace stacfed::api {
+namespace {
+
+// Shape bits: which filters are present. The collections filter also has an arity class
+// (below), and the token direction multiplies the shape count.
+enum ShapeBit : unsigned {
+  kIds = 1u << 0,
+  kGeometry = 1u << 1,
+  kStart = 1u << 2,
+  kEnd = 1u << 3,
+};
+constexpr unsigned kFilterShapes = 1u << 4;
+
+// Collections are bound one parameter each, `collection IN ($1, $2, ...)`: PostgreSQL
+// prunes partitions at execution time for a list of parameters but not for
+// `= ANY($1::text[])`, and without pruning every other collection's partition would be
+// scanned to its end. Lists are padded (repeating the last name) to the next of a few
+// arities so the number of statements stays small; longer lists use one array parameter.
+constexpr std::array<int, 6> kCollectionArities = {1, 2, 4, 8, 16, 32};
+constexpr unsigned kCollectionClasses = kCollectionArities.size() + 2;  // + none + array
+constexpr unsigned kArrayClass = kCollectionClasses - 1;
+
+unsigned CollectionClass(size_t count) {
+  if (count == 0) return 0;
+  for (unsigned i = 0; i < kCollectionArities.size(); ++i) {
+    if (count <= size_t(kCollectionArities[i])) return i + 1;
+  }
+  return kArrayClass;
+}
+
+enum class Page : unsigned { kFirst = 0, kNext = 1, kPrev = 2 };
+constexpr unsigned kShapeCount = kFilterShapes * kCollectionClasses * 3;
+
+unsigned ShapeIndex(unsigned collection_class, unsigned filters, Page page) {
+  return (static_cast<unsigned>(page) * kCollectionClasses + collection_class) * kFilterShapes +
+         filters;
+}
+
+// Appends the WHERE conditions of the filters; `next_param` numbers the bind parameters in
+// the order the values are pushed by BuildSearchQuery.
+void AppendFilters(std::string& sql, unsigned collection_class, unsigned filters,
+                   int& next_param) {
+  auto param = [&next_param] { return StrCat("$", next_param++); };
+  sql += " WHERE true";
+  if (collection_class == kArrayClass) {
+    StrAppend(&sql, " AND collection = ANY(", param(), "::text[])");
+  } else if (collection_class > 0) {
+    sql += " AND collection IN (";
+    for (int i = 0; i < kCollectionArities[collection_class - 1]; ++i) {
+      StrAppend(&sql, i > 0 ? ", " : "", param(), "::text");
+    }
+    sql += ")";
+  }
+  if (filters & kIds) StrAppend(&sql, " AND id = ANY(", param(), "::text[])");
+  if (filters & kGeometry) {
+    // Geometry statements are planned with their values (see Unprepared): the GeoJSON is
+    // then a constant, folded once at plan time, and PostGIS estimates from the column
+    // statistics how many items it covers. ST_Intersects brings its own && index condition.
+    StrAppend(&sql, " AND ST_Intersects(geometry, ST_GeomFromGeoJSON(", param(), "::text))");
+  }
+  // Ranges overlap: the item's [datetime, end_datetime] against the query's [start, end].
+  if (filters & kStart) StrAppend(&sql, " AND end_datetime >= ", param(), "::timestamptz");
+  if (filters & kEnd) StrAppend(&sql, " AND datetime <= ", param(), "::timestamptz");
+}
+
+void AppendKeyset(std::string& sql, Page page, int& next_param) {
+  if (page == Page::kFirst) return;
+  const std::string t = StrCat("$", next_param), c = StrCat("$", next_param + 1),
+                    i = StrCat("$", next_param + 2);
+  next_param += 3;
+  // The redundant outer bound lets the planner start the index scan at the token's datetime.
+  if (page == Page::kNext) {
+    StrAppend(&sql, " AND datetime <= ", t, "::timestamptz AND (datetime < ", t,
+              "::timestamptz OR (collection, id) > (", c, "::text, ", i, "::text))");
+  } else {
+    StrAppend(&sql, " AND datetime >= ", t, "::timestamptz AND (datetime > ", t,
+              "::timestamptz OR (collection, id) < (", c, "::text, ", i, "::text))");
+  }
+}
+
+std::string BuildSql(unsigned collection_class, unsigned filters, Page page) {
+  int next_param = 1;
+  std::string page_sql =
+      "SELECT collection, id, (extract(epoch FROM datetime) * 1000000)::int8 AS t, content, "
+      "links FROM stacfed.items";
+  AppendFilters(page_sql, collection_class, filters, next_param);
+  AppendKeyset(page_sql, page, next_param);
+  StrAppend(&page_sql,
+            page == Page::kPrev ? " ORDER BY datetime ASC, collection DESC, id DESC"
+                                : " ORDER BY datetime DESC, collection, id",
+            " LIMIT $", next_param, "::int");
+  return page_sql;
+}
+
+// Counts the matches of a filter shape up to a bound: LIMIT keeps a count of millions of rows
+// from costing more than the page itself.
+std::string BuildCountSql(unsigned collection_class, unsigned filters) {
+  int next_param = 1;
+  std::string count_sql = "SELECT 1 FROM stacfed.items";
+  AppendFilters(count_sql, collection_class, filters, next_param);
+  return StrCat("SELECT count(*) FROM (", count_sql, " LIMIT $", next_param, "::int) matches");
+}
+
+// Whether the best plan depends on the values so much that a cached generic plan must not be
+// used: for a spatial filter, a box covering one city and one covering the world (or items
+// that are all global, as climate model output is) need opposite plans (the GIST index then
+// a sort, or the time-ordered index with a filter). Such statements get an empty name and run
+// unprepared, planned per execution; the others are prepared once per connection.
+bool Unprepared(unsigned filters) { return (filters & kGeometry) != 0; }
+
+struct ShapeTable {
+  std::array<std::string, kShapeCount> names;
+  std::array<std::string, kShapeCount> sql;
+  // Count statements, by ShapeIndex(..., Page::kFirst).
+  std::array<std::string, kFilterShapes * kCollectionClasses> count_names;
+  std::array<std::string, kFilterShapes * kCollectionClasses> count_sql;
+  ShapeTable() {
+    for (unsigned collection_class = 0; collection_class < kCollectionClasses;
+         ++collection_class) {
+      for (unsigned filters = 0; filters < kFilterShapes; ++filters) {
+        const unsigned index = ShapeIndex(collection_class, filters, Page::kFirst);
+        count_names[index] = Unprepared(filters) ? "" : StrCat("api_count_", index);
+        count_sql[index] = BuildCountSql(collection_class, filters);
+      }
+    }
+    for (unsigned page = 0; page < 3; ++page) {
+      for (unsigned collection_class = 0; collection_class < kCollectionClasses;
+           ++collection_class) {
+        for (unsigned filters = 0; filters < kFilterShapes; ++filters) {
+          const unsigned index = ShapeIndex(collection_class, filters, Page(page));
+          names[index] = Unprepared(filters) ? "" : StrCat("api_search_", index);
+          sql[index] = BuildSql(collection_class, filters, Page(page));
+        }
+      }
+    }
+  }
+};
+
+const ShapeTable& Shapes() {
+  static const ShapeTable table;
+  return table;
+}
+
+}  // namespace
+
+std::string TextArrayLiteral(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+SearchQuery BuildSearchQuery(const SearchRequest& request, int64_t count_limit) {
+  SearchQuery query;
+  unsigned filters = 0;
+  std::vector<pg::Param>& params = query.params;
+  const unsigned collection_class = CollectionClass(request.collections.size());
+  if (collection_class == kArrayClass) {
+    params.emplace_back(TextArrayLiteral(request.collections));
+  } else if (collection_class > 0) {
+    for (const std::string& collection : request.collections) params.emplace_back(collection);
+    for (int i = int(request.collections.size()); i < kCollectionArities[collection_class - 1];
+         ++i) {
+      params.emplace_back(request.collections.back());
+    }
+  }
+  if (!request.ids.empty()) {
+    filters |= kIds;
+    params.emplace_back(TextArrayLiteral(request.ids));
+  }
+  if (request.intersects || request.bbox) {
+    filters |= kGeometry;
+    params.emplace_back(request.intersects ? *request.intersects : BboxGeoJson(*request.bbox));
+  }
+  if (request.datetime && request.datetime->start) {
+    filters |= kStart;
+    params.emplace_back(FormatRfc3339(*request.datetime->start));
+  }
+  if (request.datetime && request.datetime->end) {
+    filters |= kEnd;
+    params.emplace_back(FormatRfc3339(*request.datetime->end));
+  }
+  Page page = Page::kFirst;
+  if (request.token) {
+    page = request.token->direction == PageToken::Direction::kNext ? Page::kNext : Page::kPrev;
+    params.emplace_back(FormatRfc3339(request.token->datetime));
+    params.emplace_back(request.token->collection);
+    params.emplace_back(request.token->id);
+  }
+  params.emplace_back(StrCat(request.limit + 1));
+  const unsigned index = ShapeIndex(collection_class, filters, page);
+  query.statement = {Shapes().names[index], Shapes().sql[index]};
+  if (page == Page::kFirst) {
+    query.count_statement = {Shapes().count_names[index], Shapes().count_sql[index]};
+    query.count_params.assign(params.begin(), params.end() - 1);
+    query.count_params.emplace_back(StrCat(std::max<int64_t>(count_limit, 0) + 1));
+  }
+  return query;
+}
+
+}  // namespace stacfed::api

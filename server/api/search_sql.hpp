@@ -1,0 +1,59 @@
+#pragma once
+// SQL for item search. Each combination of present filters ("shape") has one fixed SQL text
+// and one stable statement name, so every shape is prepared once per connection and values
+// only ever travel as bind parameters. The text is assembled from a small set of clause
+// fragments, one per filter, in a fixed order. Shapes with a spatial filter have an empty
+// name instead: they run unprepared so PostgreSQL plans them with the actual geometry
+// (search_sql.cpp, Unprepared, says why).
+//
+// Order and paging: rows come in the order (datetime DESC, collection, id), the order of
+// index items_order_idx in every partition, so a page is an index range scan merged across
+// partitions (never OFFSET). A token names the boundary row; the next page is every row
+// strictly after it, the prev page every row strictly before it (read backwards, reversed
+// by the renderer). limit+1 rows are fetched: the extra row only says a further page exists.
+//
+// numberMatched: a first page (no token) that is full needs a count; it is a separate
+// statement (count_statement) counting at most `count_limit` + 1 matches, because an exact
+// count of millions of rows would cost far more than the page: above the cap numberMatched
+// is omitted. A first page that is not full needs no count (matched = rows returned), and
+// later pages take the count from their token.
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "libstac/pg/connection.hpp"
+#include "server/api/search_request.hpp"
+
+namespace stacfed::api {
+
+// Result columns of every search statement.
+enum SearchColumn : int {
+  kColCollection = 0,
+  kColId = 1,
+  kColDatetimeMicros = 2,
+  kColContent = 3,  // the item JSON without links
+  kColLinks = 4,    // stored extra links: a JSON array or NULL
+};
+
+struct SqlStatement {
+  std::string_view name;  // unique per SQL text, stable for the process; "" = unprepared
+  std::string_view sql;
+};
+
+struct SearchQuery {
+  SqlStatement statement;  // the page: limit + 1 rows
+  std::vector<pg::Param> params;
+  // First pages only (name empty otherwise): one row, one column, the capped count.
+  SqlStatement count_statement;
+  std::vector<pg::Param> count_params;
+};
+
+inline constexpr int64_t kDefaultCountLimit = 10000;
+
+SearchQuery BuildSearchQuery(const SearchRequest& request, int64_t count_limit);
+
+// PostgreSQL text[] literal of `values` ({"a","b\"c"}), for `= ANY($n::text[])`.
+std::string TextArrayLiteral(const std::vector<std::string>& values);
+
+}  // namespace stacfed::api

@@ -1,0 +1,525 @@
+#include "server/http/server.hpp"
+
+#include <array>
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <csignal>
+#include <cstdint>
+#include <ctime>
+#include <exception>
+#include <thread>
+#include <unordered_set>
+
+#include "libstac/base/log.hpp"
+#include "libstac/base/strings.hpp"
+#include "libstac/pg/async_pool.hpp"
+#include "server/http/error_response.hpp"
+#include "server/http/request_decoding.hpp"
+#include "server/http/response_encoding.hpp"
+#include "server/http/server_context.hpp"
+
+namespace stacfed::http {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+using ErrorCode = boost::system::error_code;
+using RequestParser = bhttp::request_parser<bhttp::string_body>;
+constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
+
+// One I/O thread: its io_context, its database pool and its open connections.
+struct Worker {
+  struct Session {
+    beast::tcp_stream* stream;
+    bool idle = false;  // waiting for the next request: closed at once on stop
+  };
+
+  explicit Worker(int gzip_level) : gzip(gzip_level) {}
+
+  net::io_context io{1};
+  net::executor_work_guard<net::io_context::executor_type> keep_running{io.get_executor()};
+  std::unique_ptr<pg::AsyncPool> pool;
+  ServerContext context;
+  GzipCompressor gzip;
+  std::string gzip_output;          // reused between responses
+  std::atomic<int> connections{0};  // read by the acceptor thread to balance the load
+  std::unordered_set<Session*> sessions;
+  bool stopping = false;
+  bool forced = false;  // stopped with requests still running (see Server::Wait)
+  net::steady_timer grace_timer{io};
+  std::thread thread;
+};
+
+// Registers a session with its worker for its lifetime.
+class SessionRegistration {
+ public:
+  SessionRegistration(Worker& worker, beast::tcp_stream& stream)
+      : worker_(worker), session_{&stream} {
+    worker_.sessions.insert(&session_);
+  }
+  ~SessionRegistration() {
+    worker_.sessions.erase(&session_);
+    worker_.connections.fetch_sub(1, std::memory_order_relaxed);
+    // The last session of a stopping worker lets its io_context run out of work.
+    if (worker_.stopping && worker_.sessions.empty()) worker_.grace_timer.cancel();
+  }
+  void SetIdle(bool idle) { session_.idle = idle; }
+
+ private:
+  Worker& worker_;
+  Worker::Session session_;
+};
+
+Method MethodOf(bhttp::verb verb) {
+  switch (verb) {
+    case bhttp::verb::get:
+      return Method::kGet;
+    case bhttp::verb::head:
+      return Method::kHead;
+    case bhttp::verb::post:
+      return Method::kPost;
+    case bhttp::verb::put:
+      return Method::kPut;
+    case bhttp::verb::patch:
+      return Method::kPatch;
+    case bhttp::verb::delete_:
+      return Method::kDelete;
+    case bhttp::verb::options:
+      return Method::kOptions;
+    default:
+      return Method::kOther;
+  }
+}
+
+// Copies the parsed message into `request`, reusing its strings' capacity across the
+// requests of a connection; the body is moved, not copied.
+void FillRequest(bhttp::request<bhttp::string_body>& message, const ServerOptions& options,
+                 Request& request) {
+  request.method = MethodOf(message.method());
+  DecodeTarget(std::string_view(message.target().data(), message.target().size()), request);
+  size_t count = 0;
+  size_t host_index = SIZE_MAX;  // an index: views into `headers` die when it grows
+  for (const auto& field : message) {
+    if (count == request.headers.size()) request.headers.emplace_back();
+    auto& [name, value] = request.headers[count++];
+    auto raw_name = field.name_string();
+    name.assign(raw_name.data(), raw_name.size());
+    for (char& c : name) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    value.assign(field.value().data(), field.value().size());
+    if (name == "host" && host_index == SIZE_MAX) host_index = count - 1;
+  }
+  request.headers.resize(count);
+  request.base_url = BaseUrlFor(
+      options, host_index == SIZE_MAX ? std::string_view() : request.headers[host_index].second);
+  request.body = std::move(message.body());
+  request.path_params.clear();
+}
+
+// "Sat, 21 Nov 2026 12:00:00 GMT", formatted once per second per thread.
+std::string_view HttpDate() {
+  thread_local std::time_t cached_second = 0;
+  thread_local char text[40];
+  thread_local size_t length = 0;
+  std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    std::tm parts;
+    gmtime_r(&now, &parts);
+    length = std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &parts);
+    cached_second = now;
+  }
+  return {text, length};
+}
+
+bool HasBody(unsigned status) { return status >= 200 && status != 204 && status != 304; }
+
+// Applies ETag/If-None-Match and gzip to `response` and writes its head into `head`.
+void PrepareResponse(const Request& request, Response& response, bool keep_alive,
+                     unsigned http_version, Worker& worker, const ServerOptions& options,
+                     std::string& head) {
+  std::string etag;
+  if (response.etag && response.status == 200) {
+    etag = EtagFor(response.body);
+    auto if_none_match = request.Header("if-none-match");
+    if (if_none_match && IfNoneMatchHits(*if_none_match, etag)) {
+      response.status = 304;
+      response.body.clear();
+    }
+  }
+  bool negotiable = HasBody(response.status) && response.body.size() >= options.gzip_min_bytes &&
+                    IsCompressible(response.content_type);
+  bool gzip = false;
+  if (negotiable) {
+    auto accept_encoding = request.Header("accept-encoding");
+    if (accept_encoding && AcceptsGzip(*accept_encoding) &&
+        worker.gzip.Compress(response.body, worker.gzip_output)) {
+      response.body.swap(worker.gzip_output);
+      gzip = true;
+      // Another encoding is another representation: its strong tag must differ.
+      if (!etag.empty()) etag.insert(etag.size() - 1, "-gzip");
+    }
+  }
+
+  auto reason = bhttp::obsolete_reason(bhttp::int_to_status(response.status));
+  head.clear();
+  StrAppend(&head, "HTTP/1.1 ", response.status, " ",
+            std::string_view(reason.data(), reason.size()), "\r\nDate: ", HttpDate(),
+            "\r\nAccess-Control-Allow-Origin: *\r\n");
+  if (HasBody(response.status)) {
+    if (!response.content_type.empty()) {
+      StrAppend(&head, "Content-Type: ", response.content_type, "\r\n");
+    }
+    StrAppend(&head, "Content-Length: ", response.body.size(), "\r\n");
+  }
+  if (negotiable || response.status == 304) head += "Vary: Accept-Encoding\r\n";
+  if (gzip) head += "Content-Encoding: gzip\r\n";
+  if (!etag.empty()) StrAppend(&head, "ETag: ", etag, "\r\n");
+  for (const auto& [name, value] : response.headers) StrAppend(&head, name, ": ", value, "\r\n");
+  if (!keep_alive) {
+    head += "Connection: close\r\n";
+  } else if (http_version == 10) {
+    head += "Connection: keep-alive\r\n";
+  }
+  head += "\r\n";
+}
+
+bool IsLimitError(const ErrorCode& ec) {
+  return ec == bhttp::error::header_limit || ec == bhttp::error::body_limit ||
+         ec == bhttp::error::buffer_overflow;
+}
+
+// Malformed HTTP (worth a 400), as opposed to a connection that closed or timed out.
+bool IsProtocolError(const ErrorCode& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+}
+
+// Answers a request that could not be read (too large, malformed) and closes: its remaining
+// bytes are not worth reading, but the client must get the answer before the close.
+net::awaitable<void> RejectAndClose(beast::tcp_stream& stream, Response response,
+                                    const ServerOptions& options) {
+  std::string head;
+  auto reason = bhttp::obsolete_reason(bhttp::int_to_status(response.status));
+  StrAppend(&head, "HTTP/1.1 ", response.status, " ",
+            std::string_view(reason.data(), reason.size()), "\r\nDate: ", HttpDate(),
+            "\r\nAccess-Control-Allow-Origin: *\r\nContent-Type: ", response.content_type,
+            "\r\nContent-Length: ", response.body.size(), "\r\nConnection: close\r\n\r\n");
+  stream.expires_after(options.read_timeout);
+  std::array<net::const_buffer, 2> buffers = {net::buffer(head), net::buffer(response.body)};
+  auto [ec, written] = co_await net::async_write(stream, buffers, kNoThrow);
+  if (ec) co_return;
+  // Lingering close: closing with unread input makes the kernel send RST, which can destroy
+  // the response in flight. Half-close and drain (bounded in time and bytes) instead.
+  ErrorCode ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.expires_after(std::chrono::seconds(2));
+  std::array<char, 16384> sink;
+  for (size_t drained = 0; drained < 8 * 1024 * 1024;) {
+    auto [read_ec, n] = co_await stream.async_read_some(net::buffer(sink), kNoThrow);
+    if (read_ec) break;
+    drained += n;
+  }
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(ServerOptions server_options, const Router& server_router)
+      : options(std::move(server_options)), router(server_router) {}
+
+  Worker& LeastLoaded() {
+    Worker* best = workers.front().get();
+    for (auto& worker : workers) {
+      if (worker->connections.load(std::memory_order_relaxed) <
+          best->connections.load(std::memory_order_relaxed)) {
+        best = worker.get();
+      }
+    }
+    return *best;
+  }
+
+  net::awaitable<void> AcceptLoop();
+  net::awaitable<void> Session(Worker& worker, tcp::socket socket);
+  void StopWorker(Worker& worker);
+
+  ServerOptions options;
+  const Router& router;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::unique_ptr<tcp::acceptor> acceptor;  // runs on workers[0]
+  uint16_t port = 0;
+  std::atomic<bool> stop_requested{false};
+  bool started = false;
+  bool joined = false;
+};
+
+net::awaitable<void> Server::Impl::AcceptLoop() {
+  net::steady_timer backoff(workers.front()->io);
+  for (;;) {
+    Worker& target = LeastLoaded();
+    tcp::socket socket(target.io);
+    auto [ec] = co_await acceptor->async_accept(socket, kNoThrow);
+    if (!acceptor->is_open() || ec == net::error::operation_aborted) co_return;
+    if (ec) {
+      // Out of descriptors or a connection reset before accept: wait a little, go on.
+      log::Warn("accept failed: ", ec.message());
+      backoff.expires_after(std::chrono::milliseconds(50));
+      co_await backoff.async_wait(kNoThrow);
+      continue;
+    }
+    ErrorCode ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    target.connections.fetch_add(1, std::memory_order_relaxed);
+    net::co_spawn(target.io, Session(target, std::move(socket)), [](std::exception_ptr error) {
+      if (!error) return;
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::exception& e) {
+        log::Error("connection ended by an exception: ", e.what());
+      }
+    });
+  }
+}
+
+net::awaitable<void> Server::Impl::Session(Worker& worker, tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  SessionRegistration registration(worker, stream);
+  beast::flat_buffer buffer;
+  Request request;
+  std::string head;
+
+  for (;;) {
+    // Between requests: a pipelined request may already be buffered; else wait, idle.
+    if (buffer.size() == 0) {
+      if (worker.stopping) break;
+      registration.SetIdle(true);
+      stream.expires_after(options.idle_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kNoThrow);
+      registration.SetIdle(false);
+      if (ec) break;  // closed by the client, idle timeout, or stopping
+      buffer.commit(n);
+    }
+
+    stream.expires_after(options.read_timeout);
+    RequestParser parser;
+    parser.header_limit(static_cast<uint32_t>(options.max_header_bytes));
+    parser.body_limit(options.max_body_bytes);
+    auto [header_ec, header_bytes] =
+        co_await bhttp::async_read_header(stream, buffer, parser, kNoThrow);
+    ErrorCode ec = header_ec;
+    if (!ec && !parser.is_done()) {
+      auto expect = parser.get()[bhttp::field::expect];
+      if (beast::iequals(expect, "100-continue")) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        std::tie(ec, std::ignore) =
+            co_await net::async_write(stream, net::buffer(kContinue), kNoThrow);
+      }
+      if (!ec)
+        std::tie(ec, std::ignore) = co_await bhttp::async_read(stream, buffer, parser, kNoThrow);
+    }
+    if (ec) {
+      if (IsLimitError(ec)) {
+        co_await RejectAndClose(
+            stream,
+            JsonErrorResponse(413, "PayloadTooLarge",
+                              StrCat("The request is too large: headers may have at most ",
+                                     options.max_header_bytes, " bytes, the body ",
+                                     options.max_body_bytes, " bytes.")),
+            options);
+      } else if (IsProtocolError(ec)) {
+        co_await RejectAndClose(
+            stream,
+            JsonErrorResponse(400, "BadRequest", StrCat("Malformed HTTP request: ", ec.message())),
+            options);
+      }
+      co_return;
+    }
+
+    // The handler's time is not the socket's: the database has its own timeouts.
+    stream.expires_never();
+    auto& message = parser.get();
+    FillRequest(message, options, request);
+    bool keep_alive = message.keep_alive();
+    unsigned version = message.version();
+    Response response = co_await router.Dispatch(request);
+
+    keep_alive = keep_alive && !worker.stopping;
+    PrepareResponse(request, response, keep_alive, version, worker, options, head);
+    bool with_body = request.method != Method::kHead;
+    stream.expires_after(options.read_timeout);
+    std::array<net::const_buffer, 2> buffers = {
+        net::buffer(head), with_body ? net::buffer(response.body) : net::const_buffer()};
+    auto [write_ec, written] = co_await net::async_write(stream, buffers, kNoThrow);
+    if (log::Enabled(log::Level::kDebug)) {
+      log::Debug(MethodName(request.method), " ", request.target, " -> ", response.status, " (",
+                 written, " bytes)");
+    }
+    if (write_ec || !keep_alive) break;
+  }
+  ErrorCode ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+// Runs on the worker's thread: close idle connections, let busy ones finish (they close
+// after their response), and give up on them after the grace period.
+void Server::Impl::StopWorker(Worker& worker) {
+  worker.stopping = true;
+  worker.keep_running.reset();
+  for (Worker::Session* session : worker.sessions) {
+    ErrorCode ignored;
+    if (session->idle) session->stream->socket().cancel(ignored);
+  }
+  if (worker.sessions.empty()) return;
+  worker.grace_timer.expires_after(options.shutdown_grace);
+  worker.grace_timer.async_wait([&worker](ErrorCode ec) {
+    if (ec) return;
+    log::Warn("shutdown grace period over: closing ", worker.sessions.size(),
+              " unfinished connection(s)");
+    worker.forced = true;
+    worker.io.stop();
+  });
+}
+
+Server::Server(ServerOptions options, const Router& router)
+    : impl_(std::make_unique<Impl>(std::move(options), router)) {}
+
+Server::~Server() {
+  Stop();
+  Wait();
+}
+
+absl::Status Server::Start() {
+  Impl& impl = *impl_;
+  if (impl.started) return absl::FailedPreconditionError("the server was already started");
+  const ServerOptions& options = impl.options;
+  int threads =
+      options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
+  threads = std::max(threads, 1);
+  for (int i = 0; i < threads; ++i) {
+    auto worker = std::make_unique<Worker>(options.gzip_level);
+    if (!options.database_url.empty()) {
+      worker->pool = std::make_unique<pg::AsyncPool>(
+          worker->io, options.database_url,
+          pg::AsyncPoolOptions{.max_connections = options.db_pool_size,
+                               .statement_timeout_ms = options.db_statement_timeout_ms});
+      worker->pool->Prewarm(options.db_pool_size);
+    }
+    worker->context.pool = worker->pool.get();
+    worker->context.options = &impl.options;
+    impl.workers.push_back(std::move(worker));
+  }
+
+  // Bind: a name ("localhost") is resolved, an address is used as is.
+  Worker& first = *impl.workers.front();
+  ErrorCode ec;
+  tcp::endpoint endpoint(net::ip::make_address(options.host, ec), options.port);
+  if (ec) {
+    tcp::resolver resolver(first.io);
+    auto results = resolver.resolve(options.host, std::to_string(options.port), ec);
+    if (ec || results.empty()) {
+      return absl::InvalidArgumentError(
+          StrCat("cannot resolve the listen host '", options.host, "': ", ec.message()));
+    }
+    endpoint = results.begin()->endpoint();
+  }
+  auto acceptor = std::make_unique<tcp::acceptor>(first.io);
+  auto fail = [&](std::string_view step) {
+    return absl::UnavailableError(StrCat("cannot listen on ", options.host, ":", options.port, " (",
+                                         step, "): ", ec.message()));
+  };
+  if (acceptor->open(endpoint.protocol(), ec)) return fail("open");
+  if (acceptor->set_option(tcp::acceptor::reuse_address(true), ec)) return fail("option");
+  if (acceptor->bind(endpoint, ec)) return fail("bind");
+  if (acceptor->listen(net::socket_base::max_listen_connections, ec)) return fail("listen");
+  impl.port = acceptor->local_endpoint(ec).port();
+  impl.acceptor = std::move(acceptor);
+
+  net::co_spawn(first.io, impl.AcceptLoop(), [](std::exception_ptr error) {
+    if (error) log::Error("the accept loop ended by an exception");
+  });
+  for (auto& worker_ptr : impl.workers) {
+    Worker& worker = *worker_ptr;
+    worker.thread = std::thread([&worker] {
+      ScopedServerContext scoped(worker.context);
+      for (;;) {
+        try {
+          worker.io.run();
+          return;
+        } catch (const std::exception& e) {
+          log::Error("I/O thread caught an exception: ", e.what());
+        }
+      }
+    });
+  }
+  impl.started = true;
+  return absl::OkStatus();
+}
+
+uint16_t Server::port() const { return impl_->port; }
+
+void Server::Stop() {
+  Impl& impl = *impl_;
+  if (!impl.started || impl.stop_requested.exchange(true)) return;
+  net::post(impl.workers.front()->io, [&impl] {
+    ErrorCode ignored;
+    impl.acceptor->close(ignored);
+  });
+  for (auto& worker : impl.workers) {
+    net::post(worker->io, [&impl, &worker = *worker] { impl.StopWorker(worker); });
+  }
+}
+
+void Server::Wait() {
+  Impl& impl = *impl_;
+  if (!impl.started || impl.joined) return;
+  for (auto& worker : impl.workers) {
+    if (worker->thread.joinable()) worker->thread.join();
+  }
+  impl.joined = true;
+  // A worker stopped by force still holds suspended request coroutines that refer to its
+  // members; destroying it would run their destructors against half-destroyed state. The
+  // process is about to exit, so the workers are deliberately leaked instead.
+  bool forced = false;
+  for (auto& worker : impl.workers) forced = forced || worker->forced;
+  if (forced) {
+    for (auto& worker : impl.workers) (void)worker.release();
+    impl.workers.clear();
+  }
+}
+
+absl::Status RunServer(const ServerOptions& options, const Router& router) {
+  Server server(options, router);
+  if (auto status = server.Start(); !status.ok()) return status;
+  log::Info("stacfed serving on http://", options.host, ":", server.port(),
+            options.public_url.empty() ? "" : " as ", options.public_url);
+
+  net::io_context signal_io(1);
+  net::signal_set signals(signal_io, SIGINT, SIGTERM);
+  signals.async_wait([&server](ErrorCode ec, int signal) {
+    if (ec) return;
+    log::Info("signal ", signal, " received: finishing in-flight requests, then exiting");
+    server.Stop();
+  });
+  signal_io.run();
+  server.Wait();
+  log::Info("stacfed server stopped");
+  return absl::OkStatus();
+}
+
+}  // namespace stacfed::http

@@ -1,0 +1,503 @@
+// Whole harvests against the fake upstream into a real PostgreSQL: provider-shaped APIs and
+// static catalogs, quirks and quarantine, incremental and withdrawn runs, caps, loops,
+// fault bursts, the advisory lock, kill-and-resume with the real binary, and the real
+// provider documents from ../shared/fixtures/upstream when that folder exists.
+
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <spawn.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <boost/json.hpp>
+
+#include "crawler/harvest.hpp"
+#include "crawler/normalise/normalise.hpp"
+#include "libstac/base/paths.hpp"
+#include "libstac/pg/connection.hpp"
+#include "tests/crawler/fake_upstream.hpp"
+#include "tests/support/test_database.hpp"
+
+extern char** environ;
+
+namespace stacfed::crawler {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using testing::FakeUpstream;
+using testing::TestDatabase;
+
+FakeUpstream& Upstream() {
+  static FakeUpstream upstream;
+  return upstream;
+}
+
+// A fresh database with the catalogs the sources harvest into.
+struct Db {
+  TestDatabase database;
+  pg::Connection conn;
+
+  Db() : conn(Open(database.url())) {
+    REQUIRE(conn.Execute("INSERT INTO stacfed.catalogs (id, content) VALUES"
+                         " ('esgf', '{}'), ('hda', '{}'), ('dkrz', '{}'), ('synthetic', '{}')")
+                .ok());
+  }
+  static pg::Connection Open(const std::string& url) {
+    auto conn = pg::Connection::Open(url);
+    REQUIRE(conn.ok());
+    return std::move(*conn);
+  }
+  std::string Scalar(const std::string& sql) {
+    auto result = conn.Query(sql);
+    INFO(sql);
+    REQUIRE(result.ok());
+    return std::string(result->Scalar());
+  }
+  int64_t Count(const std::string& sql) { return std::stoll(Scalar(sql)); }
+};
+
+SourceSpec Source(std::string id, std::string catalog, std::string url,
+                  SourceType type = SourceType::kStacApi) {
+  SourceSpec source;
+  source.id = std::move(id);
+  source.catalog_id = std::move(catalog);
+  source.url = std::move(url);
+  source.type = type;
+  return source;
+}
+
+HarvestSummary Run(const SourceSpec& source, Db& db) {
+  RecordingClock clock;  // waits for Retry-After and backoff are recorded, not slept
+  HarvestOptions options;
+  options.database_url = db.database.url();
+  options.http.read_timeout = std::chrono::milliseconds(2000);
+  options.http.max_attempts = 3;
+  options.http.backoff_initial = std::chrono::milliseconds(50);
+  options.clock = &clock;
+  HarvestSummary summary = Harvest(source, options);
+  INFO(summary.ToJson());
+  return summary;
+}
+
+TEST_CASE("ESGF-shaped API: /collections fails, child links, quirks, quarantine", "[crawler][harvest]") {
+  Db db;
+  HarvestSummary summary = Run(Source("esgf-west", "esgf", Upstream().Url("/esgf-west/")), db);
+  REQUIRE_FALSE(summary.failed);
+  CHECK(summary.walk.errors == 0);
+  CHECK(summary.walk.collections == 2);  // via the landing's child links
+  CHECK(summary.walk.items == 7);
+  CHECK(summary.sink.added == 6);
+  CHECK(summary.sink.quarantined == 1);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.items WHERE collection = 'cmip6'") == 6);
+  CHECK(db.Scalar("SELECT reason FROM stacfed.quarantine") == "geometry has null coordinates among numbers");
+  CHECK(db.Scalar("SELECT document::json->>'id' FROM stacfed.quarantine") == "CMIP6.broken.geometry");
+  // Normalised content: collection case, null geometry, repaired dates, roles.
+  CHECK(db.Count("SELECT count(*) FROM stacfed.items WHERE content->>'collection' = 'cmip6'") == 6);
+  CHECK(db.Scalar("SELECT geometry IS NULL FROM stacfed.items WHERE id LIKE '%maxpblz%'") == "t");
+  CHECK(db.Scalar("SELECT end_datetime FROM stacfed.items WHERE id LIKE '%CESM2.piControl%'") ==
+        "4029-02-28 00:00:00+00");
+  CHECK(db.Scalar("SELECT content->'assets'->'uas.nc'->>'roles' FROM stacfed.items WHERE id LIKE '%EC-Earth3.ssp585%'") ==
+        "[\"data\"]");
+  CHECK(db.Count("SELECT count(*) FROM stacfed.harvest_normalisations") == 6);
+  CHECK(db.Scalar("SELECT string_agg(reason, ',' ORDER BY reason) FROM stacfed.withdrawn_items") ==
+        "retracted,superseded");
+  CHECK(db.Count("SELECT count(*) FROM stacfed.catalog_links WHERE parent_id = 'esgf'") == 2);
+  CHECK(db.Scalar("SELECT content->'extent'->'spatial'->'bbox'->0->>0 FROM stacfed.collections WHERE id = 'cmip6'") == "-180.0");
+}
+
+TEST_CASE("HDA-shaped API: POST next links, internal host, null counts, exclude", "[crawler][harvest]") {
+  Db db;
+  SourceSpec source = Source("hda", "hda", Upstream().Url("/hda/"));
+  source.exclude_collections = {"EO.ESA.DAT.SENTINEL-2.MSI.L1C"};
+  HarvestSummary summary = Run(source, db);
+  REQUIRE_FALSE(summary.failed);
+  CHECK(summary.walk.errors == 0);
+  CHECK(summary.walk.pages == 4);  // collections + 3 item pages (GET, POST, POST merged)
+  CHECK(db.Count("SELECT count(*) FROM stacfed.items") == 5);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.collections WHERE id LIKE 'EO.ESA%'") == 0);
+  CHECK(db.Scalar("SELECT content->'assets'->'EOPMetadata.xml'->>'type' FROM stacfed.items LIMIT 1") ==
+        "application/xml");
+}
+
+TEST_CASE("EERIE-shaped static catalog: HTML children skipped, items behind dynamic links", "[crawler][harvest]") {
+  Db db;
+  HarvestSummary summary =
+      Run(Source("eerie", "dkrz", Upstream().Url("/eerie/catalog.json"), SourceType::kStatic), db);
+  REQUIRE_FALSE(summary.failed);
+  CHECK(summary.walk.errors == 0);
+  CHECK(summary.walk.skipped == 2);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.items WHERE collection = 'icon-esm-er.hist-1950'") == 2);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.catalog_links WHERE parent_id = 'dkrz'") == 1);
+
+  // Second run: conditional requests, the item documents answer 304, nothing is withdrawn.
+  HarvestSummary again =
+      Run(Source("eerie", "dkrz", Upstream().Url("/eerie/catalog.json"), SourceType::kStatic), db);
+  REQUIRE_FALSE(again.failed);
+  CHECK(again.walk.not_modified == 2);
+  CHECK(again.sink.added + again.sink.updated + again.sink.unchanged == 0);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.withdrawn_items") == 0);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.harvest_http_cache WHERE item_id IS NOT NULL") == 2);
+}
+
+TEST_CASE("static catalog through file:// with relative links", "[crawler][harvest]") {
+  Db db;
+  const std::string url = "file://" + testing::CrawlerTestDir() + "/upstream/static-local/catalog.json";
+  HarvestSummary summary = Run(Source("local", "dkrz", url, SourceType::kStatic), db);
+  REQUIRE_FALSE(summary.failed);
+  CHECK(summary.walk.errors == 1);  // the missing child
+  CHECK(db.Count("SELECT count(*) FROM stacfed.items WHERE collection = 'local-c1'") == 2);
+  CHECK(db.Scalar("SELECT content->'properties'->>'datetime' FROM stacfed.items WHERE id = 'local-a'") ==
+        "2001-02-03T04:05:06Z");
+}
+
+TEST_CASE("incremental: a second run over an unchanged upstream writes nothing", "[crawler][harvest]") {
+  Db db;
+  const SourceSpec source = Source("synthetic", "synthetic", Upstream().Url("/gen/c=2,n=250,p=100/"));
+  HarvestSummary first = Run(source, db);
+  REQUIRE_FALSE(first.failed);
+  CHECK(first.sink.added == 500);
+  const std::string before = db.Scalar("SELECT max(updated_at)::text || count(*) FROM stacfed.items");
+  HarvestSummary second = Run(source, db);
+  REQUIRE_FALSE(second.failed);
+  CHECK(second.sink.added == 0);
+  CHECK(second.sink.updated == 0);
+  CHECK(second.sink.unchanged == 500);
+  CHECK(second.sink.withdrawn == 0);
+  CHECK(db.Scalar("SELECT max(updated_at)::text || count(*) FROM stacfed.items") == before);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.harvest_checkpoints WHERE next_request IS NULL"
+                 " AND completed_at IS NOT NULL AND cursor = '2024-01-01T00:04:09Z'") == 2);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.harvest_seen") == 0);
+}
+
+TEST_CASE("where the API filters, runs between full walks ask only for newer records", "[crawler][harvest]") {
+  Db db;
+  SourceSpec source = Source("filtering", "synthetic", Upstream().Url("/gen/c=2,n=250,p=100,filter=1/"));
+  HarvestSummary full = Run(source, db);
+  REQUIRE_FALSE(full.failed);
+  CHECK(full.walk.incremental_walks == 0);
+  CHECK(full.sink.added == 500);
+  // Unchanged upstream: each collection returns only the record at the cursor's instant.
+  HarvestSummary incremental = Run(source, db);
+  REQUIRE_FALSE(incremental.failed);
+  CHECK(incremental.walk.incremental_walks == 2);
+  CHECK(incremental.walk.items == 2);
+  CHECK(incremental.sink.added + incremental.sink.updated == 0);
+  // A partial walk withdraws nothing, and the next full walk is still due at the same time.
+  CHECK(db.Count("SELECT count(*) FROM stacfed.withdrawn_items") == 0);
+  source.full_walk_every_s = 0;  // the last full walk is now "too old"
+  HarvestSummary due = Run(source, db);
+  CHECK(due.walk.incremental_walks == 0);
+  CHECK(due.walk.items == 500);
+}
+
+TEST_CASE("changed upstream: updates counted, vanished items withdrawn, returning items restored", "[crawler][harvest]") {
+  Db db;
+  SourceSpec source = Source("synthetic", "synthetic", Upstream().Url("/gen/c=2,n=250,p=100/"));
+  REQUIRE_FALSE(Run(source, db).failed);
+  source.url = Upstream().Url("/gen/c=2,n=250,p=100,v=2,drop=10/");  // same source, new content
+  HarvestSummary changed = Run(source, db);
+  REQUIRE_FALSE(changed.failed);
+  CHECK(changed.sink.updated == 480);
+  CHECK(changed.sink.withdrawn == 20);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.items") == 500);  // marked, never deleted
+  CHECK(db.Count("SELECT count(*) FROM stacfed.withdrawn_items WHERE reason = 'gone'") == 20);
+  source.url = Upstream().Url("/gen/c=2,n=250,p=100,v=2/");
+  REQUIRE_FALSE(Run(source, db).failed);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.withdrawn_items") == 0);
+}
+
+TEST_CASE("a cap per collection samples items and withdraws nothing", "[crawler][harvest]") {
+  Db db;
+  SourceSpec source = Source("capped", "synthetic", Upstream().Url("/gen/c=2,n=250,p=100/"));
+  source.max_items_per_collection = 120;
+  HarvestSummary summary = Run(source, db);
+  REQUIRE_FALSE(summary.failed);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.items WHERE collection = 'c0'") == 120);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.items WHERE collection = 'c1'") == 120);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.withdrawn_items") == 0);
+}
+
+TEST_CASE("a next link seen before ends the walk without withdrawing", "[crawler][harvest]") {
+  Db db;
+  HarvestSummary summary = Run(Source("loop", "synthetic", Upstream().Url("/gen/c=1,n=250,p=100,loop=1/")), db);
+  REQUIRE_FALSE(summary.failed);
+  // The loop is noticed when page 1 comes round again (its first URL lacked "page=1").
+  CHECK(summary.walk.pages <= 1 + 4);
+  CHECK(summary.walk.errors == 1);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.items") == 250);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.withdrawn_items") == 0);
+}
+
+TEST_CASE("POST /search walks with merged next bodies", "[crawler][harvest]") {
+  Db db;
+  SourceSpec source = Source("search", "synthetic", Upstream().Url("/gen/c=2,n=150,p=50/"));
+  source.items_via_search = true;
+  source.page_size = 50;
+  HarvestSummary summary = Run(source, db);
+  REQUIRE_FALSE(summary.failed);
+  CHECK(summary.walk.errors == 0);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.items") == 300);
+}
+
+TEST_CASE("bursts of 503 and 429 during a harvest are ridden out", "[crawler][harvest]") {
+  Db db;
+  HarvestSummary summary = Run(
+      Source("bursty", "synthetic", Upstream().Url("/fault/503x2,ra=3,tag=walk/gen/c=1,n=120,p=100/")), db);
+  REQUIRE_FALSE(summary.failed);
+  CHECK(summary.walk.errors == 0);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.items") == 120);
+}
+
+TEST_CASE("a malformed page is quarantined and the walk resumes there next run", "[crawler][harvest]") {
+  Db db;
+  const SourceSpec source = Source("broken", "synthetic", Upstream().Url("/broken/"));
+  HarvestSummary summary = Run(source, db);
+  REQUIRE_FALSE(summary.failed);
+  CHECK(summary.walk.errors == 1);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.items") == 1);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.quarantine WHERE reason LIKE 'malformed JSON%'") == 1);
+  CHECK(db.Scalar("SELECT next_request->>'url' FROM stacfed.harvest_checkpoints").find("page=2") !=
+        std::string::npos);
+  // Running again resumes at the failing page (and quarantines nothing twice).
+  HarvestSummary again = Run(source, db);
+  CHECK(again.walk.pages == 1);  // the collection list; page 1 is not fetched again
+  CHECK(again.walk.items == 0);
+  CHECK(again.walk.errors == 1);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.quarantine") == 1);
+}
+
+TEST_CASE("an unreachable source fails the harvest", "[crawler][harvest]") {
+  Db db;
+  HarvestSummary summary = Run(Source("gone", "synthetic", Upstream().Url("/no/such/landing/")), db);
+  CHECK(summary.failed);
+  CHECK(summary.ToJson().find("\"status\":\"failed\"") != std::string::npos);
+  CHECK(db.Scalar("SELECT last_error IS NOT NULL FROM stacfed.harvest_sources WHERE source_id = 'gone'") == "t");
+}
+
+TEST_CASE("a harvest into a catalog that does not exist fails before walking", "[crawler][harvest]") {
+  Db db;
+  HarvestSummary summary = Run(Source("nowhere", "no-such-catalog", Upstream().Url("/gen/c=1,n=10/")), db);
+  CHECK(summary.failed);
+  CHECK(summary.error.find("no-such-catalog") != std::string::npos);
+  CHECK(summary.walk.pages == 0);
+}
+
+TEST_CASE("two harvests of one source cannot run at once", "[crawler][harvest]") {
+  Db db;
+  const SourceSpec source = Source("locked", "synthetic", Upstream().Url("/gen/c=1,n=10/"));
+  auto holder = DbSink::Open(db.database.url(), source);
+  REQUIRE(holder.ok());
+  HarvestSummary blocked = Run(source, db);
+  CHECK(blocked.failed);
+  CHECK(blocked.error.find("another harvest") != std::string::npos);
+}
+
+// ---- kill and resume ---------------------------------------------------------------------
+
+pid_t SpawnHarvest(const std::string& database_url, const std::string& url,
+                   const std::string& output = "/dev/null") {
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e; ++e) {
+    if (std::string_view(*e).starts_with("DATABASE_URL=")) continue;
+    env_strings.emplace_back(*e);
+  }
+  env_strings.push_back("DATABASE_URL=" + database_url);
+  std::vector<char*> env;
+  for (auto& s : env_strings) env.push_back(s.data());
+  env.push_back(nullptr);
+  std::vector<std::string> args = {STACFED_BINARY, "harvest", "--quiet", "--url", url,
+                                   "--type", "stac-api", "--into", "synthetic"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  REQUIRE(posix_spawn(&pid, STACFED_BINARY, &actions, nullptr, argv.data(), env.data()) == 0);
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+int Wait(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string Fingerprint(Db& db) {
+  return db.Scalar(
+      "SELECT count(*) || ':' || md5(string_agg(collection || '/' || id || '/' || content_hash, ','"
+      " ORDER BY collection, id)) FROM stacfed.items");
+}
+
+TEST_CASE("a harvest killed with SIGKILL and run again equals an uninterrupted one", "[crawler][harvest][kill]") {
+  const std::string url = Upstream().Url("/gen/c=2,n=1500,p=100,delay=0.03/");
+  Db reference;
+  REQUIRE(Wait(SpawnHarvest(reference.database.url(), url)) == 0);
+
+  Db killed;
+  for (int round = 0; round < 2; ++round) {
+    // Kill mid-walk, twice, at different points.
+    const int64_t target = round == 0 ? 300 : 1900;
+    pid_t pid = SpawnHarvest(killed.database.url(), url);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (killed.Count("SELECT count(*) FROM stacfed.items") < target &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    kill(pid, SIGKILL);
+    CHECK(Wait(pid) == 128 + SIGKILL);
+  }
+  const int64_t before_resume = killed.Count("SELECT count(*) FROM stacfed.items");
+  CHECK(before_resume < 3000);
+  CHECK(killed.Count("SELECT count(*) FROM stacfed.harvest_checkpoints WHERE next_request IS NOT NULL") >= 1);
+  REQUIRE(Wait(SpawnHarvest(killed.database.url(), url)) == 0);
+  CHECK(Fingerprint(killed) == Fingerprint(reference));
+  CHECK(killed.Count("SELECT count(*) FROM stacfed.items") == 3000);
+  CHECK(killed.Count("SELECT count(*) FROM stacfed.withdrawn_items") == 0);
+  CHECK(killed.Count("SELECT count(*) FROM stacfed.harvest_seen") == 0);
+  CHECK(killed.Count("SELECT count(*) FROM stacfed.harvest_checkpoints WHERE next_request IS NULL") == 2);
+}
+
+TEST_CASE("stacfed harvest prints one JSON summary and fails when a source fails", "[crawler][harvest][cli]") {
+  Db db;
+  char pattern[] = "/tmp/stacfed-harvest-out-XXXXXX";
+  const int fd = mkstemp(pattern);
+  REQUIRE(fd >= 0);
+  close(fd);
+  CHECK(Wait(SpawnHarvest(db.database.url(), Upstream().Url("/gen/c=1,n=30/"), pattern)) == 0);
+  std::ifstream ok_output(pattern);
+  std::string line;
+  std::getline(ok_output, line);
+  boost::system::error_code ec;
+  json::value summary = json::parse(line, ec);
+  REQUIRE_FALSE(ec);
+  CHECK(summary.at("status").as_string() == "ok");
+  CHECK(summary.at("added").as_int64() == 30);
+  CHECK(summary.at("errors").as_int64() == 0);
+  CHECK(summary.as_object().contains("duration_s"));
+
+  CHECK(Wait(SpawnHarvest(db.database.url(), Upstream().Url("/no/such/api/"), pattern)) == 1);
+  std::ifstream failed_output(pattern);
+  std::getline(failed_output, line);
+  summary = json::parse(line, ec);
+  REQUIRE_FALSE(ec);
+  CHECK(summary.at("errors").as_int64() == 1);
+  CHECK(summary.at("status").as_string() == "failed");
+  CHECK(summary.at("sources").as_array()[0].at("status").as_string() == "failed");
+  std::remove(pattern);
+}
+
+// ---- the real provider documents ---------------------------------------------------------
+
+std::optional<fs::path> SharedFixtures() {
+  auto root = ProjectRoot();
+  if (!root.ok()) return std::nullopt;
+  fs::path dir = *root / ".." / "shared" / "fixtures" / "upstream";
+  if (!fs::is_directory(dir)) return std::nullopt;
+  return dir;
+}
+
+TEST_CASE("the real provider documents all end up stored or quarantined", "[crawler][harvest][real]") {
+  auto dir = SharedFixtures();
+  if (!dir) {
+    WARN("../shared/fixtures/upstream not found: skipped");
+    return;
+  }
+  Db db;
+  SourceSpec source = Source("real-fixtures", "synthetic", "file://fixtures");
+  auto sink = DbSink::Open(db.database.url(), source);
+  REQUIRE(sink.ok());
+  int64_t received = 0, stored_items = 0, refused = 0, collections = 0;
+  std::set<std::string> known_collections;
+  auto ensure_collection = [&](const std::string& id) {
+    if (!known_collections.insert(id).second) return;
+    json::object stub = json::parse(
+        R"({"type":"Collection","stac_version":"1.1.0","license":"other",
+            "description":"collection of harvested fixture items","links":[],
+            "extent":{"spatial":{"bbox":[[-180,-90,180,90]]},"temporal":{"interval":[[null,null]]}}})")
+        .as_object();
+    stub["id"] = id;
+    REQUIRE(sink->PutCollection(json::serialize(stub), "stub").ok());
+  };
+  auto take_item = [&](const json::value& value, const std::string& file) {
+    ++received;
+    json::object item = value.as_object();
+    std::string collection;
+    if (auto* c = item.if_contains("collection"); c && c->is_string()) collection = std::string(c->get_string());
+    if (collection.empty()) collection = "fixtures-without-collection";
+    auto normalised = NormaliseItem(item, ItemContext{collection});
+    std::string reason;
+    if (!normalised.ok()) reason = std::string(normalised.status().message());
+    auto staged = normalised.ok() ? ingest::PrepareItem(json::serialize(item))
+                                  : absl::StatusOr<ingest::StagedItem>(normalised.status());
+    if (!staged.ok()) {
+      ++refused;
+      sink->Quarantine(file, collection, "", std::string(staged.status().message()), json::serialize(value));
+      WARN(file << ": " << staged.status().message());
+      return;
+    }
+    ensure_collection(collection);
+    std::vector<PreparedItem> batch(1);
+    batch[0].staged = std::move(*staged);
+    batch[0].changes = std::move(normalised->changes);
+    auto walk = sink->BeginWalk(collection);
+    REQUIRE(walk.ok());
+    REQUIRE(sink->WritePage(collection, *walk, batch, "").ok());
+    ++stored_items;
+  };
+  for (const auto& entry : fs::recursive_directory_iterator(*dir)) {
+    if (entry.path().extension() != ".json") continue;
+    std::ifstream in(entry.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    boost::system::error_code ec;
+    json::value document = json::parse(text.str(), ec);
+    REQUIRE_FALSE(ec);
+    if (!document.is_object()) continue;
+    const std::string file = entry.path().filename().string();
+    auto& object = document.as_object();
+    const json::value* type = object.if_contains("type");
+    const std::string kind = type && type->is_string() ? std::string(type->get_string()) : "";
+    if (kind == "Feature") {
+      take_item(document, file);
+    } else if (kind == "FeatureCollection") {
+      for (const auto& feature : object["features"].as_array()) take_item(feature, file);
+    } else if (kind == "Collection" || object.contains("collections")) {
+      json::array list = kind == "Collection" ? json::array{document} : object["collections"].as_array();
+      for (auto& value : list) {
+        json::object collection = value.as_object();
+        auto changes = NormaliseCollection(collection);
+        INFO(file);
+        REQUIRE(changes.ok());
+        auto id = sink->PutCollection(json::serialize(collection), file);
+        CHECK(id.ok());
+        if (id.ok()) {
+          known_collections.insert(*id);
+          ++collections;
+        }
+      }
+    }
+  }
+  INFO("received " << received << ", stored " << stored_items << ", refused " << refused);
+  CHECK(received > 50);
+  CHECK(collections > 100);
+  CHECK(stored_items + refused == received);  // nothing dropped silently
+  CHECK(refused == 0);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.quarantine") == refused);
+}
+
+}  // namespace
+}  // namespace stacfed::crawler

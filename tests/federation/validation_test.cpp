@@ -1,0 +1,203 @@
+// Reading and validating federation files: the shipped examples, the structural cases shared
+// with the JSON Schema test (cases/invalid_structure.json), and the checks only code can do.
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "libstac/base/paths.hpp"
+#include "libstac/federation/federation.hpp"
+
+namespace fed = stacfed::federation;
+
+namespace {
+
+std::string ReadText(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::filesystem::path Root() { return *stacfed::ProjectRoot(); }
+
+// The errors of a document as "pointer: problem" lines, for readable failures.
+std::string Describe(const std::vector<fed::ValidationError>& errors) {
+  std::string out;
+  for (const auto& error : errors) out += error.ToString() + "\n";
+  return out;
+}
+
+bool HasError(const std::vector<fed::ValidationError>& errors, std::string_view pointer,
+              std::string_view problem_part) {
+  return std::any_of(errors.begin(), errors.end(), [&](const fed::ValidationError& error) {
+    return error.pointer == pointer && error.problem.find(problem_part) != std::string::npos;
+  });
+}
+
+constexpr char kHeader[] = R"({"stacfed_federation": "1.0", )";
+
+}  // namespace
+
+TEST_CASE("the shipped federation files are valid", "[federation][validation]") {
+  for (const char* relative : {"deploy/federation.example.json", "deploy/demo/federation.json"}) {
+    INFO(relative);
+    auto errors = fed::ValidateFederation(ReadText(Root() / relative));
+    CHECK(Describe(errors) == "");
+  }
+}
+
+TEST_CASE("the example file reads into the expected structures", "[federation][validation]") {
+  auto federation = fed::LoadFederationFile(Root() / "deploy/federation.example.json");
+  REQUIRE(federation.ok());
+  CHECK(federation->version == "1.0");
+
+  const fed::Site* dkrz = federation->FindSite("dkrz");
+  REQUIRE(dkrz != nullptr);
+  CHECK(dkrz->country == "DE");
+  CHECK(dkrz->kind == fed::SiteKind::kHpc);
+  REQUIRE(dkrz->compute.size() == 1);
+  CHECK(dkrz->compute[0].type == "jupyterhub");
+
+  const fed::Catalog* east = federation->FindCatalog("esgf-east");
+  REQUIRE(east != nullptr);
+  REQUIRE(east->harvest.has_value());
+  CHECK(east->harvest->url == "https://api.stac.esgf.ceda.ac.uk");
+  CHECK(east->harvest->type == fed::HarvestType::kStacApi);
+  CHECK(east->harvest->concurrency == 4);
+  CHECK(east->harvest->Wants("CMIP6"));
+  CHECK_FALSE(east->harvest->Wants("CMIP6Test"));
+  REQUIRE(east->characterisation.institution.has_value());
+  CHECK(east->characterisation.institution->country == "GBR");
+  CHECK(east->characterisation.certificates == std::vector<std::string>{"CoreTrustSeal"});
+
+  const fed::Catalog* warmworld = federation->FindCatalog("warmworld");
+  REQUIRE(warmworld != nullptr);
+  CHECK_FALSE(warmworld->harvest->Wants("ngc4008"));
+  CHECK(warmworld->harvest->Wants("some-other-run"));
+
+  const fed::Catalog* eerie = federation->FindCatalog("eerie");
+  REQUIRE(eerie != nullptr);
+  CHECK(eerie->harvest->type == fed::HarvestType::kStatic);
+  CHECK(eerie->harvest->max_items_per_collection == 500);
+
+  std::vector<std::string> top;
+  for (const fed::Catalog* catalog : federation->TopLevelCatalogs()) top.push_back(catalog->id);
+  CHECK(top == std::vector<std::string>{"dkrz", "esgf", "copernicus", "destine", "km-scale"});
+  CHECK(federation->HarvestedCatalogs().size() == 7);
+}
+
+TEST_CASE("harvest defaults apply when the file leaves them out", "[federation][validation]") {
+  auto federation = fed::ParseFederation(std::string(kHeader) + R"("catalogs": [
+      {"id": "a", "description": "d", "harvest": {"url": "https://example.org/stac", "type": "stac-api"}}]})");
+  REQUIRE(federation.ok());
+  const fed::HarvestSource& source = *federation->catalogs[0].harvest;
+  CHECK(source.schedule == "daily");
+  CHECK(source.concurrency == 2);
+  CHECK(source.rate_limit_per_second == 2.0);
+  CHECK_FALSE(source.max_items_per_collection.has_value());
+  CHECK(source.Wants("anything"));
+}
+
+TEST_CASE("structural errors match the JSON Schema cases", "[federation][validation]") {
+  auto cases = boost::json::parse(ReadText(Root() / "tests/federation/cases/invalid_structure.json"));
+  const auto& list = cases.at("cases").as_array();
+  REQUIRE(list.size() >= 10);
+  for (const auto& entry : list) {
+    std::string name(entry.at("name").as_string());
+    std::string pointer(entry.at("pointer").as_string());
+    INFO(name);
+    auto errors = fed::ValidateFederation(boost::json::serialize(entry.at("document")));
+    INFO(Describe(errors));
+    CHECK(std::any_of(errors.begin(), errors.end(),
+                      [&](const fed::ValidationError& e) { return e.pointer == pointer; }));
+  }
+}
+
+TEST_CASE("errors name the pointer and the problem", "[federation][validation]") {
+  auto errors = fed::ValidateFederation(std::string(kHeader) + R"("catalogs": [
+      {"id": "esgf", "description": "d", "children": [{"catalog": "esgf-east"}, {"catalog": "esgf-wst"}]},
+      {"id": "esgf-east", "description": "d", "sites": ["ceda"]}]})");
+  CHECK(HasError(errors, "/catalogs/0/children/1", "unknown catalog \"esgf-wst\""));
+  CHECK(HasError(errors, "/catalogs/1/sites/0", "unknown site \"ceda\""));
+  CHECK(errors.size() == 2);
+
+  auto status = fed::ParseFederation(std::string(kHeader) + R"("catalogs": [
+      {"id": "esgf", "description": "d", "children": [{"catalog": "esgf-wst"}]}]})");
+  REQUIRE_FALSE(status.ok());
+  CHECK(status.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(std::string(status.status().message()) ==
+        "invalid federation file (1 error):\n  /catalogs/0/children/0: unknown catalog \"esgf-wst\"");
+}
+
+TEST_CASE("a vocabulary error lists the allowed values", "[federation][validation]") {
+  auto errors = fed::ValidateFederation(std::string(kHeader) + R"("catalogs": [
+      {"id": "a", "description": "d", "characterisation": {"api_type": ["GraphQL"]}}]})");
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].pointer == "/catalogs/0/characterisation/api_type/0");
+  CHECK(errors[0].problem.find("\"GraphQL\" is not one of \"FTP\"") == 0);
+}
+
+TEST_CASE("duplicate catalog ids and duplicate children are rejected", "[federation][validation]") {
+  auto errors = fed::ValidateFederation(std::string(kHeader) + R"("catalogs": [
+      {"id": "a", "description": "d", "children": [{"collection": "c"}, {"collection": "c"}]},
+      {"id": "a", "description": "again"}]})");
+  CHECK(HasError(errors, "/catalogs/1/id", "duplicate catalog id \"a\" (first at /catalogs/0)"));
+  CHECK(HasError(errors, "/catalogs/0/children/1",
+                 "duplicate child collection \"c\" (also at /catalogs/0/children/0)"));
+}
+
+TEST_CASE("cycles are rejected and named", "[federation][validation]") {
+  SECTION("a three-catalog cycle") {
+    auto errors = fed::ValidateFederation(std::string(kHeader) + R"("catalogs": [
+        {"id": "a", "description": "d", "children": [{"catalog": "b"}]},
+        {"id": "b", "description": "d", "children": [{"catalog": "c"}, {"collection": "x"}]},
+        {"id": "c", "description": "d", "children": [{"catalog": "a"}]}]})");
+    INFO(Describe(errors));
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].pointer == "/catalogs/2/children/0");
+    CHECK(errors[0].problem == "cycle: a -> b -> c -> a");
+  }
+  SECTION("a catalog that is its own child") {
+    auto errors = fed::ValidateFederation(std::string(kHeader) + R"("catalogs": [
+        {"id": "a", "description": "d", "children": [{"catalog": "a"}]}]})");
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].ToString() == "/catalogs/0/children/0: cycle: a -> a");
+  }
+  SECTION("a diamond is not a cycle") {
+    auto errors = fed::ValidateFederation(std::string(kHeader) + R"("catalogs": [
+        {"id": "top", "description": "d", "children": [{"catalog": "left"}, {"catalog": "right"}]},
+        {"id": "left", "description": "d", "children": [{"catalog": "bottom"}]},
+        {"id": "right", "description": "d", "children": [{"catalog": "bottom"}]},
+        {"id": "bottom", "description": "d", "children": [{"collection": "x"}]}]})");
+    CHECK(Describe(errors) == "");
+  }
+}
+
+TEST_CASE("broken JSON and unreadable files are reported", "[federation][validation]") {
+  auto errors = fed::ValidateFederation("{\n  \"stacfed_federation\": \"1.0\",\n  \"catalogs\": [\n}");
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].pointer == "");
+  CHECK(errors[0].problem.find("not valid JSON (line 4") == 0);
+
+  auto missing = fed::LoadFederationFile(Root() / "deploy/no-such-federation.json");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.status().code() == absl::StatusCode::kNotFound);
+
+  auto not_object = fed::ValidateFederation("[1, 2]");
+  REQUIRE(not_object.size() == 1);
+  CHECK(not_object[0].ToString() == "/: expected an object, got an array");
+}
+
+TEST_CASE("site keys are escaped in pointers", "[federation][validation]") {
+  auto errors = fed::ValidateFederation(std::string(kHeader) + R"("sites": {"a/b": {"name": "n", "country": "DE", "kind": "hpc"}},
+      "catalogs": [{"id": "a", "description": "d"}]})");
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].pointer == "/sites/a~1b");
+}

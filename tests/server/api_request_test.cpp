@@ -1,0 +1,230 @@
+// Search request parsing: every accepted and rejected form of bbox, datetime, limit and
+// intersects from the STAC API reference, GET/POST equivalence, and paging tokens.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "libstac/model/datetime.hpp"
+#include "server/api/page_token.hpp"
+#include "server/api/search_request.hpp"
+
+namespace stacfed::api {
+namespace {
+
+bool IsInvalid(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kInvalidArgument;
+}
+
+Micros At(std::string_view text) { return *ParseRfc3339(text); }
+
+TEST_CASE("datetime forms the validator requires to be accepted", "[api][datetime]") {
+  for (const char* text : {
+           "2020-01-01T00:00:00Z",
+           "2020-01-01T00:00:00.5Z",
+           "2020-01-01T00:00:00.123456789Z",
+           "2020-01-01t00:00:00z",
+           "2020-01-01T00:00:00-00:00",
+           "2020-01-01T00:00:00+01:00",
+           "2020-01-01T00:00:00Z/2020-12-31T23:59:59Z",
+           "2020-01-01T00:00:00Z/..",
+           "../2020-01-01T00:00:00Z",
+           "2020-01-01T00:00:00Z/",
+           "/2020-01-01T00:00:00Z",
+           "..",
+       }) {
+    INFO(text);
+    CHECK(ParseDatetimeText(text).ok());
+  }
+}
+
+TEST_CASE("datetime forms the validator requires to be rejected", "[api][datetime]") {
+  for (const char* text : {
+           "/",
+           "../..",
+           "/..",
+           "../",
+           "2020-01-01T00:00:00Z/2020-01-02T00:00:00Z/2020-01-03T00:00:00Z",
+           "2020-01-01",
+           "2020-01-01T00:00:00",
+           "2020-01-01T00:00:00+0100",
+           "2020-13-01T00:00:00Z",
+           "2020-02-30T00:00:00Z",
+           "2020-01-01T25:00:00Z",
+           "50.Z",
+           "2020-01-01T00:00:00,5Z",
+           "2020-01-02T00:00:00Z/2020-01-01T00:00:00Z",
+           "",
+       }) {
+    INFO(text);
+    CHECK(IsInvalid(ParseDatetimeText(text).status()));
+  }
+}
+
+TEST_CASE("datetime intervals keep their open ends", "[api][datetime]") {
+  CHECK(*ParseDatetimeText("2020-01-01T00:00:00Z") ==
+        DatetimeInterval{At("2020-01-01T00:00:00Z"), At("2020-01-01T00:00:00Z")});
+  CHECK(*ParseDatetimeText("../2020-01-01T00:00:00Z") ==
+        DatetimeInterval{std::nullopt, At("2020-01-01T00:00:00Z")});
+  CHECK(*ParseDatetimeText("2020-01-01T00:00:00Z/") ==
+        DatetimeInterval{At("2020-01-01T00:00:00Z"), std::nullopt});
+  CHECK(*ParseDatetimeText("..") == DatetimeInterval{});
+}
+
+TEST_CASE("bbox accepts 4 or 6 numbers and antimeridian boxes", "[api][bbox]") {
+  CHECK(*ParseBboxText("-10,-5,10,5") == Bbox{-10, -5, 10, 5});
+  CHECK(*ParseBboxText("-10,-5,0,10,5,100") == Bbox{-10, -5, 10, 5});
+  const Bbox crossing = *ParseBboxText("170,-10,-170,10");
+  CHECK(crossing.CrossesAntimeridian());
+  CHECK(BboxGeoJson(crossing).find("MultiPolygon") != std::string::npos);
+  CHECK(BboxGeoJson(*ParseBboxText("0.5,1,2,3")) ==
+        R"({"type":"Polygon","coordinates":[[[0.5,1],[2,1],[2,3],[0.5,3],[0.5,1]]]})");
+}
+
+TEST_CASE("bbox rejects what the validator rejects", "[api][bbox]") {
+  for (const char* text : {"[-10,-5,10,5]", "-10,5,10,-5", "1", "1,2", "1,2,3", "1,2,3,4,5",
+                           "1,2,3,4,5,6,7", "a,b,c,d", "1,,2,3,4", "", "1, 2,3,4"}) {
+    INFO(text);
+    CHECK(IsInvalid(ParseBboxText(text).status()));
+  }
+}
+
+TEST_CASE("bbox beyond CRS84's range is accepted and matches nothing there", "[api][bbox]") {
+  // stac-api-validator searches an item's id with a box just beyond it and expects an empty
+  // page, not an error; for a global item that box is 181,91,182,92.
+  for (const char* text : {"181,91,182,92", "-10,-95,10,5", "-190,-5,10,5"}) {
+    INFO(text);
+    CHECK(ParseBboxText(text).ok());
+  }
+}
+
+TEST_CASE("limit defaults, clamps and rejects", "[api][limit]") {
+  CHECK(ParseSearchQuery({})->limit == kDefaultLimit);
+  CHECK(*ParseLimitText("1") == 1);
+  CHECK(*ParseLimitText("10000") == 10000);
+  CHECK(*ParseLimitText("10001") == kMaxLimit);
+  CHECK(*ParseLimitText("1000000") == kMaxLimit);
+  CHECK(*ParseLimitText("99999999999999999999999") == kMaxLimit);
+  for (const char* text : {"0", "-1", "1.5", "abc", "", "+5"}) {
+    INFO(text);
+    CHECK(IsInvalid(ParseLimitText(text).status()));
+  }
+  CHECK(ParseSearchBody(R"({"limit":1000000})")->request.limit == kMaxLimit);
+  CHECK(IsInvalid(ParseSearchBody(R"({"limit":-1})").status()));
+  CHECK(IsInvalid(ParseSearchBody(R"({"limit":0})").status()));
+  CHECK(IsInvalid(ParseSearchBody(R"({"limit":"10"})").status()));
+  CHECK(IsInvalid(ParseSearchBody(R"({"limit":2.5})").status()));
+}
+
+TEST_CASE("intersects takes any GeoJSON geometry and nothing else", "[api][intersects]") {
+  for (const char* text : {
+           R"({"type":"Point","coordinates":[1,2]})",
+           R"({"type":"MultiPoint","coordinates":[[1,2],[3,4]]})",
+           R"({"type":"LineString","coordinates":[[1,2],[3,4]]})",
+           R"({"type":"MultiLineString","coordinates":[[[1,2],[3,4]]]})",
+           R"({"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]})",
+           R"({"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]]]})",
+           R"({"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[1,2]}]})",
+       }) {
+    INFO(text);
+    CHECK(ParseIntersectsText(text).ok());
+  }
+  for (const char* text : {
+           "not json", "[1,2]", R"({"type":"Point"})", R"({"coordinates":[1,2]})",
+           R"({"type":"Circle","coordinates":[1,2]})", R"({"type":"Point","coordinates":[1]})",
+           R"({"type":"Polygon","coordinates":[[[0,0],[1,1]]]})",
+           R"({"type":"Point","coordinates":["a","b"]})",
+           R"({"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]}})",
+       }) {
+    INFO(text);
+    CHECK(IsInvalid(ParseIntersectsText(text).status()));
+  }
+  // Members other than type and coordinates (a "crs" would change the SRID) are dropped.
+  CHECK(*ParseIntersectsText(R"({"type":"Point","coordinates":[1,2],"crs":{"x":1}})") ==
+        R"({"type":"Point","coordinates":[1,2]})");
+}
+
+TEST_CASE("GET and POST parse into the same request", "[api][equivalence]") {
+  const PageToken token{PageToken::Direction::kNext, 12345, "c1", "item,1", 42};
+  const std::string encoded = EncodePageToken(token);
+  const QueryParams get = {
+      {"collections", "c1,c2"},
+      {"ids", "a,b"},
+      {"bbox", "-10,-5,10,5"},
+      {"datetime", "2020-01-01T00:00:00Z/.."},
+      {"limit", "25"},
+      {"token", encoded},
+  };
+  const std::string post = R"({"collections":["c1","c2"],"ids":["a","b"],"bbox":[-10,-5,10,5],)"
+                           R"("datetime":"2020-01-01T00:00:00Z/..","limit":25,"token":")" +
+                           encoded + R"("})";
+  auto from_get = ParseSearchQuery(get);
+  auto from_post = ParseSearchBody(post);
+  REQUIRE(from_get.ok());
+  REQUIRE(from_post.ok());
+  CHECK(*from_get == from_post->request);
+  CHECK(from_get->token == token);
+  CHECK(from_post->body_without_token.find("token") == std::string::npos);
+
+  const std::string geometry = R"({"type":"Point","coordinates":[1,2]})";
+  auto get_intersects = ParseSearchQuery({{"intersects", geometry}});
+  auto post_intersects = ParseSearchBody(R"({"intersects":)" + geometry + "}");
+  REQUIRE(get_intersects.ok());
+  REQUIRE(post_intersects.ok());
+  CHECK(*get_intersects == post_intersects->request);
+}
+
+TEST_CASE("search parameter errors", "[api][errors]") {
+  CHECK(IsInvalid(ParseSearchQuery({{"bbox", "0,0,1,1"},
+                                    {"intersects", R"({"type":"Point","coordinates":[1,2]})"}})
+                      .status()));
+  CHECK(IsInvalid(ParseSearchBody(
+                      R"({"bbox":[0,0,1,1],"intersects":{"type":"Point","coordinates":[1,2]}})")
+                      .status()));
+  CHECK(IsInvalid(ParseSearchQuery({{"foo", "bar"}}).status()));
+  CHECK(IsInvalid(ParseSearchQuery({{"limit", "1"}, {"limit", "2"}}).status()));
+  CHECK(IsInvalid(ParseSearchQuery({{"token", "garbage!"}}).status()));
+  CHECK(IsInvalid(ParseSearchBody("{not json").status()));
+  CHECK(IsInvalid(ParseSearchBody("[1,2]").status()));
+  CHECK(IsInvalid(ParseSearchBody(R"({"collections":"c1"})").status()));
+  CHECK(IsInvalid(ParseSearchBody(R"({"bbox":"0,0,1,1"})").status()));
+  CHECK(IsInvalid(ParseSearchBody(R"({"unknown":1})").status()));
+  CHECK(ParseSearchBody(R"({"bbox":null,"datetime":null})").ok());
+  CHECK(ParseSearchBody("{}").ok());
+}
+
+TEST_CASE("an unencoded + in a GET datetime survives form decoding", "[api][datetime]") {
+  auto request = ParseSearchQuery({{"datetime", "2020-01-01T01:00:00 01:00"}});
+  REQUIRE(request.ok());
+  CHECK(request->datetime->start == At("2020-01-01T00:00:00Z"));
+}
+
+TEST_CASE("the items endpoint searches only its own collection", "[api][items]") {
+  auto request = ParseSearchQuery({{"collections", "other,c9"}}, SearchScope{"c1"});
+  REQUIRE(request.ok());
+  CHECK(request->collections == std::vector<std::string>{"c1"});
+  CHECK(IsInvalid(ParseSearchQuery({{"filter", "x"}}, SearchScope{"c1"}).status()));
+}
+
+TEST_CASE("page tokens round-trip and reject forgeries", "[api][token]") {
+  for (const PageToken& token : {
+           PageToken{PageToken::Direction::kNext, 0, "c", "i", std::nullopt},
+           PageToken{PageToken::Direction::kPrev, -62135596800000000, "a:b", "x:y:z", 0},
+           PageToken{PageToken::Direction::kNext, 1700000000123456, "", "only-id", 10000},
+       }) {
+    const std::string text = EncodePageToken(token);
+    CHECK(text.find_first_of("+/=&?") == std::string::npos);  // URL-safe as is
+    auto decoded = DecodePageToken(text);
+    REQUIRE(decoded.ok());
+    CHECK(*decoded == token);
+  }
+  for (const char* text : {"", "abc", "aTE6", "!!!"}) {
+    INFO(text);
+    CHECK(IsInvalid(DecodePageToken(text).status()));
+  }
+  CHECK(*DecodeCollectionsToken(EncodeCollectionsToken("x/y")) == "x/y");
+  CHECK(IsInvalid(DecodeCollectionsToken(EncodePageToken({})).status()));
+}
+
+}  // namespace
+}  // namespace stacfed::api

@@ -1,0 +1,98 @@
+// Search statement shapes and the count cache, without a database.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <string>
+
+#include "server/api/count_cache.hpp"
+#include "server/api/search_sql.hpp"
+
+namespace stacfed::api {
+namespace {
+
+TEST_CASE("one stable statement per shape, values only as parameters", "[api][sql]") {
+  std::map<std::string, std::string> sql_by_name;
+  auto check = [&](const SearchRequest& request) {
+    const SearchQuery query = BuildSearchQuery(request, 100);
+    const std::string sql(query.statement.sql);
+    for (const pg::Param& p : query.params) {
+      if (p && p->size() > 3) CHECK(sql.find(*p) == std::string::npos);  // never inlined
+    }
+    if (query.statement.name.empty()) return;
+    auto [it, inserted] = sql_by_name.emplace(query.statement.name, sql);
+    CHECK(it->second == sql);  // a name always means the same SQL text
+  };
+  SearchRequest request;
+  check(request);
+  request.collections = {"secret-collection"};
+  check(request);
+  request.collections = {"a", "b", "c"};
+  check(request);
+  request.ids = {"secret-id"};
+  check(request);
+  request.datetime = DatetimeInterval{0, 1000};
+  check(request);
+  request.token = PageToken{PageToken::Direction::kPrev, 5, "token-collection", "token-id", 3};
+  check(request);
+  request.collections = {"x"};
+  check(request);
+  CHECK(sql_by_name.size() == 7);
+}
+
+TEST_CASE("collection lists are padded to a few arities, long ones use an array",
+          "[api][sql]") {
+  SearchRequest request;
+  request.collections = {"a", "b", "c"};
+  SearchQuery three = BuildSearchQuery(request, 100);
+  request.collections = {"a", "b", "c", "d"};
+  SearchQuery four = BuildSearchQuery(request, 100);
+  CHECK(three.statement.name == four.statement.name);  // both padded to 4
+  CHECK(three.params[3] == "c");                       // the last name repeated
+  CHECK(std::string(three.statement.sql).find("collection IN ($1::text, $2::text, $3::text, "
+                                              "$4::text)") != std::string::npos);
+  request.collections.assign(40, "many");
+  const SearchQuery array = BuildSearchQuery(request, 100);
+  CHECK(std::string(array.statement.sql).find("collection = ANY($1::text[])") !=
+        std::string::npos);
+  CHECK(array.params[0]->starts_with("{\"many\","));
+}
+
+TEST_CASE("spatial searches run unprepared; first pages have a count statement",
+          "[api][sql]") {
+  SearchRequest request;
+  request.bbox = Bbox{0, 0, 1, 1};
+  const SearchQuery spatial = BuildSearchQuery(request, 100);
+  CHECK(spatial.statement.name.empty());
+  CHECK(spatial.count_statement.name.empty());
+  CHECK_FALSE(spatial.count_statement.sql.empty());
+  request.bbox.reset();
+  const SearchQuery plain = BuildSearchQuery(request, 100);
+  CHECK_FALSE(plain.statement.name.empty());
+  CHECK(plain.count_params.back() == "101");  // counts one past the limit to detect "more"
+  request.token = PageToken{};
+  CHECK(BuildSearchQuery(request, 100).count_statement.sql.empty());
+}
+
+TEST_CASE("text array literals quote every element", "[api][sql]") {
+  CHECK(TextArrayLiteral({"a", "b\"c", "d\\e", "f,g", ""}) ==
+        R"({"a","b\"c","d\\e","f,g",""})");
+}
+
+TEST_CASE("count cache expires and bounds its size", "[api][count]") {
+  CountCache cache(std::chrono::seconds(10), 2);
+  const auto t0 = CountCache::Clock::time_point{};
+  CHECK_FALSE(cache.Find("a", t0).has_value());
+  cache.Store("a", 5, t0);
+  cache.Store("b", std::nullopt, t0);  // counted, above the limit
+  CHECK(cache.Find("a", t0 + std::chrono::seconds(9)) == std::optional<CountCache::Count>(5));
+  CHECK(cache.Find("b", t0) == std::optional<CountCache::Count>(std::in_place, std::nullopt));
+  CHECK_FALSE(cache.Find("a", t0 + std::chrono::seconds(10)).has_value());
+  cache.Store("c", 7, t0 + std::chrono::seconds(11));  // full: expired entries go first
+  CHECK(cache.Find("c", t0 + std::chrono::seconds(11)) == std::optional<CountCache::Count>(7));
+  CountCache disabled(std::chrono::seconds(0), 10);
+  disabled.Store("a", 1, t0);
+  CHECK_FALSE(disabled.Find("a", t0).has_value());
+}
+
+}  // namespace
+}  // namespace stacfed::api

@@ -24,15 +24,6 @@ using boost::asio::awaitable;
 using http::Request;
 using http::Response;
 
-constexpr pg::Statement kCollectionsFirstPage{
-    "api_collections_first",
-    "SELECT id, content::text, links::text FROM stacfed.collections ORDER BY id LIMIT $1::int"};
-constexpr pg::Statement kCollectionsAfter{
-    "api_collections_after",
-    "SELECT id, content::text, links::text FROM stacfed.collections WHERE id > $1::text "
-    "ORDER BY id LIMIT $2::int"};
-constexpr pg::Statement kCollectionById{
-    "api_collection", "SELECT content::text, links::text FROM stacfed.collections WHERE id = $1"};
 constexpr pg::Statement kCollectionExists{
     "api_collection_exists", "SELECT 1 FROM stacfed.collections WHERE id = $1"};
 // One row always: whether the collection exists, and the item when it does; so a 404 can say
@@ -61,7 +52,6 @@ Response JsonResponse(std::string body, std::string_view content_type = kJson) {
 }
 
 // The requested URL, exactly: the base URL and the target as received.
-std::string SelfHref(const Request& request) { return StrCat(request.base_url, request.target); }
 
 std::string_view RawPath(const Request& request) {
   return std::string_view(request.target).substr(0, request.target.find('?'));
@@ -182,38 +172,6 @@ awaitable<absl::StatusOr<Response>> GetItem(const Request& request) {
   co_return response;
 }
 
-awaitable<absl::StatusOr<Response>> GetCollection(const Request& request) {
-  const std::string& id = request.path_params.at(0);
-  STACFED_CO_ASSIGN_OR_RETURN(pg::Result row, co_await Execute(kCollectionById, Params(id)));
-  if (row.Rows() == 0) co_return CollectionNotFound(id);
-  Response response = JsonResponse(
-      RenderCollection(request.base_url, id, row.Get(0, 0), row.Get(0, 1), SelfHref(request)));
-  response.etag = true;
-  co_return response;
-}
-
-// Only limit and token are read; other parameters (q, bbox, datetime sent by collection
-// search clients) are ignored here rather than rejected, as pystac-client sends them even to
-// servers without collection search and filters the results itself.
-awaitable<absl::StatusOr<Response>> GetCollections(const Request& request) {
-  int limit = kDefaultCollectionsLimit;
-  std::optional<std::string> after;
-  for (const auto& [name, value] : request.query_params) {
-    if (name == "limit") {
-      STACFED_CO_ASSIGN_OR_RETURN(limit, ParseLimitText(value));
-    } else if (name == "token") {
-      STACFED_CO_ASSIGN_OR_RETURN(after, DecodeCollectionsToken(value));
-    }
-  }
-  const std::string fetch = StrCat(limit + 1);
-  // Not `after ? co_await ... : co_await ...`: g++ 12 miscompiles co_await inside ?:.
-  std::vector<pg::Param> params = after ? Params(*after, fetch) : Params(fetch);
-  const pg::Statement& statement = after ? kCollectionsAfter : kCollectionsFirstPage;
-  STACFED_CO_ASSIGN_OR_RETURN(pg::Result rows, co_await Execute(statement, std::move(params)));
-  co_return JsonResponse(
-      RenderCollections(rows, limit, request.base_url, SelfHref(request), request.query));
-}
-
 // Adapts a handler returning StatusOr to the router's signature: errors become the one
 // {"code","description"} error response.
 template <typename Fn>
@@ -255,9 +213,6 @@ void RegisterRoutes(http::Router& router, const ApiOptions& api_options) {
   // Shared by every handler for the server's lifetime.
   auto options = std::make_shared<const ApiOptions>(api_options);
   using http::Method;
-  router.Add(Method::kGet, "/", Static([options](const Request& request) {
-               return JsonResponse(RenderLanding(options->landing, request.base_url));
-             }));
   router.Add(Method::kGet, "/conformance",
              Static([](const Request&) { return JsonResponse(RenderConformance()); }));
   router.Add(Method::kGet, "/api", Static([](const Request& request) {
@@ -266,8 +221,6 @@ void RegisterRoutes(http::Router& router, const ApiOptions& api_options) {
   router.Add(Method::kGet, "/api.html", Static([](const Request&) {
                return JsonResponse(OpenApiHtml(), "text/html; charset=utf-8");
              }));
-  router.Add(Method::kGet, "/collections", Wrap(GetCollections));
-  router.Add(Method::kGet, "/collections/{collectionId}", Wrap(GetCollection));
   router.Add(Method::kGet, "/collections/{collectionId}/items",
              Wrap([options](const Request& request) {
                return GetCollectionItems(request, *options);
@@ -279,7 +232,8 @@ void RegisterRoutes(http::Router& router, const ApiOptions& api_options) {
   router.Add(Method::kPost, "/search", Wrap([options](const Request& request) {
                return PostSearch(request, *options);
              }));
-  // The catalog tree (issue 4); replaces "/" with a landing page that links the catalogs.
+  // The landing page, /collections and /collections/{id} live with the catalog tree
+  // (catalogs_handlers.cpp): they link catalogs and offer collection search.
   RegisterCatalogRoutes(router, api_options);
 }
 

@@ -8,6 +8,7 @@
 #include "libstac/base/strings.hpp"
 #include "libstac/pg/async_pool.hpp"
 #include "server/api/catalogs_render.hpp"
+#include "server/api/handler_support.hpp"
 #include "server/api/landing.hpp"
 #include "server/api/links.hpp"
 #include "server/api/page_token.hpp"
@@ -157,22 +158,6 @@ constexpr int kBrowsePageSize = 1000;
 #undef STACFED_CATALOG_ROW
 #undef STACFED_COLLECTION_ROW
 
-// Bind parameters without a braced list: g++ 12 miscompiles initializer lists inside
-// coroutines (see handlers.cpp).
-template <typename... Values>
-std::vector<pg::Param> Params(const Values&... values) {
-  std::vector<pg::Param> params;
-  params.reserve(sizeof...(Values));
-  (params.emplace_back(values), ...);
-  return params;
-}
-
-Response JsonResponse(std::string body, std::string_view content_type = kJson) {
-  Response response;
-  response.content_type = std::string(content_type);
-  response.body = std::move(body);
-  return response;
-}
 
 std::string SelfHref(const Request& request) { return StrCat(request.base_url, request.target); }
 

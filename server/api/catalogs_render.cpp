@@ -183,6 +183,33 @@ std::string CatalogUrl(std::string_view base_url, std::string_view catalog_id) {
   return StrCat(base_url, "/catalogs/", PercentEncode(catalog_id));
 }
 
+// Reads a parameter that collection and catalog search share; false when `name` is not one.
+absl::StatusOr<bool> ReadCollectionSearchParam(std::string_view name, const std::string& value,
+                                               CollectionSearch& search) {
+  if (name == "limit") {
+    auto limit = ParseLimitText(value);
+    if (!limit.ok()) return limit.status();
+    search.limit = *limit;
+  } else if (name == "token") {
+    auto after = DecodeCollectionsToken(value);
+    if (!after.ok()) return after.status();
+    search.after_id = *after;
+  } else if (name == "q") {
+    if (!value.empty()) search.q = value;
+  } else if (name == "bbox") {
+    auto bbox = ParseBboxText(value);
+    if (!bbox.ok()) return bbox.status();
+    search.bbox = *bbox;
+  } else if (name == "datetime") {
+    auto datetime = ParseDatetimeText(value);
+    if (!datetime.ok()) return datetime.status();
+    search.datetime = *datetime;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 absl::StatusOr<CatalogSearch> ParseCatalogSearch(const QueryParams& params) {
   CatalogSearch search;
   json::object filter;
@@ -192,25 +219,10 @@ absl::StatusOr<CatalogSearch> ParseCatalogSearch(const QueryParams& params) {
       return absl::InvalidArgumentError(StrCat("parameter '", name, "' is given more than once"));
     }
     seen.push_back(name);
-    if (name == "limit") {
-      auto limit = ParseLimitText(value);
-      if (!limit.ok()) return limit.status();
-      search.limit = *limit;
-    } else if (name == "token") {
-      auto after = DecodeCollectionsToken(value);
-      if (!after.ok()) return after.status();
-      search.after_id = *after;
-    } else if (name == "q") {
-      if (!value.empty()) search.q = value;
-    } else if (name == "bbox") {
-      auto bbox = ParseBboxText(value);
-      if (!bbox.ok()) return bbox.status();
-      search.bbox = *bbox;
-    } else if (name == "datetime") {
-      auto datetime = ParseDatetimeText(value);
-      if (!datetime.ok()) return datetime.status();
-      search.datetime = *datetime;
-    } else if (name == "country") {
+    auto shared = ReadCollectionSearchParam(name, value, search);
+    if (!shared.ok()) return shared.status();
+    if (*shared) continue;
+    if (name == "country") {
       search.country = value;
     } else if (name == "site") {
       search.site = value;
@@ -309,26 +321,10 @@ std::string RenderCollectionList(const pg::Result& rows, int limit, std::string_
 
 absl::StatusOr<CollectionSearch> ParseCollectionSearch(const QueryParams& params) {
   CollectionSearch search;
+  // Other parameters are ignored, not rejected: pystac-client sends filter and sortby here too.
   for (const auto& [name, value] : params) {
-    if (name == "limit") {
-      auto limit = ParseLimitText(value);
-      if (!limit.ok()) return limit.status();
-      search.limit = *limit;
-    } else if (name == "token") {
-      auto after = DecodeCollectionsToken(value);
-      if (!after.ok()) return after.status();
-      search.after_id = *after;
-    } else if (name == "q") {
-      if (!value.empty()) search.q = value;
-    } else if (name == "bbox") {
-      auto bbox = ParseBboxText(value);
-      if (!bbox.ok()) return bbox.status();
-      search.bbox = *bbox;
-    } else if (name == "datetime") {
-      auto datetime = ParseDatetimeText(value);
-      if (!datetime.ok()) return datetime.status();
-      search.datetime = *datetime;
-    }
+    auto shared = ReadCollectionSearchParam(name, value, search);
+    if (!shared.ok()) return shared.status();
   }
   return search;
 }

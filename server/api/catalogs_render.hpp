@@ -29,12 +29,17 @@ enum CatalogColumn : int {
 
 // GET /catalogs: catalog search. Characterisation filters take one value or a
 // comma-separated list (all must hold): api_type=REST,OpenDAP.
-struct CatalogSearch {
-  int limit = kDefaultCatalogsLimit;
+// What collection search and catalog search share: paging, free text and extent.
+struct CollectionSearch {
+  int limit = 100;
   std::optional<std::string> after_id;  // from the token
   std::optional<std::string> q;
   std::optional<Bbox> bbox;
   std::optional<DatetimeInterval> datetime;
+};
+
+struct CatalogSearch : CollectionSearch {
+  CatalogSearch() { limit = kDefaultCatalogsLimit; }
   std::optional<std::string> country;  // ISO alpha-2 (site or institution) or re3data alpha-3
   std::optional<std::string> site;     // a site id
   // {"api_type":["REST"],"data_access_type":"open",...} for characterisation @> $; "{}" none.
@@ -75,13 +80,6 @@ std::string RenderCollectionList(const pg::Result& rows, int limit, std::string_
 
 // GET /collections: collection search over the whole tree (limit, token, q, bbox, datetime;
 // other parameters are ignored, as pystac-client sends them to every server).
-struct CollectionSearch {
-  int limit = 100;
-  std::optional<std::string> after_id;
-  std::optional<std::string> q;
-  std::optional<Bbox> bbox;
-  std::optional<DatetimeInterval> datetime;
-};
 absl::StatusOr<CollectionSearch> ParseCollectionSearch(const QueryParams& params);
 
 // Children extension: {"children":[catalogs..., collections...],"links":[self,root,parent]},

@@ -7,6 +7,7 @@
 #include "libstac/base/strings.hpp"
 #include "libstac/pg/async_pool.hpp"
 #include "server/api/catalogs_handlers.hpp"
+#include "server/api/handler_support.hpp"
 #include "server/api/count_cache.hpp"
 #include "server/api/links.hpp"
 #include "server/api/openapi.hpp"
@@ -34,22 +35,6 @@ constexpr pg::Statement kItemById{
     "LEFT JOIN stacfed.collections c ON c.id = q.cid "
     "LEFT JOIN stacfed.items i ON i.collection = q.cid AND i.id = $2::text"};
 
-// Bind parameters without a braced list: g++ 12 miscompiles initializer lists inside
-// coroutines ("array used as initializer").
-template <typename... Values>
-std::vector<pg::Param> Params(const Values&... values) {
-  std::vector<pg::Param> params;
-  params.reserve(sizeof...(Values));
-  (params.emplace_back(values), ...);
-  return params;
-}
-
-Response JsonResponse(std::string body, std::string_view content_type = kJson) {
-  Response response;
-  response.content_type = std::string(content_type);
-  response.body = std::move(body);
-  return response;
-}
 
 // The requested URL, exactly: the base URL and the target as received.
 

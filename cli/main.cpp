@@ -16,8 +16,15 @@ commands:
   migrate                    apply pending schema migrations from sql/
   load FILE... [--mode M]    load Collections, Items, FeatureCollections or NDJSON
                              (FILE '-' reads stdin; M is upsert (default), insert or ignore)
+  serve [--listen HOST:PORT] the STAC API (default 127.0.0.1:8080)
+  federation validate|apply FILE, federation show
+                             the catalog tree described by a federation file
+  harvest [SOURCE...|--all]  harvest the sources of the federation file
+  harvest --url URL --type stac-api|static --into CATALOG
+                             harvest one source into an existing catalog
 
 The database is $DATABASE_URL when set, else the embedded cluster (started on demand).
+`stacfed <command> --help` tells more; the README lists every environment variable.
 )";
 
 }  // namespace

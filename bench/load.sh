@@ -6,8 +6,9 @@
 #
 # Each run drops and recreates the benchmark database, migrates it and times
 # `stacfed load FILE` (wall clock, from the first byte read to the last commit). Alternating with
-# it, the same file goes through one plain `COPY` into an unindexed jsonb table: the database's
-# own ingest ceiling for this data on this machine, measured in the same run. The last run's
+# it, the same file goes through one plain `COPY` into an unindexed jsonb table: what one COPY
+# stream of this data costs this server, a reference measured in the same run (not a ceiling:
+# stacfed writes with several connections and keeps items as text). The last run's
 # database is kept, VACUUM ANALYZEd, for the API benchmarks (bench/api.sh).
 #
 # The data comes from bench/generate.py (deterministic) and is cached under bench/data/.
@@ -16,7 +17,7 @@
 # Environment:
 #   ITEMS, COLLECTIONS, SEED   dataset (default 1000000, 20, 1)
 #   RUNS                       timed runs of each side (default 3, at least 3 for the report)
-#   CEILING=0                  skip the raw COPY reference
+#   CEILING=0                  skip the raw COPY reference run
 #   STACFED                    the stacfed binary (default build/stacfed, built in Release if missing)
 #   LOAD_ARGS                  extra arguments for `stacfed load` (e.g. "--writers 2")
 #   DATABASE_URL               use this PostgreSQL server (its user must be allowed to create

@@ -245,6 +245,26 @@ std::string RenderCatalog(const pg::Result& rows, int row, std::string_view base
   return out;
 }
 
+// Closes a paged list of catalogs or collections: its links (self, root, parent when given,
+// next when there are more rows than shown, keyed on the last shown id) and numberReturned.
+void AppendListEnd(std::string& out, const pg::Result& rows, int limit, int shown, int id_column,
+                   std::string_view base_url, std::string_view self_href,
+                   std::string_view list_path, std::string_view raw_query,
+                   std::string_view parent_href) {
+  out += R"(],"links":[)";
+  AppendLink(out, "self", kJson, self_href);
+  out += ',';
+  AppendLink(out, "root", kJson, StrCat(base_url, "/"));
+  if (!parent_href.empty()) {
+    out += ',';
+    AppendLink(out, "parent", kJson, parent_href);
+  }
+  if (rows.Rows() > limit && shown > 0) {
+    AppendNextLink(out, base_url, list_path, raw_query, rows.Get(shown - 1, id_column));
+  }
+  StrAppend(&out, R"(],"numberReturned":)", shown, "}");
+}
+
 std::string RenderCatalogList(const pg::Result& rows, int limit, std::string_view base_url,
                               std::string_view self_href, std::string_view list_path,
                               std::string_view raw_query, std::string_view parent_href) {
@@ -256,18 +276,8 @@ std::string RenderCatalogList(const pg::Result& rows, int limit, std::string_vie
     if (row > 0) out += ',';
     AppendCatalog(out, rows, row, base_url);
   }
-  out += R"(],"links":[)";
-  AppendLink(out, "self", kJson, self_href);
-  out += ',';
-  AppendLink(out, "root", kJson, StrCat(base_url, "/"));
-  if (!parent_href.empty()) {
-    out += ',';
-    AppendLink(out, "parent", kJson, parent_href);
-  }
-  if (rows.Rows() > limit && shown > 0) {
-    AppendNextLink(out, base_url, list_path, raw_query, rows.Get(shown - 1, kCatId));
-  }
-  StrAppend(&out, R"(],"numberReturned":)", shown, "}");
+  AppendListEnd(out, rows, limit, shown, kCatId, base_url, self_href, list_path, raw_query,
+                parent_href);
   return out;
 }
 
@@ -304,18 +314,8 @@ std::string RenderCollectionList(const pg::Result& rows, int limit, std::string_
     out += RenderCollectionRow(rows, row, base_url,
                                CollectionUrl(base_url, rows.Get(row, kColRowId)));
   }
-  out += R"(],"links":[)";
-  AppendLink(out, "self", kJson, self_href);
-  out += ',';
-  AppendLink(out, "root", kJson, StrCat(base_url, "/"));
-  if (!parent_href.empty()) {
-    out += ',';
-    AppendLink(out, "parent", kJson, parent_href);
-  }
-  if (rows.Rows() > limit && shown > 0) {
-    AppendNextLink(out, base_url, list_path, raw_query, rows.Get(shown - 1, kColRowId));
-  }
-  StrAppend(&out, R"(],"numberReturned":)", shown, "}");
+  AppendListEnd(out, rows, limit, shown, kColRowId, base_url, self_href, list_path, raw_query,
+                parent_href);
   return out;
 }
 

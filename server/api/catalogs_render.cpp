@@ -119,17 +119,6 @@ void AppendChildLinks(std::string& out, const json::array& children, std::string
   }
 }
 
-void AppendConformsTo(std::string& out) {
-  out += R"("conformsTo":[)";
-  bool first = true;
-  for (const std::string& uri : ConformanceUris()) {
-    if (!first) out += ',';
-    first = false;
-    AppendJsonString(out, uri);
-  }
-  out += ']';
-}
-
 // "{" + links + conformsTo + stored members.
 void AppendCatalog(std::string& out, const pg::Result& rows, int row, std::string_view base_url) {
   const std::string_view id = rows.Get(row, kCatId);

@@ -6,20 +6,6 @@
 #include "server/api/modules.hpp"
 
 namespace stacfed::api {
-namespace {
-
-void AppendConformsTo(std::string& out) {
-  out += R"("conformsTo":[)";
-  bool first = true;
-  for (const std::string& uri : ConformanceUris()) {
-    if (!first) out += ',';
-    first = false;
-    AppendJsonString(out, uri);
-  }
-  out += ']';
-}
-
-}  // namespace
 
 LandingInfo LandingInfoFromEnv() {
   LandingInfo info;

@@ -1,5 +1,7 @@
 #include "server/api/modules.hpp"
 
+#include "libstac/base/strings.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -55,6 +57,17 @@ const std::vector<std::string>& ConformanceUris() {
     return all;
   }();
   return uris;
+}
+
+void AppendConformsTo(std::string& out) {
+  out += R"("conformsTo":[)";
+  bool first = true;
+  for (const std::string& uri : ConformanceUris()) {
+    if (!first) out += ',';
+    first = false;
+    AppendJsonString(out, uri);
+  }
+  out += ']';
 }
 
 }  // namespace stacfed::api

@@ -21,5 +21,7 @@ const std::vector<ApiModule>& EnabledModules();
 
 // The sorted, de-duplicated union of the enabled modules' URIs.
 const std::vector<std::string>& ConformanceUris();
+// Appends `"conformsTo":[...]` with ConformanceUris() (landing page and scoped catalogs).
+void AppendConformsTo(std::string& out);
 
 }  // namespace stacfed::api

@@ -1,6 +1,7 @@
 // Set-based writes: a batch is COPYed into a temporary staging table and moved into
 // stacfed.items with one INSERT ... ON CONFLICT, all inside one transaction.
 
+#include <algorithm>
 #include <cstring>
 #include <unordered_map>
 
@@ -16,12 +17,12 @@ namespace {
 constexpr std::string_view kCreateStaging =
     "CREATE TEMP TABLE IF NOT EXISTS stacfed_staging ("
     " collection text, id text, geometry geometry, datetime timestamptz,"
-    " end_datetime timestamptz, properties jsonb, content json, links json,"
+    " end_datetime timestamptz, properties jsonb, content text, links json,"
     " content_hash bigint, origin bigint) ON COMMIT DELETE ROWS";
 
 constexpr std::string_view kCopyStaging =
     "COPY stacfed_staging (collection, id, geometry, datetime, end_datetime, properties,"
-    " content, links, content_hash, origin) FROM STDIN";
+    " content, links, content_hash, origin) FROM STDIN (FORMAT binary)";
 
 constexpr std::string_view kColumns =
     "collection, id, geometry, datetime, end_datetime, properties, content, links, content_hash";
@@ -50,59 +51,92 @@ const std::string kInsertNew = StrCat(
     " SELECT s.origin FROM stacfed_staging s WHERE NOT EXISTS"
     " (SELECT 1 FROM written w WHERE w.collection = s.collection AND w.id = s.id)");
 
-// COPY text format: backslash, newline, carriage return and tab must be escaped. This runs
-// over every byte of every item, so runs without those bytes are found with strcspn (SIMD in
-// glibc) and copied whole. `value` is a std::string for its terminating NUL; JSON text never
-// contains a raw NUL byte.
-void AppendCopyField(std::string& out, const std::string& value) {
-  const char* p = value.c_str();
-  const char* end = p + value.size();
-  while (p < end) {
-    const size_t run = std::strcspn(p, "\\\n\r\t");
-    out.append(p, run);
-    p += run;
-    if (p >= end) break;
-    switch (*p) {
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out += "\\t"; break;
-    }
-    ++p;
+// Rows go to PostgreSQL in COPY's binary format. In the text format the server scanned every
+// byte of every 3 KB item for escapes, parsed datetimes from text and decoded the geometry from
+// hex: about a fifth of its CPU in a bulk load. In binary each field is a length and its bytes,
+// datetimes are integers and the geometry is its EWKB. (json and text fields are still the
+// JSON text; jsonb is a version byte and the text, which the server parses into jsonb.)
+class BinaryCopyWriter {
+ public:
+  explicit BinaryCopyWriter(std::string& out) : out_(out) {
+    static constexpr char kSignature[] = "PGCOPY\n\377\r\n";  // 11 bytes, NUL included
+    out_.append(kSignature, sizeof kSignature);
+    AppendInt32(0);  // flags: no OIDs
+    AppendInt32(0);  // header extension length
   }
-}
 
-void AppendCopyRow(std::string& out, const StagedItem& item, bool with_origin) {
-  AppendCopyField(out, item.collection);
-  out += '\t';
-  AppendCopyField(out, item.id);
-  out += '\t';
+  void BeginRow(int16_t fields) { AppendInt16(fields); }
+  void Null() { AppendInt32(-1); }
+  void Text(std::string_view value) {
+    AppendInt32(static_cast<int32_t>(value.size()));
+    out_.append(value);
+  }
+  // jsonb's binary input: format version 1, then the JSON text.
+  void Jsonb(std::string_view json) {
+    AppendInt32(static_cast<int32_t>(json.size() + 1));
+    out_ += char{1};
+    out_.append(json);
+  }
+  void Int64(int64_t value) {
+    AppendInt32(8);
+    AppendInt64(value);
+  }
+  // timestamptz: microseconds since 2000-01-01 00:00:00 UTC.
+  void Timestamp(int64_t unix_micros) {
+    constexpr int64_t kPostgresEpochMicros = 946'684'800'000'000;
+    Int64(unix_micros - kPostgresEpochMicros);
+  }
+  // geometry's binary input is EWKB; the item carries it as hex.
+  void GeometryFromHex(std::string_view hex) {
+    AppendInt32(static_cast<int32_t>(hex.size() / 2));
+    for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+      out_ += static_cast<char>(HexValue(hex[i]) << 4 | HexValue(hex[i + 1]));
+    }
+  }
+  void Finish() { AppendInt16(-1); }
+
+ private:
+  static int HexValue(char c) {
+    return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+  }
+  void AppendInt16(int16_t v) {
+    const auto u = static_cast<uint16_t>(v);
+    out_ += static_cast<char>(u >> 8);
+    out_ += static_cast<char>(u & 0xff);
+  }
+  void AppendInt32(int32_t v) {
+    const auto u = static_cast<uint32_t>(v);
+    for (int shift = 24; shift >= 0; shift -= 8) out_ += static_cast<char>((u >> shift) & 0xff);
+  }
+  void AppendInt64(int64_t v) {
+    const auto u = static_cast<uint64_t>(v);
+    for (int shift = 56; shift >= 0; shift -= 8) out_ += static_cast<char>((u >> shift) & 0xff);
+  }
+
+  std::string& out_;
+};
+
+// The columns of kCopyItems / kCopyStaging, in their order.
+void AppendCopyRow(BinaryCopyWriter& copy, const StagedItem& item, bool with_origin) {
+  copy.BeginRow(with_origin ? 10 : 9);
+  copy.Text(item.collection);
+  copy.Text(item.id);
   if (item.geometry_ewkb_hex.empty()) {
-    out += "\\N";
+    copy.Null();
   } else {
-    out += item.geometry_ewkb_hex;
+    copy.GeometryFromHex(item.geometry_ewkb_hex);
   }
-  out += '\t';
-  out += FormatRfc3339(item.datetime_us);
-  out += '\t';
-  out += FormatRfc3339(item.end_datetime_us);
-  out += '\t';
-  AppendCopyField(out, item.properties_json);
-  out += '\t';
-  AppendCopyField(out, item.content_json);
-  out += '\t';
+  copy.Timestamp(item.datetime_us);
+  copy.Timestamp(item.end_datetime_us);
+  copy.Jsonb(item.properties_json);
+  copy.Text(item.content_json);
   if (item.links_json.empty()) {
-    out += "\\N";
+    copy.Null();
   } else {
-    AppendCopyField(out, item.links_json);
+    copy.Text(item.links_json);
   }
-  out += '\t';
-  out += std::to_string(item.content_hash);
-  if (with_origin) {
-    out += '\t';
-    out += std::to_string(item.origin);
-  }
-  out += '\n';
+  copy.Int64(item.content_hash);
+  if (with_origin) copy.Int64(item.origin);
 }
 
 struct KeyHash {
@@ -133,7 +167,9 @@ absl::Status CopyRows(pg::Connection& conn, std::string_view copy_sql, bool with
                       std::span<const StagedItem> items, const std::vector<size_t>& rows) {
   std::string data;
   data.reserve(rows.size() * 4096);
-  for (size_t row : rows) AppendCopyRow(data, items[row], with_origin);
+  BinaryCopyWriter copy(data);
+  for (size_t row : rows) AppendCopyRow(copy, items[row], with_origin);
+  copy.Finish();
   STACFED_RETURN_IF_ERROR(conn.CopyBegin(copy_sql));
   absl::Status put = conn.CopyPut(data);
   absl::Status end = conn.CopyEnd();
@@ -141,14 +177,17 @@ absl::Status CopyRows(pg::Connection& conn, std::string_view copy_sql, bool with
   return end;
 }
 
+// One look-up per collection of the batch: with the collection a bound constant the planner
+// prunes to its partition and probes the primary key once per id. A join against
+// unnest(collections, ids) looked equivalent but was planned as a merge join over every
+// partition's whole primary key, one full index scan per batch, so a load slowed down
+// quadratically as the table grew.
 constexpr std::string_view kExistingHashes =
-    "SELECT i.collection, i.id, i.content_hash FROM stacfed.items i"
-    " JOIN unnest($1::text[], $2::text[]) AS k (collection, id)"
-    " ON i.collection = k.collection AND i.id = k.id";
+    "SELECT id, content_hash FROM stacfed.items WHERE collection = $1 AND id = ANY($2::text[])";
 
 constexpr std::string_view kCopyItems =
     "COPY stacfed.items (collection, id, geometry, datetime, end_datetime, properties, content,"
-    " links, content_hash) FROM STDIN";
+    " links, content_hash) FROM STDIN (FORMAT binary)";
 
 constexpr std::string_view kUpdateFromStaging =
     "UPDATE stacfed.items i SET geometry = s.geometry, datetime = s.datetime,"
@@ -167,15 +206,37 @@ absl::StatusOr<BatchResult> WriteByLookup(
     WriteMode mode, const std::function<absl::Status(pg::Connection&)>& before_commit) {
   BatchResult result;
   STACFED_ASSIGN_OR_RETURN(auto txn, pg::Transaction::Begin(conn));
-  STACFED_ASSIGN_OR_RETURN(
-      auto existing_rows,
-      conn.Query(kExistingHashes, {TextArray(items, rows, &StagedItem::collection),
-                                   TextArray(items, rows, &StagedItem::id)}));
+  // Rows grouped by collection, in order of first appearance (a load is usually one run of
+  // items per collection, so this is one group per batch).
+  std::vector<std::pair<std::string_view, std::vector<size_t>>> by_collection;
+  for (size_t row : rows) {
+    const std::string& collection = items[row].collection;
+    auto group = std::find_if(by_collection.begin(), by_collection.end(),
+                              [&](const auto& g) { return g.first == collection; });
+    if (group == by_collection.end()) {
+      by_collection.emplace_back(collection, std::vector<size_t>{});
+      group = by_collection.end() - 1;
+    }
+    group->second.push_back(row);
+  }
+  // The ids found, owned here: the map's keys point into them once they are all read.
+  std::vector<std::string> existing_ids;
+  std::vector<std::string_view> existing_collections;
+  std::vector<int64_t> existing_hashes;
+  for (const auto& [collection, group_rows] : by_collection) {
+    STACFED_ASSIGN_OR_RETURN(
+        auto found, conn.Query(kExistingHashes, {std::string(collection),
+                                                 TextArray(items, group_rows, &StagedItem::id)}));
+    for (int r = 0; r < found.Rows(); ++r) {
+      existing_ids.emplace_back(found.Get(r, 0));
+      existing_collections.push_back(collection);
+      existing_hashes.push_back(std::stoll(std::string(found.Get(r, 1))));
+    }
+  }
   KeyMap existing;
-  existing.reserve(existing_rows.Rows());
-  for (int r = 0; r < existing_rows.Rows(); ++r) {
-    existing[{existing_rows.Get(r, 0), existing_rows.Get(r, 1)}] =
-        std::stoll(std::string(existing_rows.Get(r, 2)));
+  existing.reserve(existing_ids.size());
+  for (size_t k = 0; k < existing_ids.size(); ++k) {
+    existing[{existing_collections[k], existing_ids[k]}] = existing_hashes[k];
   }
   std::vector<size_t> fresh, changed;
   for (size_t row : rows) {

@@ -102,11 +102,11 @@ TEST_CASE("ESGF-shaped API: /collections fails, child links, quirks, quarantine"
   CHECK(db.Scalar("SELECT reason FROM stacfed.quarantine") == "geometry has null coordinates among numbers");
   CHECK(db.Scalar("SELECT document::json->>'id' FROM stacfed.quarantine") == "CMIP6.broken.geometry");
   // Normalised content: collection case, null geometry, repaired dates, roles.
-  CHECK(db.Count("SELECT count(*) FROM stacfed.items WHERE content->>'collection' = 'cmip6'") == 6);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.items WHERE content::json->>'collection' = 'cmip6'") == 6);
   CHECK(db.Scalar("SELECT geometry IS NULL FROM stacfed.items WHERE id LIKE '%maxpblz%'") == "t");
   CHECK(db.Scalar("SELECT end_datetime FROM stacfed.items WHERE id LIKE '%CESM2.piControl%'") ==
         "4029-02-28 00:00:00+00");
-  CHECK(db.Scalar("SELECT content->'assets'->'uas.nc'->>'roles' FROM stacfed.items WHERE id LIKE '%EC-Earth3.ssp585%'") ==
+  CHECK(db.Scalar("SELECT content::json->'assets'->'uas.nc'->>'roles' FROM stacfed.items WHERE id LIKE '%EC-Earth3.ssp585%'") ==
         "[\"data\"]");
   CHECK(db.Count("SELECT count(*) FROM stacfed.harvest_normalisations") == 6);
   CHECK(db.Scalar("SELECT string_agg(reason, ',' ORDER BY reason) FROM stacfed.withdrawn_items") ==
@@ -125,7 +125,7 @@ TEST_CASE("HDA-shaped API: POST next links, internal host, null counts, exclude"
   CHECK(summary.walk.pages == 4);  // collections + 3 item pages (GET, POST, POST merged)
   CHECK(db.Count("SELECT count(*) FROM stacfed.items") == 5);
   CHECK(db.Count("SELECT count(*) FROM stacfed.collections WHERE id LIKE 'EO.ESA%'") == 0);
-  CHECK(db.Scalar("SELECT content->'assets'->'EOPMetadata.xml'->>'type' FROM stacfed.items LIMIT 1") ==
+  CHECK(db.Scalar("SELECT content::json->'assets'->'EOPMetadata.xml'->>'type' FROM stacfed.items LIMIT 1") ==
         "application/xml");
 }
 
@@ -156,7 +156,7 @@ TEST_CASE("static catalog through file:// with relative links", "[crawler][harve
   REQUIRE_FALSE(summary.failed);
   CHECK(summary.walk.errors == 1);  // the missing child
   CHECK(db.Count("SELECT count(*) FROM stacfed.items WHERE collection = 'local-c1'") == 2);
-  CHECK(db.Scalar("SELECT content->'properties'->>'datetime' FROM stacfed.items WHERE id = 'local-a'") ==
+  CHECK(db.Scalar("SELECT content::json->'properties'->>'datetime' FROM stacfed.items WHERE id = 'local-a'") ==
         "2001-02-03T04:05:06Z");
 }
 

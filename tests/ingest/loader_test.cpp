@@ -230,3 +230,48 @@ TEST_CASE("a load killed mid-way leaves every batch fully in or fully out", "[in
   CHECK(count % kBatch == 0);
   unlink(path.c_str());
 }
+
+TEST_CASE("every column survives the binary COPY, on the insert and on the update path",
+          "[ingest][db]") {
+  stacfed::testing::TestDatabase db;
+  auto query = [&](const std::string& sql) {
+    auto conn = stacfed::pg::Connection::Open(db.url());
+    REQUIRE(conn.ok());
+    auto rows = conn->Query(sql);
+    REQUIRE(rows.ok());
+    return std::string(rows->Scalar());
+  };
+  // Before and after 2000-01-01 (PostgreSQL's epoch for binary timestamps), a polygon, a null
+  // geometry, a tab and a backslash in strings, an extra link.
+  auto items = [](const std::string& title) {
+    return std::string(kCollection) + "\n" +
+           R"({"type":"Feature","stac_version":"1.0.0","id":"a\tb","collection":"cmip6",)"
+           R"("geometry":{"type":"Polygon","coordinates":[[[0,0],[10,0],[10,5],[0,0]]]},)"
+           R"("properties":{"datetime":null,"start_datetime":"1850-01-01T00:00:00Z",)"
+           R"("end_datetime":"2014-12-31T23:59:59.5Z","title":")" + title + R"("},"assets":{},)"
+           R"("links":[{"rel":"license","href":"https://example.org/l"}]})" "\n" +
+           R"({"type":"Feature","stac_version":"1.0.0","id":"nogeom","collection":"cmip6",)"
+           R"("geometry":null,"properties":{"datetime":"1999-12-31T23:59:59Z"},"assets":{},"links":[]})" "\n";
+  };
+  auto check = [&](const std::string& title) {
+    CHECK(query("SELECT datetime || ' ' || end_datetime FROM stacfed.items WHERE id = E'a\\tb'") ==
+          "1850-01-01 00:00:00+00 2014-12-31 23:59:59.5+00");
+    CHECK(query("SELECT ST_AsText(geometry) || ' ' || ST_SRID(geometry) FROM stacfed.items WHERE id = E'a\\tb'") ==
+          "POLYGON((0 0,10 0,10 5,0 0)) 4326");
+    CHECK(query("SELECT properties->>'title' FROM stacfed.items WHERE id = E'a\\tb'") == title);
+    CHECK(query("SELECT content::json->'properties'->>'title' FROM stacfed.items WHERE id = E'a\\tb'") == title);
+    CHECK(query("SELECT links::json->0->>'rel' FROM stacfed.items WHERE id = E'a\\tb'") == "license");
+    CHECK(query("SELECT (geometry IS NULL)::text || ' ' || datetime FROM stacfed.items WHERE id = 'nogeom'") ==
+          "true 1999-12-31 23:59:59+00");
+  };
+  const std::string first = WriteTemp(items(R"(tab\there, back\\slash)"));
+  CHECK(Load(db.url(), first).report.items_inserted == 2);
+  check("tab\there, back\\slash");
+  const std::string second = WriteTemp(items("changed"));
+  auto updated = Load(db.url(), second);
+  CHECK(updated.report.items_updated == 1);
+  CHECK(updated.report.items_unchanged == 1);
+  check("changed");
+  unlink(first.c_str());
+  unlink(second.c_str());
+}

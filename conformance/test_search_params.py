@@ -158,6 +158,35 @@ def test_invalid_datetime_is_400(base, http, method, dt):
     assert_error(r, 400)
 
 
+def test_datetime_interval_spanning_collections_pages_through_each_match_once(base, http, items):
+    # The server narrows a search in time to the collections whose items can overlap the
+    # interval (per-collection time bounds); paging through such a search, with and without
+    # naming collections, must still give every matching item exactly once.
+    dt = "1990-01-01T00:00:00Z/2030-12-31T23:59:59Z"
+    every = sorted({i["collection"] for i in items})
+    for params in ({"datetime": dt, "limit": 3}, {"datetime": dt, "limit": 3, "collections": every}):
+        for method in ("GET", "POST"):
+            doc = search_all(http, base, method, params)
+            got = keys_of(doc)
+            assert len(got) == len(set(got))
+            assert set(got) == expect(items, lambda i: matches_datetime(i, dt))
+
+
+def test_datetime_no_collection_covers_gives_an_empty_page(base, http, items):
+    dt = "0001-01-01T00:00:00Z/0002-01-01T00:00:00Z"
+    assert not expect(items, lambda i: matches_datetime(i, dt))
+    doc = http.get(base + "/search", params={"datetime": dt}).json()
+    assert doc["type"] == "FeatureCollection"
+    assert doc["features"] == [] and doc["numberReturned"] == 0
+    assert doc.get("numberMatched", 0) == 0
+    assert next_link(doc) is None
+    some = items[0]["collection"]
+    r = http.get(base + f"/collections/{some}/items", params={"datetime": dt})
+    assert r.status_code == 200 and r.json()["features"] == []
+    r = http.get(base + "/collections/no-such-collection/items", params={"datetime": dt})
+    assert r.status_code == 404
+
+
 def test_datetime_of_an_item_finds_it(base, http, items):
     # The validator's first datetime check: a datetime taken from a returned item.
     feature = http.get(base + "/search", params={"collections": "sentinel-2-l2a"}).json()[

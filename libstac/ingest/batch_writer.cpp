@@ -196,6 +196,44 @@ constexpr std::string_view kUpdateFromStaging =
     " FROM stacfed_staging s WHERE i.collection = s.collection AND i.id = s.id"
     " AND i.content_hash <> s.content_hash";
 
+// Widens the collection's item time bounds (sql/0006) to cover the batch. The WHERE clause
+// makes it a no-op, without a row lock, once the bounds already cover the batch, which after
+// the first batches of a collection is nearly always.
+constexpr std::string_view kWidenTimeBounds =
+    "UPDATE stacfed.collections SET items_min_datetime = least(items_min_datetime, $2::timestamptz),"
+    " items_max_end_datetime = greatest(items_max_end_datetime, $3::timestamptz)"
+    " WHERE id = $1 AND (items_min_datetime IS NULL OR items_min_datetime > $2::timestamptz"
+    " OR items_max_end_datetime < $3::timestamptz)";
+
+absl::Status WidenTimeBounds(pg::Connection& conn, std::span<const StagedItem> items,
+                             const std::vector<size_t>& rows) {
+  struct Bounds {
+    std::string_view collection;
+    int64_t min_datetime_us;
+    int64_t max_end_datetime_us;
+  };
+  std::vector<Bounds> bounds;
+  for (size_t row : rows) {
+    const StagedItem& item = items[row];
+    auto it = std::find_if(bounds.begin(), bounds.end(),
+                           [&](const Bounds& b) { return b.collection == item.collection; });
+    if (it == bounds.end()) {
+      bounds.push_back({item.collection, item.datetime_us, item.end_datetime_us});
+    } else {
+      it->min_datetime_us = std::min(it->min_datetime_us, item.datetime_us);
+      it->max_end_datetime_us = std::max(it->max_end_datetime_us, item.end_datetime_us);
+    }
+  }
+  for (const Bounds& b : bounds) {
+    STACFED_ASSIGN_OR_RETURN(
+        auto widened, conn.Query(kWidenTimeBounds, {std::string(b.collection),
+                                                    FormatRfc3339(b.min_datetime_us),
+                                                    FormatRfc3339(b.max_end_datetime_us)}));
+    (void)widened;
+  }
+  return absl::OkStatus();
+}
+
 // The fast path: look up which items exist (and their hashes), COPY the new ones straight
 // into stacfed.items, and update only the changed ones through the staging table. A first
 // load is then a plain COPY. A concurrent writer inserting one of our new items between the
@@ -261,6 +299,11 @@ absl::StatusOr<BatchResult> WriteByLookup(
   }
   result.inserted = int64_t(fresh.size());
   result.updated = int64_t(changed.size());
+  if (!fresh.empty() || !changed.empty()) {
+    std::vector<size_t> written = fresh;
+    written.insert(written.end(), changed.begin(), changed.end());
+    STACFED_RETURN_IF_ERROR(WidenTimeBounds(conn, items, written));
+  }
   if (before_commit) STACFED_RETURN_IF_ERROR(before_commit(conn));
   STACFED_RETURN_IF_ERROR(txn.Commit());
   return result;
@@ -289,6 +332,9 @@ absl::StatusOr<BatchResult> WriteThroughStaging(
     result.inserted = staged - existing.Rows();
     if (mode == WriteMode::kIgnore) result.unchanged += existing.Rows();
   }
+  // Conservative: the rows that turned out unchanged or already present widen nothing that
+  // is not already covered, or at worst widen the bounds a little more than needed.
+  STACFED_RETURN_IF_ERROR(WidenTimeBounds(conn, items, rows));
   if (before_commit) STACFED_RETURN_IF_ERROR(before_commit(conn));
   STACFED_RETURN_IF_ERROR(txn.Commit());
   return result;

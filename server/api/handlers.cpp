@@ -1,10 +1,14 @@
 #include "server/api/handlers.hpp"
 
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "libstac/base/env.hpp"
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
+#include "libstac/model/datetime.hpp"
 #include "libstac/pg/async_pool.hpp"
 #include "server/api/catalogs_handlers.hpp"
 #include "server/api/handler_support.hpp"
@@ -34,6 +38,19 @@ constexpr pg::Statement kItemById{
     "SELECT c.id IS NOT NULL, i.content, i.links FROM (SELECT $1::text AS cid) q "
     "LEFT JOIN stacfed.collections c ON c.id = q.cid "
     "LEFT JOIN stacfed.items i ON i.collection = q.cid AND i.id = $2::text"};
+
+// Collections whose items can overlap a datetime interval (sql/0006 keeps the bounds), with
+// the number of collections: a search in time then reads only those partitions. A NULL bound
+// of the interval is open.
+constexpr pg::Statement kCollectionsInTime{
+    "api_collections_in_time",
+    "SELECT id, (SELECT count(*) FROM stacfed.collections) FROM stacfed.collections"
+    " WHERE items_max_end_datetime >= coalesce($1::timestamptz, '-infinity')"
+    " AND items_min_datetime <= coalesce($2::timestamptz, 'infinity')"};
+
+// Up to this many collections the narrowed search binds them one parameter each (runtime
+// partition pruning, search_sql.cpp); beyond it narrowing is skipped.
+constexpr size_t kMaxNarrowedCollections = 32;
 
 
 // The requested URL, exactly: the base URL and the target as received.
@@ -97,14 +114,61 @@ awaitable<absl::StatusOr<std::optional<int64_t>>> CountMatches(SearchQuery& quer
   co_return matched;
 }
 
+// A search with a datetime filter, restricted to the collections whose items can overlap
+// it (empty: none can; nullopt: leave the request as it is). Without this, a partition with
+// no item in the interval is walked to its end before the merged page can be returned.
+awaitable<absl::StatusOr<std::optional<std::vector<std::string>>>> CollectionsInTime(
+    const SearchRequest& request) {
+  using Narrowed = std::optional<std::vector<std::string>>;
+  if (!request.datetime || !request.ids.empty()) co_return Narrowed();
+  pg::Param start, end;
+  if (request.datetime->start) start = FormatRfc3339(*request.datetime->start);
+  if (request.datetime->end) end = FormatRfc3339(*request.datetime->end);
+  std::vector<pg::Param> params;
+  params.push_back(std::move(start));
+  params.push_back(std::move(end));
+  STACFED_CO_ASSIGN_OR_RETURN(pg::Result in_time,
+                              co_await Execute(kCollectionsInTime, std::move(params)));
+  std::vector<std::string> narrowed;
+  if (request.collections.empty()) {
+    const bool prunes = in_time.Rows() == 0 || in_time.Get(0, 1) != StrCat(in_time.Rows());
+    if (!prunes || size_t(in_time.Rows()) > kMaxNarrowedCollections) co_return Narrowed();
+    for (int r = 0; r < in_time.Rows(); ++r) narrowed.emplace_back(in_time.Get(r, 0));
+    co_return narrowed;
+  }
+  for (const std::string& collection : request.collections) {
+    for (int r = 0; r < in_time.Rows(); ++r) {
+      if (in_time.Get(r, 0) == collection) {
+        narrowed.push_back(collection);
+        break;
+      }
+    }
+  }
+  if (narrowed.size() == request.collections.size()) co_return Narrowed();
+  co_return narrowed;
+}
+
 awaitable<absl::StatusOr<Response>> Search(const SearchRequest& request,
                                            const SearchOrigin& origin,
                                            const ApiOptions& options) {
-  SearchQuery query = BuildSearchQuery(request, options.count_limit);
-  STACFED_CO_ASSIGN_OR_RETURN(
-      pg::Result rows,
-      co_await Execute(pg::Statement{query.statement.name, query.statement.sql},
-                       std::move(query.params)));
+  STACFED_CO_ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> in_time,
+                              co_await CollectionsInTime(request));
+  SearchQuery query;
+  pg::Result rows;
+  if (in_time && in_time->empty()) {
+    // No collection has items in the interval: an empty page, without asking.
+  } else if (in_time) {
+    SearchRequest narrowed = request;  // the links still show the request as it was sent
+    narrowed.collections = std::move(*in_time);
+    query = BuildSearchQuery(narrowed, options.count_limit);
+  } else {
+    query = BuildSearchQuery(request, options.count_limit);
+  }
+  if (!query.statement.sql.empty()) {
+    STACFED_CO_ASSIGN_OR_RETURN(
+        rows, co_await Execute(pg::Statement{query.statement.name, query.statement.sql},
+                               std::move(query.params)));
+  }
   if (rows.Rows() == 0 && !origin.collection.empty()) {
     // An empty page of /collections/{id}/items: tell a missing collection apart.
     STACFED_CO_ASSIGN_OR_RETURN(pg::Result exists,

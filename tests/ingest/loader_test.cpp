@@ -275,3 +275,36 @@ TEST_CASE("every column survives the binary COPY, on the insert and on the updat
   unlink(first.c_str());
   unlink(second.c_str());
 }
+
+TEST_CASE("a collection's item time bounds widen with every write and never narrow",
+          "[ingest][db]") {
+  stacfed::testing::TestDatabase db;
+  auto bounds = [&] {
+    auto conn = stacfed::pg::Connection::Open(db.url());
+    REQUIRE(conn.ok());
+    auto rows = conn->Query(
+        "SELECT coalesce(items_min_datetime::text, 'null') || ' / ' ||"
+        " coalesce(items_max_end_datetime::text, 'null') FROM stacfed.collections WHERE id = 'cmip6'");
+    REQUIRE(rows.ok());
+    return std::string(rows->Scalar());
+  };
+  const std::string only_collection = WriteTemp(std::string(kCollection) + "\n");
+  Load(db.url(), only_collection);
+  CHECK(bounds() == "null / null");  // no items: searches in time skip the collection
+
+  const std::string two = WriteTemp(std::string(kCollection) + "\n" + ItemLine(1, "2001-01-01T00:00:00Z") +
+                                    "\n" + ItemLine(2, "2005-06-01T00:00:00Z") + "\n");
+  Load(db.url(), two);
+  CHECK(bounds() == "2001-01-01 00:00:00+00 / 2005-06-01 00:00:00+00");
+
+  // Moving item 1 later (the update path) widens the end and keeps the old start.
+  const std::string moved = WriteTemp(std::string(kCollection) + "\n" + ItemLine(1, "2010-01-01T00:00:00Z") + "\n");
+  CHECK(Load(db.url(), moved).report.items_updated == 1);
+  CHECK(bounds() == "2001-01-01 00:00:00+00 / 2010-01-01 00:00:00+00");
+
+  // An earlier item in ignore mode, a batch of one, widens the start.
+  const std::string early = WriteTemp(std::string(kCollection) + "\n" + ItemLine(3, "1850-01-01T00:00:00Z") + "\n");
+  Load(db.url(), early, WriteMode::kIgnore, 1);
+  CHECK(bounds() == "1850-01-01 00:00:00+00 / 2010-01-01 00:00:00+00");
+  for (const auto& path : {only_collection, two, moved, early}) unlink(path.c_str());
+}

@@ -4,6 +4,7 @@
 // that starts with a site id ("dkrz-disk"). Built once per source from the federation file
 // (`sites` with their optional `hosts` and `paths`) and then only read, so lookups are plain
 // hash-map and prefix comparisons: no regular expression, no allocation for short hosts.
+// Immutable once built, so any number of threads may annotate with one registry.
 
 #include <cstddef>
 #include <functional>

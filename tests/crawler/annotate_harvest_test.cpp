@@ -6,7 +6,15 @@
 
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
 #include <string>
+#include <vector>
 
 #include "crawler/annotate/annotate.hpp"
 #include "crawler/harvest.hpp"
@@ -14,6 +22,8 @@
 #include "libstac/pg/connection.hpp"
 #include "tests/crawler/fake_upstream.hpp"
 #include "tests/support/test_database.hpp"
+
+extern char** environ;
 
 namespace stacfed::crawler {
 namespace {
@@ -158,6 +168,74 @@ TEST_CASE("a harvest without sites still annotates access hints", "[crawler][ann
   const std::string tas = "tas_Amon_MPI-ESM1-2-HR_ssp585_r1i1p1f1_gn_201501-203412.nc";
   CHECK(AssetField(db, "%MPI-ESM1-2-HR%", tas + ",site:ref") == "");
   CHECK(AssetField(db, "%MPI-ESM1-2-HR%", tas + ",access:protocol") == "https");
+}
+
+}  // namespace
+}  // namespace stacfed::crawler
+
+namespace stacfed::crawler {
+namespace {
+
+// `stacfed harvest SOURCE --federation FILE`: the CLI builds the registry from the file.
+int RunCli(const std::string& database_url, const std::vector<std::string>& arguments) {
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e; ++e) {
+    if (std::string_view(*e).starts_with("DATABASE_URL=")) continue;
+    env_strings.emplace_back(*e);
+  }
+  env_strings.push_back("DATABASE_URL=" + database_url);
+  std::vector<char*> env;
+  for (auto& s : env_strings) env.push_back(s.data());
+  env.push_back(nullptr);
+  std::vector<std::string> args = {STACFED_BINARY, "harvest", "--quiet"};
+  args.insert(args.end(), arguments.begin(), arguments.end());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  REQUIRE(posix_spawn(&pid, STACFED_BINARY, &actions, nullptr, argv.data(), env.data()) == 0);
+  posix_spawn_file_actions_destroy(&actions);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+TEST_CASE("stacfed harvest takes the sites from the federation file", "[crawler][annotate][harvest][cli]") {
+  Db db;
+  char path[] = "/tmp/stacfed-federation-XXXXXX";
+  const int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  close(fd);
+  {
+    // The test federation with the catalog harvested from the fake upstream.
+    std::string text = kFederation;
+    const std::string catalog = R"({"id": "multi-site", "description": "d", "sites": ["ceda", "dkrz"]})";
+    const size_t at = text.find(catalog);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, catalog.size(),
+                 R"({"id": "multi-site", "description": "d", "sites": ["dkrz"], "harvest": {"url": ")" +
+                     Upstream().Url("/sites/") + R"(", "type": "stac-api"}})");
+    std::ofstream(path) << text;
+  }
+  CHECK(RunCli(db.database.url(), {"multi-site", "--federation", path}) == 0);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.items") == 3);
+  CHECK(db.Scalar("SELECT properties->>'site:locations' FROM stacfed.items WHERE id LIKE '%MPI-ESM1-2-HR%'") ==
+        R"(["ceda", "dkrz"])");
+  // The catalog now lists one site: it holds the copies that name no other place, and it
+  // alone is in the collections' site:sites.
+  CHECK(db.Count("SELECT count(*) FROM stacfed.collections WHERE content->'site:sites'->'dkrz' IS NOT NULL"
+                 " AND content->'site:sites'->'ceda' IS NULL") == 2);
+
+  // --url/--into with the same file: the sites of --into.
+  Db adhoc;
+  CHECK(RunCli(adhoc.database.url(), {"--url", Upstream().Url("/sites/"), "--type", "stac-api", "--into",
+                                      "multi-site", "--federation", path}) == 0);
+  CHECK(adhoc.Count("SELECT count(*) FROM stacfed.items WHERE properties->'site:locations' ? 'dkrz'") == 2);
+  std::remove(path);
 }
 
 }  // namespace

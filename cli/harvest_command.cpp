@@ -30,7 +30,8 @@ constexpr char kUsage[] = R"(usage: stacfed harvest [SOURCE...|--all] [--federat
                        [--include ID,...] [--exclude ID,...] [--max-items N] [--search]
 
 SOURCE is the id of a catalog with a "harvest" object in the federation file
-(--federation FILE, default $STACFED_FEDERATION_FILE). Options for both forms:
+(--federation FILE, default $STACFED_FEDERATION_FILE). With --url, a federation file, when
+given, supplies the sites of CATALOG_ID for site locality. Options for both forms:
   --page-size N      items per page asked of STAC APIs (default 100)
   --quiet            no progress even on a terminal
 )";
@@ -125,9 +126,11 @@ std::optional<Options> ParseArgs(const Args& args) {
   return options;
 }
 
-crawler::SourceSpec FromFederation(const federation::Catalog& catalog, const Options& options) {
+crawler::SourceSpec FromFederation(const federation::Federation& federation,
+                                   const federation::Catalog& catalog, const Options& options) {
   const federation::HarvestSource& harvest = *catalog.harvest;
   crawler::SourceSpec source;
+  source.sites = crawler::SiteRegistry::ForCatalog(federation, catalog.id);
   source.id = catalog.id;
   source.catalog_id = catalog.id;
   source.url = harvest.url;
@@ -155,6 +158,12 @@ absl::StatusOr<std::vector<crawler::SourceSpec>> SelectSources(const Options& op
     source.max_items_per_collection = options.max_items;
     source.items_via_search = options.via_search;
     source.page_size = options.page_size;
+    // With a federation file at hand, the catalog harvested into brings its sites.
+    if (!options.federation_file.empty()) {
+      auto loaded = federation::LoadFederationFile(options.federation_file);
+      if (!loaded.ok()) return loaded.status();
+      source.sites = crawler::SiteRegistry::ForCatalog(*loaded, options.into);
+    }
     sources.push_back(std::move(source));
     return sources;
   }
@@ -167,7 +176,7 @@ absl::StatusOr<std::vector<crawler::SourceSpec>> SelectSources(const Options& op
   for (const federation::Catalog* catalog : loaded->HarvestedCatalogs()) {
     const bool named = std::find(options.sources.begin(), options.sources.end(), catalog->id) !=
                        options.sources.end();
-    if (options.all || named) sources.push_back(FromFederation(*catalog, options));
+    if (options.all || named) sources.push_back(FromFederation(*loaded, *catalog, options));
   }
   for (const std::string& name : options.sources) {
     const bool found = std::any_of(sources.begin(), sources.end(),

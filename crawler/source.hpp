@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "crawler/annotate/site_registry.hpp"
+
 namespace stacfed::crawler {
 
 enum class SourceType { kStacApi, kStatic };
@@ -30,6 +32,9 @@ struct SourceSpec {
   // updated since the last cursor; a full walk (which also finds withdrawn items) runs when
   // the last one is older than this.
   int64_t full_walk_every_s = 24 * 3600;
+  // The federation's sites as seen from `catalog_id`, for site locality (crawler/annotate);
+  // empty when harvesting without a federation file.
+  SiteRegistry sites;
 
   bool Wants(std::string_view collection_id) const {
     auto has = [&](const std::vector<std::string>& list) {

@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "crawler/annotate/annotate.hpp"
 #include "crawler/normalise/normalise.hpp"
 #include "crawler/walk/links.hpp"
 #include "libstac/base/log.hpp"
@@ -233,6 +234,7 @@ std::optional<std::string> Walker::AcceptCollection(json::object collection, con
   for (const std::string& change : *changes) {
     log::Debug("harvest ", source_.id, ": collection ", id, ": ", change);
   }
+  AnnotateCollection(collection, source_.sites);
   auto stored = sink_.PutCollection(json::serialize(collection), url);
   if (!stored.ok()) {
     if (!absl::IsInvalidArgument(stored.status())) ++counters_.errors;
@@ -263,6 +265,7 @@ std::optional<PreparedItem> Walker::PrepareReceivedItem(const json::value& recei
                      json::serialize(received));
     return std::nullopt;
   }
+  AnnotateItem(item, source_.sites);
   auto staged = ingest::PrepareItem(json::serialize(item));
   if (!staged.ok()) {
     sink_.Quarantine(url, collection_id, item_id, std::string(staged.status().message()),

@@ -24,8 +24,8 @@
 
 namespace stacfed::federation {
 
-// The format version this code reads ("stacfed_federation": "1.0"); minor versions only add
-// optional fields, so any "1.x" is accepted.
+// The format version this code reads ("stacfed_federation": "1.1"; 1.1 added the sites'
+// `hosts` and `paths`); minor versions only add optional fields, so any "1.x" is accepted.
 inline constexpr std::string_view kFormatMajorVersion = "1";
 
 enum class SiteKind { kHpc, kCloud, kArchive, kDatacentre };
@@ -47,6 +47,11 @@ struct Site {
   std::string operator_name;  // "operator" in the file; empty when not given
   std::string re3data;        // re3data id (r3d + 9 digits); empty when not given
   std::vector<ComputeService> compute;
+  // Where the crawler recognises this site's copies (crawler/annotate): host names it serves
+  // data from ("esgf-data.dkrz.de"; a leading '.' names a whole domain, ".dkrz.de") and
+  // POSIX path prefixes that exist only there ("/pool/data"). Both optional (format 1.1).
+  std::vector<std::string> hosts;
+  std::vector<std::string> paths;
 };
 
 // re3data-modelled description of a catalog (../shared/reference/access-hints.md section 4),

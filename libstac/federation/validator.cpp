@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -29,8 +30,8 @@ using Names = std::span<const std::string_view>;
 
 constexpr std::array<std::string_view, 4> kRootAllProperties = {"$schema", "stacfed_federation",
                                                                 "sites", "catalogs"};
-constexpr std::array<std::string_view, 6> kSiteProperties = {"name",     "country", "kind",
-                                                             "operator", "re3data", "compute"};
+constexpr std::array<std::string_view, 8> kSiteProperties = {
+    "name", "country", "kind", "operator", "re3data", "hosts", "paths", "compute"};
 constexpr std::array<std::string_view, 3> kSiteRequired = {"name", "country", "kind"};
 constexpr std::array<std::string_view, 4> kSiteKinds = {"hpc", "cloud", "archive", "datacentre"};
 constexpr std::array<std::string_view, 3> kComputeProperties = {"type", "href", "title"};
@@ -104,6 +105,36 @@ bool IsHttpUrl(std::string_view s) {
   if (rest == 0 || rest >= s.size() || s[rest] == '/') return false;
   return std::none_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t' || c == '\n'; });
 }
+// A host name, or a domain with a leading '.' (".dkrz.de"): labels of letters, digits and
+// inner '-', at most 253 characters:
+// ^\.?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$
+bool IsHostPattern(std::string_view s) {
+  if (s.size() > 253) return false;
+  if (s.starts_with('.')) s.remove_prefix(1);
+  if (s.empty()) return false;
+  size_t start = 0;
+  while (true) {
+    const size_t dot = s.find('.', start);
+    const std::string_view label = s.substr(start, dot == std::string_view::npos ? s.npos : dot - start);
+    if (label.empty() || !IsAsciiAlnum(label.front()) || !IsAsciiAlnum(label.back())) return false;
+    if (!std::all_of(label.begin(), label.end(), [](char c) { return IsAsciiAlnum(c) || c == '-'; })) {
+      return false;
+    }
+    if (dot == std::string_view::npos) return true;
+    start = dot + 1;
+  }
+}
+// An absolute POSIX path prefix other than "/" itself, without empty segments or white
+// space: ^(/[^/\s]+)+/?$
+bool IsPathPrefix(std::string_view s) {
+  if (s.ends_with('/')) s.remove_suffix(1);
+  if (s.empty() || s[0] != '/' || s.back() == '/' || s.find("//") != std::string_view::npos) {
+    return false;
+  }
+  return std::none_of(s.begin(), s.end(), [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  });
+}
 // "hourly", "daily", "weekly" or a systemd OnCalendar expression: ^[0-9A-Za-z*,./:~ +-]+$.
 bool IsSchedule(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
@@ -121,6 +152,9 @@ constexpr StringRule kAnyString{};
 constexpr StringRule kIdRule{{}, IsId, "an id of letters, digits, '.', '_' and '-' "
                                       "starting with a letter or digit (at most 128)"};
 constexpr StringRule kUrlRule{{}, IsHttpUrl, "an http(s) URL"};
+constexpr StringRule kHostRule{{}, IsHostPattern,
+                               "a host name, or a domain with a leading '.' (\".dkrz.de\")"};
+constexpr StringRule kPathRule{{}, IsPathPrefix, "an absolute POSIX path such as \"/pool/data\""};
 
 std::string Quoted(std::string_view s) { return JsonString(s); }
 
@@ -339,6 +373,8 @@ class Reader {
     OptionalString(*object, "operator", pointer, kAnyString, site.operator_name);
     OptionalString(*object, "re3data", pointer,
                    {{}, IsRe3dataId, "a re3data id such as \"r3d100010299\""}, site.re3data);
+    OptionalStringArray(*object, "hosts", pointer, kHostRule, site.hosts);
+    OptionalStringArray(*object, "paths", pointer, kPathRule, site.paths);
     if (const json::value* compute = Member(*object, "compute")) {
       site.compute = ReadCompute(*compute, StrCat(pointer, "/compute"));
     }
@@ -667,6 +703,33 @@ void CheckSites(const Federation& federation, const Catalog& catalog,
   }
 }
 
+// A host or path prefix names one site: the crawler could not tell which site a copy there
+// belongs to. Hosts compare case-insensitively, paths without a trailing '/'.
+void CheckSiteLocations(const Federation& federation, std::vector<ValidationError>& errors) {
+  std::map<std::string, std::string, std::less<>> owner;  // "host:x" / "path:/x" -> site id
+  for (const Site& site : federation.sites) {
+    auto claim = [&](std::string key, std::string_view field, size_t i) {
+      auto [it, inserted] = owner.emplace(key, site.id);
+      if (!inserted && it->second != site.id) {
+        errors.push_back({StrCat("/sites/", EscapePointerToken(site.id), "/", field, "/", i),
+                          StrCat(Quoted(key.substr(5)), " is already listed by site ",
+                                 Quoted(it->second))});
+      }
+    };
+    for (size_t i = 0; i < site.hosts.size(); ++i) {
+      std::string host = StrCat("host:", site.hosts[i]);
+      std::transform(host.begin(), host.end(), host.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      claim(std::move(host), "hosts", i);
+    }
+    for (size_t i = 0; i < site.paths.size(); ++i) {
+      std::string_view path = site.paths[i];
+      if (path.size() > 1 && path.ends_with('/')) path.remove_suffix(1);
+      claim(StrCat("path:", path), "paths", i);
+    }
+  }
+}
+
 }  // namespace
 
 std::string EscapePointerToken(std::string_view token) {
@@ -719,6 +782,7 @@ void CheckReferences(const Federation& federation, std::vector<ValidationError>&
     }
   }
   CycleFinder(federation, edges, errors).Run();
+  CheckSiteLocations(federation, errors);
 }
 
 }  // namespace stacfed::federation::internal

@@ -20,8 +20,10 @@
 
 #include <boost/json.hpp>
 
+#include "crawler/annotate/annotate.hpp"
 #include "crawler/harvest.hpp"
 #include "crawler/normalise/normalise.hpp"
+#include "libstac/federation/federation.hpp"
 #include "libstac/base/paths.hpp"
 #include "libstac/pg/connection.hpp"
 #include "tests/crawler/fake_upstream.hpp"
@@ -418,6 +420,11 @@ TEST_CASE("the real provider documents all end up stored or quarantined", "[craw
   }
   Db db;
   SourceSpec source = Source("real-fixtures", "synthetic", "file://fixtures");
+  // The shipped federation file's sites (hosts of CEDA, DKRZ, CDSE, LUMI, ...); the catalog
+  // lists none, so only what the documents name is located.
+  auto federation = federation::LoadFederationFile(*ProjectRoot() / "deploy" / "federation.example.json");
+  REQUIRE(federation.ok());
+  source.sites = SiteRegistry::ForCatalog(*federation, "synthetic");
   auto sink = DbSink::Open(db.database.url(), source);
   REQUIRE(sink.ok());
   int64_t received = 0, stored_items = 0, refused = 0, collections = 0;
@@ -441,6 +448,7 @@ TEST_CASE("the real provider documents all end up stored or quarantined", "[craw
     auto normalised = NormaliseItem(item, ItemContext{collection});
     std::string reason;
     if (!normalised.ok()) reason = std::string(normalised.status().message());
+    if (normalised.ok()) AnnotateItem(item, source.sites);
     auto staged = normalised.ok() ? ingest::PrepareItem(json::serialize(item))
                                   : absl::StatusOr<ingest::StagedItem>(normalised.status());
     if (!staged.ok()) {
@@ -497,6 +505,18 @@ TEST_CASE("the real provider documents all end up stored or quarantined", "[craw
   CHECK(stored_items + refused == received);  // nothing dropped silently
   CHECK(refused == 0);
   CHECK(db.Count("SELECT count(*) FROM stacfed.quarantine") == refused);
+  // Annotated as harvested items are: copies located at the sites the hosts name, a derived
+  // online status from the extension's vocabulary wherever data assets have known copies.
+  const std::string uri(kSiteAccessExtension);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.items WHERE content::jsonb->'stac_extensions' ? '" + uri + "'") > 50);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.items WHERE properties->'site:locations' ? 'ceda'") > 0);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.items WHERE properties->'site:locations' ? 'cdse-cloud'") > 0);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.items WHERE properties->'site:locations' ? 'lumi'") > 0);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.items WHERE properties->>'access:online_status'"
+                 " NOT IN ('online', 'partial', 'offline')") == 0);
+  // DestinE's orderable items (no assets yet) are offline.
+  CHECK(db.Count("SELECT count(*) FROM stacfed.items WHERE properties->>'order:status' = 'orderable'"
+                 " AND properties->>'access:online_status' = 'offline'") > 0);
 }
 
 }  // namespace

@@ -56,7 +56,7 @@ TEST_CASE("the shipped federation files are valid", "[federation][validation]") 
 TEST_CASE("the example file reads into the expected structures", "[federation][validation]") {
   auto federation = fed::LoadFederationFile(Root() / "deploy/federation.example.json");
   REQUIRE(federation.ok());
-  CHECK(federation->version == "1.0");
+  CHECK(federation->version == "1.1");
 
   const fed::Site* dkrz = federation->FindSite("dkrz");
   REQUIRE(dkrz != nullptr);
@@ -64,6 +64,12 @@ TEST_CASE("the example file reads into the expected structures", "[federation][v
   CHECK(dkrz->kind == fed::SiteKind::kHpc);
   REQUIRE(dkrz->compute.size() == 1);
   CHECK(dkrz->compute[0].type == "jupyterhub");
+  CHECK(dkrz->hosts == std::vector<std::string>{".dkrz.de"});
+  REQUIRE_FALSE(dkrz->paths.empty());
+  CHECK(dkrz->paths[0] == "/pool/data");
+  const fed::Site* bsc = federation->FindSite("bsc");
+  REQUIRE(bsc != nullptr);
+  CHECK(bsc->paths.empty());  // both fields are optional
 
   const fed::Catalog* east = federation->FindCatalog("esgf-east");
   REQUIRE(east != nullptr);
@@ -193,6 +199,26 @@ TEST_CASE("broken JSON and unreadable files are reported", "[federation][validat
   auto not_object = fed::ValidateFederation("[1, 2]");
   REQUIRE(not_object.size() == 1);
   CHECK(not_object[0].ToString() == "/: expected an object, got an array");
+}
+
+TEST_CASE("a host or path prefix belongs to one site", "[federation][validation]") {
+  auto errors = fed::ValidateFederation(std::string(kHeader) + R"("sites": {
+      "dkrz": {"name": "n", "country": "DE", "kind": "hpc", "hosts": [".dkrz.de"], "paths": ["/pool/data/"]},
+      "mirror": {"name": "m", "country": "DE", "kind": "hpc", "hosts": [".DKRZ.de", "ok.example.org"],
+                 "paths": ["/pool/data", "/work"]}},
+      "catalogs": [{"id": "a", "description": "d"}]})");
+  INFO(Describe(errors));
+  CHECK(HasError(errors, "/sites/mirror/hosts/0", "already listed by site \"dkrz\""));
+  CHECK(HasError(errors, "/sites/mirror/paths/0", "already listed by site \"dkrz\""));
+  CHECK(errors.size() == 2);
+
+  auto valid = fed::ParseFederation(std::string(kHeader) + R"("sites": {
+      "dkrz": {"name": "n", "country": "DE", "kind": "hpc", "hosts": [".dkrz.de", "esgf-data.dkrz.de"],
+               "paths": ["/pool/data", "/work/bm1344/"]}},
+      "catalogs": [{"id": "a", "description": "d", "sites": ["dkrz"]}]})");
+  REQUIRE(valid.ok());
+  CHECK(valid->sites[0].hosts == std::vector<std::string>{".dkrz.de", "esgf-data.dkrz.de"});
+  CHECK(valid->sites[0].paths == std::vector<std::string>{"/pool/data", "/work/bm1344/"});
 }
 
 TEST_CASE("site keys are escaped in pointers", "[federation][validation]") {

@@ -1,0 +1,43 @@
+#pragma once
+// Site locality and access hints ("site-access" extension, ../shared/reference/access-hints.md
+// section 6) added to harvested documents between normalise/ and the write.
+//
+// Per copy (every asset and every value of its `alternate` map):
+//   site:ref         the site holding it: ESGF's data node (`node`, `alternate:name`), the
+//                    href's host, a site path prefix, an asset key naming a site
+//                    ("dkrz-tape"), else the catalog's only site
+//   site:tier        disk | object | tape
+//   site:replica     from ESGF's roles `replica` / `reference` (or a `replica` flag)
+//   access:protocol  posix | https | s3 | opendap | zarr | kerchunk | icechunk | globus |
+//                    slk | wps
+//   access:scope     site-internal (POSIX paths, file://) | public
+//   access:status    online | nearline (tape)
+//   access:engine    netcdf4 | h5netcdf | zarr | kerchunk | cfgrib
+// Per item (properties): site:locations (sorted site ids holding a data asset) and
+// access:online_status (online | partial | offline, the DMT rule: an asset is online when
+// any of its copies is). Per collection: site:sites, the catalog's site objects.
+//
+// A field the upstream already set is never overwritten; what cannot be told is left out
+// rather than guessed. The result depends only on the document and the registry, so an
+// unchanged upstream document keeps its content hash from one harvest to the next.
+
+#include <string_view>
+
+#include <boost/json/object.hpp>
+
+#include "crawler/annotate/site_registry.hpp"
+
+namespace stacfed::crawler {
+
+inline constexpr std::string_view kSiteAccessExtension =
+    "https://stac.expect.example/extensions/site-access/v0.1.0/schema.json";
+
+// Annotates a normalised Item in place; true when a field was added (the extension URI is
+// then in stac_extensions).
+bool AnnotateItem(boost::json::object& item, const SiteRegistry& sites);
+
+// Adds `site:sites` (the catalog's sites) to a normalised Collection and annotates the
+// copies of its own assets; true when a field was added.
+bool AnnotateCollection(boost::json::object& collection, const SiteRegistry& sites);
+
+}  // namespace stacfed::crawler

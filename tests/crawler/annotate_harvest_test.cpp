@@ -93,7 +93,7 @@ HarvestSummary Run(const SourceSpec& source, Db& db) {
 
 // One asset field of one stored item.
 std::string AssetField(Db& db, const std::string& item_id_like, const std::string& path) {
-  return db.Scalar("SELECT coalesce(content #>> '{assets," + path + "}', '') FROM stacfed.items WHERE id LIKE '" +
+  return db.Scalar("SELECT coalesce(content::json #>> '{assets," + path + "}', '') FROM stacfed.items WHERE id LIKE '" +
                    item_id_like + "'");
 }
 

@@ -75,6 +75,8 @@ EOF
 
 # --- the queries -------------------------------------------------------------------------------
 # name | method | path or body | sql file | pgbench -D variables (space-separated NAME=VALUE)
+#   [| connections, default $CONNECTIONS: the limit-1000 page is also measured alone, one
+#   client, for its latency]
 post_body=$(printf '{"bbox":[%s],"datetime":"%s/%s","limit":10}' "$bbox" "$dt_start" "$dt_end")
 queries=(
   "collection_limit10|GET|/search?collections=$COLLECTION&limit=10|search_collection.sql|collection=$COLLECTION limit_plus_one=11"
@@ -82,11 +84,13 @@ queries=(
   "ids|GET|/search?ids=$ids_csv|search_ids.sql|ids=$ids_array limit_plus_one=11"
   "item_by_id|GET|/collections/$COLLECTION/items/$item_id|item_by_id.sql|collection=$COLLECTION item_id=$item_id"
   "collection_limit1000|GET|/search?collections=$COLLECTION&limit=1000|search_collection.sql|collection=$COLLECTION limit_plus_one=1001"
+  "collection_limit1000_1client|GET|/search?collections=$COLLECTION&limit=1000|search_collection.sql|collection=$COLLECTION limit_plus_one=1001|1"
   "page100|GET|${page100#"$base"}|search_next_page.sql|collection=$COLLECTION token_datetime=$tok_dt token_collection=$tok_coll token_id=$tok_id limit_plus_one=11"
 )
 
-run_wrk() {  # run_wrk NAME METHOD TARGET OUT
-  local lua=()
+run_wrk() {  # run_wrk NAME METHOD TARGET OUT CONNECTIONS
+  local lua=() c=$5 t=2
+  [ "$c" -lt 2 ] && t=1
   if [ "$2" = POST ]; then
     python3 - "$3" >"$tmp/$1.lua" <<'EOF'
 import json, sys
@@ -95,17 +99,18 @@ print('wrk.body = %s' % json.dumps(sys.argv[1]))
 print('wrk.headers["Content-Type"] = "application/json"')
 EOF
     lua=(-s "$tmp/$1.lua")
-    wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "${lua[@]}" "$base/search" >"$4"
+    wrk -t"$t" -c"$c" -d"$DURATION" --latency "${lua[@]}" "$base/search" >"$4"
   else
-    wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$base$3" >"$4"
+    wrk -t"$t" -c"$c" -d"$DURATION" --latency "$base$3" >"$4"
   fi
 }
 
-run_pgbench() {  # run_pgbench SQLFILE VARS OUT
-  local defs=() kv
+run_pgbench() {  # run_pgbench SQLFILE VARS OUT CONNECTIONS
+  local defs=() kv c=$4 j=2
+  [ "$c" -lt 2 ] && j=1
   # VARS is split on spaces; values themselves contain none.
   for kv in $2; do defs+=(-D "$kv"); done
-  pgbench -n -M prepared -c "$CONNECTIONS" -j 2 -T "${DURATION%s}" -f "bench/sql/$1" "${defs[@]}" "$db_url" >"$3" 2>&1
+  pgbench -n -M prepared -c "$c" -j "$j" -T "${DURATION%s}" -f "bench/sql/$1" "${defs[@]}" "$db_url" >"$3" 2>&1
 }
 
 # check_sql NAME SQLFILE: compares the statements the server's connections ran last
@@ -117,6 +122,9 @@ check_sql() {
 import re, sys
 path, live_path, name = sys.argv[1:]
 text = " ".join(l for l in open(path).read().splitlines() if not l.lstrip().startswith("--"))
+# A file may hold several statements (the server's pre-query, then the page): the last one is
+# the page statement, which some connection ran last.
+text = [t for t in text.split(";") if t.strip()][-1]
 norm = lambda s: re.sub(r"\s+", " ", s).strip().rstrip(";").strip()
 mine = norm(re.sub(r"(?<!:):[A-Za-z_]\w*", "?", text))
 theirs = [norm(re.sub(r"\$\d+", "?", l)) for l in open(live_path).read().splitlines() if l.strip()]
@@ -128,7 +136,8 @@ EOF
 }
 
 for q in "${queries[@]}"; do
-  IFS='|' read -r name method target sqlfile vars <<<"$q"
+  IFS='|' read -r name method target sqlfile vars conns <<<"$q"
+  conns=${conns:-$CONNECTIONS}
   # Warm-up and a sanity check of the request. Counts are cached per I/O thread: after a few
   # requests the last statement of some connection is the page statement, which check_sql
   # compares with the file.
@@ -141,8 +150,8 @@ for q in "${queries[@]}"; do
   done
   check_sql "$name" "$sqlfile"
   for run in $(seq 1 "$RUNS"); do
-    run_wrk "$name" "$method" "$target" "$tmp/$name.wrk.$run"
-    run_pgbench "$sqlfile" "$vars" "$tmp/$name.pgbench.$run" || { cat "$tmp/$name.pgbench.$run" >&2; die "$name: pgbench failed"; }
+    run_wrk "$name" "$method" "$target" "$tmp/$name.wrk.$run" "$conns"
+    run_pgbench "$sqlfile" "$vars" "$tmp/$name.pgbench.$run" "$conns" || { cat "$tmp/$name.pgbench.$run" >&2; die "$name: pgbench failed"; }
     say "$name run $run: $(grep -h 'Requests/sec' "$tmp/$name.wrk.$run") | $(grep -h '^tps' "$tmp/$name.pgbench.$run")"
   done
 done

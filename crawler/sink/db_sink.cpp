@@ -8,21 +8,18 @@
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
 #include "libstac/model/datetime.hpp"
+#include "libstac/pg/text_array.hpp"
 
 namespace stacfed::crawler {
 namespace {
 
 std::string TypeName(SourceType type) { return type == SourceType::kStatic ? "static" : "stac-api"; }
 
-// ["a","b"] for json_array_elements_text($n::json).
-std::string JsonArray(const std::vector<const std::string*>& values) {
-  std::string out = "[";
-  for (const std::string* value : values) {
-    if (out.size() > 1) out += ',';
-    AppendJsonString(out, *value);
-  }
-  out += ']';
-  return out;
+// A list bound as one text[] parameter (libstac/pg/text_array.hpp says why not json).
+std::string TextArray(const std::vector<const std::string*>& values) {
+  pg::TextArrayBuilder array;
+  for (const std::string* value : values) array.Add(*value);
+  return std::move(array).Finish();
 }
 
 }  // namespace
@@ -128,8 +125,8 @@ absl::StatusOr<std::vector<CachedDocument>> DbSink::CachedValidators(
       pg::Result rows,
       conn_.Query("SELECT url, coalesce(etag, ''), coalesce(last_modified, ''), coalesce(item_id, '')"
                   " FROM stacfed.harvest_http_cache WHERE source_id = $1"
-                  " AND url IN (SELECT json_array_elements_text($2::json))",
-                  {source_.id, JsonArray(list)}));
+                  " AND url = ANY($2::text[])",
+                  {source_.id, TextArray(list)}));
   std::vector<CachedDocument> cached;
   for (int row = 0; row < rows.Rows(); ++row) {
     cached.push_back(CachedDocument{std::string(rows.Get(row, 0)), std::string(rows.Get(row, 1)),
@@ -199,8 +196,8 @@ absl::Status DbSink::WritePage(const std::string& collection_id, const WalkState
   auto bookkeeping = [&](pg::Connection& conn) -> absl::Status {
     STACFED_RETURN_IF_ERROR(
         conn.Query("INSERT INTO stacfed.harvest_seen (walk_id, item_id)"
-                   " SELECT $1, json_array_elements_text($2::json) ON CONFLICT DO NOTHING",
-                   {walk_id, JsonArray(ids)})
+                   " SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+                   {walk_id, TextArray(ids)})
             .status());
     if (!validators.empty()) {
       STACFED_RETURN_IF_ERROR(
@@ -227,8 +224,8 @@ absl::Status DbSink::WritePage(const std::string& collection_id, const WalkState
             .status());
     STACFED_RETURN_IF_ERROR(
         conn.Query("DELETE FROM stacfed.harvest_normalisations WHERE collection_id = $1"
-                   " AND item_id IN (SELECT json_array_elements_text($2::json))",
-                   {collection_id, JsonArray(unchanged_ids)})
+                   " AND item_id = ANY($2::text[])",
+                   {collection_id, TextArray(unchanged_ids)})
             .status());
     // ESGF versioning marks.
     for (const auto& [reason, list] : {std::pair{"retracted", &retracted}, std::pair{"superseded", &superseded}}) {
@@ -236,17 +233,17 @@ absl::Status DbSink::WritePage(const std::string& collection_id, const WalkState
       STACFED_ASSIGN_OR_RETURN(
           pg::Result marked,
           conn.Query("INSERT INTO stacfed.withdrawn_items AS w (collection_id, item_id, source_id, reason)"
-                     " SELECT $1, json_array_elements_text($2::json), $3, $4"
+                     " SELECT $1, unnest($2::text[]), $3, $4"
                      " ON CONFLICT (collection_id, item_id) DO UPDATE SET reason = EXCLUDED.reason,"
                      " withdrawn_at = now() WHERE w.reason IS DISTINCT FROM EXCLUDED.reason RETURNING 1",
-                     {collection_id, JsonArray(*list), source_.id, std::string(reason)}));
+                     {collection_id, TextArray(*list), source_.id, std::string(reason)}));
       counters_.withdrawn += marked.Rows();
     }
     if (!plain.empty()) {
       STACFED_RETURN_IF_ERROR(
           conn.Query("DELETE FROM stacfed.withdrawn_items WHERE collection_id = $1"
-                     " AND item_id IN (SELECT json_array_elements_text($2::json))",
-                     {collection_id, JsonArray(plain)})
+                     " AND item_id = ANY($2::text[])",
+                     {collection_id, TextArray(plain)})
               .status());
     }
     return conn.Query("UPDATE stacfed.harvest_checkpoints SET next_request = $3::jsonb,"
@@ -310,9 +307,9 @@ absl::Status DbSink::LinkCollections(const std::vector<std::string>& collection_
       conn_.Query(StrCat("INSERT INTO stacfed.catalog_links (parent_id, child_kind, child_id",
                          origin ? ", origin" : "", ")"
                          " SELECT $1, 'collection', c", origin ? ", 'harvest'" : "",
-                         " FROM json_array_elements_text($2::json) c"
+                         " FROM unnest($2::text[]) c"
                          " ON CONFLICT (parent_id, child_kind, child_id) DO NOTHING RETURNING 1"),
-                  {source_.catalog_id, JsonArray(ids)}));
+                  {source_.catalog_id, TextArray(ids)}));
   if (inserted.Rows() == 0) return absl::OkStatus();
   STACFED_ASSIGN_OR_RETURN(
       pg::Result has_refresh,

@@ -10,6 +10,7 @@
 #include "libstac/ingest/staged_item.hpp"
 #include "libstac/model/datetime.hpp"
 #include "libstac/pg/sqlstate.hpp"
+#include "libstac/pg/text_array.hpp"
 
 namespace stacfed::ingest {
 namespace {
@@ -146,21 +147,10 @@ struct KeyHash {
 };
 using KeyMap = std::unordered_map<std::pair<std::string_view, std::string_view>, int64_t, KeyHash>;
 
-// A PostgreSQL array literal in text format: {"a","b\"c"}.
-std::string TextArray(std::span<const StagedItem> items, const std::vector<size_t>& rows,
-                      std::string StagedItem::*field) {
-  std::string out = "{";
-  for (size_t row : rows) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    for (char c : items[row].*field) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
+std::string IdArray(std::span<const StagedItem> items, const std::vector<size_t>& rows) {
+  pg::TextArrayBuilder ids;
+  for (size_t row : rows) ids.Add(items[row].id);
+  return std::move(ids).Finish();
 }
 
 absl::Status CopyRows(pg::Connection& conn, std::string_view copy_sql, bool with_origin,
@@ -264,7 +254,7 @@ absl::StatusOr<BatchResult> WriteByLookup(
   for (const auto& [collection, group_rows] : by_collection) {
     STACFED_ASSIGN_OR_RETURN(
         auto found, conn.Query(kExistingHashes, {std::string(collection),
-                                                 TextArray(items, group_rows, &StagedItem::id)}));
+                                                 IdArray(items, group_rows)}));
     for (int r = 0; r < found.Rows(); ++r) {
       existing_ids.emplace_back(found.Get(r, 0));
       existing_collections.push_back(collection);

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "libstac/base/strings.hpp"
+#include "libstac/pg/text_array.hpp"
 
 namespace stacfed::api {
 namespace {
@@ -202,28 +203,13 @@ const ShapeTable& Shapes() {
 
 }  // namespace
 
-std::string TextArrayLiteral(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
-
 SearchQuery BuildSearchQuery(const SearchRequest& request, int64_t count_limit) {
   SearchQuery query;
   unsigned filters = 0;
   std::vector<pg::Param>& params = query.params;
   const unsigned collection_class = CollectionClass(request.collections.size());
   if (collection_class == kArrayClass) {
-    params.emplace_back(TextArrayLiteral(request.collections));
+    params.emplace_back(pg::TextArrayLiteral(request.collections));
   } else if (collection_class > 0) {
     for (const std::string& collection : request.collections) params.emplace_back(collection);
     for (int i = int(request.collections.size()); i < kCollectionArities[collection_class - 1];
@@ -233,7 +219,7 @@ SearchQuery BuildSearchQuery(const SearchRequest& request, int64_t count_limit) 
   }
   if (!request.ids.empty()) {
     filters |= kIds;
-    params.emplace_back(TextArrayLiteral(request.ids));
+    params.emplace_back(pg::TextArrayLiteral(request.ids));
   }
   if (request.intersects || request.bbox) {
     filters |= kGeometry;

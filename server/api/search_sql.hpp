@@ -53,7 +53,4 @@ inline constexpr int64_t kDefaultCountLimit = 10000;
 
 SearchQuery BuildSearchQuery(const SearchRequest& request, int64_t count_limit);
 
-// PostgreSQL text[] literal of `values` ({"a","b\"c"}), for `= ANY($n::text[])`.
-std::string TextArrayLiteral(const std::vector<std::string>& values);
-
 }  // namespace stacfed::api

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "server/api/count_cache.hpp"
+#include "libstac/pg/text_array.hpp"
 #include "server/api/search_sql.hpp"
 
 namespace stacfed::api {
@@ -74,8 +75,10 @@ TEST_CASE("spatial searches run unprepared; first pages have a count statement",
 }
 
 TEST_CASE("text array literals quote every element", "[api][sql]") {
-  CHECK(TextArrayLiteral({"a", "b\"c", "d\\e", "f,g", ""}) ==
+  CHECK(pg::TextArrayLiteral({"a", "b\"c", "d\\e", "f,g", ""}) ==
         R"({"a","b\"c","d\\e","f,g",""})");
+  CHECK(pg::TextArrayLiteral({}) == "{}");
+  CHECK(pg::TextArrayLiteral({"NULL", "x y", "{}"}) == R"({"NULL","x y","{}"})");
 }
 
 TEST_CASE("count cache expires and bounds its size", "[api][count]") {

@@ -259,11 +259,15 @@ net::awaitable<absl::Status> AsyncPool::Impl::Configure(PooledConnection& c) {
   // Server notices are not for the server's log stream.
   PQsetNoticeProcessor(
       c.conn, [](void*, const char*) {}, nullptr);
-  if (options.statement_timeout_ms <= 0) co_return absl::OkStatus();
-  std::string set = StrCat("SET statement_timeout = ", options.statement_timeout_ms);
-  if (!PQsendQuery(c.conn, set.c_str())) co_return ConnectionError(c.conn, "send");
+  std::string settings;
+  if (options.statement_timeout_ms > 0) {
+    StrAppend(&settings, "SET statement_timeout = ", options.statement_timeout_ms, ";");
+  }
+  if (options.generic_plans) settings += "SET plan_cache_mode = force_generic_plan;";
+  if (settings.empty()) co_return absl::OkStatus();
+  if (!PQsendQuery(c.conn, settings.c_str())) co_return ConnectionError(c.conn, "send");
   STACFED_CO_RETURN_IF_ERROR(co_await Flush(c));
-  auto result = co_await Collect(c, "setting statement_timeout");
+  auto result = co_await Collect(c, "configuring the session");
   co_return result.status();
 }
 

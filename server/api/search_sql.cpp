@@ -44,6 +44,11 @@ unsigned ShapeIndex(unsigned collection_class, unsigned filters, Page page) {
          filters;
 }
 
+// The query geometry from its GeoJSON parameter, computed once per execution.
+std::string GeometryOf(std::string_view param) {
+  return StrCat("(SELECT ST_GeomFromGeoJSON(", param, "::text))");
+}
+
 // Appends the WHERE conditions of the filters; `next_param` numbers the bind parameters in
 // the order the values are pushed by BuildSearchQuery.
 // With `with_geometry` false the spatial condition is left out but its parameter number is
@@ -65,10 +70,10 @@ void AppendFilters(std::string& sql, unsigned collection_class, unsigned filters
   if ((filters & kGeometry) && !with_geometry) {
     ++next_param;
   } else if (filters & kGeometry) {
-    // Geometry statements are planned with their values (see Unprepared): the GeoJSON is
-    // then a constant, folded once at plan time, and PostGIS estimates from the column
-    // statistics how many items it covers. ST_Intersects brings its own && index condition.
-    StrAppend(&sql, " AND ST_Intersects(geometry, ST_GeomFromGeoJSON(", param(), "::text))");
+    // The GeoJSON is parsed once per execution (an InitPlan), not once per row tested; a
+    // parameter is not folded into a constant in a generic plan. ST_Intersects brings its
+    // own && index condition.
+    StrAppend(&sql, " AND ST_Intersects(geometry, ", GeometryOf(param()), ")");
   }
   // Ranges overlap: the item's [datetime, end_datetime] against the query's [start, end].
   if (filters & kStart) StrAppend(&sql, " AND end_datetime >= ", param(), "::timestamptz");
@@ -132,7 +137,7 @@ std::string BuildSql(unsigned collection_class, unsigned filters, Page page) {
     std::string ignored;
     AppendFilters(ignored, collection_class, filters & kIds, geometry_param);
   }
-  const std::string geometry = StrCat("ST_GeomFromGeoJSON($", geometry_param, "::text)");
+  const std::string geometry = GeometryOf(StrCat("$", geometry_param));
   return StrCat(
       "WITH walk AS MATERIALIZED (", walk, "), ",
       // No ORDER BY here: the materialized walk is read back in its own (page) order, and
@@ -161,13 +166,6 @@ std::string BuildCountSql(unsigned collection_class, unsigned filters) {
   return StrCat("SELECT count(*) FROM (", count_sql, " LIMIT $", next_param, "::int) matches");
 }
 
-// Whether the best plan depends on the values so much that a cached generic plan must not be
-// used: for a spatial filter, a box covering one city and one covering the world (or items
-// that are all global, as climate model output is) need opposite plans (the GIST index then
-// a sort, or the time-ordered index with a filter). Such statements get an empty name and run
-// unprepared, planned per execution; the others are prepared once per connection.
-bool Unprepared(unsigned filters) { return (filters & kGeometry) != 0; }
-
 struct ShapeTable {
   std::array<std::string, kShapeCount> names;
   std::array<std::string, kShapeCount> sql;
@@ -179,7 +177,7 @@ struct ShapeTable {
          ++collection_class) {
       for (unsigned filters = 0; filters < kFilterShapes; ++filters) {
         const unsigned index = ShapeIndex(collection_class, filters, Page::kFirst);
-        count_names[index] = Unprepared(filters) ? "" : StrCat("api_count_", index);
+        count_names[index] = StrCat("api_count_", index);
         count_sql[index] = BuildCountSql(collection_class, filters);
       }
     }
@@ -188,7 +186,7 @@ struct ShapeTable {
            ++collection_class) {
         for (unsigned filters = 0; filters < kFilterShapes; ++filters) {
           const unsigned index = ShapeIndex(collection_class, filters, Page(page));
-          names[index] = Unprepared(filters) ? "" : StrCat("api_search_", index);
+          names[index] = StrCat("api_search_", index);
           sql[index] = BuildSql(collection_class, filters, Page(page));
         }
       }

@@ -2,9 +2,10 @@
 // SQL for item search. Each combination of present filters ("shape") has one fixed SQL text
 // and one stable statement name, so every shape is prepared once per connection and values
 // only ever travel as bind parameters. The text is assembled from a small set of clause
-// fragments, one per filter, in a fixed order. Shapes with a spatial filter have an empty
-// name instead: they run unprepared so PostgreSQL plans them with the actual geometry
-// (search_sql.cpp, Unprepared, says why).
+// fragments, one per filter, in a fixed order. The server's connections use generic plans
+// only (server/http/server.cpp says why): no statement's plan may depend on its values, so
+// a spatial search decides at run time between the time-ordered walk and the GIST index
+// (search_sql.cpp, BuildSql).
 //
 // Order and paging: rows come in the order (datetime DESC, collection, id), the order of
 // index items_order_idx in every partition, so a page is an index range scan merged across

@@ -58,14 +58,19 @@ TEST_CASE("collection lists are padded to a few arities, long ones use an array"
   CHECK(array.params[0]->starts_with("{\"many\","));
 }
 
-TEST_CASE("spatial searches run unprepared; first pages have a count statement",
+TEST_CASE("every search is prepared, the geometry parsed once; first pages have a count statement",
           "[api][sql]") {
   SearchRequest request;
   request.bbox = Bbox{0, 0, 1, 1};
   const SearchQuery spatial = BuildSearchQuery(request, 100);
-  CHECK(spatial.statement.name.empty());
-  CHECK(spatial.count_statement.name.empty());
+  CHECK_FALSE(spatial.statement.name.empty());
+  CHECK_FALSE(spatial.count_statement.name.empty());
   CHECK_FALSE(spatial.count_statement.sql.empty());
+  // In a generic plan a parameter is not folded: the GeoJSON must be parsed in an InitPlan,
+  // not once per row tested.
+  const std::string sql(spatial.statement.sql);
+  CHECK(sql.find("(SELECT ST_GeomFromGeoJSON($1::text))") != std::string::npos);
+  CHECK(sql.find("(ST_GeomFromGeoJSON(") == std::string::npos);
   request.bbox.reset();
   const SearchQuery plain = BuildSearchQuery(request, 100);
   CHECK_FALSE(plain.statement.name.empty());

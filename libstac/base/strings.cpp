@@ -4,10 +4,39 @@
 
 namespace stacfed {
 
+namespace {
+
+// Characters a JSON string may hold as they are: not '"', '\\' or a control character.
+constexpr std::array<bool, 256> kJsonPlain = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 256; ++c) plain[c] = c != '"' && c != '\\';
+  return plain;
+}();
+
+// RFC 3986 unreserved characters.
+constexpr std::array<bool, 256> kUnreserved = [] {
+  std::array<bool, 256> unreserved{};
+  for (int c = 0; c < 256; ++c) {
+    unreserved[c] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '.' || c == '_' || c == '~';
+  }
+  return unreserved;
+}();
+
+}  // namespace
+
 void AppendJsonString(std::string& out, std::string_view value) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
-  for (unsigned char c : value) {
+  // Runs of plain characters are copied whole: links and ids rarely need any escape, and
+  // this runs for every href of every page.
+  size_t i = 0;
+  while (i < value.size()) {
+    size_t run = i;
+    while (run < value.size() && kJsonPlain[static_cast<unsigned char>(value[run])]) ++run;
+    out.append(value.data() + i, run - i);
+    if (run == value.size()) break;
+    const auto c = static_cast<unsigned char>(value[run]);
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -17,14 +46,11 @@ void AppendJsonString(std::string& out, std::string_view value) {
       case '\b': out += "\\b"; break;
       case '\f': out += "\\f"; break;
       default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 0xf]);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
+        out += "\\u00";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xf]);
     }
+    i = run + 1;
   }
   out.push_back('"');
 }
@@ -88,20 +114,26 @@ bool Base64UrlDecode(std::string_view text, std::string& out) {
   return bits < 6;  // a dangling 6-bit group cannot come from our encoder
 }
 
-std::string PercentEncode(std::string_view value) {
+void AppendPercentEncoded(std::string& out, std::string_view value) {
   static constexpr char kHex[] = "0123456789ABCDEF";
+  size_t i = 0;
+  while (i < value.size()) {
+    size_t run = i;
+    while (run < value.size() && kUnreserved[static_cast<unsigned char>(value[run])]) ++run;
+    out.append(value.data() + i, run - i);
+    if (run == value.size()) break;
+    const auto c = static_cast<unsigned char>(value[run]);
+    out.push_back('%');
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+    i = run + 1;
+  }
+}
+
+std::string PercentEncode(std::string_view value) {
   std::string out;
   out.reserve(value.size());
-  for (unsigned char c : value) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out.push_back(char(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
+  AppendPercentEncoded(out, value);
   return out;
 }
 

@@ -45,7 +45,9 @@ std::string JsonString(std::string_view value);
 std::string Base64UrlEncode(std::string_view bytes);
 bool Base64UrlDecode(std::string_view text, std::string& out);
 
-// Percent-encodes a query-string component (RFC 3986 unreserved characters pass).
+// Percent-encodes a query-string component (RFC 3986 unreserved characters pass). The
+// result never needs escaping inside a JSON string.
 std::string PercentEncode(std::string_view value);
+void AppendPercentEncoded(std::string& out, std::string_view value);
 
 }  // namespace stacfed

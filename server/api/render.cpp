@@ -10,11 +10,10 @@
 namespace stacfed::api {
 namespace {
 
-// Writes "{" + links + stored members: `generated_links` is the inside of the links array.
-void AppendWithLinks(std::string& out, std::string_view generated_links,
-                     std::string_view stored_links, std::string_view content) {
-  out += R"({"links":[)";
-  out += generated_links;
+// Closes a links array opened with `{"links":[` and its generated links: the stored extra
+// links, then the stored members of the document.
+void CloseLinksAndAppendMembers(std::string& out, std::string_view stored_links,
+                                std::string_view content) {
   const std::string_view extra = StoredLinksInner(stored_links);
   if (!extra.empty()) {
     out += ',';
@@ -30,16 +29,57 @@ void AppendWithLinks(std::string& out, std::string_view generated_links,
   }
 }
 
-void AppendItemLinks(std::string& out, std::string_view base_url, std::string_view collection,
-                     std::string_view id) {
-  const std::string collection_url = CollectionUrl(base_url, collection);
-  AppendLink(out, "self", kGeoJson, ItemUrl(base_url, collection, id));
-  out += ',';
-  AppendLink(out, "parent", kJson, collection_url);
-  out += ',';
-  AppendLink(out, "collection", kJson, collection_url);
-  out += ',';
-  AppendLink(out, "root", kJson, StrCat(base_url, "/"));
+// Writes "{" + links + stored members: `generated_links` is the inside of the links array.
+void AppendWithLinks(std::string& out, std::string_view generated_links,
+                     std::string_view stored_links, std::string_view content) {
+  out += R"({"links":[)";
+  out += generated_links;
+  CloseLinksAndAppendMembers(out, stored_links, content);
+}
+
+// The generated links of items (self, parent, collection, root), written straight into the
+// page: they are most of what the server itself writes for a page, so the base URL is
+// JSON-escaped once per page and a collection's href once per run of its items
+// (percent-encoded segments never need JSON escaping). Same text as AppendLink would write.
+class ItemLinkWriter {
+ public:
+  explicit ItemLinkWriter(std::string_view base_url) {
+    AppendJsonString(base_, base_url);
+    base_ = base_.substr(1, base_.size() - 2);  // without its quotes
+  }
+
+  void Append(std::string& out, std::string_view collection, std::string_view id) {
+    if (collection_href_.empty() || collection != collection_) {
+      collection_.assign(collection);
+      collection_href_ = base_;
+      collection_href_ += "/collections/";
+      AppendPercentEncoded(collection_href_, collection);
+    }
+    out += R"({"rel":"self","type":"application/geo+json","href":")";
+    out += collection_href_;
+    out += "/items/";
+    AppendPercentEncoded(out, id);
+    out += R"("},{"rel":"parent","type":"application/json","href":")";
+    out += collection_href_;
+    out += R"("},{"rel":"collection","type":"application/json","href":")";
+    out += collection_href_;
+    out += R"("},{"rel":"root","type":"application/json","href":")";
+    out += base_;
+    out += R"(/"})";
+  }
+
+ private:
+  std::string base_;             // JSON-escaped, unquoted
+  std::string collection_;       // the collection of collection_href_
+  std::string collection_href_;  // JSON-escaped, unquoted
+};
+
+// One item: its generated links, its stored links and members.
+void AppendItem(std::string& out, ItemLinkWriter& links, std::string_view collection,
+                std::string_view id, std::string_view stored_links, std::string_view content) {
+  out += R"({"links":[)";
+  links.Append(out, collection, id);
+  CloseLinksAndAppendMembers(out, stored_links, content);
 }
 
 int64_t ToInt64(std::string_view text) {
@@ -118,12 +158,12 @@ std::string RenderItemCollection(const SearchRequest& request, const pg::Result&
   std::string out;
   out.reserve(reserve);
   out += R"({"type":"FeatureCollection","features":[)";
+  ItemLinkWriter item_links(origin.base_url);
   for (int i = 0; i < shown; ++i) {
     const int row = backwards ? shown - 1 - i : i;
     if (i > 0) out += ',';
-    std::string links;
-    AppendItemLinks(links, origin.base_url, rows.Get(row, kColCollection), rows.Get(row, kColId));
-    AppendWithLinks(out, links, rows.Get(row, kColLinks), rows.Get(row, kColContent));
+    AppendItem(out, item_links, rows.Get(row, kColCollection), rows.Get(row, kColId),
+               rows.Get(row, kColLinks), rows.Get(row, kColContent));
   }
   out += R"(],"links":[)";
   const std::string self_href =
@@ -162,11 +202,10 @@ std::string RenderItemCollection(const SearchRequest& request, const pg::Result&
 
 std::string RenderItem(std::string_view base_url, std::string_view collection,
                        std::string_view id, std::string_view content, std::string_view links) {
-  std::string generated;
-  AppendItemLinks(generated, base_url, collection, id);
+  ItemLinkWriter item_links(base_url);
   std::string out;
-  out.reserve(content.size() + links.size() + generated.size() + 32);
-  AppendWithLinks(out, generated, links, content);
+  out.reserve(content.size() + links.size() + 2 * base_url.size() + 4 * id.size() + 512);
+  AppendItem(out, item_links, collection, id, links, content);
   return out;
 }
 

@@ -4,6 +4,20 @@
 
 TEST_CASE("JSON strings are escaped per RFC 8259", "[strings]") {
   CHECK(stacfed::JsonString("a\"b\\c\n\x01") == "\"a\\\"b\\\\c\\n\\u0001\"");
+  CHECK(stacfed::JsonString("") == "\"\"");
+  CHECK(stacfed::JsonString("plain run, then \t\r\b\f and \x1f") ==
+        "\"plain run, then \\t\\r\\b\\f and \\u001f\"");
+  CHECK(stacfed::JsonString("\"\"") == "\"\\\"\\\"\"");
+  CHECK(stacfed::JsonString("caf\xc3\xa9 \x7f") == "\"caf\xc3\xa9 \x7f\"");  // UTF-8 and DEL pass
+}
+
+TEST_CASE("percent-encoding passes unreserved characters only", "[strings]") {
+  CHECK(stacfed::PercentEncode("") == "");
+  CHECK(stacfed::PercentEncode("CMIP6.ScenarioMIP-r1i1p1f1_gn~v2") == "CMIP6.ScenarioMIP-r1i1p1f1_gn~v2");
+  CHECK(stacfed::PercentEncode("a b/c?d%\xc3\xa9") == "a%20b%2Fc%3Fd%25%C3%A9");
+  std::string out = "x";
+  stacfed::AppendPercentEncoded(out, "/");
+  CHECK(out == "x%2F");
 }
 
 TEST_CASE("base64url round-trips any bytes", "[strings]") {

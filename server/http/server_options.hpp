@@ -24,7 +24,11 @@ struct ServerOptions {
   // libpq URL of the database; empty runs the server without a pool (handlers that need
   // the database then see ServerContext::pool == nullptr).
   std::string database_url;
-  int db_pool_size = 8;                 // connections per I/O thread, opened lazily
+  // Connections per I/O thread, opened lazily. Few: requests wait their turn in a FIFO queue
+  // rather than as more backends competing for the cores, which on a 2-core machine cut the
+  // p99 of limit-10 searches at 32 clients from 24-34 ms to 6-8 ms at the same throughput
+  // (bench/README.md, "API"). Raise it when PostgreSQL has cores or disks of its own.
+  int db_pool_size = 2;
   int db_statement_timeout_ms = 30000;  // server-side statement_timeout; 0 = none
 
   size_t max_header_bytes = 8 * 1024;

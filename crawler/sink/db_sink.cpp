@@ -81,14 +81,16 @@ absl::StatusOr<WalkState> DbSink::BeginWalk(const std::string& collection_id) {
       pg::Result existing,
       conn_.Query("SELECT walk_id, next_request::text, items,"
                   " coalesce(to_char(cursor AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), ''),"
-                  " coalesce(extract(epoch FROM now() - completed_at)::bigint, -1)"
+                  " coalesce(extract(epoch FROM now() - completed_at)::bigint, -1),"
+                  " coalesce(to_char(datetime_cursor AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '')"
                   " FROM stacfed.harvest_checkpoints WHERE source_id = $1 AND collection_id = $2",
                   {source_.id, collection_id}));
-  std::string cursor;
+  std::string cursor, datetime_cursor;
   int64_t full_walk_age_s = -1;
   if (existing.Rows() == 1) {
     cursor = std::string(existing.Get(0, 3));
     full_walk_age_s = std::stoll(std::string(existing.Get(0, 4)));
+    datetime_cursor = std::string(existing.Get(0, 5));
   }
   if (existing.Rows() == 1 && !existing.IsNull(0, 1)) {
     // An interrupted walk: continue it, with its seen-set and item count.
@@ -113,6 +115,7 @@ absl::StatusOr<WalkState> DbSink::BeginWalk(const std::string& collection_id) {
   WalkState state;
   state.walk_id = std::stoll(std::string(fresh.Scalar()));
   state.cursor = std::move(cursor);
+  state.datetime_cursor = std::move(datetime_cursor);
   state.full_walk_age_s = full_walk_age_s;
   return state;
 }
@@ -144,13 +147,14 @@ absl::Status DbSink::WritePage(const std::string& collection_id, const WalkState
   staged.reserve(items.size());
   std::vector<const std::string*> ids, unchanged_ids, retracted, superseded, plain;
   std::string normalisations = "[";
-  int64_t cursor_us = 0;
+  int64_t updated_us = 0, datetime_us = INT64_MIN;
   for (PreparedItem& item : items) {
+    updated_us = std::max(updated_us, item.updated_us);
+    datetime_us = std::max(datetime_us, item.staged.datetime_us);
     // The lists point into `staged` (reserved above, so never reallocated).
     staged.push_back(std::move(item.staged));
     const std::string* id = &staged.back().id;
     ids.push_back(id);
-    cursor_us = std::max(cursor_us, item.cursor_us);
     if (item.changes.empty()) {
       unchanged_ids.push_back(id);
     } else {
@@ -191,7 +195,9 @@ absl::Status DbSink::WritePage(const std::string& collection_id, const WalkState
 
   const std::string walk_id = std::to_string(walk.walk_id);
   const pg::Param next = next_request_json.empty() ? pg::Param{} : pg::Param{next_request_json};
-  const pg::Param cursor = cursor_us > 0 ? pg::Param{FormatRfc3339(cursor_us)} : pg::Param{};
+  const pg::Param cursor = updated_us > 0 ? pg::Param{FormatRfc3339(updated_us)} : pg::Param{};
+  const pg::Param datetime_cursor =
+      items.empty() ? pg::Param{} : pg::Param{FormatRfc3339(datetime_us)};
   const std::string item_count = std::to_string(items.size());
   auto bookkeeping = [&](pg::Connection& conn) -> absl::Status {
     STACFED_RETURN_IF_ERROR(
@@ -248,9 +254,10 @@ absl::Status DbSink::WritePage(const std::string& collection_id, const WalkState
     }
     return conn.Query("UPDATE stacfed.harvest_checkpoints SET next_request = $3::jsonb,"
                       " pages = pages + 1, items = items + $4::bigint,"
-                      " cursor = GREATEST(cursor, $5::timestamptz)"
+                      " cursor = GREATEST(cursor, $5::timestamptz),"
+                      " datetime_cursor = GREATEST(datetime_cursor, $6::timestamptz)"
                       " WHERE source_id = $1 AND collection_id = $2",
-                      {source_.id, collection_id, next, item_count, cursor})
+                      {source_.id, collection_id, next, item_count, cursor, datetime_cursor})
         .status();
   };
   const auto started = std::chrono::steady_clock::now();

@@ -21,7 +21,7 @@ struct PreparedItem {
   ingest::StagedItem staged;
   std::vector<std::string> changes;  // from NormaliseItem
   std::string withdrawn_reason;      // "", "retracted" or "superseded"
-  int64_t cursor_us = 0;             // `updated`, else the item's start time
+  int64_t updated_us = 0;            // `updated`; 0 when the item has none
 };
 
 // Validators of a fetched item document, for conditional requests on the next run.
@@ -45,8 +45,10 @@ struct WalkState {
   int64_t walk_id = 0;
   std::string resume_json;  // the checkpoint's next_request of an interrupted walk; "" fresh
   int64_t items_so_far = 0;
-  // Largest `updated` (else datetime) met so far, RFC 3339; "" when none.
+  // Largest `updated` met so far, RFC 3339; "" when none.
   std::string cursor;
+  // Largest start of an item's time range met so far, RFC 3339; "" when none.
+  std::string datetime_cursor;
   // Seconds since the last complete (full) walk; -1 when there was none.
   int64_t full_walk_age_s = -1;
 };

@@ -101,13 +101,15 @@ std::optional<HttpRequest> NextRequest(const json::object& page, const HttpReque
   return next;
 }
 
-std::string RequestToJson(const HttpRequest& request) {
+std::string RequestToJson(const HttpRequest& request, const WalkMode& mode) {
   json::object object{{"method", request.method}, {"url", request.url}};
   if (!request.body.empty()) object["body"] = request.body;
+  if (mode.incremental) object["incremental"] = true;
+  if (mode.stop_before_updated_us) object["stop_before_updated_us"] = *mode.stop_before_updated_us;
   return json::serialize(object);
 }
 
-std::optional<HttpRequest> RequestFromJson(std::string_view text) {
+std::optional<HttpRequest> RequestFromJson(std::string_view text, WalkMode* mode) {
   boost::system::error_code ec;
   json::value value = json::parse(json::string_view(text.data(), text.size()), ec);
   if (ec || !value.is_object()) return std::nullopt;
@@ -121,6 +123,15 @@ std::optional<HttpRequest> RequestFromJson(std::string_view text) {
   }
   if (const json::value* body = object.if_contains("body"); body && body->is_string()) {
     request.body = std::string(body->get_string());
+  }
+  if (mode != nullptr) {
+    *mode = WalkMode{};
+    if (const json::value* incremental = object.if_contains("incremental")) {
+      mode->incremental = incremental->is_bool() && incremental->get_bool();
+    }
+    if (const json::value* stop = object.if_contains("stop_before_updated_us"); stop && stop->is_int64()) {
+      mode->stop_before_updated_us = stop->get_int64();
+    }
   }
   return request;
 }

@@ -3,6 +3,7 @@
 // with a body to merge or to send as is) into the request that fetches the next page, and
 // repairing links that name a provider's internal host.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,9 +32,19 @@ bool IsJsonMediaType(std::string_view type);
 std::optional<HttpRequest> NextRequest(const boost::json::object& page, const HttpRequest& current,
                                        std::string_view source_root, bool* rewritten);
 
-// A request as JSON for the checkpoint ({"method","url","body"}) and back.
-std::string RequestToJson(const HttpRequest& request);
-std::optional<HttpRequest> RequestFromJson(std::string_view json);
+// How a walk reads its pages, kept in the checkpoint with the next request so that a
+// resumed walk goes on the same way (an interrupted incremental walk must not be finished
+// as a full one: a full walk withdraws every item it did not meet).
+struct WalkMode {
+  bool incremental = false;
+  // A sorted incremental walk stops after the page reaching an item updated before this.
+  std::optional<int64_t> stop_before_updated_us;
+};
+
+// A request as JSON for the checkpoint ({"method","url","body"[,"incremental",
+// "stop_before_updated_us"]}) and back.
+std::string RequestToJson(const HttpRequest& request, const WalkMode& mode = {});
+std::optional<HttpRequest> RequestFromJson(std::string_view json, WalkMode* mode = nullptr);
 
 // The request's identity for loop detection.
 std::string RequestKey(const HttpRequest& request);

@@ -107,22 +107,29 @@ absl::StatusOr<json::object> Walker::FetchDocument(const HttpRequest& request) {
 
 // ---- STAC API ----------------------------------------------------------------------------
 
-bool DeclaresCql2TextFilter(const json::object& landing) {
+// What a landing page's conformsTo lets an incremental run ask of /search.
+Walker::SearchAbilities ReadSearchAbilities(const json::object& landing) {
+  Walker::SearchAbilities abilities;
   const json::value* conforms = landing.if_contains("conformsTo");
-  if (conforms == nullptr || !conforms->is_array()) return false;
-  bool filter = false, cql2_text = false;
+  if (conforms == nullptr || !conforms->is_array()) return abilities;
+  bool filter = false, cql2_text = false, cql2_json = false;
   for (const json::value& uri : conforms->get_array()) {
     if (!uri.is_string()) continue;
     const std::string_view text(uri.get_string());
     filter = filter || text.find("item-search#filter") != std::string_view::npos;
     cql2_text = cql2_text || text.find("cql2-text") != std::string_view::npos;
+    cql2_json = cql2_json || text.find("cql2-json") != std::string_view::npos;
+    abilities.sort = abilities.sort || text.find("item-search#sort") != std::string_view::npos;
+    abilities.search = abilities.search || text.ends_with("/item-search");
   }
-  return filter && cql2_text;
+  abilities.filter_text = filter && cql2_text;
+  abilities.filter_json = filter && cql2_json && !cql2_text;
+  return abilities;
 }
 
 absl::Status Walker::RunStacApi() {
   STACFED_ASSIGN_OR_RETURN(json::object landing, FetchDocument(HttpRequest::Get(source_.url)));
-  can_filter_updated_ = DeclaresCql2TextFilter(landing);
+  search_abilities_ = ReadSearchAbilities(landing);
   const json::object* search = FindLink(landing, "search", /*json_only=*/false);
   search_url_ = search ? ResolveHref(source_.url, std::string_view(search->at("href").get_string()))
                        : ResolveHref(source_.url, "search");
@@ -276,10 +283,9 @@ std::optional<PreparedItem> Walker::PrepareReceivedItem(const json::value& recei
   prepared.staged = std::move(*staged);
   prepared.changes = std::move(normalised->changes);
   prepared.withdrawn_reason = std::move(normalised->withdrawn_reason);
-  prepared.cursor_us = prepared.staged.datetime_us;
   if (const json::value* props = item.if_contains("properties"); props && props->is_object()) {
     if (auto updated = ParseRfc3339(StringField(props->get_object(), "updated")); updated.ok()) {
-      prepared.cursor_us = *updated;
+      prepared.updated_us = *updated;
     }
   }
   return prepared;
@@ -293,21 +299,55 @@ void Walker::WalkItemPages(const CollectionRef& collection) {
     return;
   }
   HttpRequest request = collection.first_items_request;
-  bool incremental = false;
+  WalkMode mode;
+  bool& incremental = mode.incremental;
+  // A sorted incremental walk stops after the page that reaches items older than this.
+  std::optional<int64_t>& stop_before_updated = mode.stop_before_updated_us;
+  int64_t last_updated_us = INT64_MAX;  // the order check of a sorted walk
   if (!walk->resume_json.empty()) {
-    if (auto resumed = RequestFromJson(walk->resume_json)) request = std::move(*resumed);
-  } else if (can_filter_updated_ && !walk->cursor.empty() && walk->full_walk_age_s >= 0 &&
-             walk->full_walk_age_s < source_.full_walk_every_s) {
-    // Only what changed since the cursor (>=: records sharing the cursor's instant come
-    // again and are found unchanged). A partial walk cannot tell what vanished, so a full
-    // walk still runs every full_walk_every_s.
-    incremental = true;
-    ++counters_.incremental_walks;
-    request = HttpRequest::Get(WithLimit(
-        StrCat(search_url_, "?collections=", PercentEncode(collection.id),
-               "&filter-lang=cql2-text&filter=",
-               PercentEncode(StrCat("updated >= TIMESTAMP('", walk->cursor, "')"))),
-        source_.page_size));
+    if (auto resumed = RequestFromJson(walk->resume_json, &mode)) request = std::move(*resumed);
+  } else if (walk->full_walk_age_s >= 0 && walk->full_walk_age_s < source_.full_walk_every_s) {
+    // Only what changed since the cursors, asked the best way the API allows: a filter on
+    // `updated`, else items sorted newest `updated` first (read until older than the
+    // cursor), else a datetime interval from the newest item met. Bounds are inclusive:
+    // records at the cursor's instant come again and are found unchanged. A partial walk
+    // cannot tell what vanished, so a full walk still runs every full_walk_every_s.
+    const std::string search = StrCat(search_url_, "?collections=", PercentEncode(collection.id));
+    if (search_abilities_.filter_text && !walk->cursor.empty()) {
+      incremental = true;
+      request = HttpRequest::Get(WithLimit(
+          StrCat(search, "&filter-lang=cql2-text&filter=",
+                 PercentEncode(StrCat("updated >= TIMESTAMP('", walk->cursor, "')"))),
+          source_.page_size));
+    } else if (search_abilities_.filter_json && !walk->cursor.empty()) {
+      incremental = true;
+      request.method = "POST";
+      request.url = search_url_;
+      request.body = json::serialize(json::object{
+          {"collections", json::array{json::value(collection.id)}},
+          {"limit", source_.page_size},
+          {"filter-lang", "cql2-json"},
+          {"filter", json::object{{"op", ">="},
+                                  {"args", json::array{json::object{{"property", "updated"}},
+                                                       json::object{{"timestamp", walk->cursor}}}}}}});
+    } else if (search_abilities_.sort && !walk->cursor.empty()) {
+      if (auto cursor = ParseRfc3339(walk->cursor); cursor.ok()) {
+        incremental = true;
+        stop_before_updated = *cursor;
+        request = HttpRequest::Get(
+            WithLimit(StrCat(search, "&sortby=", PercentEncode("-properties.updated")),
+                      source_.page_size));
+      }
+    } else if (search_abilities_.search && !walk->datetime_cursor.empty()) {
+      incremental = true;
+      request = HttpRequest::Get(WithLimit(
+          StrCat(search, "&datetime=", PercentEncode(StrCat(walk->datetime_cursor, "/.."))),
+          source_.page_size));
+    }
+    if (incremental) {
+      ++counters_.incremental_walks;
+      log::Info("harvest ", source_.id, "/", collection.id, ": incremental walk: ", request.url);
+    }
   }
   counters_.matched.reset();
   counters_.matched_seen = walk->items_so_far;
@@ -334,7 +374,7 @@ void Walker::WalkItemPages(const CollectionRef& collection) {
       // The checkpoint moves to this request (after what is already buffered): the next
       // run resumes here.
       if (!batch.empty()) {
-        if (auto status = sink_.WritePage(collection.id, *walk, batch, RequestToJson(request)); !status.ok()) {
+        if (auto status = sink_.WritePage(collection.id, *walk, batch, RequestToJson(request, mode)); !status.ok()) {
           log::Error("harvest ", source_.id, "/", collection.id, ": writing a page: ", status.message());
         }
       }
@@ -364,23 +404,45 @@ void Walker::WalkItemPages(const CollectionRef& collection) {
     if (fills_cap && (next || taken + static_cast<int64_t>(feature_count) > cap)) {
       complete = false;  // a sample: what lies beyond the cap is unknown
     }
-    if (fills_cap || !complete) next.reset();
-    if (next) pending = prefetch(*next);
+    if (fills_cap) next.reset();
+    // A sorted incremental walk decides after this page whether it needs the next one.
+    const bool decide_after_page = stop_before_updated.has_value();
+    if (next && !decide_after_page) pending = prefetch(*next);
 
+    bool reached_cursor = false;
     if (feature_count > 0) {
       for (const json::value& feature : features->get_array()) {
         if (written + static_cast<int64_t>(batch.size()) >= cap) break;
         if (auto prepared = PrepareReceivedItem(feature, collection.id, request.url)) {
+          // An item without `updated` cannot be placed: it does not end the walk.
+          if (stop_before_updated && prepared->updated_us > 0) {
+            if (prepared->updated_us > last_updated_us) {
+              // Not newest first: the API ignores sortby (as some silently do), so an
+              // early stop would skip records. This walk reads on to the end.
+              log::Warn("harvest ", source_.id, "/", collection.id,
+                        ": sortby=-properties.updated is not honoured; reading every page");
+              stop_before_updated.reset();
+              reached_cursor = false;
+            } else {
+              last_updated_us = prepared->updated_us;
+              reached_cursor = reached_cursor || prepared->updated_us < *stop_before_updated;
+            }
+          }
           batch.push_back(std::move(*prepared));
         }
       }
+    }
+    if (decide_after_page) {
+      // Sorted newest first: after an item older than the cursor, every page is older.
+      if (reached_cursor) next.reset();
+      if (next) pending = prefetch(*next);
     }
     // Pages are written in batches of about kBatchItems items: fewer, larger transactions.
     // The checkpoint names the request after the batch's last page, so a resumed walk
     // fetches again at most one batch's pages, which the upsert finds unchanged.
     if (!next || batch.size() >= kBatchItems) {
       written += static_cast<int64_t>(batch.size());
-      const std::string next_json = next ? RequestToJson(*next) : std::string();
+      const std::string next_json = next ? RequestToJson(*next, mode) : std::string();
       if (absl::Status status = sink_.WritePage(collection.id, *walk, batch, next_json); !status.ok()) {
         ++counters_.errors;
         log::Error("harvest ", source_.id, "/", collection.id, ": writing a page: ", status.message());

@@ -33,7 +33,7 @@ struct WalkCounters {
   int64_t errors = 0;    // failed fetches and walks cut short
   int64_t skipped = 0;   // HTML children and other non-STAC links
   int64_t not_modified = 0;  // item documents that answered 304 to a conditional request
-  int64_t incremental_walks = 0;  // collections asked only for records updated since the cursor
+  int64_t incremental_walks = 0;  // collections asked only for records newer than the cursors
   std::optional<int64_t> matched;  // announced item count of the current collection
   int64_t matched_seen = 0;        // items received in the current collection
 };
@@ -41,6 +41,15 @@ struct WalkCounters {
 class Walker {
  public:
   using ProgressFn = std::function<void(const WalkCounters&)>;
+
+  // What the landing page's conformsTo declares for /search, which decides how an
+  // incremental run asks for records newer than its cursors.
+  struct SearchAbilities {
+    bool filter_text = false;  // CQL2-text filter: GET `updated >= TIMESTAMP(cursor)`
+    bool filter_json = false;  // CQL2-JSON filter only (ESGF West): the same by POST
+    bool sort = false;         // sortby=-properties.updated, read until older than the cursor
+    bool search = false;       // item search: datetime=<datetime cursor>/..
+  };
 
   Walker(const SourceSpec& source, HttpClient& http, DbSink& sink, ProgressFn progress = nullptr)
       : source_(source), http_(http), sink_(sink), progress_(std::move(progress)) {}
@@ -88,9 +97,7 @@ class Walker {
                                                   const std::string& url);
   void Report();
 
-  // The landing page declares CQL2-text filtering on /search: incremental runs can ask
-  // for records updated since the last cursor.
-  bool can_filter_updated_ = false;
+  SearchAbilities search_abilities_;
   std::string search_url_;  // the landing's rel=search, else <root>/search
   const SourceSpec& source_;
   HttpClient& http_;

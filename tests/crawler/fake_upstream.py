@@ -18,7 +18,11 @@ Routes
                            c collections (2), n items per collection (250), p page size (100),
                            v content version (1), drop first items left out (0),
                            delay seconds per items page (0), loop 1: the last page links
-                           back to the first, search 1: next links are POST /search
+                           back to the first, search 1: next links are POST /search,
+                           filter 1 / sort 1: the landing declares CQL2-text filtering /
+                           sorting (sort 2: declared, but sortby is ignored), filter 2:
+                           CQL2-JSON filtering by POST only; GET /search also takes
+                           datetime=<start>/..
   anything else          a file under --root: "/a/b/" is a/b/index.json; a `page` or `token`
                            query parameter (or POST body member) selects a/b@page=2.json;
                            "{{BASE}}" in files becomes this server's URL. ETag and
@@ -41,7 +45,8 @@ LOCK = threading.Lock()
 
 
 def gen_params(text):
-    params = {"c": 2, "n": 250, "p": 100, "v": 1, "drop": 0, "delay": 0.0, "loop": 0, "search": 0, "filter": 0}
+    params = {"c": 2, "n": 250, "p": 100, "v": 1, "drop": 0, "delay": 0.0, "loop": 0, "search": 0, "filter": 0,
+              "sort": 0}
     for part in filter(None, text.split(",")):
         key, _, value = part.partition("=")
         params[key] = float(value) if key == "delay" else int(value)
@@ -178,7 +183,10 @@ class Handler(BaseHTTPRequestHandler):
                 "type": "Catalog", "id": "synthetic", "stac_version": "1.0.0", "description": "synthetic upstream",
                 "conformsTo": ["https://api.stacspec.org/v1.0.0/core", "https://api.stacspec.org/v1.0.0/item-search"]
                 + (["https://api.stacspec.org/v1.0.0-rc.2/item-search#filter",
-                    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text"] if params["filter"] else []),
+                    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text"] if params["filter"] == 1 else [])
+                + (["https://api.stacspec.org/v1.0.0-rc.2/item-search#filter",
+                    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json"] if params["filter"] == 2 else [])
+                + (["https://api.stacspec.org/v1.0.0/item-search#sort"] if params["sort"] else []),
                 "links": [{"rel": "self", "href": base + "/"}, {"rel": "data", "href": base + "/collections", "type": "application/json"},
                           {"rel": "search", "href": base + "/search", "method": "POST"}]})
         if rest == ["collections"]:
@@ -195,7 +203,8 @@ class Handler(BaseHTTPRequestHandler):
             limit = int(query.get("limit", [str(params["p"])])[0])
             return self.items_page(base, params, collection, page, limit, post=False)
         if rest == ["search"] and self.command == "GET":
-            # collections=, limit=, page=, and filter="updated >= TIMESTAMP('...')" only.
+            # collections=, limit=, page=, filter="updated >= TIMESTAMP('...')",
+            # sortby=-properties.updated and datetime=<start>/.. only.
             collection = query.get("collections", ["c0"])[0]
             first = 0
             if "filter" in query:
@@ -203,24 +212,50 @@ class Handler(BaseHTTPRequestHandler):
                 stamp = text[text.index("'") + 1:text.rindex("'")]
                 since = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
                 first = max(0, int(-(-(since - updated_of(params["v"], 0)).total_seconds() // 1)))
+            if "sortby" in query and query["sortby"][0] not in ("-properties.updated", "-updated"):
+                return self.send(400, json.dumps({"code": "BadRequest", "description": "unsortable"}))
+            since_day = None
+            if "datetime" in query:
+                start, _, end = query["datetime"][0].partition("/")
+                if end not in ("..", ""):
+                    return self.send(400, json.dumps({"code": "BadRequest", "description": "open end only"}))
+                since_day = datetime.fromisoformat(start.replace("Z", "+00:00")).day
             return self.items_page(base, params, collection, int(query.get("page", ["1"])[0]),
                                    int(query.get("limit", [str(params["p"])])[0]), post=False, first=first,
-                                   self_url=self.path)
+                                   self_url=self.path, newest_first="sortby" in query and params["sort"] == 1,
+                                   since_day=since_day)
         if rest == ["search"]:
             request = json.loads(body or b"{}")
             collection = (request.get("collections") or ["c0"])[0]
-            return self.items_page(base, params, collection, int(request.get("page", 1)), int(request.get("limit", params["p"])), post=True)
+            first = 0
+            if "filter" in request:
+                # {"op":">=","args":[{"property":"updated"},{"timestamp":"..."}]} only.
+                condition = request["filter"]
+                if request.get("filter-lang") != "cql2-json" or condition.get("op") != ">=" \
+                        or condition["args"][0] != {"property": "updated"}:
+                    return self.send(400, json.dumps({"code": "BadRequest", "description": "unsupported filter"}))
+                since = datetime.fromisoformat(condition["args"][1]["timestamp"].replace("Z", "+00:00"))
+                first = max(0, int(-(-(since - updated_of(params["v"], 0)).total_seconds() // 1)))
+            return self.items_page(base, params, collection, int(request.get("page", 1)),
+                                   int(request.get("limit", params["p"])), post=True, first=first)
         return self.send(404, json.dumps({"code": 404}))
 
-    def items_page(self, base, params, collection, page, limit, post, first=0, self_url=None):
+    def items_page(self, base, params, collection, page, limit, post, first=0, self_url=None,
+                   newest_first=False, since_day=None):
         if params["delay"]:
             time.sleep(params["delay"])
-        start = max(params["drop"], first) + (page - 1) * limit
-        end = min(params["n"], start + limit)
-        features = [gen_item(base, collection, i, params["v"]) for i in range(start, end)]
+        # The matching item indexes, in the order served: by updated (= index) ascending, or
+        # descending for sortby; datetime=<start>/.. keeps the items dated that day or later.
+        indexes = [i for i in range(max(params["drop"], first), params["n"])
+                   if since_day is None or i % 28 + 1 >= since_day]
+        if newest_first:
+            indexes.reverse()
+        start = (page - 1) * limit
+        end = min(len(indexes), start + limit)
+        features = [gen_item(base, collection, i, params["v"]) for i in indexes[start:end]]
         links = []
-        if end < params["n"] or params["loop"]:
-            following = page + 1 if end < params["n"] else 1
+        if end < len(indexes) or params["loop"]:
+            following = page + 1 if end < len(indexes) else 1
             if post or params["search"]:
                 links.append({"rel": "next", "href": base + "/search", "method": "POST", "merge": True, "body": {"page": following}}
                              if post else
@@ -233,7 +268,7 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 links.append({"rel": "next", "href": f"{base}/collections/{collection}/items?limit={limit}&page={following}", "type": "application/geo+json"})
         self.send_json({"type": "FeatureCollection", "features": features, "links": links,
-                        "numberMatched": params["n"] - params["drop"], "numberReturned": len(features)})
+                        "numberMatched": len(indexes), "numberReturned": len(features)})
 
     def static(self, raw_path, body):
         split = urlsplit(raw_path)

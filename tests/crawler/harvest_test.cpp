@@ -162,9 +162,10 @@ TEST_CASE("static catalog through file:// with relative links", "[crawler][harve
         "2001-02-03T04:05:06Z");
 }
 
-TEST_CASE("incremental: a second run over an unchanged upstream writes nothing", "[crawler][harvest]") {
+TEST_CASE("a second full walk over an unchanged upstream writes nothing", "[crawler][harvest]") {
   Db db;
-  const SourceSpec source = Source("synthetic", "synthetic", Upstream().Url("/gen/c=2,n=250,p=100/"));
+  SourceSpec source = Source("synthetic", "synthetic", Upstream().Url("/gen/c=2,n=250,p=100/"));
+  source.full_walk_every_s = 0;  // every run walks everything
   HarvestSummary first = Run(source, db);
   REQUIRE_FALSE(first.failed);
   CHECK(first.sink.added == 500);
@@ -177,8 +178,84 @@ TEST_CASE("incremental: a second run over an unchanged upstream writes nothing",
   CHECK(second.sink.withdrawn == 0);
   CHECK(db.Scalar("SELECT max(updated_at)::text || count(*) FROM stacfed.items") == before);
   CHECK(db.Count("SELECT count(*) FROM stacfed.harvest_checkpoints WHERE next_request IS NULL"
-                 " AND completed_at IS NOT NULL AND cursor = '2024-01-01T00:04:09Z'") == 2);
+                 " AND completed_at IS NOT NULL AND cursor = '2024-01-01T00:04:09Z'"
+                 " AND datetime_cursor = '2020-01-28T00:00:00Z'") == 2);
   CHECK(db.Count("SELECT count(*) FROM stacfed.harvest_seen") == 0);
+}
+
+TEST_CASE("where the API only searches, runs between full walks ask from the newest datetime met",
+          "[crawler][harvest]") {
+  Db db;
+  const SourceSpec source = Source("by-datetime", "synthetic", Upstream().Url("/gen/c=2,n=250,p=100/"));
+  REQUIRE(Run(source, db).sink.added == 500);
+  // Items are dated 2020-01-01..28 by index; datetime=2020-01-28T00:00:00Z/.. selects the 8
+  // items of each collection dated the 28th.
+  HarvestSummary incremental = Run(source, db);
+  REQUIRE_FALSE(incremental.failed);
+  CHECK(incremental.walk.incremental_walks == 2);
+  CHECK(incremental.walk.items == 16);
+  CHECK(incremental.sink.added + incremental.sink.updated == 0);
+  CHECK(incremental.sink.unchanged == 16);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.withdrawn_items") == 0);
+}
+
+TEST_CASE("where the API sorts, runs between full walks read newest first down to the cursor",
+          "[crawler][harvest]") {
+  Db db;
+  SourceSpec source = Source("sorting", "synthetic", Upstream().Url("/gen/c=2,n=250,p=100,sort=1/"));
+  REQUIRE(Run(source, db).sink.added == 500);
+  // Unchanged upstream: the first page of each collection reaches past the cursor.
+  HarvestSummary unchanged = Run(source, db);
+  REQUIRE_FALSE(unchanged.failed);
+  CHECK(unchanged.walk.incremental_walks == 2);
+  CHECK(unchanged.walk.items == 200);
+  CHECK(unchanged.sink.added + unchanged.sink.updated == 0);
+  // Ten newer records per collection come first; the walk still stops after one page.
+  source.url = Upstream().Url("/gen/c=2,n=260,p=100,sort=1/");
+  HarvestSummary grown = Run(source, db);
+  REQUIRE_FALSE(grown.failed);
+  CHECK(grown.walk.items == 200);
+  CHECK(grown.sink.added == 20);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.withdrawn_items") == 0);
+}
+
+TEST_CASE("an API that declares sorting but ignores sortby is read to the end", "[crawler][harvest]") {
+  Db db;
+  const SourceSpec source = Source("unsorted", "synthetic", Upstream().Url("/gen/c=1,n=250,p=100,sort=2/"));
+  REQUIRE(Run(source, db).sink.added == 250);
+  HarvestSummary again = Run(source, db);
+  REQUIRE_FALSE(again.failed);
+  CHECK(again.walk.incremental_walks == 1);
+  CHECK(again.walk.items == 250);  // oldest first: stopping at the cursor would have lost 249
+  CHECK(db.Count("SELECT count(*) FROM stacfed.withdrawn_items") == 0);
+}
+
+TEST_CASE("where the API filters in CQL2-JSON only, runs between full walks POST the filter",
+          "[crawler][harvest]") {
+  Db db;
+  const SourceSpec source = Source("json-filter", "synthetic", Upstream().Url("/gen/c=2,n=250,p=100,filter=2/"));
+  REQUIRE(Run(source, db).sink.added == 500);
+  HarvestSummary incremental = Run(source, db);
+  REQUIRE_FALSE(incremental.failed);
+  CHECK(incremental.walk.incremental_walks == 2);
+  CHECK(incremental.walk.items == 2);  // the records at the cursor's instant
+  CHECK(incremental.sink.added + incremental.sink.updated == 0);
+}
+
+TEST_CASE("an interrupted incremental walk resumes as one and withdraws nothing", "[crawler][harvest]") {
+  Db db;
+  const SourceSpec source = Source("resumed", "synthetic", Upstream().Url("/gen/c=1,n=250,p=100/"));
+  REQUIRE(Run(source, db).sink.added == 250);
+  // As a kill would leave it: an incremental walk's next request in the checkpoint.
+  db.Scalar("UPDATE stacfed.harvest_checkpoints SET next_request = jsonb_build_object('method', 'GET',"
+            " 'url', '" + Upstream().Url("/gen/c=1,n=250,p=100/search") +
+            "?collections=c0&datetime=2020-01-28T00:00:00Z/..&limit=100', 'incremental', true)"
+            " RETURNING 1");
+  HarvestSummary resumed = Run(source, db);
+  REQUIRE_FALSE(resumed.failed);
+  CHECK(resumed.walk.items == 8);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.withdrawn_items") == 0);  // a full walk would withdraw 242
+  CHECK(db.Count("SELECT count(*) FROM stacfed.harvest_checkpoints WHERE next_request IS NULL") == 1);
 }
 
 TEST_CASE("where the API filters, runs between full walks ask only for newer records", "[crawler][harvest]") {
@@ -205,6 +282,7 @@ TEST_CASE("where the API filters, runs between full walks ask only for newer rec
 TEST_CASE("changed upstream: updates counted, vanished items withdrawn, returning items restored", "[crawler][harvest]") {
   Db db;
   SourceSpec source = Source("synthetic", "synthetic", Upstream().Url("/gen/c=2,n=250,p=100/"));
+  source.full_walk_every_s = 0;  // full walks: only they withdraw
   REQUIRE_FALSE(Run(source, db).failed);
   source.url = Upstream().Url("/gen/c=2,n=250,p=100,v=2,drop=10/");  // same source, new content
   HarvestSummary changed = Run(source, db);

@@ -263,7 +263,7 @@ net::awaitable<absl::Status> AsyncPool::Impl::Configure(PooledConnection& c) {
   if (options.statement_timeout_ms > 0) {
     StrAppend(&settings, "SET statement_timeout = ", options.statement_timeout_ms, ";");
   }
-  if (options.generic_plans) settings += "SET plan_cache_mode = force_generic_plan;";
+  settings += options.session_setup;
   if (settings.empty()) co_return absl::OkStatus();
   if (!PQsendQuery(c.conn, settings.c_str())) co_return ConnectionError(c.conn, "send");
   STACFED_CO_RETURN_IF_ERROR(co_await Flush(c));

@@ -32,9 +32,8 @@ struct AsyncPoolOptions {
   // Sent as `SET statement_timeout` on each new connection: a slower statement fails with
   // DeadlineExceeded (SQLSTATE 57014). 0 keeps the server's setting.
   int statement_timeout_ms = 0;
-  // Sent as `SET plan_cache_mode = force_generic_plan`: prepared statements are planned once
-  // per connection, never again with each execution's values.
-  bool generic_plans = false;
+  // SQL run once on each new connection after statement_timeout, e.g. SET commands.
+  std::string session_setup = {};
   // How long Execute waits for a free connection when all are busy before it gives up
   // with Unavailable.
   std::chrono::milliseconds acquire_timeout{10'000};

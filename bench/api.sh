@@ -10,6 +10,8 @@
 # and reports the medians: req/s, p50, p99, TPS and the ratio req/s / TPS.
 #
 # Environment: RUNS (default 3), DURATION (default 10s), CONNECTIONS (default 32),
+# QUERIES (names of the queries to run, space-separated; default all), WARMUP (untimed wrk
+# load before each query's runs, default 3s),
 # STACFED (default build/stacfed), API_PORT (default 8089), DATABASE_URL / BENCH_DB_PORT /
 # BENCH_DB as for bench/load.sh, COLLECTION (default cmip6-cmip).
 # Needs: wrk, pgbench, psql, curl, python3 (deploy/install-deps.sh --bench).
@@ -24,6 +26,7 @@ cd "$(dirname "$0")/.."
 
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-3s}
 CONNECTIONS=${CONNECTIONS:-32}
 API_PORT=${API_PORT:-8089}
 COLLECTION=${COLLECTION:-cmip6-cmip}
@@ -97,8 +100,8 @@ queries=(
   "page100|GET|${page100#"$base"}|search_next_page.sql|collection=$COLLECTION token_datetime=$tok_dt token_collection=$tok_coll token_id=$tok_id limit_plus_one=11"
 )
 
-run_wrk() {  # run_wrk NAME METHOD TARGET OUT CONNECTIONS
-  local lua=() c=$5 t=2
+run_wrk() {  # run_wrk NAME METHOD TARGET OUT CONNECTIONS [DURATION]
+  local lua=() c=$5 t=2 d=${6:-$DURATION}
   [ "$c" -lt 2 ] && t=1
   if [ "$2" = POST ]; then
     python3 - "$3" >"$tmp/$1.lua" <<'EOF'
@@ -108,18 +111,22 @@ print('wrk.body = %s' % json.dumps(sys.argv[1]))
 print('wrk.headers["Content-Type"] = "application/json"')
 EOF
     lua=(-s "$tmp/$1.lua")
-    wrk -t"$t" -c"$c" -d"$DURATION" --latency "${lua[@]}" "$base/search" >"$4"
+    wrk -t"$t" -c"$c" -d"$d" --latency "${lua[@]}" "$base/search" >"$4"
   else
-    wrk -t"$t" -c"$c" -d"$DURATION" --latency "$base$3" >"$4"
+    wrk -t"$t" -c"$c" -d"$d" --latency "$base$3" >"$4"
   fi
 }
+
+# pgbench's sessions get the settings of the server's (server/http/server.cpp,
+# kApiSessionSetup): generic plans, no parallel workers.
+server_session="-c plan_cache_mode=force_generic_plan -c max_parallel_workers_per_gather=0"
 
 run_pgbench() {  # run_pgbench SQLFILE VARS OUT CONNECTIONS
   local defs=() kv c=$4 j=2
   [ "$c" -lt 2 ] && j=1
   # VARS is split on spaces; values themselves contain none.
   for kv in $2; do defs+=(-D "$kv"); done
-  PGOPTIONS="-c plan_cache_mode=force_generic_plan" pgbench -n -M prepared -c "$c" -j "$j" -T "${DURATION%s}" -f "bench/sql/$1" "${defs[@]}" "$db_url" >"$3" 2>&1
+  PGOPTIONS="$server_session" pgbench -n -M prepared -c "$c" -j "$j" -T "${DURATION%s}" -f "bench/sql/$1" "${defs[@]}" "$db_url" >"$3" 2>&1
 }
 
 # check_sql NAME SQLFILE: compares the statements the server's connections ran last
@@ -148,7 +155,13 @@ if mine not in theirs and not any(mine.startswith(t) for t in truncated):
 EOF
 }
 
+selected=()
 for q in "${queries[@]}"; do
+  if [ -z "${QUERIES:-}" ] || [[ " $QUERIES " == *" ${q%%|*} "* ]]; then selected+=("$q"); fi
+done
+[ ${#selected[@]} -gt 0 ] || die "QUERIES='$QUERIES' names none of: $(printf '%s ' "${queries[@]%%|*}")"
+
+for q in "${selected[@]}"; do
   IFS='|' read -r name method target sqlfile vars conns <<<"$q"
   conns=${conns:-$CONNECTIONS}
   # Warm-up and a sanity check of the request. Counts are cached per I/O thread: after a few
@@ -162,6 +175,10 @@ for q in "${queries[@]}"; do
     fi
   done
   check_sql "$name" "$sqlfile"
+  # Then a short untimed load, so that every server connection has prepared the statement and
+  # its backend's caches hold the partitions: the first seconds after a new statement shape
+  # are not the steady state the figures describe.
+  run_wrk "$name" "$method" "$target" "$tmp/$name.warm" "$conns" "$WARMUP"
   for run in $(seq 1 "$RUNS"); do
     run_wrk "$name" "$method" "$target" "$tmp/$name.wrk.$run" "$conns"
     run_pgbench "$sqlfile" "$vars" "$tmp/$name.pgbench.$run" "$conns" || { cat "$tmp/$name.pgbench.$run" >&2; die "$name: pgbench failed"; }
@@ -171,7 +188,7 @@ done
 
 mkdir -p bench/results
 report=bench/results/api-$(date -u +%Y%m%dT%H%M%SZ).txt
-python3 - "$tmp" "$RUNS" "${queries[@]}" >"$report" <<EOF
+python3 - "$tmp" "$RUNS" "${selected[@]}" >"$report" <<EOF
 import re, statistics, sys
 tmp, runs, queries = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}

@@ -19,7 +19,7 @@
 //                                   request's Host header
 //   STACFED_THREADS                 I/O threads; default: one per core
 //   STACFED_DB_POOL_SIZE            database connections per I/O thread, opened on demand;
-//                                   default 2 (server_options.hpp says why)
+//                                   default 1 (server_options.hpp says why)
 //   STACFED_DB_STATEMENT_TIMEOUT_MS statement_timeout of the server's connections (a slower
 //                                   query answers 503); 0 disables; default 30000
 //   STACFED_MAX_BODY_BYTES          largest request body (else 413); default 1048576

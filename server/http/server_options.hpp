@@ -24,11 +24,15 @@ struct ServerOptions {
   // libpq URL of the database; empty runs the server without a pool (handlers that need
   // the database then see ServerContext::pool == nullptr).
   std::string database_url;
-  // Connections per I/O thread, opened lazily. Few: requests wait their turn in a FIFO queue
-  // rather than as more backends competing for the cores, which on a 2-core machine cut the
-  // p99 of limit-10 searches at 32 clients from 24-34 ms to 6-8 ms at the same throughput
-  // (bench/README.md, "API"). Raise it when PostgreSQL has cores or disks of its own.
-  int db_pool_size = 2;
+  // Connections per I/O thread, opened lazily. One: with one I/O thread per core, as many
+  // queries run at once as there are cores, and the others wait their turn in the pool's
+  // FIFO queue. More backends than cores only compete: on the 2-core machine, 2 per thread
+  // gave the same throughput with stalls of 0.2-1 s (backends preempted while holding lock
+  // manager locks, which a generic plan over 20 partitions takes many of), 8 per thread a
+  // p99 of 24-34 ms for limit-10 searches, 1 per thread 1.3-15 ms (bench/README.md, "API").
+  // Raise it when PostgreSQL runs on cores of its own, or when slow queries are common
+  // (a slow query holds up the other requests of its thread).
+  int db_pool_size = 1;
   int db_statement_timeout_ms = 30000;  // server-side statement_timeout; 0 = none
 
   size_t max_header_bytes = 8 * 1024;

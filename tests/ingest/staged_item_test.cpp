@@ -1,10 +1,12 @@
 #include <catch2/catch.hpp>
 
+#include "libstac/ingest/json_scan.hpp"
 #include "libstac/ingest/staged_item.hpp"
 #include "libstac/model/datetime.hpp"
 
 using stacfed::ingest::PrepareCollection;
 using stacfed::ingest::PrepareItem;
+using stacfed::ingest::TopLevelValue;
 
 namespace {
 
@@ -101,4 +103,19 @@ TEST_CASE("collections keep their content and drop generated links", "[ingest]")
   CHECK(c->id == "x");
   CHECK(c->links_json == R"([{"rel":"about","href":"a"}])");
   CHECK_FALSE(PrepareCollection(R"({"type":"Collection"})").ok());
+}
+
+TEST_CASE("TopLevelValue finds top-level members only and stops at the first match", "[ingest][scan]") {
+  const std::string_view doc =
+      R"( {"type":"Feature", "properties":{"type":"nested"}, "id":"a\"b", "last":[1,{"x":2}]} )";
+  auto span = [&](std::string_view key) -> std::string {
+    auto value = TopLevelValue(doc, key);
+    return value ? std::string(doc.substr(value->begin, value->end - value->begin)) : "<none>";
+  };
+  CHECK(span("type") == R"("Feature")");
+  CHECK(span("id") == R"("a\"b")");
+  CHECK(span("last") == R"([1,{"x":2}])");
+  CHECK(span("x") == "<none>");
+  CHECK_FALSE(TopLevelValue("[1,2]", "type").has_value());
+  CHECK_FALSE(TopLevelValue(R"({"type":"unterminated)", "type").has_value());
 }

@@ -21,10 +21,12 @@
 #include <boost/json.hpp>
 
 #include "crawler/annotate/annotate.hpp"
+#include "crawler/fetch/http_client.hpp"
 #include "crawler/harvest.hpp"
 #include "crawler/normalise/normalise.hpp"
 #include "libstac/federation/federation.hpp"
 #include "libstac/base/paths.hpp"
+#include "libstac/base/strings.hpp"
 #include "libstac/pg/connection.hpp"
 #include "tests/crawler/fake_upstream.hpp"
 #include "tests/support/test_database.hpp"
@@ -449,6 +451,97 @@ TEST_CASE("a harvest killed with SIGKILL and run again equals an uninterrupted o
   CHECK(killed.Count("SELECT count(*) FROM stacfed.withdrawn_items") == 0);
   CHECK(killed.Count("SELECT count(*) FROM stacfed.harvest_seen") == 0);
   CHECK(killed.Count("SELECT count(*) FROM stacfed.harvest_checkpoints WHERE next_request IS NULL") == 2);
+}
+
+// `stacfed serve` on an ephemeral port of 127.0.0.1; the port is read from its log line.
+struct Server {
+  pid_t pid = -1;
+  std::string base;
+  fs::path log;
+
+  explicit Server(const std::string& database_url) {
+    char pattern[] = "/tmp/stacfed-serve-log-XXXXXX";
+    const int fd = mkstemp(pattern);
+    REQUIRE(fd >= 0);
+    close(fd);
+    log = pattern;
+    std::vector<std::string> env_strings;
+    for (char** e = environ; *e; ++e) {
+      if (std::string_view(*e).starts_with("DATABASE_URL=")) continue;
+      env_strings.emplace_back(*e);
+    }
+    env_strings.push_back("DATABASE_URL=" + database_url);
+    std::vector<char*> env;
+    for (auto& e : env_strings) env.push_back(e.data());
+    env.push_back(nullptr);
+    std::vector<std::string> args = {STACFED_BINARY, "serve", "--listen", "127.0.0.1:0"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(), O_WRONLY | O_TRUNC, 0);
+    REQUIRE(posix_spawn(&pid, STACFED_BINARY, &actions, nullptr, argv.data(), env.data()) == 0);
+    posix_spawn_file_actions_destroy(&actions);
+    const std::string marker = "serving on ";
+    for (int i = 0; i < 100 && base.empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::ifstream in(log);
+      std::stringstream text;
+      text << in.rdbuf();
+      const std::string logged = text.str();
+      if (const size_t at = logged.find(marker); at != std::string::npos) {
+        base = logged.substr(at + marker.size(), logged.find('\n', at) - at - marker.size());
+      }
+    }
+    REQUIRE_FALSE(base.empty());
+  }
+  ~Server() {
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    fs::remove(log);
+  }
+};
+
+json::value GetJson(HttpClient& http, const std::string& url) {
+  auto response = http.Fetch(HttpRequest::Get(url));
+  REQUIRE(response.ok());
+  INFO(url << ": " << response->body.substr(0, 300));
+  REQUIRE(response->status == 200);
+  boost::system::error_code ec;
+  json::value value = json::parse(response->body, ec);
+  REQUIRE_FALSE(ec);
+  return value;
+}
+
+TEST_CASE("harvested records are searchable through the API under their catalog", "[crawler][harvest][api]") {
+  Db db;
+  REQUIRE_FALSE(Run(Source("esgf-west", "esgf", Upstream().Url("/esgf-west/")), db).failed);
+  Server server(db.database.url());
+  HttpClient http(HttpClientOptions{});
+
+  // The two collections the source advertises (as the ESGF-shaped test above finds).
+  const json::value collections = GetJson(http, server.base + "/catalogs/esgf/collections");
+  std::set<std::string> ids;
+  for (const json::value& c : collections.at("collections").as_array()) {
+    ids.emplace(c.at("id").as_string());
+  }
+  CHECK(ids.size() == 2);
+  CHECK(ids.count("cmip6") == 1);
+
+  // The harvested items, normalised and annotated, found by a search scoped to the catalog.
+  const json::value page = GetJson(http, server.base + "/catalogs/esgf/search?limit=100");
+  const json::array& features = page.at("features").as_array();
+  CHECK(features.size() == 6);
+  for (const json::value& feature : features) {
+    CHECK(feature.at("collection").as_string() == "cmip6");
+    CHECK(feature.at("properties").as_object().contains("access:online_status"));
+  }
+  const std::string id(features.at(0).at("id").as_string());
+  const json::value item =
+      GetJson(http, server.base + "/collections/cmip6/items/" + PercentEncode(id));
+  CHECK(item.at("id").as_string() == id);
 }
 
 TEST_CASE("stacfed harvest prints one JSON summary and fails when a source fails", "[crawler][harvest][cli]") {

@@ -21,9 +21,9 @@
 #include "libstac/federation/federation.hpp"
 #include "libstac/pg/connection.hpp"
 #include "tests/crawler/fake_upstream.hpp"
+#include "tests/crawler/spawn_stacfed.hpp"
 #include "tests/support/test_database.hpp"
 
-extern char** environ;
 
 namespace stacfed::crawler {
 namespace {
@@ -178,30 +178,9 @@ namespace {
 
 // `stacfed harvest SOURCE --federation FILE`: the CLI builds the registry from the file.
 int RunCli(const std::string& database_url, const std::vector<std::string>& arguments) {
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) {
-    if (std::string_view(*e).starts_with("DATABASE_URL=")) continue;
-    env_strings.emplace_back(*e);
-  }
-  env_strings.push_back("DATABASE_URL=" + database_url);
-  std::vector<char*> env;
-  for (auto& s : env_strings) env.push_back(s.data());
-  env.push_back(nullptr);
-  std::vector<std::string> args = {STACFED_BINARY, "harvest", "--quiet"};
+  std::vector<std::string> args = {"harvest", "--quiet"};
   args.insert(args.end(), arguments.begin(), arguments.end());
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  pid_t pid = -1;
-  REQUIRE(posix_spawn(&pid, STACFED_BINARY, &actions, nullptr, argv.data(), env.data()) == 0);
-  posix_spawn_file_actions_destroy(&actions);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return testing::WaitForExit(testing::SpawnStacfed(args, database_url));
 }
 
 TEST_CASE("stacfed harvest takes the sites from the federation file", "[crawler][annotate][harvest][cli]") {

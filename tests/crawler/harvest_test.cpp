@@ -29,9 +29,9 @@
 #include "libstac/base/strings.hpp"
 #include "libstac/pg/connection.hpp"
 #include "tests/crawler/fake_upstream.hpp"
+#include "tests/crawler/spawn_stacfed.hpp"
 #include "tests/support/test_database.hpp"
 
-extern char** environ;
 
 namespace stacfed::crawler {
 namespace {
@@ -388,35 +388,12 @@ TEST_CASE("two harvests of one source cannot run at once", "[crawler][harvest]")
 
 pid_t SpawnHarvest(const std::string& database_url, const std::string& url,
                    const std::string& output = "/dev/null") {
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) {
-    if (std::string_view(*e).starts_with("DATABASE_URL=")) continue;
-    env_strings.emplace_back(*e);
-  }
-  env_strings.push_back("DATABASE_URL=" + database_url);
-  std::vector<char*> env;
-  for (auto& s : env_strings) env.push_back(s.data());
-  env.push_back(nullptr);
-  std::vector<std::string> args = {STACFED_BINARY, "harvest", "--quiet", "--url", url,
-                                   "--type", "stac-api", "--into", "synthetic"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  pid_t pid = -1;
-  REQUIRE(posix_spawn(&pid, STACFED_BINARY, &actions, nullptr, argv.data(), env.data()) == 0);
-  posix_spawn_file_actions_destroy(&actions);
-  return pid;
+  return testing::SpawnStacfed({"harvest", "--quiet", "--url", url, "--type", "stac-api", "--into",
+                                "synthetic"},
+                               database_url, output);
 }
 
-int Wait(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
+int Wait(pid_t pid) { return testing::WaitForExit(pid); }
 
 std::string Fingerprint(Db& db) {
   return db.Scalar(
@@ -465,24 +442,8 @@ struct Server {
     REQUIRE(fd >= 0);
     close(fd);
     log = pattern;
-    std::vector<std::string> env_strings;
-    for (char** e = environ; *e; ++e) {
-      if (std::string_view(*e).starts_with("DATABASE_URL=")) continue;
-      env_strings.emplace_back(*e);
-    }
-    env_strings.push_back("DATABASE_URL=" + database_url);
-    std::vector<char*> env;
-    for (auto& e : env_strings) env.push_back(e.data());
-    env.push_back(nullptr);
-    std::vector<std::string> args = {STACFED_BINARY, "serve", "--listen", "127.0.0.1:0"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(), O_WRONLY | O_TRUNC, 0);
-    REQUIRE(posix_spawn(&pid, STACFED_BINARY, &actions, nullptr, argv.data(), env.data()) == 0);
-    posix_spawn_file_actions_destroy(&actions);
+    pid = testing::SpawnStacfed({"serve", "--listen", "127.0.0.1:0"}, database_url, "/dev/null",
+                                log.string());
     const std::string marker = "serving on ";
     for (int i = 0; i < 100 && base.empty(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));

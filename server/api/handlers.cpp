@@ -12,7 +12,7 @@
 #include "libstac/pg/async_pool.hpp"
 #include "server/api/catalogs_handlers.hpp"
 #include "server/api/handler_support.hpp"
-#include "server/api/count_cache.hpp"
+#include "server/api/ttl_cache.hpp"
 #include "server/api/links.hpp"
 #include "server/api/openapi.hpp"
 #include "server/api/page_token.hpp"

@@ -18,7 +18,7 @@
 //                                with more, numberMatched is omitted. 0 never counts beyond
 //                                the page.
 //   STACFED_COUNT_CACHE_SECONDS  how long a count is reused for the same search (default 30;
-//                                0 disables): see count_cache.hpp.
+//                                0 disables): see ttl_cache.hpp.
 
 #include <chrono>
 #include <cstdint>

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -14,12 +15,25 @@ namespace stacfed::db {
 
 absl::StatusOr<ProcessResult> RunProcess(const std::vector<std::string>& argv,
                                          std::optional<RunAs> run_as,
-                                         const std::optional<std::filesystem::path>& log_file) {
+                                         const std::optional<std::filesystem::path>& log_file,
+                                         const std::vector<std::string>& extra_env) {
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return absl::InternalError("pipe() failed");
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // Built before fork(): the child of a threaded process may only call async-signal-safe
+  // functions, so it cannot allocate.
+  std::vector<char*> env;
+  for (const auto& e : extra_env) env.push_back(const_cast<char*>(e.c_str()));
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const bool overridden = std::any_of(extra_env.begin(), extra_env.end(), [&](const auto& x) {
+      return entry.substr(0, entry.find('=') + 1) == std::string_view(x).substr(0, x.find('=') + 1);
+    });
+    if (!overridden) env.push_back(*e);
+  }
+  env.push_back(nullptr);
 
   pid_t pid = fork();
   if (pid < 0) return absl::InternalError(StrCat("fork() failed: ", strerror(errno)));
@@ -39,7 +53,7 @@ absl::StatusOr<ProcessResult> RunProcess(const std::vector<std::string>& argv,
         _exit(126);
       }
     }
-    execv(args[0], args.data());
+    execve(args[0], args.data(), env.data());
     _exit(127);
   }
   close(pipe_fds[1]);

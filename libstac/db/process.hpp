@@ -1,6 +1,7 @@
 #pragma once
 // Runs a helper program (initdb, pg_ctl, useradd) and waits for it, optionally as another
 // user. Output goes to `log_file` when given, else is captured and returned in errors.
+// `extra_env` ("NAME=value") is added to the environment the program inherits.
 
 #include <filesystem>
 #include <optional>
@@ -24,6 +25,7 @@ struct ProcessResult {
 absl::StatusOr<ProcessResult> RunProcess(const std::vector<std::string>& argv,
                                          std::optional<RunAs> run_as = std::nullopt,
                                          const std::optional<std::filesystem::path>& log_file =
-                                             std::nullopt);
+                                             std::nullopt,
+                                         const std::vector<std::string>& extra_env = {});
 
 }  // namespace stacfed::db

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
+#include <memory>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -72,17 +74,48 @@ struct Writer {
   absl::Status status;
 };
 
-// Reads a whole file descriptor into a string.
-absl::Status ReadAll(int fd, std::string& out, const std::string& name) {
-  char buffer[1 << 16];
+// The input read so far and not yet handled. read() fills its free tail directly: reading
+// into a separate chunk and appending it (or growing a std::string, which zero-fills) was one
+// more pass over every byte of a multi-GB load. kJsonPadding bytes past the capacity let the
+// JSON parser read records in place.
+class ReadBuffer {
+ public:
+  std::string_view view() const { return {data_.get(), size_}; }
+  // Reads up to `max` more bytes; returns what read() returned (0 at the end, -1 on error).
+  ssize_t ReadFrom(int fd, size_t max) {
+    if (capacity_ - size_ < max) Grow(size_ + max);
+    ssize_t n;
+    do {
+      n = read(fd, data_.get() + size_, max);
+    } while (n < 0 && errno == EINTR);
+    if (n > 0) size_ += size_t(n);
+    return n;
+  }
+  // Drops the first `n` bytes.
+  void Consume(size_t n) {
+    std::memmove(data_.get(), data_.get() + n, size_ - n);
+    size_ -= n;
+  }
+
+ private:
+  void Grow(size_t needed) {
+    const size_t capacity = std::max(needed, capacity_ * 2);
+    auto data = std::make_unique_for_overwrite<char[]>(capacity + kJsonPadding);
+    if (size_ > 0) std::memcpy(data.get(), data_.get(), size_);
+    data_ = std::move(data);
+    capacity_ = capacity;
+  }
+  std::unique_ptr<char[]> data_;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
+};
+
+// Reads the rest of a file descriptor.
+absl::Status ReadAll(int fd, ReadBuffer& out, const std::string& name) {
   for (;;) {
-    ssize_t n = read(fd, buffer, sizeof buffer);
+    ssize_t n = out.ReadFrom(fd, 1 << 20);
     if (n == 0) return absl::OkStatus();
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return absl::NotFoundError(StrCat("cannot read ", name, ": ", strerror(errno)));
-    }
-    out.append(buffer, size_t(n));
+    if (n < 0) return absl::NotFoundError(StrCat("cannot read ", name, ": ", strerror(errno)));
   }
 }
 
@@ -169,7 +202,8 @@ struct Loader::Impl {
   }
 
   void HandleItem(std::string_view json, size_t file, int64_t line) {
-    auto item = PrepareItem(json);
+    // Every record lies in a ReadBuffer, which keeps kJsonPadding bytes beyond its data.
+    auto item = PrepareItemPadded(json);
     if (!item.ok()) return Reject(file, line, ToStd(item.status().message()));
     if (!known_collections.contains(item->collection)) {
       return Reject(file, line,
@@ -278,41 +312,40 @@ struct Loader::Impl {
 
   absl::Status LoadFd(int fd, size_t file) {
     constexpr size_t kChunk = 16 << 20;
-    std::string buffer;
-    auto chunk = std::make_unique_for_overwrite<char[]>(kChunk);
+    ReadBuffer buffer;
     int64_t line = 0;
     bool decided = false;
     for (;;) {
-      ssize_t n = read(fd, chunk.get(), kChunk);
-      if (n < 0 && errno == EINTR) continue;
+      ssize_t n = buffer.ReadFrom(fd, kChunk);
       if (n < 0) return absl::NotFoundError(StrCat("cannot read ", sources[file], ": ", strerror(errno)));
-      buffer.append(chunk.get(), size_t(n));
+      std::string_view text = buffer.view();
       if (!decided) {
         // NDJSON when the first non-blank line is a complete JSON value on its own; otherwise
         // the input is one (pretty-printed) document.
-        size_t first = buffer.find_first_not_of(" \t\r\n");
+        size_t first = text.find_first_not_of(" \t\r\n");
         if (first == std::string::npos && n > 0) continue;
-        size_t newline = first == std::string::npos ? std::string::npos : buffer.find('\n', first);
+        size_t newline = first == std::string::npos ? std::string::npos : text.find('\n', first);
         if (newline == std::string::npos && n > 0) continue;
         decided = true;
         std::string_view first_line =
             first == std::string::npos ? std::string_view()
-                                       : StripSpace(std::string_view(buffer).substr(first, newline - first));
+                                       : StripSpace(text.substr(first, newline - first));
         if (!first_line.empty() && !IsCompleteJson(first_line)) {
           STACFED_RETURN_IF_ERROR(ReadAll(fd, buffer, sources[file]));
-          std::string_view whole = StripSpace(buffer);
+          text = buffer.view();
+          std::string_view whole = StripSpace(text);
           if (IsCompleteJson(whole)) {
-            int64_t doc_line = 1 + std::count(buffer.data(), const_cast<char*>(whole.data()), '\n');
+            int64_t doc_line = 1 + std::count(text.data(), whole.data(), '\n');
             return HandleDocument(whole, file, doc_line);
           }
-          return HandleLines(buffer, file, line);  // each bad line is reported on its own
+          return HandleLines(text, file, line);  // each bad line is reported on its own
         }
       }
-      if (n == 0) return HandleLines(buffer, file, line);
-      size_t last_newline = buffer.rfind('\n');
+      if (n == 0) return HandleLines(text, file, line);
+      size_t last_newline = text.rfind('\n');
       if (last_newline == std::string::npos) continue;
-      STACFED_RETURN_IF_ERROR(HandleLines(std::string_view(buffer).substr(0, last_newline), file, line));
-      buffer.erase(0, last_newline + 1);
+      STACFED_RETURN_IF_ERROR(HandleLines(text.substr(0, last_newline), file, line));
+      buffer.Consume(last_newline + 1);
     }
   }
 };

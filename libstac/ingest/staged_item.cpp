@@ -1,5 +1,6 @@
 #include "libstac/ingest/staged_item.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <string>
@@ -120,6 +121,39 @@ absl::StatusOr<TimeRange> ItemTimeRange(simdjson::dom::object properties) {
   return TimeRange{*start, *end};
 }
 
+// Appends the JSON object `object` with its members in jsonb's order (shorter keys first, then
+// bytewise), at every level of nesting. PostgreSQL sorts the keys of every object it parses
+// into jsonb; handed sorted keys its sort only confirms the order, which took the sorting
+// from 4% of a bulk load's CPU to almost nothing. The result is the same jsonb value: text
+// that is not a plain object, or keys with escapes (whose parsed length differs from their
+// text), go out as they are and PostgreSQL sorts them itself.
+void AppendInJsonbKeyOrder(std::string_view object, std::string& out) {
+  auto members = object.empty() || object.front() != '{' ? std::nullopt : TopLevelMembers(object);
+  if (!members || members->empty() ||
+      std::any_of(members->begin(), members->end(),
+                  [](const Member& m) { return m.key.find('\\') != std::string_view::npos; })) {
+    out.append(object);
+    return;
+  }
+  std::stable_sort(members->begin(), members->end(), [](const Member& a, const Member& b) {
+    return a.key.size() != b.key.size() ? a.key.size() < b.key.size() : a.key < b.key;
+  });
+  out.push_back('{');
+  for (const Member& member : *members) {
+    if (out.back() != '{') out.push_back(',');
+    out.push_back('"');
+    out.append(member.key);
+    out.append("\":");
+    std::string_view value = object.substr(member.value.begin, member.value.end - member.value.begin);
+    if (value.front() == '{') {
+      AppendInJsonbKeyOrder(value, out);
+    } else {
+      out.append(value);
+    }
+  }
+  out.push_back('}');
+}
+
 bool HasNulEscape(std::string_view json) {
   // PostgreSQL's jsonb cannot store U+0000.
   return json.find("\\u0000") != std::string_view::npos;
@@ -127,12 +161,23 @@ bool HasNulEscape(std::string_view json) {
 
 }  // namespace
 
-absl::StatusOr<StagedItem> PrepareItem(std::string_view json) {
+namespace {
+absl::StatusOr<StagedItem> Prepare(std::string_view json, bool padded);
+}  // namespace
+
+static_assert(kJsonPadding == simdjson::SIMDJSON_PADDING);
+
+absl::StatusOr<StagedItem> PrepareItem(std::string_view json) { return Prepare(json, false); }
+absl::StatusOr<StagedItem> PrepareItemPadded(std::string_view json) { return Prepare(json, true); }
+
+namespace {
+
+absl::StatusOr<StagedItem> Prepare(std::string_view json, bool padded) {
   // The DOM parser dispatches at run time to the fastest kernel of this CPU; Debian's
   // header-only On-Demand API would be compiled for the generic baseline.
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (auto error = parser.parse(json.data(), json.size(), true).get(root)) {
+  if (auto error = parser.parse(json.data(), json.size(), !padded).get(root)) {
     return Invalid(StrCat("not valid JSON (", simdjson::error_message(error), ")"));
   }
   simdjson::dom::object object;
@@ -203,7 +248,9 @@ absl::StatusOr<StagedItem> PrepareItem(std::string_view json) {
   for (const Member& member : *members) {
     if (member.key == "links") continue;  // stored apart: the server writes its own around them
     if (member.key == "properties") {
-      item.properties_json.assign(json.substr(member.value.begin, member.value.end - member.value.begin));
+      item.properties_json.reserve(member.value.end - member.value.begin);
+      AppendInJsonbKeyOrder(json.substr(member.value.begin, member.value.end - member.value.begin),
+                            item.properties_json);
     }
     if (item.content_json.size() > 1) item.content_json.push_back(',');
     item.content_json.append(json.substr(member.whole.begin, member.whole.end - member.whole.begin));
@@ -232,6 +279,8 @@ absl::StatusOr<StagedItem> PrepareItem(std::string_view json) {
   item.content_hash = ContentHash(item.content_json, item.links_json);
   return item;
 }
+
+}  // namespace
 
 absl::StatusOr<StagedCollection> PrepareCollection(std::string_view json) {
   thread_local simdjson::dom::parser parser;

@@ -308,3 +308,29 @@ TEST_CASE("a collection's item time bounds widen with every write and never narr
   CHECK(bounds() == "1850-01-01 00:00:00+00 / 2010-01-01 00:00:00+00");
   for (const auto& path : {only_collection, two, moved, early}) unlink(path.c_str());
 }
+
+TEST_CASE("a file larger than the read chunk loads whole; stored properties equal the item's",
+          "[ingest][db]") {
+  stacfed::testing::TestDatabase db;
+  // 16 MB chunks: about 22 MB of lines, so that lines straddle the chunk boundary. Properties
+  // with unsorted and nested keys and a duplicate key (jsonb keeps the last value).
+  std::string text = std::string(kCollection) + "\n";
+  const std::string padding(900, 'x');
+  const int kItems = 22'000;
+  for (int n = 0; n < kItems; ++n) {
+    text += R"({"type":"Feature","stac_version":"1.0.0","id":"big-)" + std::to_string(n) +
+            R"(","collection":"cmip6","geometry":null,"properties":{"zeta":")" + padding +
+            R"(","datetime":"2020-01-01T00:00:00Z","k":1,"nested":{"yy":[1,{"b":2,"a":1}],"x":0},"k":)" +
+            std::to_string(n) + R"(},"assets":{},"links":[]})" "\n";
+  }
+  REQUIRE(text.size() > (20u << 20));
+  const std::string path = WriteTemp(text);
+  auto result = Load(db.url(), path, WriteMode::kUpsert, 1000);
+  CHECK(result.rejections.empty());
+  CHECK(result.report.items_inserted == kItems);
+  CHECK(Count(db.url(), "SELECT count(*) FROM stacfed.items") == kItems);
+  CHECK(Count(db.url(), "SELECT count(*) FROM stacfed.items"
+                        " WHERE properties = content::jsonb->'properties'"
+                        " AND properties->>'k' = substr(id, 5)") == kItems);
+  unlink(path.c_str());
+}

@@ -119,3 +119,23 @@ TEST_CASE("TopLevelValue finds top-level members only and stops at the first mat
   CHECK_FALSE(TopLevelValue("[1,2]", "type").has_value());
   CHECK_FALSE(TopLevelValue(R"({"type":"unterminated)", "type").has_value());
 }
+
+TEST_CASE("properties go to jsonb with their keys in jsonb's order, values as they came", "[ingest]") {
+  // jsonb orders keys by length, then bytewise, at every level; content keeps the original.
+  auto item = PrepareItem(Item("null", R"({ "zz" : 1.50, "datetime":"2020-01-01T00:00:00Z",)"
+                                       R"("a":{"cc":[{"y":1,"x":2}],"b":"\"q\""},"ab":null,"aa":true})"));
+  REQUIRE(item.ok());
+  CHECK(item->properties_json ==
+        R"({"a":{"b":"\"q\"","cc":[{"y":1,"x":2}]},"aa":true,"ab":null,"zz":1.50,)"
+        R"("datetime":"2020-01-01T00:00:00Z"})");
+  CHECK(item->content_json.find(R"({ "zz" : 1.50, "datetime")") != std::string::npos);
+
+  // A key with an escape (its parsed length differs from its text) leaves the object to
+  // PostgreSQL's own sort. (Duplicate keys: loader_test checks jsonb still keeps the last.)
+  auto escaped = PrepareItem(Item("null", R"({"z":1,"datetime":"2020-01-01T00:00:00Z","\u0061":2})"));
+  REQUIRE(escaped.ok());
+  CHECK(escaped->properties_json == R"({"z":1,"datetime":"2020-01-01T00:00:00Z","\u0061":2})");
+  auto empty = PrepareItem(Item("null", R"({"datetime":"2020-01-01T00:00:00Z","o":{}})"));
+  REQUIRE(empty.ok());
+  CHECK(empty->properties_json == R"({"o":{},"datetime":"2020-01-01T00:00:00Z"})");
+}

@@ -3,8 +3,8 @@
 
 #include <algorithm>
 #include <cstring>
-#include <unordered_map>
 
+#include "absl/container/flat_hash_map.h"
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
 #include "libstac/ingest/staged_item.hpp"
@@ -140,12 +140,10 @@ void AppendCopyRow(BinaryCopyWriter& copy, const StagedItem& item, bool with_ori
   if (with_origin) copy.Int64(item.origin);
 }
 
-struct KeyHash {
-  size_t operator()(const std::pair<std::string_view, std::string_view>& k) const {
-    return std::hash<std::string_view>()(k.first) * 31 + std::hash<std::string_view>()(k.second);
-  }
-};
-using KeyMap = std::unordered_map<std::pair<std::string_view, std::string_view>, int64_t, KeyHash>;
+// (collection, id) -> value. An open-addressing table: a batch maps thousands of keys, and
+// std::unordered_map allocated a node for each.
+template <typename Value>
+using KeyMap = absl::flat_hash_map<std::pair<std::string_view, std::string_view>, Value>;
 
 std::string IdArray(std::span<const StagedItem> items, const std::vector<size_t>& rows) {
   pg::TextArrayBuilder ids;
@@ -277,7 +275,7 @@ absl::StatusOr<BatchResult> WriteByLookup(
       existing_hashes.push_back(std::stoll(std::string(found.Get(r, 1))));
     }
   }
-  KeyMap existing;
+  KeyMap<int64_t> existing;
   existing.reserve(existing_ids.size());
   for (size_t k = 0; k < existing_ids.size(); ++k) {
     existing[{existing_collections[k], existing_ids[k]}] = existing_hashes[k];
@@ -352,7 +350,7 @@ absl::StatusOr<BatchResult> WriteItemBatch(
     pg::Connection& conn, std::span<const StagedItem> items, WriteMode mode,
     const std::function<absl::Status(pg::Connection&)>& before_commit) {
   // One statement cannot touch a row twice: the last copy of a key in the batch wins.
-  std::unordered_map<std::pair<std::string_view, std::string_view>, size_t, KeyHash> last;
+  KeyMap<size_t> last;
   last.reserve(items.size());
   for (size_t i = 0; i < items.size(); ++i) last[{items[i].collection, items[i].id}] = i;
   std::vector<size_t> rows;

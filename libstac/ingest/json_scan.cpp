@@ -60,25 +60,31 @@ size_t SkipJsonValue(std::string_view s, size_t pos) {
 }
 
 std::optional<std::vector<Member>> TopLevelMembers(std::string_view s) {
-  size_t pos = SkipSpace(s, 0);
-  if (pos >= s.size() || s[pos] != '{') return std::nullopt;
   std::vector<Member> members;
+  if (!TopLevelMembers(s, members)) return std::nullopt;
+  return members;
+}
+
+bool TopLevelMembers(std::string_view s, std::vector<Member>& members) {
+  members.clear();
+  size_t pos = SkipSpace(s, 0);
+  if (pos >= s.size() || s[pos] != '{') return false;
   pos = SkipSpace(s, pos + 1);
   while (pos < s.size() && s[pos] == '"') {
     const size_t key_begin = pos;
     const size_t key_end = SkipString(s, pos);
-    if (key_end == std::string_view::npos) return std::nullopt;
+    if (key_end == std::string_view::npos) return false;
     pos = SkipSpace(s, key_end);
-    if (pos >= s.size() || s[pos] != ':') return std::nullopt;
+    if (pos >= s.size() || s[pos] != ':') return false;
     pos = SkipSpace(s, pos + 1);
     const size_t value_end = SkipJsonValue(s, pos);
-    if (value_end == std::string_view::npos) return std::nullopt;
+    if (value_end == std::string_view::npos) return false;
     members.push_back({s.substr(key_begin + 1, key_end - key_begin - 2), {key_begin, value_end},
                        {pos, value_end}});
     pos = SkipSpace(s, value_end);
     if (pos < s.size() && s[pos] == ',') pos = SkipSpace(s, pos + 1);
   }
-  return members;
+  return true;
 }
 
 std::optional<Span> TopLevelValue(std::string_view s, std::string_view key) {

@@ -25,6 +25,9 @@ struct Member {
 size_t SkipJsonValue(std::string_view s, size_t pos);
 // The members of the top-level object `s`, in order; nullopt when `s` is not an object.
 std::optional<std::vector<Member>> TopLevelMembers(std::string_view s);
+// The same into `members` (cleared first), reusing its storage: the loader calls this for
+// every item. False when `s` is not an object.
+bool TopLevelMembers(std::string_view s, std::vector<Member>& members);
 // The value of top-level `key`, if present.
 std::optional<Span> TopLevelValue(std::string_view s, std::string_view key);
 // The elements of the array `s` (which starts with '[').

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <deque>
 #include <cstring>
 #include <string>
 
@@ -127,26 +128,34 @@ absl::StatusOr<TimeRange> ItemTimeRange(simdjson::dom::object properties) {
 // from 4% of a bulk load's CPU to almost nothing. The result is the same jsonb value: text
 // that is not a plain object, or keys with escapes (whose parsed length differs from their
 // text), go out as they are and PostgreSQL sorts them itself.
-void AppendInJsonbKeyOrder(std::string_view object, std::string& out) {
-  auto members = object.empty() || object.front() != '{' ? std::nullopt : TopLevelMembers(object);
-  if (!members || members->empty() ||
-      std::any_of(members->begin(), members->end(),
+void AppendInJsonbKeyOrder(std::string_view object, std::string& out, size_t depth = 0) {
+  // One member list per nesting level, kept from item to item (a deque: growing it keeps
+  // the lists of the levels above, which are in use, where they are).
+  thread_local std::deque<std::vector<Member>> scratch;
+  while (scratch.size() <= depth) scratch.emplace_back();
+  std::vector<Member>& members = scratch[depth];
+  if (object.empty() || object.front() != '{' || !TopLevelMembers(object, members) ||
+      members.empty() ||
+      std::any_of(members.begin(), members.end(),
                   [](const Member& m) { return m.key.find('\\') != std::string_view::npos; })) {
     out.append(object);
     return;
   }
-  std::stable_sort(members->begin(), members->end(), [](const Member& a, const Member& b) {
-    return a.key.size() != b.key.size() ? a.key.size() < b.key.size() : a.key < b.key;
+  // Equal keys keep their order (std::stable_sort would allocate a buffer per object).
+  std::sort(members.begin(), members.end(), [](const Member& a, const Member& b) {
+    if (a.key.size() != b.key.size()) return a.key.size() < b.key.size();
+    if (a.key != b.key) return a.key < b.key;
+    return a.whole.begin < b.whole.begin;
   });
   out.push_back('{');
-  for (const Member& member : *members) {
+  for (const Member& member : members) {
     if (out.back() != '{') out.push_back(',');
     out.push_back('"');
     out.append(member.key);
     out.append("\":");
     std::string_view value = object.substr(member.value.begin, member.value.end - member.value.begin);
     if (value.front() == '{') {
-      AppendInJsonbKeyOrder(value, out);
+      AppendInJsonbKeyOrder(value, out, depth + 1);
     } else {
       out.append(value);
     }
@@ -241,11 +250,11 @@ absl::StatusOr<StagedItem> Prepare(std::string_view json, bool padded) {
   item.end_datetime_us = range.end;
   // The document is stored as the text it arrived in (minus its links): no re-serialisation,
   // numbers keep their exact spelling. The parser above has validated it.
-  auto members = TopLevelMembers(json);
-  if (!members) return Invalid("not valid JSON");
+  thread_local std::vector<Member> members;
+  if (!TopLevelMembers(json, members)) return Invalid("not valid JSON");
   item.content_json.reserve(json.size() + 64);
   item.content_json.push_back('{');
-  for (const Member& member : *members) {
+  for (const Member& member : members) {
     if (member.key == "links") continue;  // stored apart: the server writes its own around them
     if (member.key == "properties") {
       item.properties_json.reserve(member.value.end - member.value.begin);

@@ -243,9 +243,12 @@ absl::Status WidenTimeBounds(pg::Connection& conn, std::span<const StagedItem> i
 // load is then a plain COPY. A concurrent writer inserting one of our new items between the
 // look-up and the COPY makes the COPY fail with a unique violation; the caller then retries
 // the batch on the slower ON CONFLICT path, so the race costs time, never data.
+// With kAssumeNew there is no look-up: every item is fresh, and the unique index catches the
+// ones that are not.
 absl::StatusOr<BatchResult> WriteByLookup(
     pg::Connection& conn, std::span<const StagedItem> items, const std::vector<size_t>& rows,
-    WriteMode mode, const std::function<absl::Status(pg::Connection&)>& before_commit) {
+    WriteMode mode, const std::function<absl::Status(pg::Connection&)>& before_commit,
+    ExistenceCheck check) {
   BatchResult result;
   STACFED_ASSIGN_OR_RETURN(auto txn, pg::Transaction::Begin(conn));
   // Rows grouped by collection, in order of first appearance (a load is usually one run of
@@ -266,6 +269,7 @@ absl::StatusOr<BatchResult> WriteByLookup(
   std::vector<std::string_view> existing_collections;
   std::vector<int64_t> existing_hashes;
   for (const auto& [collection, group_rows] : by_collection) {
+    if (check == ExistenceCheck::kAssumeNew) break;
     STACFED_ASSIGN_OR_RETURN(
         auto found, conn.Query(kExistingHashes, {std::string(collection),
                                                  IdArray(items, group_rows)}));
@@ -348,7 +352,7 @@ absl::StatusOr<BatchResult> WriteThroughStaging(
 
 absl::StatusOr<BatchResult> WriteItemBatch(
     pg::Connection& conn, std::span<const StagedItem> items, WriteMode mode,
-    const std::function<absl::Status(pg::Connection&)>& before_commit) {
+    const std::function<absl::Status(pg::Connection&)>& before_commit, ExistenceCheck check) {
   // One statement cannot touch a row twice: the last copy of a key in the batch wins.
   KeyMap<size_t> last;
   last.reserve(items.size());
@@ -360,11 +364,20 @@ absl::StatusOr<BatchResult> WriteItemBatch(
   }
   const int64_t superseded = int64_t(items.size() - rows.size());
 
-  auto result = WriteByLookup(conn, items, rows, mode, before_commit);
+  auto result = WriteByLookup(conn, items, rows, mode, before_commit, check);
+  bool assumed_new_wrongly = false;
+  if (check == ExistenceCheck::kAssumeNew && !result.ok() &&
+      pg::SqlStateOf(result.status()) == "23505") {
+    assumed_new_wrongly = true;
+    result = WriteByLookup(conn, items, rows, mode, before_commit, ExistenceCheck::kLookUp);
+  }
   if (!result.ok() && pg::SqlStateOf(result.status()) == "23505") {
     result = WriteThroughStaging(conn, items, rows, mode, before_commit);
   }
-  if (result.ok()) result->unchanged += superseded;
+  if (result.ok()) {
+    result->unchanged += superseded;
+    result->assumed_new_wrongly = assumed_new_wrongly;
+  }
   return result;
 }
 

@@ -68,6 +68,9 @@ struct Writer {
   pg::Connection conn;
   BatchQueue queue;
   std::thread thread;
+  // Collections in which this writer met items that existed already (written by an earlier
+  // batch, a repeated record or another process): their batches are looked up from then on.
+  std::set<std::string, std::less<>> met_existing;
   // Written by the writer thread, read after join.
   BatchResult totals;
   std::vector<int64_t> conflicts;
@@ -146,6 +149,9 @@ struct Loader::Impl {
   std::vector<std::unique_ptr<Writer>> writers;
   std::vector<std::vector<StagedItem>> pending;  // per writer
   std::set<std::string, std::less<>> known_collections;
+  // Collections that held items when the load began. The batches of every other collection
+  // are written assuming their items are new (ExistenceCheck::kAssumeNew): no look-up.
+  std::set<std::string, std::less<>> collections_with_items;
   std::vector<std::string> sources;
   LoadReport report;
 
@@ -163,6 +169,15 @@ struct Loader::Impl {
     return absl::OkStatus();
   }
 
+  ExistenceCheck CheckFor(const Writer& w, const std::vector<StagedItem>& batch) const {
+    for (const StagedItem& item : batch) {
+      if (collections_with_items.contains(item.collection) || w.met_existing.contains(item.collection)) {
+        return ExistenceCheck::kLookUp;
+      }
+    }
+    return ExistenceCheck::kAssumeNew;
+  }
+
   void StartWriters() {
     for (auto& writer : writers) {
       Writer* w = writer.get();
@@ -170,7 +185,7 @@ struct Loader::Impl {
         std::vector<StagedItem> batch;
         while (w->queue.Pop(batch)) {
           if (!w->status.ok()) continue;  // drain after a failure without writing
-          auto result = WriteItemBatch(w->conn, batch, options.mode);
+          auto result = WriteItemBatch(w->conn, batch, options.mode, nullptr, CheckFor(*w, batch));
           if (!result.ok()) {
             w->status = absl::Status(
                 result.status().code(),
@@ -180,6 +195,9 @@ struct Loader::Impl {
                        " was not written (nothing of it is in the database): ",
                        result.status().message()));
             continue;
+          }
+          if (result->assumed_new_wrongly) {
+            for (const StagedItem& item : batch) w->met_existing.insert(item.collection);
           }
           w->totals.inserted += result->inserted;
           w->totals.updated += result->updated;
@@ -374,6 +392,10 @@ absl::StatusOr<std::unique_ptr<Loader>> Loader::Open(const std::string& url, Loa
   impl->url = url;
   STACFED_ASSIGN_OR_RETURN(auto ids, impl->control.Query("SELECT id FROM stacfed.collections"));
   for (int r = 0; r < ids.Rows(); ++r) impl->known_collections.emplace(ids.Get(r, 0));
+  STACFED_ASSIGN_OR_RETURN(
+      auto filled, impl->control.Query("SELECT c.id FROM stacfed.collections c WHERE EXISTS"
+                                       " (SELECT 1 FROM stacfed.items i WHERE i.collection = c.id)"));
+  for (int r = 0; r < filled.Rows(); ++r) impl->collections_with_items.emplace(filled.Get(r, 0));
   for (int i = 0; i < impl->options.writers; ++i) {
     STACFED_ASSIGN_OR_RETURN(auto conn, pg::Connection::Open(url));
     // A batch waits for its commit anyway; the loader reports only what committed.

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include <fstream>
@@ -363,5 +364,40 @@ TEST_CASE("a typical item's row stays whole in its partition (sql/0009)", "[inge
   CHECK(Count(db.url(), "SELECT count(*) FROM stacfed.items WHERE pg_column_size(content) > 2500"
                         " AND content::jsonb->'assets'->'a'->>'href' = properties->>'title' ||"
                         " substr(content::jsonb->'assets'->'a'->>'href', 501)") == 20);
+  unlink(path.c_str());
+}
+
+TEST_CASE("a new collection is written without look-ups; items met again still count right",
+          "[ingest][db]") {
+  // The collection is empty when the load begins, so its batches are COPYed assuming their
+  // items are new. The repeated items (a later batch of the same writer) make that COPY fail;
+  // the batch is written again with a look-up, and from then on the collection is looked up.
+  stacfed::testing::TestDatabase db;
+  std::string text = std::string(kCollection) + "\n";
+  for (int i = 0; i < 10; ++i) text += ItemLine(i) + "\n";
+  for (int i = 0; i < 5; ++i) text += ItemLine(i, "2021-06-01T00:00:00Z") + "\n";
+  for (int i = 10; i < 13; ++i) text += ItemLine(i) + "\n";
+  const std::string path = WriteTemp(text);
+
+  auto upsert = Load(db.url(), path);
+  CHECK(upsert.rejections.empty());
+  CHECK(upsert.report.items_inserted == 13);
+  CHECK(upsert.report.items_updated == 5);
+  CHECK(Count(db.url(), "SELECT count(*) FROM stacfed.items") == 13);
+  CHECK(Count(db.url(), "SELECT count(*) FROM stacfed.items WHERE datetime = '2021-06-01T00:00:00Z'") == 5);
+
+  SECTION("insert mode rejects the repeats by line") {
+    stacfed::testing::TestDatabase fresh;
+    auto insert = Load(fresh.url(), path, WriteMode::kInsert);
+    CHECK(insert.report.items_inserted == 13);
+    std::vector<int64_t> lines;
+    for (const Rejection& r : insert.rejections) {
+      lines.push_back(r.line);
+      CHECK(r.reason.find("already exists") != std::string::npos);
+    }
+    std::sort(lines.begin(), lines.end());
+    CHECK(lines == std::vector<int64_t>{12, 13, 14, 15, 16});
+    CHECK(Count(fresh.url(), "SELECT count(*) FROM stacfed.items WHERE datetime = '2021-06-01T00:00:00Z'") == 0);
+  }
   unlink(path.c_str());
 }

@@ -40,10 +40,12 @@ struct StagedCollection {
 // person can act on ("properties.datetime: '2020-01-01' is not an RFC 3339 date-time ...").
 // The caller checks that the collection exists (KnownCollections).
 absl::StatusOr<StagedItem> PrepareItem(std::string_view json);
-// The same, for text followed by at least kJsonPadding readable bytes (any values): the
-// parser then reads it in place instead of copying it into a padded buffer of its own.
+// The same into `item`, every field of which is overwritten while its strings keep their
+// storage: the loader recycles its items from batch to batch instead of allocating six
+// strings per item. `padded`: at least kJsonPadding readable bytes (any values) follow
+// `json`, so the parser reads it in place instead of copying it into a padded buffer.
 inline constexpr size_t kJsonPadding = 64;  // simdjson's SIMDJSON_PADDING
-absl::StatusOr<StagedItem> PrepareItemPadded(std::string_view json);
+absl::Status PrepareItemInto(std::string_view json, StagedItem& item, bool padded = false);
 absl::StatusOr<StagedCollection> PrepareCollection(std::string_view json);
 
 enum class WriteMode {

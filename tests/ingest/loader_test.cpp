@@ -401,3 +401,30 @@ TEST_CASE("a new collection is written without look-ups; items met again still c
   }
   unlink(path.c_str());
 }
+
+TEST_CASE("recycled batch slots carry nothing over from the items they held before", "[ingest][db]") {
+  // Batches of 2 come back from the writers and are filled again: items with a geometry and
+  // an extra link alternate with items without either.
+  stacfed::testing::TestDatabase db;
+  std::string text = std::string(kCollection) + "\n";
+  for (int n = 0; n < 40; ++n) {
+    const bool full = n % 2 == 0;
+    text += R"({"type":"Feature","stac_version":"1.0.0","id":"r-)" + std::to_string(n) +
+            R"(","collection":"cmip6","geometry":)" +
+            (full ? R"({"type":"Point","coordinates":[1,2]})" : "null") +
+            R"(,"properties":{"datetime":"2020-01-01T00:00:00Z","n":)" + std::to_string(n) +
+            R"(},"assets":{},"links":[)" +
+            (full ? R"({"rel":"license","href":"https://example.org/l"})" : "") + "]}\n";
+  }
+  const std::string path = WriteTemp(text);
+  CHECK(Load(db.url(), path, WriteMode::kUpsert, 2).report.items_inserted == 40);
+  CHECK(Count(db.url(), "SELECT count(*) FROM stacfed.items WHERE geometry IS NULL"
+                        " AND links IS NULL AND content::json->'bbox' IS NULL"
+                        " AND (properties->>'n')::int % 2 = 1") == 20);
+  CHECK(Count(db.url(), "SELECT count(*) FROM stacfed.items WHERE geometry IS NOT NULL"
+                        " AND links::json->0->>'rel' = 'license'"
+                        " AND (properties->>'n')::int % 2 = 0") == 20);
+  CHECK(Count(db.url(), "SELECT count(*) FROM stacfed.items WHERE content::json->>'id' = id"
+                        " AND 'r-' || (properties->>'n') = id") == 40);
+  unlink(path.c_str());
+}

@@ -97,8 +97,11 @@ absl::Status CheckSucceeded(const absl::StatusOr<ProcessResult>& result, std::st
 // rewrites, so that a cluster created by an earlier version gets them too. postgresql.conf
 // includes it last, so these win over the settings written at creation.
 constexpr std::string_view kTuningFile = "stacfed.conf";
+constexpr std::string_view kTuningHeader =
+    "# Written by stacfed at every start of the embedded cluster: edits are lost.\n";
+// Not for ephemeral (test) clusters: PostgreSQL zeroes its WAL buffers at start, and a test
+// run starts many small clusters.
 constexpr std::string_view kTuning =
-    "# Written by stacfed at every start of the embedded cluster: edits are lost.\n"
     // The default (1/32 of shared_buffers, 16 MB) made a bulk load's backends wait for WAL
     // buffer space and write WAL themselves in small pieces: 39,000 writes of ~19 KB for
     // 200,000 items. With 256 MB the WAL writer writes it in large pieces, and a load runs
@@ -112,11 +115,12 @@ constexpr std::string_view kPostgresMallocTuning =
     "GLIBC_TUNABLES=glibc.malloc.trim_threshold=536870912:glibc.malloc.top_pad=16777216:"
     "glibc.malloc.mmap_threshold=33554432";
 
-absl::Status WriteTuning(const fs::path& data, const std::optional<RunAs>& user) {
+absl::Status WriteTuning(const fs::path& data, bool ephemeral, const std::optional<RunAs>& user) {
   const fs::path tuning = data / kTuningFile;
   {
     std::ofstream out(tuning, std::ios::trunc);
-    out << kTuning;
+    out << kTuningHeader;
+    if (!ephemeral) out << kTuning;
     if (!out) return absl::PermissionDeniedError(StrCat("cannot write ", tuning.string()));
   }
   if (user) (void)chown(tuning.c_str(), user->uid, user->gid);
@@ -229,7 +233,7 @@ absl::Status EmbeddedCluster::Start() {
   if (!running) {
     STACFED_ASSIGN_OR_RETURN(auto user, ClusterUser(config_.os_user));
     if (user) chown(config_.home.c_str(), user->uid, user->gid);
-    STACFED_RETURN_IF_ERROR(WriteTuning(config_.DataDir(), user));
+    STACFED_RETURN_IF_ERROR(WriteTuning(config_.DataDir(), config_.ephemeral, user));
     auto started = RunProcess(
         {(config_.bin_dir / "pg_ctl").string(), "start", "-w", "-t", "60", "-D",
          config_.DataDir().string(), "-l", config_.LogFile().string(), "-o",

@@ -61,7 +61,7 @@ TEST_CASE("the embedded cluster's tuning reaches new clusters and clusters made 
   config.port = 40000 + getpid() % 20000;  // test_database uses 20000-39999
   config.bin_dir = stacfed::GetEnvOr("STACFED_PG_BIN", "/usr/lib/postgresql/15/bin");
   config.os_user = stacfed::GetEnvOr("STACFED_DB_OS_USER", "stacfed");
-  config.ephemeral = true;
+  config.ephemeral = false;  // ephemeral (test) clusters keep the default WAL buffers
   EmbeddedCluster cluster(config);
   const fs::path conf = config.DataDir() / "postgresql.conf";
   const std::string include = "include_if_exists = 'stacfed.conf'";

@@ -135,7 +135,7 @@ psql_q "$bench_url" -c "VACUUM ANALYZE"
 vacuum_secs=$(python3 -c "print(f'{$(date +%s.%N) - $vacuum_t0:.1f}')")
 db_size=$(psql_q -At "$bench_url" -c "SELECT pg_size_pretty(pg_database_size(current_database()))")
 pg_version=$(psql_q -At "$bench_url" -c "SELECT split_part(version(), ' on ', 1) || ', PostGIS ' || postgis_lib_version()")
-pg_settings=$(psql_q -At "$bench_url" -c "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers','fsync','synchronous_commit','max_wal_size','wal_level','full_page_writes')")
+pg_settings=$(psql_q -At "$bench_url" -c "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers','wal_buffers','fsync','synchronous_commit','max_wal_size','wal_level','full_page_writes')")
 
 python3 - "$tmp" "$RUNS" "$ITEMS" "$COLLECTIONS" "$SEED" "$data_bytes" "$CEILING" >"$report" <<EOF
 import os, statistics, sys

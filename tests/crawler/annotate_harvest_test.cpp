@@ -35,7 +35,7 @@ constexpr char kFederation[] = R"({
   "stacfed_federation": "1.1",
   "sites": {
     "dkrz": {"name": "DKRZ", "country": "DE", "kind": "hpc", "hosts": [".dkrz.de"],
-             "paths": ["/pool/data", "/work/bm1344", "/arch"]},
+             "paths": ["/pool/data", "/scratch/bm1344", "/arch"]},
     "ceda": {"name": "CEDA", "country": "GB", "kind": "datacentre", "hosts": [".ceda.ac.uk"]}
   },
   "catalogs": [{"id": "multi-site", "description": "d", "sites": ["ceda", "dkrz"]}]

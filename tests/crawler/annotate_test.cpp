@@ -24,7 +24,7 @@ constexpr char kFederation[] = R"({
   "stacfed_federation": "1.1",
   "sites": {
     "dkrz": {"name": "DKRZ", "country": "DE", "kind": "hpc", "operator": "DKRZ GmbH",
-             "hosts": [".dkrz.de"], "paths": ["/pool/data", "/work/bm1344", "/arch"],
+             "hosts": [".dkrz.de"], "paths": ["/pool/data", "/scratch/bm1344", "/arch"],
              "compute": [{"type": "jupyterhub", "href": "https://jupyterhub.dkrz.de"}]},
     "ceda": {"name": "CEDA", "country": "GB", "kind": "datacentre", "hosts": [".ceda.ac.uk"], "paths": ["/badc"]},
     "esgf-west": {"name": "ESGF West", "country": "US", "kind": "cloud", "hosts": ["eagle.alcf.anl.gov"]},
@@ -181,7 +181,7 @@ constexpr char kEerieItem[] = R"({
   "id": "icon-esm-er.hist-1950.v20240618.atmos.native.2d_monthly_mean", "collection": "icon-esm-er.hist-1950",
   "geometry": null, "properties": {"datetime": "2000-01-01T00:00:00Z"}, "links": [],
   "assets": {
-    "dkrz-disk": {"href": "reference::/work/bm1344/k203123/experiments/hist-1950/atmos/combined.parq",
+    "dkrz-disk": {"href": "reference::/scratch/bm1344/k203123/experiments/hist-1950/atmos/combined.parq",
                   "type": "application/vnd+zarr", "roles": ["data"],
                   "xarray:open_kwargs": {"engine": "zarr", "chunks": "auto", "consolidated": false},
                   "xarray:storage_options": {"lazy": true, "remote_protocol": "file"}},

@@ -214,11 +214,11 @@ TEST_CASE("a host or path prefix belongs to one site", "[federation][validation]
 
   auto valid = fed::ParseFederation(std::string(kHeader) + R"("sites": {
       "dkrz": {"name": "n", "country": "DE", "kind": "hpc", "hosts": [".dkrz.de", "esgf-data.dkrz.de"],
-               "paths": ["/pool/data", "/work/bm1344/"]}},
+               "paths": ["/pool/data", "/scratch/bm1344/"]}},
       "catalogs": [{"id": "a", "description": "d", "sites": ["dkrz"]}]})");
   REQUIRE(valid.ok());
   CHECK(valid->sites[0].hosts == std::vector<std::string>{".dkrz.de", "esgf-data.dkrz.de"});
-  CHECK(valid->sites[0].paths == std::vector<std::string>{"/pool/data", "/work/bm1344/"});
+  CHECK(valid->sites[0].paths == std::vector<std::string>{"/pool/data", "/scratch/bm1344/"});
 }
 
 TEST_CASE("site keys are escaped in pointers", "[federation][validation]") {

@@ -23,18 +23,26 @@ constexpr std::array<bool, 256> kUnreserved = [] {
   return unreserved;
 }();
 
+// Appends value[from..] up to the first character `allowed` does not allow and returns that
+// character's position (value.size() when there is none): escaping copies runs of plain
+// characters whole, since hrefs and ids rarely need an escape.
+size_t AppendAllowedRun(std::string& out, std::string_view value, size_t from,
+                        const std::array<bool, 256>& allowed) {
+  size_t end = from;
+  while (end < value.size() && allowed[static_cast<unsigned char>(value[end])]) ++end;
+  out.append(value.data() + from, end - from);
+  return end;
+}
+
 }  // namespace
 
 void AppendJsonString(std::string& out, std::string_view value) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
-  // Runs of plain characters are copied whole: links and ids rarely need any escape, and
-  // this runs for every href of every page.
+  // This runs for every href of every page.
   size_t i = 0;
   while (i < value.size()) {
-    size_t run = i;
-    while (run < value.size() && kJsonPlain[static_cast<unsigned char>(value[run])]) ++run;
-    out.append(value.data() + i, run - i);
+    const size_t run = AppendAllowedRun(out, value, i, kJsonPlain);
     if (run == value.size()) break;
     const auto c = static_cast<unsigned char>(value[run]);
     switch (c) {
@@ -118,9 +126,7 @@ void AppendPercentEncoded(std::string& out, std::string_view value) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   size_t i = 0;
   while (i < value.size()) {
-    size_t run = i;
-    while (run < value.size() && kUnreserved[static_cast<unsigned char>(value[run])]) ++run;
-    out.append(value.data() + i, run - i);
+    const size_t run = AppendAllowedRun(out, value, i, kUnreserved);
     if (run == value.size()) break;
     const auto c = static_cast<unsigned char>(value[run]);
     out.push_back('%');

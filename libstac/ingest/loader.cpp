@@ -176,9 +176,20 @@ struct Loader::Impl {
     return absl::OkStatus();
   }
 
-  ExistenceCheck CheckFor(const Writer& w, const std::vector<StagedItem>& batch) const {
+  // The collections of a batch, each once (a batch is usually one run of one collection).
+  static std::vector<std::string_view> CollectionsOf(const std::vector<StagedItem>& batch) {
+    std::vector<std::string_view> collections;
     for (const StagedItem& item : batch) {
-      if (collections_with_items.contains(item.collection) || w.met_existing.contains(item.collection)) {
+      if (std::find(collections.begin(), collections.end(), item.collection) == collections.end()) {
+        collections.push_back(item.collection);
+      }
+    }
+    return collections;
+  }
+
+  ExistenceCheck CheckFor(const Writer& w, const std::vector<StagedItem>& batch) const {
+    for (std::string_view collection : CollectionsOf(batch)) {
+      if (collections_with_items.contains(collection) || w.met_existing.contains(collection)) {
         return ExistenceCheck::kLookUp;
       }
     }
@@ -232,7 +243,9 @@ struct Loader::Impl {
             continue;
           }
           if (result->assumed_new_wrongly) {
-            for (const StagedItem& item : batch) w->met_existing.insert(item.collection);
+            for (std::string_view collection : CollectionsOf(batch)) {
+              w->met_existing.emplace(collection);
+            }
           }
           w->totals.inserted += result->inserted;
           w->totals.updated += result->updated;

@@ -68,6 +68,7 @@ TEST_CASE("the embedded cluster's tuning reaches new clusters and clusters made 
 
   REQUIRE(cluster.Start().ok());
   CHECK(Show(config, "wal_buffers") == "256MB");
+  CHECK(Show(config, "wal_writer_delay") == "10ms");
   // glibc splits the variable at its colons in place, hence the separate checks.
   const std::string environment = PostmasterEnvironment(config);
   CHECK(environment.find("GLIBC_TUNABLES=glibc.malloc.trim_threshold=") != std::string::npos);
@@ -83,6 +84,7 @@ TEST_CASE("the embedded cluster's tuning reaches new clusters and clusters made 
 
     REQUIRE(cluster.Start().ok());
     CHECK(Show(config, "wal_buffers") == "256MB");
+    CHECK(Show(config, "wal_writer_delay") == "10ms");
     REQUIRE(cluster.Stop().ok());
     REQUIRE(cluster.Start().ok());
     CHECK(Occurrences(ReadFile(conf), include) == 1);

@@ -87,32 +87,19 @@ class BinaryCopyWriter {
     constexpr int64_t kPostgresEpochMicros = 946'684'800'000'000;
     Int64(unix_micros - kPostgresEpochMicros);
   }
-  // geometry's binary input is EWKB; the item carries it as hex.
-  void GeometryFromHex(std::string_view hex) {
-    AppendInt32(static_cast<int32_t>(hex.size() / 2));
-    for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-      out_ += static_cast<char>(HexValue(hex[i]) << 4 | HexValue(hex[i + 1]));
-    }
-  }
   void Finish() { AppendInt16(-1); }
 
  private:
-  static int HexValue(char c) {
-    return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+  // Network byte order, appended in one piece.
+  template <typename Unsigned>
+  void AppendBigEndian(Unsigned u) {
+    char bytes[sizeof u];
+    for (size_t i = 0; i < sizeof u; ++i) bytes[i] = static_cast<char>(u >> (8 * (sizeof u - 1 - i)));
+    out_.append(bytes, sizeof bytes);
   }
-  void AppendInt16(int16_t v) {
-    const auto u = static_cast<uint16_t>(v);
-    out_ += static_cast<char>(u >> 8);
-    out_ += static_cast<char>(u & 0xff);
-  }
-  void AppendInt32(int32_t v) {
-    const auto u = static_cast<uint32_t>(v);
-    for (int shift = 24; shift >= 0; shift -= 8) out_ += static_cast<char>((u >> shift) & 0xff);
-  }
-  void AppendInt64(int64_t v) {
-    const auto u = static_cast<uint64_t>(v);
-    for (int shift = 56; shift >= 0; shift -= 8) out_ += static_cast<char>((u >> shift) & 0xff);
-  }
+  void AppendInt16(int16_t v) { AppendBigEndian(static_cast<uint16_t>(v)); }
+  void AppendInt32(int32_t v) { AppendBigEndian(static_cast<uint32_t>(v)); }
+  void AppendInt64(int64_t v) { AppendBigEndian(static_cast<uint64_t>(v)); }
 
   std::string& out_;
 };
@@ -122,10 +109,11 @@ void AppendCopyRow(BinaryCopyWriter& copy, const StagedItem& item, bool with_ori
   copy.BeginRow(with_origin ? 10 : 9);
   copy.Text(item.collection);
   copy.Text(item.id);
-  if (item.geometry_ewkb_hex.empty()) {
+  // geometry's binary input is its EWKB.
+  if (item.geometry_ewkb.empty()) {
     copy.Null();
   } else {
-    copy.GeometryFromHex(item.geometry_ewkb_hex);
+    copy.Text(item.geometry_ewkb);
   }
   copy.Timestamp(item.datetime_us);
   copy.Timestamp(item.end_datetime_us);

@@ -28,22 +28,23 @@ enum WkbType : uint32_t {
   kGeometryCollection = 7,
 };
 
-// Writes little-endian WKB as hex straight into the output string.
-class HexWriter {
+// Appends little-endian WKB to the output string. (Binary COPY takes EWKB as it is; a hex
+// form, written a nibble at a time and decoded again for COPY, was 5% of the loader's CPU.)
+class WkbWriter {
  public:
-  explicit HexWriter(std::string& out) : out_(out) {}
-  void Byte(uint8_t b) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    out_.push_back(kHex[b >> 4]);
-    out_.push_back(kHex[b & 15]);
-  }
+  explicit WkbWriter(std::string& out) : out_(out) {}
+  void Byte(uint8_t b) { out_.push_back(char(b)); }
   void U32(uint32_t v) {
-    for (int i = 0; i < 4; ++i) Byte(uint8_t(v >> (8 * i)));
+    char bytes[4];
+    for (int i = 0; i < 4; ++i) bytes[i] = char(v >> (8 * i));
+    out_.append(bytes, sizeof bytes);
   }
   void F64(double d) {
     uint64_t v;
     std::memcpy(&v, &d, sizeof v);
-    for (int i = 0; i < 8; ++i) Byte(uint8_t(v >> (8 * i)));
+    char bytes[8];
+    for (int i = 0; i < 8; ++i) bytes[i] = char(v >> (8 * i));
+    out_.append(bytes, sizeof bytes);
   }
   void Header(uint32_t type, bool with_srid) {
     Byte(1);  // little endian
@@ -76,7 +77,7 @@ absl::StatusOr<double> Coordinate(element e) {
 
 class Converter {
  public:
-  Converter(std::string& hex, Bounds& bounds) : writer_(hex), bounds_(bounds) {}
+  Converter(std::string& ewkb, Bounds& bounds) : writer_(ewkb), bounds_(bounds) {}
 
   absl::Status Geometry(element geometry, bool top_level, int depth) {
     if (depth > 8) return Invalid("GeometryCollections nested too deeply");
@@ -192,26 +193,26 @@ class Converter {
     return ax.ok() && ay.ok() && bx.ok() && by.ok() && *ax == *bx && *ay == *by;
   }
 
-  HexWriter writer_;
+  WkbWriter writer_;
   Bounds& bounds_;
 };
 
 }  // namespace
 
-absl::Status GeometryToEwkbHex(std::string_view json, std::string& ewkb_hex, Bounds& bounds) {
+absl::Status GeometryToEwkb(std::string_view json, std::string& ewkb, Bounds& bounds) {
   thread_local simdjson::dom::parser parser;
   element root;
   if (parser.parse(json.data(), json.size(), true).get(root)) {
     return Invalid("not valid JSON");
   }
-  return GeometryToEwkbHex(root, ewkb_hex, bounds);
+  return GeometryToEwkb(root, ewkb, bounds);
 }
 
-absl::Status GeometryToEwkbHex(const element& root, std::string& ewkb_hex, Bounds& bounds) {
-  const size_t start = ewkb_hex.size();
-  Converter converter(ewkb_hex, bounds);
+absl::Status GeometryToEwkb(const element& root, std::string& ewkb, Bounds& bounds) {
+  const size_t start = ewkb.size();
+  Converter converter(ewkb, bounds);
   absl::Status status = converter.Geometry(root, true, 0);
-  if (!status.ok()) ewkb_hex.resize(start);
+  if (!status.ok()) ewkb.resize(start);
   return status;
 }
 

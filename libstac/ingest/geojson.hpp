@@ -1,6 +1,6 @@
 #pragma once
-// GeoJSON geometry validation and conversion to hex EWKB (2D, SRID 4326), the form PostGIS
-// reads fastest from COPY. Done in C++ so that a malformed geometry rejects one record with a
+// GeoJSON geometry validation and conversion to EWKB (2D, SRID 4326), the form PostGIS
+// reads fastest from a binary COPY. Done in C++ so that a malformed geometry rejects one record with a
 // reason instead of failing a whole set-based INSERT in the database.
 
 #include <limits>
@@ -19,10 +19,10 @@ struct Bounds {
   bool empty() const { return min_x > max_x; }
 };
 
-// Validates the GeoJSON geometry text `json` (an object, not null) and appends its hex EWKB
-// to `ewkb_hex`; `bounds` is extended by every position. Errors are InvalidArgument with a
+// Validates the GeoJSON geometry text `json` (an object, not null) and appends its EWKB
+// (little-endian) to `ewkb`; `bounds` is extended by every position. Errors are InvalidArgument with a
 // reason such as "Polygon ring 0 is not closed".
-absl::Status GeometryToEwkbHex(std::string_view json, std::string& ewkb_hex, Bounds& bounds);
+absl::Status GeometryToEwkb(std::string_view json, std::string& ewkb, Bounds& bounds);
 
 }  // namespace stacfed::ingest
 
@@ -33,7 +33,7 @@ class element;
 namespace stacfed::ingest {
 
 // The same for a geometry already parsed by simdjson's DOM parser.
-absl::Status GeometryToEwkbHex(const simdjson::dom::element& geometry, std::string& ewkb_hex,
-                               Bounds& bounds);
+absl::Status GeometryToEwkb(const simdjson::dom::element& geometry, std::string& ewkb,
+                            Bounds& bounds);
 
 }  // namespace stacfed::ingest

@@ -260,8 +260,10 @@ struct Loader::Impl {
   // Moves the parsed item (scratch) into its writer's batch; scratch gets the slot's
   // recycled storage for the next item.
   void AddScratchItem() {
-    size_t w = std::hash<std::string>()(scratch.collection) ^ (std::hash<std::string>()(scratch.id) * 31);
-    w %= writers.size();
+    // By id: every copy of an item goes to the same writer, so the last one in the input is
+    // written last. (The collection need not be hashed: an id in two collections may share a
+    // writer.)
+    const size_t w = std::hash<std::string_view>()(scratch.id) % writers.size();
     std::swap(NextSlot(w), scratch);
     if (pending_used[w] >= options.batch_size) Dispatch(w);
   }

@@ -192,7 +192,7 @@ absl::Status PrepareItemInto(std::string_view json, StagedItem& item, bool padde
   // Every field is overwritten; the strings keep their storage.
   item.collection.clear();
   item.id.clear();
-  item.geometry_ewkb_hex.clear();
+  item.geometry_ewkb.clear();
   item.properties_json.clear();
   item.content_json.clear();
   item.links_json.clear();
@@ -282,7 +282,7 @@ absl::Status PrepareItemInto(std::string_view json, StagedItem& item, bool padde
 
   if (!geometry.is_null()) {
     Bounds bounds;
-    STACFED_RETURN_IF_ERROR(GeometryToEwkbHex(geometry, item.geometry_ewkb_hex, bounds));
+    STACFED_RETURN_IF_ERROR(GeometryToEwkb(geometry, item.geometry_ewkb, bounds));
     if (!has_bbox && !bounds.empty()) {
       // STAC requires bbox with a geometry; derive it rather than reject the item.
       item.content_json += ",\"bbox\":[";

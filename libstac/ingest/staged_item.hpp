@@ -18,7 +18,7 @@ namespace stacfed::ingest {
 struct StagedItem {
   std::string collection;
   std::string id;
-  std::string geometry_ewkb_hex;  // empty: null geometry
+  std::string geometry_ewkb;      // little-endian EWKB; empty: null geometry
   int64_t datetime_us = 0;        // start of the item's time range (µs since the epoch)
   int64_t end_datetime_us = 0;
   std::string properties_json;

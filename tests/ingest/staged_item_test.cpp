@@ -34,8 +34,8 @@ TEST_CASE("a valid item is staged with its time range, EWKB and derived bbox", "
   CHECK(item->datetime_us == *stacfed::ParseRfc3339("2020-01-01T00:00:00Z"));
   CHECK(item->end_datetime_us == item->datetime_us);
   // Little-endian point with SRID 4326, two coordinates (the Z is dropped: the column is 2D).
-  CHECK(item->geometry_ewkb_hex.substr(0, 18) == "0101000020E6100000");
-  CHECK(item->geometry_ewkb_hex.size() == 18 + 32);
+  CHECK(item->geometry_ewkb.substr(0, 9) == std::string("\x01\x01\x00\x00\x20\xE6\x10\x00\x00", 9));
+  CHECK(item->geometry_ewkb.size() == 9 + 16);
   CHECK(item->content_json.find("\"links\"") == std::string::npos);
   CHECK(item->content_json.find("\"bbox\":[10.5,-20,10.5,-20]") != std::string::npos);
   CHECK(item->links_json == R"([{"rel":"license","href":"l"}])");
@@ -44,7 +44,7 @@ TEST_CASE("a valid item is staged with its time range, EWKB and derived bbox", "
 TEST_CASE("datetime null takes the item's range from start and end", "[ingest]") {
   auto item = PrepareItem(Item("null", R"({"datetime":null,"start_datetime":"1850-01-01T00:00:00Z","end_datetime":"4029-12-31T00:00:00+01:00"})"));
   REQUIRE(item.ok());
-  CHECK(item->geometry_ewkb_hex.empty());
+  CHECK(item->geometry_ewkb.empty());
   CHECK(stacfed::FormatRfc3339(item->datetime_us) == "1850-01-01T00:00:00Z");
   CHECK(stacfed::FormatRfc3339(item->end_datetime_us) == "4029-12-30T23:00:00Z");
 }

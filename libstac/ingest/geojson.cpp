@@ -1,8 +1,8 @@
 #include "libstac/ingest/geojson.hpp"
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
@@ -34,18 +34,8 @@ class WkbWriter {
  public:
   explicit WkbWriter(std::string& out) : out_(out) {}
   void Byte(uint8_t b) { out_.push_back(char(b)); }
-  void U32(uint32_t v) {
-    char bytes[4];
-    for (int i = 0; i < 4; ++i) bytes[i] = char(v >> (8 * i));
-    out_.append(bytes, sizeof bytes);
-  }
-  void F64(double d) {
-    uint64_t v;
-    std::memcpy(&v, &d, sizeof v);
-    char bytes[8];
-    for (int i = 0; i < 8; ++i) bytes[i] = char(v >> (8 * i));
-    out_.append(bytes, sizeof bytes);
-  }
+  void U32(uint32_t v) { AppendLittleEndian(v); }
+  void F64(double d) { AppendLittleEndian(std::bit_cast<uint64_t>(d)); }
   void Header(uint32_t type, bool with_srid) {
     Byte(1);  // little endian
     U32(with_srid ? (type | kSridFlag) : type);
@@ -53,6 +43,13 @@ class WkbWriter {
   }
 
  private:
+  template <typename Unsigned>
+  void AppendLittleEndian(Unsigned v) {
+    char bytes[sizeof v];
+    for (size_t i = 0; i < sizeof v; ++i) bytes[i] = char(v >> (8 * i));
+    out_.append(bytes, sizeof bytes);
+  }
+
   std::string& out_;
 };
 

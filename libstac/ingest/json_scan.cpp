@@ -59,14 +59,13 @@ size_t SkipJsonValue(std::string_view s, size_t pos) {
   return i;
 }
 
-std::optional<std::vector<Member>> TopLevelMembers(std::string_view s) {
-  std::vector<Member> members;
-  if (!TopLevelMembers(s, members)) return std::nullopt;
-  return members;
-}
+namespace {
 
-bool TopLevelMembers(std::string_view s, std::vector<Member>& members) {
-  members.clear();
+// Calls `visit(member)` for each member of the top-level object `s`, in order, until it
+// returns false. False when `s` is not an object or a member is cut short; true otherwise
+// (also when the visitor stopped early).
+template <typename Visit>
+bool ForEachTopLevelMember(std::string_view s, Visit&& visit) {
   size_t pos = SkipSpace(s, 0);
   if (pos >= s.size() || s[pos] != '{') return false;
   pos = SkipSpace(s, pos + 1);
@@ -79,34 +78,41 @@ bool TopLevelMembers(std::string_view s, std::vector<Member>& members) {
     pos = SkipSpace(s, pos + 1);
     const size_t value_end = SkipJsonValue(s, pos);
     if (value_end == std::string_view::npos) return false;
-    members.push_back({s.substr(key_begin + 1, key_end - key_begin - 2), {key_begin, value_end},
-                       {pos, value_end}});
+    if (!visit(Member{s.substr(key_begin + 1, key_end - key_begin - 2), {key_begin, value_end},
+                      {pos, value_end}})) {
+      return true;
+    }
     pos = SkipSpace(s, value_end);
     if (pos < s.size() && s[pos] == ',') pos = SkipSpace(s, pos + 1);
   }
   return true;
 }
 
+}  // namespace
+
+std::optional<std::vector<Member>> TopLevelMembers(std::string_view s) {
+  std::vector<Member> members;
+  if (!TopLevelMembers(s, members)) return std::nullopt;
+  return members;
+}
+
+bool TopLevelMembers(std::string_view s, std::vector<Member>& members) {
+  members.clear();
+  return ForEachTopLevelMember(s, [&](const Member& m) {
+    members.push_back(m);
+    return true;
+  });
+}
+
 std::optional<Span> TopLevelValue(std::string_view s, std::string_view key) {
   // Stops at the key: the loader asks every record for its "type", which is usually the
   // first member, and scanning the rest (assets, properties) cost a tenth of its CPU.
-  size_t pos = SkipSpace(s, 0);
-  if (pos >= s.size() || s[pos] != '{') return std::nullopt;
-  pos = SkipSpace(s, pos + 1);
-  while (pos < s.size() && s[pos] == '"') {
-    const size_t key_end = SkipString(s, pos);
-    if (key_end == std::string_view::npos) return std::nullopt;
-    const std::string_view this_key = s.substr(pos + 1, key_end - pos - 2);
-    pos = SkipSpace(s, key_end);
-    if (pos >= s.size() || s[pos] != ':') return std::nullopt;
-    pos = SkipSpace(s, pos + 1);
-    const size_t value_end = SkipJsonValue(s, pos);
-    if (value_end == std::string_view::npos) return std::nullopt;
-    if (this_key == key) return Span{pos, value_end};
-    pos = SkipSpace(s, value_end);
-    if (pos < s.size() && s[pos] == ',') pos = SkipSpace(s, pos + 1);
-  }
-  return std::nullopt;
+  std::optional<Span> value;
+  ForEachTopLevelMember(s, [&](const Member& m) {
+    if (m.key == key) value = m.value;
+    return !value;
+  });
+  return value;
 }
 
 std::vector<Span> ArrayElements(std::string_view s) {

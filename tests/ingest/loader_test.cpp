@@ -27,10 +27,20 @@ const char kCollection[] =
     R"({"type":"Collection","id":"cmip6","stac_version":"1.0.0","description":"d","license":"other",)"
     R"("extent":{"spatial":{"bbox":[[-180,-90,180,90]]},"temporal":{"interval":[["1850-01-01T00:00:00Z",null]]}},"links":[]})";
 
+// An Item of the collection above as one line of JSON; `id` is JSON string content, the
+// other arguments JSON text.
+std::string Feature(const std::string& id, const std::string& geometry,
+                    const std::string& properties, const std::string& assets = "{}",
+                    const std::string& links = "[]") {
+  return R"({"type":"Feature","stac_version":"1.0.0","id":")" + id +
+         R"(","collection":"cmip6","geometry":)" + geometry + R"(,"properties":)" + properties +
+         R"(,"assets":)" + assets + R"(,"links":)" + links + "}";
+}
+
 std::string ItemLine(int n, const std::string& datetime = "2020-01-01T00:00:00Z") {
-  return R"({"type":"Feature","stac_version":"1.0.0","id":"item-)" + std::to_string(n) +
-         R"(","collection":"cmip6","geometry":{"type":"Point","coordinates":[)" + std::to_string(n % 180) +
-         R"(,0]},"properties":{"datetime":")" + datetime + R"("},"assets":{},"links":[]})";
+  return Feature("item-" + std::to_string(n),
+                 R"({"type":"Point","coordinates":[)" + std::to_string(n % 180) + ",0]}",
+                 R"({"datetime":")" + datetime + R"("})");
 }
 
 std::string WriteTemp(const std::string& text) {
@@ -246,13 +256,11 @@ TEST_CASE("every column survives the binary COPY, on the insert and on the updat
   // geometry, a tab and a backslash in strings, an extra link.
   auto items = [](const std::string& title) {
     return std::string(kCollection) + "\n" +
-           R"({"type":"Feature","stac_version":"1.0.0","id":"a\tb","collection":"cmip6",)"
-           R"("geometry":{"type":"Polygon","coordinates":[[[0,0],[10,0],[10,5],[0,0]]]},)"
-           R"("properties":{"datetime":null,"start_datetime":"1850-01-01T00:00:00Z",)"
-           R"("end_datetime":"2014-12-31T23:59:59.5Z","title":")" + title + R"("},"assets":{},)"
-           R"("links":[{"rel":"license","href":"https://example.org/l"}]})" "\n" +
-           R"({"type":"Feature","stac_version":"1.0.0","id":"nogeom","collection":"cmip6",)"
-           R"("geometry":null,"properties":{"datetime":"1999-12-31T23:59:59Z"},"assets":{},"links":[]})" "\n";
+           Feature(R"(a\tb)", R"({"type":"Polygon","coordinates":[[[0,0],[10,0],[10,5],[0,0]]]})",
+                   R"({"datetime":null,"start_datetime":"1850-01-01T00:00:00Z",)"
+                   R"("end_datetime":"2014-12-31T23:59:59.5Z","title":")" + title + R"("})",
+                   "{}", R"([{"rel":"license","href":"https://example.org/l"}])") + "\n" +
+           Feature("nogeom", "null", R"({"datetime":"1999-12-31T23:59:59Z"})") + "\n";
   };
   auto check = [&](const std::string& title) {
     CHECK(query("SELECT datetime || ' ' || end_datetime FROM stacfed.items WHERE id = E'a\\tb'") ==
@@ -319,10 +327,11 @@ TEST_CASE("a file larger than the read chunk loads whole; stored properties equa
   const std::string padding(900, 'x');
   const int kItems = 22'000;
   for (int n = 0; n < kItems; ++n) {
-    text += R"({"type":"Feature","stac_version":"1.0.0","id":"big-)" + std::to_string(n) +
-            R"(","collection":"cmip6","geometry":null,"properties":{"zeta":")" + padding +
-            R"(","datetime":"2020-01-01T00:00:00Z","k":1,"nested":{"yy":[1,{"b":2,"a":1}],"x":0},"k":)" +
-            std::to_string(n) + R"(},"assets":{},"links":[]})" "\n";
+    text += Feature("big-" + std::to_string(n), "null",
+                    R"({"zeta":")" + padding +
+                        R"(","datetime":"2020-01-01T00:00:00Z","k":1,"nested":{"yy":[1,{"b":2,"a":1}],"x":0},"k":)" +
+                        std::to_string(n) + "}") +
+            "\n";
   }
   REQUIRE(text.size() > (20u << 20));
   const std::string path = WriteTemp(text);
@@ -348,10 +357,10 @@ TEST_CASE("a typical item's row stays whole in its partition (sql/0009)", "[inge
   }
   std::string text = std::string(kCollection) + "\n";
   for (int n = 0; n < 20; ++n) {
-    text += R"({"type":"Feature","stac_version":"1.0.0","id":"wide-)" + std::to_string(n) +
-            R"(","collection":"cmip6","geometry":null,"properties":{"datetime":"2020-01-01T00:00:00Z",)"
-            R"("title":")" + noise.substr(0, 500) + R"("},"assets":{"a":{"href":")" + noise +
-            R"("}},"links":[]})" "\n";
+    text += Feature("wide-" + std::to_string(n), "null",
+                    R"({"datetime":"2020-01-01T00:00:00Z","title":")" + noise.substr(0, 500) + R"("})",
+                    R"({"a":{"href":")" + noise + R"("}})") +
+            "\n";
   }
   const std::string path = WriteTemp(text);
   CHECK(Load(db.url(), path).report.items_inserted == 20);
@@ -409,12 +418,11 @@ TEST_CASE("recycled batch slots carry nothing over from the items they held befo
   std::string text = std::string(kCollection) + "\n";
   for (int n = 0; n < 40; ++n) {
     const bool full = n % 2 == 0;
-    text += R"({"type":"Feature","stac_version":"1.0.0","id":"r-)" + std::to_string(n) +
-            R"(","collection":"cmip6","geometry":)" +
-            (full ? R"({"type":"Point","coordinates":[1,2]})" : "null") +
-            R"(,"properties":{"datetime":"2020-01-01T00:00:00Z","n":)" + std::to_string(n) +
-            R"(},"assets":{},"links":[)" +
-            (full ? R"({"rel":"license","href":"https://example.org/l"})" : "") + "]}\n";
+    text += Feature("r-" + std::to_string(n),
+                    full ? R"({"type":"Point","coordinates":[1,2]})" : "null",
+                    R"({"datetime":"2020-01-01T00:00:00Z","n":)" + std::to_string(n) + "}", "{}",
+                    full ? R"([{"rel":"license","href":"https://example.org/l"}])" : "[]") +
+            "\n";
   }
   const std::string path = WriteTemp(text);
   CHECK(Load(db.url(), path, WriteMode::kUpsert, 2).report.items_inserted == 40);

@@ -23,10 +23,17 @@ struct Member {
 
 // Position just past the JSON value starting at `pos` (npos when unterminated).
 size_t SkipJsonValue(std::string_view s, size_t pos);
+// The members of the object that starts at s[pos], in order, into `members` (cleared first;
+// spans index `s`). Returns the position just past its closing brace; npos when there is no
+// object at `pos` or it is cut short. With `nested`, the value of the member `nested_key`,
+// when it is an object, is split into `*nested` in the same pass instead of being skipped
+// (the loader needs an item's members and its properties' members: one scan, not two).
+size_t ObjectMembers(std::string_view s, size_t pos, std::vector<Member>& members,
+                     std::string_view nested_key = {}, std::vector<Member>* nested = nullptr);
 // The members of the top-level object `s`, in order; nullopt when `s` is not an object.
 std::optional<std::vector<Member>> TopLevelMembers(std::string_view s);
-// The same into `members` (cleared first), reusing its storage: the loader calls this for
-// every item. False when `s` is not an object.
+// The same into `members` (cleared first), reusing its storage. False when `s` is not an
+// object or the object is cut short.
 bool TopLevelMembers(std::string_view s, std::vector<Member>& members);
 // The value of top-level `key`, if present.
 std::optional<Span> TopLevelValue(std::string_view s, std::string_view key);

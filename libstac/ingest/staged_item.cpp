@@ -123,23 +123,18 @@ absl::StatusOr<TimeRange> ItemTimeRange(simdjson::dom::object properties) {
   return TimeRange{*start, *end};
 }
 
-// Appends the JSON object `object` with its members in jsonb's order (shorter keys first, then
-// bytewise), at every level of nesting. PostgreSQL sorts the keys of every object it parses
-// into jsonb; handed sorted keys its sort only confirms the order, which took the sorting
-// from 4% of a bulk load's CPU to almost nothing. The result is the same jsonb value: text
-// that is not a plain object, or keys with escapes (whose parsed length differs from their
-// text), go out as they are and PostgreSQL sorts them itself.
-void AppendInJsonbKeyOrder(std::string_view object, std::string& out, size_t depth = 0) {
-  // One member list per nesting level, kept from item to item (a deque: growing it keeps
-  // the lists of the levels above, which are in use, where they are).
-  thread_local std::deque<std::vector<Member>> scratch;
-  while (scratch.size() <= depth) scratch.emplace_back();
-  std::vector<Member>& members = scratch[depth];
-  if (object.empty() || object.front() != '{' || !TopLevelMembers(object, members) ||
-      members.empty() ||
+// Appends the JSON object s[object] with its members in jsonb's order (shorter keys first,
+// then bytewise), at every level of nesting; `members` are its members (spans index s), which
+// this sorts. PostgreSQL sorts the keys of every object it parses into jsonb; handed sorted
+// keys its sort only confirms the order, which took the sorting from 4% of a bulk load's CPU
+// to almost nothing. The result is the same jsonb value: keys with escapes (whose parsed
+// length differs from their text) go out as they are and PostgreSQL sorts them itself.
+void AppendInJsonbKeyOrder(std::string_view s, Span object, std::vector<Member>& members,
+                           std::string& out, size_t depth = 0) {
+  if (members.empty() ||
       std::any_of(members.begin(), members.end(),
                   [](const Member& m) { return m.key.find('\\') != std::string_view::npos; })) {
-    out.append(object);
+    out.append(s.substr(object.begin, object.end - object.begin));
     return;
   }
   // Equal keys keep their order (std::stable_sort would allocate a buffer per object).
@@ -148,18 +143,25 @@ void AppendInJsonbKeyOrder(std::string_view object, std::string& out, size_t dep
     if (a.key != b.key) return a.key < b.key;
     return a.whole.begin < b.whole.begin;
   });
+  // One member list per nesting level below this one, kept from item to item (a deque:
+  // growing it keeps the lists of the levels above, which are in use, where they are).
+  thread_local std::deque<std::vector<Member>> nested_levels;
   out.push_back('{');
   for (const Member& member : members) {
     if (out.back() != '{') out.push_back(',');
     out.push_back('"');
     out.append(member.key);
     out.append("\":");
-    std::string_view value = object.substr(member.value.begin, member.value.end - member.value.begin);
+    const std::string_view value = s.substr(member.value.begin, member.value.end - member.value.begin);
     if (value.front() == '{') {
-      AppendInJsonbKeyOrder(value, out, depth + 1);
-    } else {
-      out.append(value);
+      while (nested_levels.size() <= depth) nested_levels.emplace_back();
+      std::vector<Member>& nested = nested_levels[depth];
+      if (ObjectMembers(s, member.value.begin, nested) == member.value.end) {
+        AppendInJsonbKeyOrder(s, member.value, nested, out, depth + 1);
+        continue;
+      }
     }
+    out.append(value);
   }
   out.push_back('}');
 }
@@ -265,20 +267,24 @@ absl::Status PrepareItemInto(std::string_view json, StagedItem& item, bool padde
   item.end_datetime_us = range.end;
   // The document is stored as the text it arrived in (minus its links): no re-serialisation,
   // numbers keep their exact spelling. The parser above has validated it.
-  thread_local std::vector<Member> members;
-  if (!TopLevelMembers(json, members)) return Invalid("not valid JSON");
+  // One scan finds the item's members and those of its properties (the parser has checked
+  // that "properties" is an object).
+  thread_local std::vector<Member> members, property_members;
+  if (ObjectMembers(json, json.find('{'), members, "properties", &property_members) ==
+      std::string_view::npos) {
+    return Invalid("not valid JSON");
+  }
   ReserveExactly(item.content_json, json.size() + 64);
   item.content_json.push_back('{');
+  Span properties_span{};
   for (const Member& member : members) {
     if (member.key == "links") continue;  // stored apart: the server writes its own around them
-    if (member.key == "properties") {
-      ReserveExactly(item.properties_json, member.value.end - member.value.begin);
-      AppendInJsonbKeyOrder(json.substr(member.value.begin, member.value.end - member.value.begin),
-                            item.properties_json);
-    }
+    if (member.key == "properties") properties_span = member.value;  // the last one, as parsed
     if (item.content_json.size() > 1) item.content_json.push_back(',');
     item.content_json.append(json.substr(member.whole.begin, member.whole.end - member.whole.begin));
   }
+  ReserveExactly(item.properties_json, properties_span.end - properties_span.begin);
+  AppendInJsonbKeyOrder(json, properties_span, property_members, item.properties_json);
 
   if (!geometry.is_null()) {
     Bounds bounds;

@@ -6,6 +6,9 @@
 
 using stacfed::ingest::PrepareCollection;
 using stacfed::ingest::PrepareItem;
+using stacfed::ingest::Member;
+using stacfed::ingest::ObjectMembers;
+using stacfed::ingest::SkipJsonValue;
 using stacfed::ingest::TopLevelValue;
 
 namespace {
@@ -118,6 +121,67 @@ TEST_CASE("TopLevelValue finds top-level members only and stops at the first mat
   CHECK(span("x") == "<none>");
   CHECK_FALSE(TopLevelValue("[1,2]", "type").has_value());
   CHECK_FALSE(TopLevelValue(R"({"type":"unterminated)", "type").has_value());
+}
+
+TEST_CASE("strings are skipped to their closing quote, escapes included", "[ingest][scan]") {
+  // Long strings are scanned sixteen bytes at a time: put quotes and backslashes on both
+  // sides of every chunk boundary.
+  for (size_t pad = 0; pad < 40; ++pad) {
+    const std::string filler(pad, 'x');
+    for (const std::string& inner : {filler, filler + R"(\")", R"(\\)" + filler, filler + R"(\\)",
+                                    filler + R"(\"\\\")" + filler, filler + R"(\u00e9)"}) {
+      const std::string doc = "\"" + inner + "\",1";
+      INFO("string body: " << inner);
+      CHECK(SkipJsonValue(doc, 0) == inner.size() + 2);
+    }
+    // Unterminated: an escaped last quote, or a lone backslash at the very end.
+    CHECK(SkipJsonValue("\"" + filler + R"(\")", 0) == std::string_view::npos);
+    CHECK(SkipJsonValue("\"" + filler + "\\", 0) == std::string_view::npos);
+    CHECK(SkipJsonValue("\"" + filler, 0) == std::string_view::npos);
+  }
+}
+
+TEST_CASE("an object and one nested object are split into members in one pass", "[ingest][scan]") {
+  const std::string_view doc =
+      R"(  { "id" : "a\"}", "properties" : { "b":[1,{"c":"}"}], "a" : {"x":1} } , "z":{"q":2} } )";
+  std::vector<Member> members, nested;
+  const size_t end = ObjectMembers(doc, 2, members, "properties", &nested);
+  CHECK(end == doc.rfind('}') + 1);
+  REQUIRE(members.size() == 3);
+  auto text = [&](stacfed::ingest::Span span) {
+    return std::string(doc.substr(span.begin, span.end - span.begin));
+  };
+  CHECK(members[0].key == "id");
+  CHECK(text(members[0].value) == R"("a\"}")");
+  CHECK(text(members[0].whole) == R"("id" : "a\"}")");
+  CHECK(members[1].key == "properties");
+  CHECK(text(members[1].value) == R"({ "b":[1,{"c":"}"}], "a" : {"x":1} })");
+  CHECK(text(members[2].value) == R"({"q":2})");
+  // The nested members index the same document; the other object values are skipped.
+  REQUIRE(nested.size() == 2);
+  CHECK(nested[0].key == "b");
+  CHECK(text(nested[0].value) == R"([1,{"c":"}"}])");
+  CHECK(nested[1].key == "a");
+  CHECK(text(nested[1].value) == R"({"x":1})");
+
+  // Without a nested key every value is skipped; cut-short objects are refused.
+  CHECK(ObjectMembers(doc, 2, members) == end);
+  CHECK(members.size() == 3);
+  CHECK(ObjectMembers(R"({"a":1)", 0, members) == std::string_view::npos);
+  CHECK(ObjectMembers(R"({"a":{"b":1})", 0, members, "a", &nested) == std::string_view::npos);
+  CHECK(ObjectMembers(R"([1])", 0, members) == std::string_view::npos);
+  CHECK(ObjectMembers(R"({})", 0, members) == 2);
+  CHECK(members.empty());
+}
+
+TEST_CASE("an item with two \"properties\" members takes the last, as the parser does", "[ingest]") {
+  auto item = PrepareItem(
+      R"({"type":"Feature","id":"a","collection":"c","geometry":null,)"
+      R"("properties":{"datetime":"2020-01-01T00:00:00Z","x":1},)"
+      R"("properties":{"zz":2,"datetime":"2021-01-01T00:00:00Z"}})");
+  REQUIRE(item.ok());
+  CHECK(item->properties_json == R"({"zz":2,"datetime":"2021-01-01T00:00:00Z"})");
+  CHECK(item->datetime_us == *stacfed::ParseRfc3339("2021-01-01T00:00:00Z"));
 }
 
 TEST_CASE("properties go to jsonb with their keys in jsonb's order, values as they came", "[ingest]") {

@@ -147,6 +147,11 @@ std::optional<Span> TopLevelValue(std::string_view s, std::string_view key) {
 
 std::vector<Span> ArrayElements(std::string_view s) {
   std::vector<Span> elements;
+  ArrayElements(s, elements);
+  return elements;
+}
+
+void ArrayElements(std::string_view s, std::vector<Span>& elements) {
   size_t pos = SkipSpace(s, 1);
   while (pos < s.size() && s[pos] != ']') {
     const size_t end = SkipJsonValue(s, pos);
@@ -155,7 +160,6 @@ std::vector<Span> ArrayElements(std::string_view s) {
     pos = SkipSpace(s, end);
     if (pos < s.size() && s[pos] == ',') pos = SkipSpace(s, pos + 1);
   }
-  return elements;
 }
 
 }  // namespace stacfed::ingest

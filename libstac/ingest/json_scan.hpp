@@ -39,5 +39,7 @@ bool TopLevelMembers(std::string_view s, std::vector<Member>& members);
 std::optional<Span> TopLevelValue(std::string_view s, std::string_view key);
 // The elements of the array `s` (which starts with '[').
 std::vector<Span> ArrayElements(std::string_view s);
+// The same into `elements` (appended), reusing its storage.
+void ArrayElements(std::string_view s, std::vector<Span>& elements);
 
 }  // namespace stacfed::ingest

@@ -62,12 +62,20 @@ bool IsGeneratedRel(std::string_view rel) {
          rel == "items";
 }
 
-// Appends the links to `out` as a JSON array ("" when there are none).
-absl::Status ExtraLinks(simdjson::dom::element root, std::string& out) {
+// Appends the links to `out` as a JSON array ("" when there are none). `text`, when given,
+// is the array's text as it arrived: the links kept are copied from it (no re-serialisation,
+// no allocation per link, which was 4% of the loader's CPU); without it they are minified.
+absl::Status ExtraLinks(simdjson::dom::element root, std::string& out, std::string_view text = {}) {
   simdjson::dom::array links;
   if (root.get_array().get(links)) return Invalid("\"links\" must be an array");
+  thread_local std::vector<Span> elements;
+  elements.clear();
+  if (!text.empty()) ArrayElements(text, elements);
+  const bool copy_text = !text.empty() && elements.size() == links.size();
   const size_t start = out.size();
+  size_t index = 0;
   for (simdjson::dom::element link : links) {
+    const size_t this_index = index++;
     simdjson::dom::object object;
     if (link.get_object().get(object)) return Invalid("every link must be an object");
     std::string_view rel, href;
@@ -75,7 +83,12 @@ absl::Status ExtraLinks(simdjson::dom::element root, std::string& out) {
     if (object["rel"].get_string().get(rel)) return Invalid("a link has no string \"rel\"");
     if (IsGeneratedRel(rel)) continue;
     out += out.size() == start ? "[" : ",";
-    out += simdjson::minify(link);
+    if (copy_text) {
+      const Span span = elements[this_index];
+      out.append(text.substr(span.begin, span.end - span.begin));
+    } else {
+      out += simdjson::minify(link);
+    }
   }
   if (out.size() != start) out += "]";
   return absl::OkStatus();
@@ -276,9 +289,12 @@ absl::Status PrepareItemInto(std::string_view json, StagedItem& item, bool padde
   }
   ReserveExactly(item.content_json, json.size() + 64);
   item.content_json.push_back('{');
-  Span properties_span{};
+  Span properties_span{}, links_span{};
   for (const Member& member : members) {
-    if (member.key == "links") continue;  // stored apart: the server writes its own around them
+    if (member.key == "links") {  // stored apart: the server writes its own around them
+      links_span = member.value;  // the last one, as parsed
+      continue;
+    }
     if (member.key == "properties") properties_span = member.value;  // the last one, as parsed
     if (item.content_json.size() > 1) item.content_json.push_back(',');
     item.content_json.append(json.substr(member.whole.begin, member.whole.end - member.whole.begin));
@@ -304,7 +320,8 @@ absl::Status PrepareItemInto(std::string_view json, StagedItem& item, bool padde
   }
   item.content_json += '}';
   if (has_links) {
-    STACFED_RETURN_IF_ERROR(ExtraLinks(links, item.links_json));
+    STACFED_RETURN_IF_ERROR(ExtraLinks(
+        links, item.links_json, json.substr(links_span.begin, links_span.end - links_span.begin)));
   }
   item.content_hash = ContentHash(item.content_json, item.links_json);
   return absl::OkStatus();

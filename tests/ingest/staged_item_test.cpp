@@ -90,6 +90,20 @@ TEST_CASE("every GeoJSON geometry type converts", "[ingest]") {
   }
 }
 
+TEST_CASE("an item's extra links are kept as the text they arrived in", "[ingest]") {
+  auto item = PrepareItem(Item("null", R"({"datetime":"2020-01-01T00:00:00Z"})",
+                               R"(,"links":[ {"rel": "self", "href":"x"} ,)"
+                               R"( { "rel" : "license", "href" : "l", "n": 1.50 }, {"rel":"via","href":"v"} ])"));
+  REQUIRE(item.ok());
+  CHECK(item->links_json == R"([{ "rel" : "license", "href" : "l", "n": 1.50 },{"rel":"via","href":"v"}])");
+  auto only_generated = PrepareItem(Item("null", R"({"datetime":"2020-01-01T00:00:00Z"})",
+                                         R"(,"links":[{"rel":"self","href":"x"}])"));
+  REQUIRE(only_generated.ok());
+  CHECK(only_generated->links_json.empty());
+  CHECK(ErrorOf(Item("null", R"({"datetime":"2020-01-01T00:00:00Z"})", R"(,"links":[{"rel":"x"}])")) ==
+        "a link has no string \"href\"");
+}
+
 TEST_CASE("identical items hash identically, changed ones differently", "[ingest]") {
   const std::string props = R"({"datetime":"2020-01-01T00:00:00Z"})";
   auto a = PrepareItem(Item("null", props));

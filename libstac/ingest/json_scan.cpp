@@ -17,7 +17,7 @@ size_t SkipSpace(std::string_view s, size_t pos) {
 // Position just past the string whose opening quote is at `pos`. Sixteen bytes at a time to
 // the next quote or backslash: a 3 KB item holds a hundred-odd strings, mostly short keys, and
 // a call to memchr per string (plus a look back for escapes) was a tenth of the loader's CPU.
-size_t SkipString(std::string_view s, size_t pos) {
+size_t SkipString(std::string_view s, size_t pos, bool* escaped = nullptr) {
   const char* const begin = s.data();
   const char* const end = begin + s.size();
   const char* p = begin + pos + 1;
@@ -34,12 +34,18 @@ size_t SkipString(std::string_view s, size_t pos) {
     }
     p += __builtin_ctz(mask);
     if (*p == '"') return size_t(p - begin) + 1;
+    if (escaped != nullptr) *escaped = true;
     p += 2;  // a backslash and the character it escapes
   }
 #endif
   while (p < end) {
     if (*p == '"') return size_t(p - begin) + 1;
-    p += *p == '\\' ? 2 : 1;
+    if (*p == '\\') {
+      if (escaped != nullptr) *escaped = true;
+      p += 2;
+    } else {
+      ++p;
+    }
   }
   return std::string_view::npos;
 }
@@ -51,7 +57,8 @@ struct Visited {
   bool stop = false;
 };
 
-// Walks the members of the object that starts at s[pos]: `visit(key, key_begin, value_begin)`
+// Walks the members of the object that starts at s[pos]:
+// `visit(key, escaped_key, key_begin, value_begin)`
 // finds the end of each value (skipping it, or scanning it for its own members). Returns the
 // position just past the closing brace, npos when there is no object at `pos` or it is cut
 // short; when the visitor stops early, the position after that member's value.
@@ -61,12 +68,14 @@ size_t WalkObject(std::string_view s, size_t pos, Visit&& visit) {
   pos = SkipSpace(s, pos + 1);
   while (pos < s.size() && s[pos] == '"') {
     const size_t key_begin = pos;
-    const size_t key_end = SkipString(s, pos);
+    bool escaped_key = false;
+    const size_t key_end = SkipString(s, pos, &escaped_key);
     if (key_end == std::string_view::npos) return key_end;
     pos = SkipSpace(s, key_end);
     if (pos >= s.size() || s[pos] != ':') return std::string_view::npos;
     pos = SkipSpace(s, pos + 1);
-    const Visited visited = visit(s.substr(key_begin + 1, key_end - key_begin - 2), key_begin, pos);
+    const Visited visited =
+        visit(s.substr(key_begin + 1, key_end - key_begin - 2), escaped_key, key_begin, pos);
     if (visited.value_end == std::string_view::npos || visited.stop) return visited.value_end;
     pos = SkipSpace(s, visited.value_end);
     if (pos < s.size() && s[pos] == ',') pos = SkipSpace(s, pos + 1);
@@ -109,7 +118,8 @@ size_t ObjectMembers(std::string_view s, size_t pos, std::vector<Member>& member
                      std::string_view nested_key, std::vector<Member>* nested) {
   members.clear();
   if (nested != nullptr) nested->clear();
-  return WalkObject(s, pos, [&](std::string_view key, size_t key_begin, size_t value_begin) {
+  return WalkObject(s, pos, [&](std::string_view key, bool escaped_key, size_t key_begin,
+                                size_t value_begin) {
     size_t value_end;
     if (nested != nullptr && key == nested_key && s[value_begin] == '{') {
       value_end = ObjectMembers(s, value_begin, *nested);
@@ -117,7 +127,7 @@ size_t ObjectMembers(std::string_view s, size_t pos, std::vector<Member>& member
       value_end = SkipJsonValue(s, value_begin);
     }
     if (value_end != std::string_view::npos) {
-      members.push_back(Member{key, {key_begin, value_end}, {value_begin, value_end}});
+      members.push_back(Member{key, {key_begin, value_end}, {value_begin, value_end}, escaped_key});
     }
     return Visited{value_end};
   });
@@ -137,7 +147,7 @@ std::optional<Span> TopLevelValue(std::string_view s, std::string_view key) {
   // Stops at the key: the loader asks every record for its "type", which is usually the
   // first member, and scanning the rest (assets, properties) cost a tenth of its CPU.
   std::optional<Span> value;
-  WalkObject(s, SkipSpace(s, 0), [&](std::string_view k, size_t, size_t value_begin) {
+  WalkObject(s, SkipSpace(s, 0), [&](std::string_view k, bool, size_t, size_t value_begin) {
     const size_t value_end = SkipJsonValue(s, value_begin);
     if (k == key && value_end != std::string_view::npos) value = Span{value_begin, value_end};
     return Visited{value_end, value.has_value()};

@@ -19,6 +19,7 @@ struct Member {
   std::string_view key;  // raw key text without quotes (escapes left as they are)
   Span whole;            // from the key's opening quote to the end of the value
   Span value;
+  bool escaped_key = false;  // the key's text holds a backslash escape
 };
 
 // Position just past the JSON value starting at `pos` (npos when unterminated).

@@ -305,13 +305,27 @@ absl::Status PrepareItemInto(std::string_view json, StagedItem& item, bool padde
   }
   ReserveExactly(item.content_json, json.size() + 64);
   item.content_json.push_back('{');
+  // A key written with escapes ("lin\u006bs") is compared by its parsed text: the parser's
+  // keys, in the same order (rare, so only then collected).
+  thread_local std::vector<std::string_view> parsed_keys;
+  parsed_keys.clear();
+  if (std::any_of(members.begin(), members.end(), [](const Member& m) { return m.escaped_key; })) {
+    for (auto [key, value] : object) parsed_keys.push_back(key);
+    if (parsed_keys.size() != members.size()) return Invalid("not valid JSON");
+  }
   Span properties_span{}, links_span{};
-  for (const Member& member : members) {
-    if (member.key == "links") {  // stored apart: the server writes its own around them
+  for (size_t i = 0; i < members.size(); ++i) {
+    const Member& member = members[i];
+    const std::string_view key = member.escaped_key ? parsed_keys[i] : member.key;
+    if (key == "links") {  // stored apart: the server writes its own around them
       links_span = member.value;  // the last one, as parsed
       continue;
     }
-    if (member.key == "properties") properties_span = member.value;  // the last one, as parsed
+    if (key == "properties") {
+      properties_span = member.value;  // the last one, as parsed
+      // The scan split it already unless its key was escaped.
+      if (member.escaped_key) ObjectMembers(json, member.value.begin, property_members);
+    }
     if (item.content_json.size() > 1) item.content_json.push_back(',');
     item.content_json.append(json.substr(member.whole.begin, member.whole.end - member.whole.begin));
   }

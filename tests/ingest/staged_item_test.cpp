@@ -188,6 +188,19 @@ TEST_CASE("an object and one nested object are split into members in one pass", 
   CHECK(members.empty());
 }
 
+TEST_CASE("top-level keys written with escapes are read as what they spell", "[ingest]") {
+  auto item = PrepareItem(R"({"type":"Feature","id":"a","collection":"c","geometry":null,)"
+                          R"("lin\u006bs":[{"rel":"self","href":"s"},{"rel":"via","href":"v"}],)"
+                          R"("propert\u0069es":{"x":1,"datetime":"2020-01-01T00:00:00Z"}})");
+  REQUIRE(item.ok());
+  CHECK(item->properties_json == R"({"x":1,"datetime":"2020-01-01T00:00:00Z"})");
+  CHECK(item->datetime_us == *stacfed::ParseRfc3339("2020-01-01T00:00:00Z"));
+  // The links are stored apart, not left in the content for the server to repeat.
+  CHECK(item->links_json == R"([{"rel":"via","href":"v"}])");
+  CHECK(item->content_json.find("lin") == std::string::npos);
+  CHECK(item->content_json.find(R"("propert\u0069es":{"x":1,)") != std::string::npos);
+}
+
 TEST_CASE("an item with two \"properties\" members takes the last, as the parser does", "[ingest]") {
   auto item = PrepareItem(
       R"({"type":"Feature","id":"a","collection":"c","geometry":null,)"

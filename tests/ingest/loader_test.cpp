@@ -321,19 +321,20 @@ TEST_CASE("a collection's item time bounds widen with every write and never narr
 TEST_CASE("a file larger than the read chunk loads whole; stored properties equal the item's",
           "[ingest][db]") {
   stacfed::testing::TestDatabase db;
-  // 16 MB chunks: about 22 MB of lines, so that lines straddle the chunk boundary. Properties
-  // with unsorted and nested keys and a duplicate key (jsonb keeps the last value).
+  // 1 MB chunks: about 2.5 MB of lines, so that lines straddle the chunk boundaries, and one
+  // line of 1.5 MB, longer than a chunk. Properties with unsorted and nested keys and a
+  // duplicate key (jsonb keeps the last value).
   std::string text = std::string(kCollection) + "\n";
-  const std::string padding(900, 'x');
-  const int kItems = 22'000;
+  const int kItems = 2'501;
   for (int n = 0; n < kItems; ++n) {
+    const std::string padding(n == 1'234 ? 1'500'000 : 900, 'x');
     text += Feature("big-" + std::to_string(n), "null",
                     R"({"zeta":")" + padding +
                         R"(","datetime":"2020-01-01T00:00:00Z","k":1,"nested":{"yy":[1,{"b":2,"a":1}],"x":0},"k":)" +
                         std::to_string(n) + "}") +
             "\n";
   }
-  REQUIRE(text.size() > (20u << 20));
+  REQUIRE(text.size() > (3u << 20));
   const std::string path = WriteTemp(text);
   auto result = Load(db.url(), path, WriteMode::kUpsert, 1000);
   CHECK(result.rejections.empty());

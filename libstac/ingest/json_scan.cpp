@@ -133,16 +133,6 @@ size_t ObjectMembers(std::string_view s, size_t pos, std::vector<Member>& member
   });
 }
 
-std::optional<std::vector<Member>> TopLevelMembers(std::string_view s) {
-  std::vector<Member> members;
-  if (!TopLevelMembers(s, members)) return std::nullopt;
-  return members;
-}
-
-bool TopLevelMembers(std::string_view s, std::vector<Member>& members) {
-  return ObjectMembers(s, SkipSpace(s, 0), members) != std::string_view::npos;
-}
-
 std::optional<Span> TopLevelValue(std::string_view s, std::string_view key) {
   // Stops at the key: the loader asks every record for its "type", which is usually the
   // first member, and scanning the rest (assets, properties) cost a tenth of its CPU.

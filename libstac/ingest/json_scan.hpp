@@ -31,11 +31,6 @@ size_t SkipJsonValue(std::string_view s, size_t pos);
 // (the loader needs an item's members and its properties' members: one scan, not two).
 size_t ObjectMembers(std::string_view s, size_t pos, std::vector<Member>& members,
                      std::string_view nested_key = {}, std::vector<Member>* nested = nullptr);
-// The members of the top-level object `s`, in order; nullopt when `s` is not an object.
-std::optional<std::vector<Member>> TopLevelMembers(std::string_view s);
-// The same into `members` (cleared first), reusing its storage. False when `s` is not an
-// object or the object is cut short.
-bool TopLevelMembers(std::string_view s, std::vector<Member>& members);
 // The value of top-level `key`, if present.
 std::optional<Span> TopLevelValue(std::string_view s, std::string_view key);
 // The elements of the array `s` (which starts with '[').

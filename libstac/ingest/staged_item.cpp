@@ -12,37 +12,21 @@
 #include "libstac/ingest/json_scan.hpp"
 #include "libstac/model/datetime.hpp"
 #include "simdjson.h"
+// Header-only: the functions are inlined, nothing to link.
+#define XXH_INLINE_ALL
+#include "xxhash.h"
 
 namespace stacfed::ingest {
 namespace {
 
 absl::Status Invalid(std::string_view why) { return absl::InvalidArgumentError(std::string(why)); }
 
-// A 64-bit hash of the stored text, stable across runs and machines (absl::Hash is salted per
-// process), eight bytes at a time (MurmurHash64A's mixing): it is computed for every item.
+// A 64-bit hash of the stored text, stable across runs, machines and versions of the library
+// (absl::Hash is salted per process). XXH3: the MurmurHash64A loop it replaced mixed eight
+// bytes per multiply in one dependency chain and was 6% of the loader's CPU; XXH3 hashes an
+// item 2.5x faster. (Items stored with the old hash are rewritten once by their next upsert.)
 uint64_t Hash64(std::string_view data, uint64_t seed) {
-  constexpr uint64_t m = 0xc6a4a7935bd1e995ULL;
-  constexpr int r = 47;
-  uint64_t h = seed ^ (data.size() * m);
-  const char* p = data.data();
-  const char* end = p + (data.size() & ~size_t(7));
-  for (; p < end; p += 8) {
-    uint64_t k;
-    std::memcpy(&k, p, 8);
-    k *= m;
-    k ^= k >> r;
-    k *= m;
-    h ^= k;
-    h *= m;
-  }
-  uint64_t tail = 0;
-  std::memcpy(&tail, p, data.size() & 7);
-  h ^= tail;
-  h *= m;
-  h ^= h >> r;
-  h *= m;
-  h ^= h >> r;
-  return h;
+  return XXH3_64bits_withSeed(data.data(), data.size(), seed);
 }
 
 int64_t ContentHash(std::string_view content, std::string_view links) {
@@ -197,10 +181,14 @@ void AppendInJsonbKeyOrder(std::string_view s, Span object, std::vector<Member>&
 
 // reserve() on a string that is too small at least doubles it; a recycled item's strings
 // would grow to twice the largest item seen (the loader's memory went up by two thirds).
-void ReserveExactly(std::string& s, size_t size) {
+// Reserving exactly the size needed went the other way: the next item in the slot was larger
+// half of the time, so two strings per item were freed and allocated again (malloc, free and
+// the page faults of fresh heap were 8% of the loader's CPU). A quarter more is both: the
+// strings stop growing after a few batches and hold at most a quarter unused.
+void ReserveWithHeadroom(std::string& s, size_t size) {
   if (s.capacity() >= size) return;
   std::string fresh;
-  fresh.reserve(size);
+  fresh.reserve(size + size / 4);
   s.swap(fresh);
 }
 
@@ -303,7 +291,7 @@ absl::Status PrepareItemInto(std::string_view json, StagedItem& item, bool padde
       std::string_view::npos) {
     return Invalid("not valid JSON");
   }
-  ReserveExactly(item.content_json, json.size() + 64);
+  ReserveWithHeadroom(item.content_json, json.size() + 64);
   item.content_json.push_back('{');
   // A key written with escapes ("lin\u006bs") is compared by its parsed text: the parser's
   // keys, in the same order (rare, so only then collected).
@@ -329,7 +317,7 @@ absl::Status PrepareItemInto(std::string_view json, StagedItem& item, bool padde
     if (item.content_json.size() > 1) item.content_json.push_back(',');
     item.content_json.append(json.substr(member.whole.begin, member.whole.end - member.whole.begin));
   }
-  ReserveExactly(item.properties_json, properties_span.end - properties_span.begin);
+  ReserveWithHeadroom(item.properties_json, properties_span.end - properties_span.begin);
   AppendInJsonbKeyOrder(json, properties_span, property_members, item.properties_json);
 
   if (!geometry.is_null()) {

@@ -238,7 +238,9 @@ TEST_CASE("a load killed mid-way leaves every batch fully in or fully out", "[in
   INFO("items after the kill: " << count);
   CHECK(count > 0);
   CHECK(count < 60000);
-  CHECK(count % kBatch == 0);
+  // The writer's first batch is a tenth of the others (here 1 item), then 7 at a time.
+  constexpr int kFirstBatch = 1;
+  CHECK((count - kFirstBatch) % kBatch == 0);
   unlink(path.c_str());
 }
 

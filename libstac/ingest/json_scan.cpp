@@ -114,8 +114,9 @@ size_t SkipJsonValue(std::string_view s, size_t pos) {
   return i;
 }
 
-size_t ObjectMembers(std::string_view s, size_t pos, std::vector<Member>& members,
-                     std::string_view nested_key, std::vector<Member>* nested) {
+size_t ObjectMembersUntil(std::string_view s, size_t pos, std::vector<Member>& members,
+                          std::string_view nested_key, std::vector<Member>* nested,
+                          const std::function<bool(const Member&)>& stop) {
   members.clear();
   if (nested != nullptr) nested->clear();
   return WalkObject(s, pos, [&](std::string_view key, bool escaped_key, size_t key_begin,
@@ -126,11 +127,15 @@ size_t ObjectMembers(std::string_view s, size_t pos, std::vector<Member>& member
     } else {
       value_end = SkipJsonValue(s, value_begin);
     }
-    if (value_end != std::string_view::npos) {
-      members.push_back(Member{key, {key_begin, value_end}, {value_begin, value_end}, escaped_key});
-    }
-    return Visited{value_end};
+    if (value_end == std::string_view::npos) return Visited{value_end};
+    members.push_back(Member{key, {key_begin, value_end}, {value_begin, value_end}, escaped_key});
+    return Visited{value_end, stop && stop(members.back())};
   });
+}
+
+size_t ObjectMembers(std::string_view s, size_t pos, std::vector<Member>& members,
+                     std::string_view nested_key, std::vector<Member>* nested) {
+  return ObjectMembersUntil(s, pos, members, nested_key, nested, nullptr);
 }
 
 std::optional<Span> TopLevelValue(std::string_view s, std::string_view key) {

@@ -4,6 +4,7 @@
 // stored as the exact text they arrived in (no re-serialisation) and errors can name the line
 // of a feature inside a FeatureCollection. It does not validate.
 
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,12 @@ size_t SkipJsonValue(std::string_view s, size_t pos);
 // (the loader needs an item's members and its properties' members: one scan, not two).
 size_t ObjectMembers(std::string_view s, size_t pos, std::vector<Member>& members,
                      std::string_view nested_key = {}, std::vector<Member>* nested = nullptr);
+// The same, but the scan ends after the first member for which `stop(member)` is true (the
+// members before it and that member are in `members`); it then returns the position just past
+// that member's value, and the rest of the object is not looked at.
+size_t ObjectMembersUntil(std::string_view s, size_t pos, std::vector<Member>& members,
+                          std::string_view nested_key, std::vector<Member>* nested,
+                          const std::function<bool(const Member&)>& stop);
 // The value of top-level `key`, if present.
 std::optional<Span> TopLevelValue(std::string_view s, std::string_view key);
 // The elements of the array `s` (which starts with '[').

@@ -229,11 +229,11 @@ absl::Status PrepareItemInto(std::string_view json, StagedItem& item, bool padde
 
   std::string_view type;
   simdjson::dom::element geometry, properties, links;
-  bool has_type = false, has_id = false, has_geometry = false, has_properties = false;
-  bool has_bbox = false, has_links = false;
+  bool has_type = false, has_id = false, has_geometry = false, has_bbox = false;
+  int links_count = 0, properties_count = 0;  // keys as parsed: duplicates count
   for (auto [key, value] : object) {
     if (key == "links") {
-      has_links = true;
+      ++links_count;
       links = value;
     } else if (key == "type") {
       has_type = true;
@@ -251,7 +251,7 @@ absl::Status PrepareItemInto(std::string_view json, StagedItem& item, bool padde
       has_geometry = true;
       geometry = value;
     } else if (key == "properties") {
-      has_properties = true;
+      ++properties_count;
       properties = value;
     } else if (key == "bbox") {
       has_bbox = true;
@@ -272,7 +272,7 @@ absl::Status PrepareItemInto(std::string_view json, StagedItem& item, bool padde
     return Invalid("\"collection\" is missing (every item belongs to a collection)");
   }
   if (!has_geometry) return Invalid("\"geometry\" is missing (use null for an item without one)");
-  if (!has_properties) return Invalid("\"properties\" is missing");
+  if (properties_count == 0) return Invalid("\"properties\" is missing");
   if (HasNulEscape(json)) return Invalid("the document contains \\u0000, which cannot be stored");
 
   simdjson::dom::object properties_object;
@@ -285,12 +285,19 @@ absl::Status PrepareItemInto(std::string_view json, StagedItem& item, bool padde
   // The document is stored as the text it arrived in (minus its links): no re-serialisation,
   // numbers keep their exact spelling. The parser above has validated it.
   // One scan finds the item's members and those of its properties (the parser has checked
-  // that "properties" is an object).
+  // that "properties" is an object). It ends once it has met every "links" and "properties"
+  // member the parser counted: the members after them (usually "assets", a third to a half of
+  // an item) go into the content as one piece of text, unscanned. A key written with escapes
+  // is not counted, so an item with one is scanned to its end.
   thread_local std::vector<Member> members, property_members;
-  if (ObjectMembers(json, json.find('{'), members, "properties", &property_members) ==
-      std::string_view::npos) {
-    return Invalid("not valid JSON");
-  }
+  int links_left = links_count, properties_left = properties_count;
+  const size_t scan_end = ObjectMembersUntil(
+      json, json.find('{'), members, "properties", &property_members, [&](const Member& m) {
+        if (m.key == "links") --links_left;
+        if (m.key == "properties") --properties_left;
+        return links_left == 0 && properties_left == 0;
+      });
+  if (scan_end == std::string_view::npos) return Invalid("not valid JSON");
   ReserveWithHeadroom(item.content_json, json.size() + 64);
   item.content_json.push_back('{');
   // A key written with escapes ("lin\u006bs") is compared by its parsed text: the parser's
@@ -299,7 +306,7 @@ absl::Status PrepareItemInto(std::string_view json, StagedItem& item, bool padde
   parsed_keys.clear();
   if (std::any_of(members.begin(), members.end(), [](const Member& m) { return m.escaped_key; })) {
     for (auto [key, value] : object) parsed_keys.push_back(key);
-    if (parsed_keys.size() != members.size()) return Invalid("not valid JSON");
+    if (parsed_keys.size() < members.size()) return Invalid("not valid JSON");
   }
   Span properties_span{}, links_span{};
   for (size_t i = 0; i < members.size(); ++i) {
@@ -316,6 +323,18 @@ absl::Status PrepareItemInto(std::string_view json, StagedItem& item, bool padde
     }
     if (item.content_json.size() > 1) item.content_json.push_back(',');
     item.content_json.append(json.substr(member.whole.begin, member.whole.end - member.whole.begin));
+  }
+  // The members the scan did not reach: from the comma after the last one it did to the
+  // object's closing brace (the parser has checked that the text is one object).
+  if (links_left == 0 && properties_left == 0) {
+    const size_t close = json.find_last_not_of(" \t\r\n");
+    size_t rest = json.find_first_not_of(" \t\r\n", scan_end);
+    if (rest < close && json[rest] == ',') {
+      rest = json.find_first_not_of(" \t\r\n", rest + 1);
+      const size_t rest_end = json.find_last_not_of(" \t\r\n", close - 1) + 1;
+      if (item.content_json.size() > 1) item.content_json.push_back(',');
+      item.content_json.append(json.substr(rest, rest_end - rest));
+    }
   }
   ReserveWithHeadroom(item.properties_json, properties_span.end - properties_span.begin);
   AppendInJsonbKeyOrder(json, properties_span, property_members, item.properties_json);
@@ -337,7 +356,7 @@ absl::Status PrepareItemInto(std::string_view json, StagedItem& item, bool padde
     }
   }
   item.content_json += '}';
-  if (has_links) {
+  if (links_count > 0) {
     STACFED_RETURN_IF_ERROR(ExtraLinks(
         links, item.links_json, json.substr(links_span.begin, links_span.end - links_span.begin)));
   }

@@ -201,6 +201,43 @@ TEST_CASE("top-level keys written with escapes are read as what they spell", "[i
   CHECK(item->content_json.find(R"("propert\u0069es":{"x":1,)") != std::string::npos);
 }
 
+TEST_CASE("the members after links and properties go into the content as they came", "[ingest]") {
+  // The scan ends at the last "links"/"properties" member; what follows is copied whole.
+  auto item = PrepareItem(
+      R"({"type":"Feature","id":"a","collection":"c","geometry":null,)"
+      R"("properties":{"datetime":"2020-01-01T00:00:00Z"},"links":[{"rel":"via","href":"v"}] ,)"
+      "\n  " R"("assets":{"d":{"href":"x, y}"}} , "z" : [1, {"links":2}]   )" "\n}\n");
+  REQUIRE(item.ok());
+  CHECK(item->content_json ==
+        R"({"type":"Feature","id":"a","collection":"c","geometry":null,)"
+        R"("properties":{"datetime":"2020-01-01T00:00:00Z"},)"
+        R"("assets":{"d":{"href":"x, y}"}} , "z" : [1, {"links":2}]})");
+  CHECK(item->links_json == R"([{"rel":"via","href":"v"}])");
+  // Nothing after the last of them.
+  auto last = PrepareItem(Item("null", R"({"datetime":"2020-01-01T00:00:00Z"})",
+                               R"(,"links":[{"rel":"via","href":"v"}] )"));
+  REQUIRE(last.ok());
+  CHECK(last->content_json.back() == '}');
+  CHECK(last->content_json.find("links") == std::string::npos);
+  CHECK(last->content_json.find(",}") == std::string::npos);
+  // Links first: the content does not start with a comma.
+  auto first = PrepareItem(
+      R"({"links":[],"properties":{"datetime":"2020-01-01T00:00:00Z"},"type":"Feature",)"
+      R"("id":"a","collection":"c","geometry":null})");
+  REQUIRE(first.ok());
+  CHECK(first->content_json ==
+        R"({"properties":{"datetime":"2020-01-01T00:00:00Z"},"type":"Feature","id":"a",)"
+        R"("collection":"c","geometry":null})");
+  // A second "links" later on (here spelt with an escape) is still found: the last one wins.
+  auto twice = PrepareItem(Item("null", R"({"datetime":"2020-01-01T00:00:00Z"})",
+                                R"(,"links":[{"rel":"via","href":"v"}],"assets":{},)"
+                                R"("lin\u006bs":[{"rel":"about","href":"w"}])"));
+  REQUIRE(twice.ok());
+  CHECK(twice->links_json == R"([{"rel":"about","href":"w"}])");
+  CHECK(twice->content_json.find("lin") == std::string::npos);
+  CHECK(twice->content_json.find(R"("assets":{})") != std::string::npos);
+}
+
 TEST_CASE("an item with two \"properties\" members takes the last, as the parser does", "[ingest]") {
   auto item = PrepareItem(
       R"({"type":"Feature","id":"a","collection":"c","geometry":null,)"
@@ -226,6 +263,16 @@ TEST_CASE("properties go to jsonb with their keys in jsonb's order, values as th
   auto escaped = PrepareItem(Item("null", R"({"z":1,"datetime":"2020-01-01T00:00:00Z","\u0061":2})"));
   REQUIRE(escaped.ok());
   CHECK(escaped->properties_json == R"({"z":1,"datetime":"2020-01-01T00:00:00Z","\u0061":2})");
+  // Keys that share their first 14 bytes (or all but the last) and keys of equal length.
+  auto shared = PrepareItem(Item("null", R"({"cmip6:variable_long_namf":1,"cmip6:variable_units":2,)"
+                                         R"("cmip6:variable_id":3,"cmip6:variable_cf_standard_name":4,)"
+                                         R"("cmip6:variable_long_name":5,"cmip6:variable_long_nama":6,)"
+                                         R"("datetime":"2020-01-01T00:00:00Z","b":7,"a":8,"a":9})"));
+  REQUIRE(shared.ok());
+  CHECK(shared->properties_json ==
+        R"({"a":8,"a":9,"b":7,"datetime":"2020-01-01T00:00:00Z","cmip6:variable_id":3,)"
+        R"("cmip6:variable_units":2,"cmip6:variable_long_nama":6,"cmip6:variable_long_name":5,)"
+        R"("cmip6:variable_long_namf":1,"cmip6:variable_cf_standard_name":4})");
   auto empty = PrepareItem(Item("null", R"({"datetime":"2020-01-01T00:00:00Z","o":{}})"));
   REQUIRE(empty.ok());
   CHECK(empty->properties_json == R"({"o":{},"datetime":"2020-01-01T00:00:00Z"})");

@@ -18,7 +18,7 @@ namespace {
 constexpr std::string_view kCreateStaging =
     "CREATE TEMP TABLE IF NOT EXISTS stacfed_staging ("
     " collection text, id text, geometry geometry, datetime timestamptz,"
-    " end_datetime timestamptz, properties jsonb, content text, links json,"
+    " end_datetime timestamptz, properties jsonb, content text, links text,"
     " content_hash bigint, origin bigint) ON COMMIT DELETE ROWS";
 
 constexpr std::string_view kCopyStaging =

@@ -273,6 +273,25 @@ TEST_CASE("properties go to jsonb with their keys in jsonb's order, values as th
         R"({"a":8,"a":9,"b":7,"datetime":"2020-01-01T00:00:00Z","cmip6:variable_id":3,)"
         R"("cmip6:variable_units":2,"cmip6:variable_long_nama":6,"cmip6:variable_long_name":5,)"
         R"("cmip6:variable_long_namf":1,"cmip6:variable_cf_standard_name":4})");
+  // The order found for one sequence of keys is reused for the next object with the same
+  // sequence; others (reordered, one key more, one key spelt differently) are sorted anew.
+  const std::vector<std::pair<std::string, std::string>> sequences = {
+      {R"({"bb":1,"a":2,"datetime":"2020-01-01T00:00:00Z"})",
+       R"({"a":2,"bb":1,"datetime":"2020-01-01T00:00:00Z"})"},
+      {R"({"a":3,"bb":4,"datetime":"2020-01-01T00:00:00Z"})",
+       R"({"a":3,"bb":4,"datetime":"2020-01-01T00:00:00Z"})"},
+      {R"({"bb":1,"a":2,"datetime":"2020-01-01T00:00:00Z","c":5})",
+       R"({"a":2,"c":5,"bb":1,"datetime":"2020-01-01T00:00:00Z"})"},
+      {R"({"bc":1,"a":2,"datetime":"2020-01-01T00:00:00Z"})",
+       R"({"a":2,"bc":1,"datetime":"2020-01-01T00:00:00Z"})"},
+  };
+  for (int round = 0; round < 3; ++round) {
+    for (const auto& [properties, expected] : sequences) {
+      auto staged = PrepareItem(Item("null", properties));
+      REQUIRE(staged.ok());
+      CHECK(staged->properties_json == expected);
+    }
+  }
   auto empty = PrepareItem(Item("null", R"({"datetime":"2020-01-01T00:00:00Z","o":{}})"));
   REQUIRE(empty.ok());
   CHECK(empty->properties_json == R"({"o":{},"datetime":"2020-01-01T00:00:00Z"})");

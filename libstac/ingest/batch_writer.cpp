@@ -5,15 +5,13 @@
 #include <cstring>
 
 #include "absl/container/flat_hash_map.h"
+#include "libstac/base/hash.hpp"
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
 #include "libstac/ingest/staged_item.hpp"
 #include "libstac/model/datetime.hpp"
 #include "libstac/pg/sqlstate.hpp"
 #include "libstac/pg/text_array.hpp"
-// Header-only: the functions are inlined, nothing to link.
-#define XXH_INLINE_ALL
-#include "xxhash.h"
 
 namespace stacfed::ingest {
 namespace {
@@ -135,8 +133,7 @@ void AppendCopyRow(BinaryCopyWriter& copy, const StagedItem& item, bool with_ori
 // Debian's build, a byte at a time) was 2% of the loader's CPU in a bulk load.
 struct KeyHash {
   size_t operator()(const std::pair<std::string_view, std::string_view>& key) const {
-    return XXH3_64bits_withSeed(key.second.data(), key.second.size(),
-                                XXH3_64bits(key.first.data(), key.first.size()));
+    return StableHash64(key.second, StableHash64(key.first));
   }
 };
 

@@ -7,31 +7,23 @@
 #include <cstring>
 #include <string>
 
+#include "libstac/base/hash.hpp"
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
 #include "libstac/ingest/geojson.hpp"
 #include "libstac/ingest/json_scan.hpp"
 #include "libstac/model/datetime.hpp"
 #include "simdjson.h"
-// Header-only: the functions are inlined, nothing to link.
-#define XXH_INLINE_ALL
-#include "xxhash.h"
 
 namespace stacfed::ingest {
 namespace {
 
 absl::Status Invalid(std::string_view why) { return absl::InvalidArgumentError(std::string(why)); }
 
-// A 64-bit hash of the stored text, stable across runs, machines and versions of the library
-// (absl::Hash is salted per process). XXH3: the MurmurHash64A loop it replaced mixed eight
-// bytes per multiply in one dependency chain and was 6% of the loader's CPU; XXH3 hashes an
-// item 2.5x faster. (Items stored with the old hash are rewritten once by their next upsert.)
-uint64_t Hash64(std::string_view data, uint64_t seed) {
-  return XXH3_64bits_withSeed(data.data(), data.size(), seed);
-}
-
 int64_t ContentHash(std::string_view content, std::string_view links) {
-  return static_cast<int64_t>(Hash64(links, Hash64(content, 0x5354414366656421ULL)));
+  // Stored with the item, so it must not change between versions: items stored before it
+  // became XXH3 (commit 04c2408) are rewritten once by their next upsert.
+  return static_cast<int64_t>(StableHash64(links, StableHash64(content, 0x5354414366656421ULL)));
 }
 
 void AppendDouble(std::string& out, double d) {

@@ -1,0 +1,13 @@
+#include "libstac/base/hash.hpp"
+
+// Header-only: the functions are inlined here, nothing to link.
+#define XXH_INLINE_ALL
+#include "xxhash.h"
+
+namespace stacfed {
+
+uint64_t StableHash64(std::string_view data, uint64_t seed) {
+  return XXH3_64bits_withSeed(data.data(), data.size(), seed);
+}
+
+}  // namespace stacfed

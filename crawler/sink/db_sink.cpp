@@ -195,9 +195,9 @@ absl::Status DbSink::WritePage(const std::string& collection_id, const WalkState
 
   const std::string walk_id = std::to_string(walk.walk_id);
   const pg::Param next = next_request_json.empty() ? pg::Param{} : pg::Param{next_request_json};
-  const pg::Param cursor = updated_us > 0 ? pg::Param{FormatRfc3339(updated_us)} : pg::Param{};
+  const pg::Param cursor = updated_us > 0 ? pg::Param{FormatPgTimestamp(updated_us)} : pg::Param{};
   const pg::Param datetime_cursor =
-      items.empty() ? pg::Param{} : pg::Param{FormatRfc3339(datetime_us)};
+      items.empty() ? pg::Param{} : pg::Param{FormatPgTimestamp(datetime_us)};
   const std::string item_count = std::to_string(items.size());
   auto bookkeeping = [&](pg::Connection& conn) -> absl::Status {
     STACFED_RETURN_IF_ERROR(

@@ -228,8 +228,8 @@ absl::Status WidenTimeBounds(pg::Connection& conn, std::span<const StagedItem> i
   for (const Bounds& b : bounds) {
     STACFED_ASSIGN_OR_RETURN(
         auto widened, conn.Query(kWidenTimeBounds, {std::string(b.collection),
-                                                    FormatRfc3339(b.min_datetime_us),
-                                                    FormatRfc3339(b.max_end_datetime_us)}));
+                                                    FormatPgTimestamp(b.min_datetime_us),
+                                                    FormatPgTimestamp(b.max_end_datetime_us)}));
     (void)widened;
   }
   return absl::OkStatus();

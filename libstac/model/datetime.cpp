@@ -108,26 +108,60 @@ absl::StatusOr<Micros> ParseRfc3339(std::string_view s) {
   return seconds * 1000000 + micros;
 }
 
-std::string FormatRfc3339(Micros time) {
-  int64_t seconds = time >= 0 ? time / 1000000 : -((-time + 999999) / 1000000);
-  int64_t micros = time - seconds * 1000000;
-  int64_t days = seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400);
-  int64_t rest = seconds - days * 86400;
-  int64_t y;
-  unsigned m, d;
-  CivilFromDays(days, y, m, d);
-  char buffer[48];
-  int n = std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
-                        static_cast<long long>(y), m, d, static_cast<long long>(rest / 3600),
-                        static_cast<long long>(rest / 60 % 60), static_cast<long long>(rest % 60));
+namespace {
+
+struct CivilTime {
+  int64_t year;
+  unsigned month, day;
+  int64_t seconds_of_day;
+  int64_t micros;
+};
+
+CivilTime ToCivil(Micros time) {
+  // Floor division: a time before the epoch still has a non-negative time of day.
+  int64_t seconds = time / 1000000;
+  if (time % 1000000 < 0) --seconds;
+  CivilTime civil;
+  civil.micros = time - seconds * 1000000;
+  int64_t days = seconds / 86400;
+  if (seconds % 86400 < 0) --days;
+  civil.seconds_of_day = seconds - days * 86400;
+  CivilFromDays(days, civil.year, civil.month, civil.day);
+  return civil;
+}
+
+// "YYYY-MM-DD<separator>HH:MM:SS[.ffffff]" for a year of at least 1, the fraction only when
+// non-zero, trailing zeros dropped.
+std::string FormatCivil(int64_t year, const CivilTime& t, char separator) {
+  char buffer[64];
+  int n = std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02u%c%02lld:%02lld:%02lld",
+                        static_cast<long long>(year), t.month, t.day, separator,
+                        static_cast<long long>(t.seconds_of_day / 3600),
+                        static_cast<long long>(t.seconds_of_day / 60 % 60),
+                        static_cast<long long>(t.seconds_of_day % 60));
   std::string out(buffer, size_t(n));
-  if (micros != 0) {
-    std::snprintf(buffer, sizeof buffer, ".%06lld", static_cast<long long>(micros));
+  if (t.micros != 0) {
+    std::snprintf(buffer, sizeof buffer, ".%06lld", static_cast<long long>(t.micros));
     out += buffer;
     while (out.back() == '0') out.pop_back();
   }
+  return out;
+}
+
+}  // namespace
+
+std::string FormatRfc3339(Micros time) {
+  const CivilTime civil = ToCivil(time);
+  std::string out = FormatCivil(civil.year, civil, 'T');
   out += 'Z';
   return out;
+}
+
+std::string FormatPgTimestamp(Micros time) {
+  const CivilTime civil = ToCivil(time);
+  // PostgreSQL counts years as historians do: there is no year 0, 1 BC precedes 1 AD.
+  if (civil.year >= 1) return StrCat(FormatCivil(civil.year, civil, ' '), "+00");
+  return StrCat(FormatCivil(1 - civil.year, civil, ' '), "+00 BC");
 }
 
 }  // namespace stacfed

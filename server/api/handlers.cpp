@@ -122,8 +122,8 @@ awaitable<absl::StatusOr<std::optional<std::vector<std::string>>>> CollectionsIn
   using Narrowed = std::optional<std::vector<std::string>>;
   if (!request.datetime || !request.ids.empty()) co_return Narrowed();
   pg::Param start, end;
-  if (request.datetime->start) start = FormatRfc3339(*request.datetime->start);
-  if (request.datetime->end) end = FormatRfc3339(*request.datetime->end);
+  if (request.datetime->start) start = FormatPgTimestamp(*request.datetime->start);
+  if (request.datetime->end) end = FormatPgTimestamp(*request.datetime->end);
   std::vector<pg::Param> params;
   params.push_back(std::move(start));
   params.push_back(std::move(end));

@@ -227,16 +227,16 @@ SearchQuery BuildSearchQuery(const SearchRequest& request, int64_t count_limit) 
   }
   if (request.datetime && request.datetime->start) {
     filters |= kStart;
-    params.emplace_back(FormatRfc3339(*request.datetime->start));
+    params.emplace_back(FormatPgTimestamp(*request.datetime->start));
   }
   if (request.datetime && request.datetime->end) {
     filters |= kEnd;
-    params.emplace_back(FormatRfc3339(*request.datetime->end));
+    params.emplace_back(FormatPgTimestamp(*request.datetime->end));
   }
   Page page = Page::kFirst;
   if (request.token) {
     page = request.token->direction == PageToken::Direction::kNext ? Page::kNext : Page::kPrev;
-    params.emplace_back(FormatRfc3339(request.token->datetime));
+    params.emplace_back(FormatPgTimestamp(request.token->datetime));
     params.emplace_back(request.token->collection);
     params.emplace_back(request.token->id);
   }

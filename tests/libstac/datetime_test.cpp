@@ -24,3 +24,21 @@ TEST_CASE("RFC 3339 rejects what the STAC validator rejects", "[datetime]") {
     CHECK_FALSE(ParseRfc3339(bad).ok());
   }
 }
+
+TEST_CASE("timestamps for PostgreSQL name year 0 as 1 BC", "[datetime]") {
+  using stacfed::FormatPgTimestamp;
+  using stacfed::IsParsedRange;
+  const auto earliest = *ParseRfc3339("0001-01-01T00:00:00+23:59");
+  const auto latest = *ParseRfc3339("9999-12-31T23:59:59.999999-23:59");
+  CHECK(FormatPgTimestamp(earliest) == "0001-12-31 00:01:00+00 BC");
+  CHECK(FormatPgTimestamp(latest) == "10000-01-01 23:58:59.999999+00");
+  CHECK(FormatPgTimestamp(*ParseRfc3339("2000-01-01T00:00:00.5Z")) == "2000-01-01 00:00:00.5+00");
+  CHECK(FormatPgTimestamp(*ParseRfc3339("1969-12-31T23:59:59.75Z")) == "1969-12-31 23:59:59.75+00");
+  CHECK(earliest == stacfed::kMinParsedMicros);
+  CHECK(latest == stacfed::kMaxParsedMicros);
+  CHECK(IsParsedRange(earliest));
+  CHECK(IsParsedRange(latest));
+  CHECK_FALSE(IsParsedRange(earliest - 1));
+  CHECK_FALSE(IsParsedRange(latest + 1));
+  CHECK_FALSE(IsParsedRange(INT64_MIN));
+}

@@ -67,7 +67,8 @@ int RunServe(const Args& args) {
   options->database_url = *database_url;
   SetServerSessionOptions();
 
-  absl::StatusOr<api::ApiOptions> api_options = api::ApiOptionsFromEnv();
+  absl::StatusOr<api::ApiOptions> api_options =
+      api::ApiOptionsFromEnv(api::ReadTokenKey(*database_url));
   if (!api_options.ok()) return Fail("configuration", api_options.status());
   http::Router router;
   api::RegisterRoutes(router, *api_options);

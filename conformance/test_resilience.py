@@ -32,11 +32,35 @@ def _addr(srv):
     return ("127.0.0.1", srv.port)
 
 
-def test_links_use_the_host_of_the_request(base):
-    r = requests.get(base + "/", headers={"Host": "stac.example.org:8443"})
+def test_links_use_a_trusted_host_of_the_request(own_server):
+    srv = own_server(STACFED_ALLOWED_HOSTS="stac.example.org:8443, stac.example.org")
+    r = requests.get(srv.base + "/", headers={"Host": "stac.example.org:8443"})
     assert one_link(r.json(), "self")["href"] == "http://stac.example.org:8443/"
-    doc = requests.get(base + "/collections/CMIP6", headers={"Host": "stac.example.org"}).json()
+    doc = requests.get(srv.base + "/collections/CMIP6", headers={"Host": "stac.example.org"}).json()
     assert one_link(doc, "self")["href"] == "http://stac.example.org/collections/CMIP6"
+
+
+def test_an_untrusted_host_is_never_echoed_into_links(base):
+    """Issue 13: the Host header was copied unchecked into every link (cache poisoning, or
+    invalid UTF-8 in the JSON). A host the server does not know gives links to the address
+    the client connected to; a Host that is no host at all is a 400."""
+    port = base.rsplit(":", 1)[1]
+    for host in ("evil.example.org", "evil.example.org:" + port, "localhost:1"):
+        doc = requests.get(base + "/", headers={"Host": host}).json()
+        for link in doc["links"]:
+            assert link["href"].startswith(base + "/"), (host, link)
+    doc = requests.get(base + "/", headers={"Host": "localhost:" + port}).json()
+    assert one_link(doc, "self")["href"] == f"http://localhost:{port}/"
+    for host in (b"ev\xffil.org", b"a b", b"user@host", b"host:99999"):
+        with socket.create_connection(_addr_of(base), timeout=5) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: " + host + b"\r\n\r\n")
+            head = sock.recv(65536).split(b"\r\n")[0]
+        assert head.startswith(b"HTTP/1.1 400"), (host, head)
+
+
+def _addr_of(base):
+    host, port = base.split("//")[1].split(":")
+    return host, int(port)
 
 
 def test_configured_public_url(own_server, items):

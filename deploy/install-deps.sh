@@ -8,6 +8,7 @@ packages=(
   g++ cmake make pkg-config
   libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
   libsimdjson-dev libabsl-dev libpq-dev libcurl4-openssl-dev zlib1g-dev catch2 libxxhash-dev
+  libssl-dev
   # the embedded database
   postgresql-15 postgresql-15-postgis-3
   # the crawler's TLS trust store, and the black-box conformance suite

@@ -63,6 +63,64 @@ void AppendJsonString(std::string& out, std::string_view value) {
   out.push_back('"');
 }
 
+namespace {
+
+// The length of the well-formed UTF-8 sequence at text[i], or 0 when the bytes there are not
+// one (the table of RFC 3629, section 4).
+size_t Utf8SequenceLength(std::string_view text, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  if (lead < 0x80) return 1;
+  size_t length;
+  unsigned char low = 0x80, high = 0xbf;  // range of the second byte
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    length = 2;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    length = 3;
+    if (lead == 0xe0) low = 0xa0;   // no overlong forms
+    if (lead == 0xed) high = 0x9f;  // no surrogates
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    length = 4;
+    if (lead == 0xf0) low = 0x90;
+    if (lead == 0xf4) high = 0x8f;  // nothing above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + length > text.size()) return 0;
+  if (byte(i + 1) < low || byte(i + 1) > high) return 0;
+  for (size_t k = 2; k < length; ++k) {
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xbf) return 0;
+  }
+  return length;
+}
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const size_t length = Utf8SequenceLength(text, i);
+    if (length == 0) return false;
+    i += length;
+  }
+  return true;
+}
+
+std::string ToValidUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    const size_t length = Utf8SequenceLength(text, i);
+    if (length == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
+      ++i;
+    } else {
+      out.append(text.substr(i, length));
+      i += length;
+    }
+  }
+  return out;
+}
+
 std::string JsonString(std::string_view value) {
   std::string out;
   out.reserve(value.size() + 2);
@@ -119,7 +177,9 @@ bool Base64UrlDecode(std::string_view text, std::string& out) {
       out.push_back(char((buffer >> bits) & 0xff));
     }
   }
-  return bits < 6;  // a dangling 6-bit group cannot come from our encoder
+  // A dangling 6-bit group cannot come from an encoder, nor can set bits below the last
+  // byte: every byte string has exactly one encoding, so a changed character is a change.
+  return bits < 6 && (buffer & ((1u << bits) - 1)) == 0;
 }
 
 void AppendPercentEncoded(std::string& out, std::string_view value) {

@@ -41,6 +41,13 @@ void StrAppend(std::string* out, const Args&... args) {
 void AppendJsonString(std::string& out, std::string_view value);
 std::string JsonString(std::string_view value);
 
+// Whether `text` is well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code
+// points beyond U+10FFFF).
+bool IsValidUtf8(std::string_view text);
+// `text` with every byte that does not belong to a well-formed UTF-8 sequence replaced by
+// U+FFFD, for echoing untrusted bytes into a JSON response.
+std::string ToValidUtf8(std::string_view text);
+
 // Base64url without padding, for opaque paging tokens.
 std::string Base64UrlEncode(std::string_view bytes);
 bool Base64UrlDecode(std::string_view text, std::string& out);

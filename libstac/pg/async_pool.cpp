@@ -11,10 +11,16 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
+#include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <unordered_set>
 
+#include "libstac/base/cancellation.hpp"
 #include "libstac/base/log.hpp"
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
@@ -58,6 +64,8 @@ struct PooledConnection {
   PGconn* conn;
   Descriptor socket;
   NameSet prepared;  // statements already prepared on this connection
+  // A cancel was sent for the statement running on it: the connection is not reused.
+  bool cancel_requested = false;
 };
 
 using ConnectionPtr = std::unique_ptr<PooledConnection>;
@@ -72,8 +80,58 @@ absl::Status ConnectionError(PGconn* conn, std::string_view what) {
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
     message.pop_back();
   }
-  return absl::UnavailableError(StrCat("database unavailable (", what, "): ", message));
+  return WithSqlState(absl::UnavailableError(StrCat("database unavailable (", what, "): ", message)),
+                      "08006");
 }
+
+absl::Status Cancelled() {
+  return absl::CancelledError("the request was abandoned by its client");
+}
+
+// Sends cancel requests to the database. PQcancel opens a connection of its own and waits
+// for the server to take the request, which must not block an I/O thread: one thread of
+// this process does it for every pool.
+class CancelSender {
+ public:
+  static CancelSender& Get() {
+    static CancelSender* sender = new CancelSender();  // lives until exit, thread included
+    return *sender;
+  }
+
+  // Takes ownership of `cancel` (from PQgetCancel).
+  void Send(PGcancel* cancel) {
+    if (cancel == nullptr) return;
+    std::lock_guard lock(mutex_);
+    queue_.push_back(cancel);
+    wake_.notify_one();
+  }
+
+ private:
+  CancelSender() {
+    std::thread([this] { Run(); }).detach();
+  }
+
+  void Run() {
+    for (;;) {
+      PGcancel* cancel;
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [this] { return !queue_.empty(); });
+        cancel = queue_.front();
+        queue_.pop_front();
+      }
+      char error[256];
+      if (!PQcancel(cancel, error, sizeof error)) {
+        log::Repeated(log::Level::kWarn, "database cancel request failed", error);
+      }
+      PQfreeCancel(cancel);
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<PGcancel*> queue_;
+};
 
 // True when the socket has something to read (or failed): used to vet idle connections.
 bool SocketHasInput(int fd) {
@@ -140,8 +198,9 @@ struct AsyncPool::Impl {
   // A coroutine waiting for a connection; Release hands it one (or the right to open one)
   // and wakes it by cancelling its timer.
   struct Waiter {
-    explicit Waiter(net::io_context& io) : timer(io) {}
+    Waiter(net::io_context& io, std::string_view who) : timer(io), client(who) {}
     net::steady_timer timer;
+    std::string client;
     ConnectionPtr connection;
     bool may_open = false;
   };
@@ -151,7 +210,7 @@ struct AsyncPool::Impl {
     options.max_connections = std::max(1, options.max_connections);
   }
 
-  net::awaitable<absl::StatusOr<ConnectionPtr>> Acquire();
+  net::awaitable<absl::StatusOr<ConnectionPtr>> Acquire(const ExecuteOptions& call);
   net::awaitable<absl::StatusOr<ConnectionPtr>> Open();
   net::awaitable<absl::Status> Configure(PooledConnection& c);
   net::awaitable<void> Prewarm(int count);
@@ -159,16 +218,50 @@ struct AsyncPool::Impl {
   void ReleaseSlot();
   net::awaitable<absl::StatusOr<Result>> Run(PooledConnection& c, const Statement& statement,
                                              const std::vector<Param>& params);
+  // The waiter whose client was served least recently (the earliest of them on a tie),
+  // taken out of the queue.
+  Waiter* NextWaiter();
+  int WaitersOf(std::string_view client) const;
 
   net::io_context& io;
   std::string url;
   AsyncPoolOptions options;
   std::vector<ConnectionPtr> idle;  // most recently used last: warm connections first
   int open = 0;                     // idle + busy + being opened
-  std::deque<Waiter*> waiters;
+  std::deque<Waiter*> waiters;      // in arrival order
+  // When each client was last handed a connection (a counter of grants), for clients that
+  // have waited; entries of clients with nobody waiting are dropped when it grows.
+  std::map<std::string, uint64_t, std::less<>> served_at;
+  uint64_t grants = 0;
 };
 
-net::awaitable<absl::StatusOr<ConnectionPtr>> AsyncPool::Impl::Acquire() {
+AsyncPool::Impl::Waiter* AsyncPool::Impl::NextWaiter() {
+  auto best = waiters.begin();
+  uint64_t best_served = UINT64_MAX;
+  for (auto it = waiters.begin(); it != waiters.end(); ++it) {
+    auto served = served_at.find((*it)->client);
+    const uint64_t at = served == served_at.end() ? 0 : served->second;
+    if (at < best_served) {
+      best = it;
+      best_served = at;
+    }
+  }
+  Waiter* waiter = *best;
+  waiters.erase(best);
+  served_at[waiter->client] = ++grants;
+  if (served_at.size() > 4 * waiters.size() + 64) {
+    std::erase_if(served_at, [this](const auto& entry) { return WaitersOf(entry.first) == 0; });
+  }
+  return waiter;
+}
+
+int AsyncPool::Impl::WaitersOf(std::string_view client) const {
+  int count = 0;
+  for (const Waiter* waiter : waiters) count += waiter->client == client;
+  return count;
+}
+
+net::awaitable<absl::StatusOr<ConnectionPtr>> AsyncPool::Impl::Acquire(const ExecuteOptions& call) {
   while (!idle.empty()) {
     ConnectionPtr connection = std::move(idle.back());
     idle.pop_back();
@@ -182,10 +275,29 @@ net::awaitable<absl::StatusOr<ConnectionPtr>> AsyncPool::Impl::Acquire() {
     co_return opened;
   }
 
-  Waiter waiter(io);
+  if (options.max_waiters_per_client > 0 &&
+      WaitersOf(call.client) >= options.max_waiters_per_client) {
+    co_return WithSqlState(
+        absl::UnavailableError(StrCat("client ", call.client, " has ",
+                                      options.max_waiters_per_client,
+                                      " requests waiting for a database connection already")),
+        "53400");
+  }
+  Waiter waiter(io, call.client);
   waiter.timer.expires_after(options.acquire_timeout);
   waiters.push_back(&waiter);
-  co_await waiter.timer.async_wait(kNoThrow);
+  bool abandoned = false;
+  {
+    std::optional<Cancellation::Registration> on_cancel;
+    if (call.cancel != nullptr) {
+      on_cancel.emplace(call.cancel->OnCancel([&] {
+        abandoned = true;
+        waiter.timer.cancel();
+      }));
+    }
+    co_await waiter.timer.async_wait(kNoThrow);
+  }
+  // A connection (or the right to open one) handed over before the cancel is still ours.
   if (waiter.connection) co_return std::move(waiter.connection);
   if (waiter.may_open) {
     auto opened = co_await Open();
@@ -193,9 +305,12 @@ net::awaitable<absl::StatusOr<ConnectionPtr>> AsyncPool::Impl::Acquire() {
     co_return opened;
   }
   std::erase(waiters, &waiter);
-  co_return absl::UnavailableError(StrCat("all ", options.max_connections,
-                                          " database connections of this thread stayed busy for ",
-                                          options.acquire_timeout.count(), " ms"));
+  if (abandoned) co_return Cancelled();
+  co_return WithSqlState(
+      absl::UnavailableError(StrCat("all ", options.max_connections,
+                                    " database connections of this thread stayed busy for ",
+                                    options.acquire_timeout.count(), " ms")),
+      "53300");
 }
 
 net::awaitable<absl::StatusOr<ConnectionPtr>> AsyncPool::Impl::Open() {
@@ -285,16 +400,16 @@ net::awaitable<void> AsyncPool::Impl::Prewarm(int count) {
 }
 
 void AsyncPool::Impl::Release(ConnectionPtr connection) {
-  // Only a connection back at rest (no transaction, no pending input) is reused.
-  if (PQstatus(connection->conn) != CONNECTION_OK ||
+  // Only a connection back at rest (no transaction, no pending input, no cancel in flight)
+  // is reused.
+  if (PQstatus(connection->conn) != CONNECTION_OK || connection->cancel_requested ||
       PQtransactionStatus(connection->conn) != PQTRANS_IDLE) {
     connection.reset();
     ReleaseSlot();
     return;
   }
   if (!waiters.empty()) {
-    Waiter* waiter = waiters.front();
-    waiters.pop_front();
+    Waiter* waiter = NextWaiter();
     waiter->connection = std::move(connection);
     waiter->timer.cancel();
     return;
@@ -306,8 +421,7 @@ void AsyncPool::Impl::Release(ConnectionPtr connection) {
 // waiter may open a new one, else the pool shrinks.
 void AsyncPool::Impl::ReleaseSlot() {
   if (!waiters.empty()) {
-    Waiter* waiter = waiters.front();
-    waiters.pop_front();
+    Waiter* waiter = NextWaiter();
     waiter->may_open = true;
     waiter->timer.cancel();
     return;
@@ -366,15 +480,44 @@ AsyncPool::~AsyncPool() = default;
 
 int AsyncPool::OpenConnections() const { return impl_->open; }
 
+int AsyncPool::Waiting() const { return static_cast<int>(impl_->waiters.size()); }
+
 void AsyncPool::Prewarm(int count) {
   net::co_spawn(impl_->io, impl_->Prewarm(count), net::detached);
 }
 
 boost::asio::awaitable<absl::StatusOr<Result>> AsyncPool::Execute(const Statement& statement,
-                                                                  std::vector<Param> params) {
-  STACFED_CO_ASSIGN_OR_RETURN(ConnectionPtr connection, co_await impl_->Acquire());
-  auto result = co_await impl_->Run(*connection, statement, params);
+                                                                  std::vector<Param> params,
+                                                                  ExecuteOptions call) {
+  for (const Param& param : params) {
+    if (param && param->find('\0') != std::string::npos) {
+      co_return absl::InvalidArgumentError("a value holds a NUL byte, which no value may hold");
+    }
+  }
+  if (call.cancel != nullptr && call.cancel->cancelled()) co_return Cancelled();
+  STACFED_CO_ASSIGN_OR_RETURN(ConnectionPtr connection, co_await impl_->Acquire(call));
+  if (call.cancel != nullptr && call.cancel->cancelled()) {
+    impl_->Release(std::move(connection));
+    co_return Cancelled();
+  }
+  absl::StatusOr<Result> result;
+  {
+    PooledConnection& c = *connection;
+    std::optional<Cancellation::Registration> on_cancel;
+    if (call.cancel != nullptr) {
+      on_cancel.emplace(call.cancel->OnCancel([&c] {
+        // Stop the backend, and stop waiting for it: the connection is closed, not reused.
+        c.cancel_requested = true;
+        CancelSender::Get().Send(PQgetCancel(c.conn));
+        boost::system::error_code ignored;
+        c.socket.cancel(ignored);
+      }));
+    }
+    result = co_await impl_->Run(c, statement, params);
+  }
+  const bool cancelled = connection->cancel_requested;
   impl_->Release(std::move(connection));
+  if (cancelled) co_return Cancelled();
   co_return result;
 }
 

@@ -5,6 +5,15 @@
 // next use; while the database is down Execute returns Unavailable (the server answers 503)
 // and service resumes by itself when it is back.
 //
+// Abandoned requests stop costing: a request cancelled while it waits for a connection
+// leaves the queue; one cancelled while its statement runs gets the statement cancelled on
+// the database (PQcancel, sent from a thread of its own since it blocks) and its connection
+// is closed rather than reused, so that a late cancel can never hit the next statement.
+//
+// When every connection is busy, waiting requests are served by client: the client served
+// least recently goes first, so one client sending many requests delays another's by at
+// most one statement per turn.
+//
 // Interface agreed between server/http (which implements it) and server/api (which uses it).
 
 #include <boost/asio/awaitable.hpp>
@@ -17,6 +26,10 @@
 
 #include "absl/status/statusor.h"
 #include "libstac/pg/connection.hpp"
+
+namespace stacfed {
+class Cancellation;
+}
 
 namespace stacfed::pg {
 
@@ -39,6 +52,19 @@ struct AsyncPoolOptions {
   std::chrono::milliseconds acquire_timeout{10'000};
   // How long opening a connection may take before it counts as failed (Unavailable).
   std::chrono::milliseconds connect_timeout{5'000};
+  // Requests one client may have waiting for a connection; more fail at once with
+  // Unavailable (SQLSTATE payload 53400). 0: no limit.
+  int max_waiters_per_client = 0;
+};
+
+// Per call: who asks, and the request's cancellation.
+struct ExecuteOptions {
+  // Whose turn it is when connections are scarce (the client's address); "" for all
+  // callers alike.
+  std::string_view client;
+  // When cancelled, the call ends with Cancelled as soon as it can: at once while it waits
+  // for a connection, after a cancel sent to the database while its statement runs.
+  Cancellation* cancel = nullptr;
 };
 
 // Not thread-safe by design: one pool per io_context, used only from that context's thread.
@@ -58,8 +84,10 @@ class AsyncPool {
   // g++ 12 quirk: inside a coroutine write `std::vector<Param> params = {a, b};` and pass
   // std::move(params); a braced list directly in the co_await expression fails to compile
   // ("array used as initializer").
+  // A parameter holding a NUL byte is refused (InvalidArgument): libpq would cut it there.
   boost::asio::awaitable<absl::StatusOr<Result>> Execute(const Statement& statement,
-                                                         std::vector<Param> params);
+                                                         std::vector<Param> params,
+                                                         ExecuteOptions call = {});
 
   // Opens up to `count` connections in the background (on the io_context), so that the
   // first requests do not wait for connection setup. Failures are only logged.
@@ -67,6 +95,8 @@ class AsyncPool {
 
   // Connections currently open (idle or busy), for tests and metrics.
   int OpenConnections() const;
+  // Calls waiting for a connection.
+  int Waiting() const;
 
  private:
   struct Impl;

@@ -38,6 +38,11 @@ absl::Status StatusFromResult(const PGresult* result, std::string_view context) 
   return status;
 }
 
+absl::Status WithSqlState(absl::Status status, std::string_view sqlstate) {
+  status.SetPayload(ToAbsl(kSqlStatePayload), absl::Cord(ToAbsl(sqlstate)));
+  return status;
+}
+
 std::string SqlStateOf(const absl::Status& status) {
   auto payload = status.GetPayload(ToAbsl(kSqlStatePayload));
   return payload ? std::string(*payload) : std::string();

@@ -18,5 +18,8 @@ absl::StatusCode CodeForSqlState(std::string_view sqlstate);
 absl::Status StatusFromResult(const PGresult* result, std::string_view context);
 // The SQLSTATE carried by a status made above, or "" when there is none.
 std::string SqlStateOf(const absl::Status& status);
+// `status` (not OK) marked with `sqlstate`, for errors of the database access that did not
+// come from a result (a lost connection: "08006"; every connection busy: "53300").
+absl::Status WithSqlState(absl::Status status, std::string_view sqlstate);
 
 }  // namespace stacfed::pg

@@ -16,7 +16,9 @@
 #include "server/api/page_token.hpp"
 #include "server/api/render.hpp"
 #include "server/api/search_request.hpp"
-#include "server/api/ttl_cache.hpp"
+#include "libstac/base/crypto.hpp"
+#include "libstac/base/expiring_cache.hpp"
+#include "server/api/database.hpp"
 #include "server/http/error_response.hpp"
 #include "server/http/router.hpp"
 #include "server/http/server_context.hpp"
@@ -172,15 +174,16 @@ absl::Status CatalogNotFound(std::string_view id) {
   return absl::NotFoundError(StrCat("catalog '", id, "' does not exist"));
 }
 
-awaitable<absl::StatusOr<pg::Result>> Execute(const pg::Statement& statement,
+// Every statement of the catalog tree is cheap: small tables and indexed look-ups.
+awaitable<absl::StatusOr<pg::Result>> Execute(const Request& request,
+                                              const pg::Statement& statement,
                                               std::vector<pg::Param> params) {
-  pg::AsyncPool* pool = http::ServerContext::Current().pool;
-  if (pool == nullptr) co_return absl::UnavailableError("the server has no database configured");
-  co_return co_await pool->Execute(statement, std::move(params));
+  co_return co_await Database(request).Run(Cost::kCheap, statement, std::move(params));
 }
 
-awaitable<absl::Status> RequireCatalog(const std::string& id) {
-  STACFED_CO_ASSIGN_OR_RETURN(pg::Result row, co_await Execute(kCatalogExists, Params(id)));
+awaitable<absl::Status> RequireCatalog(const Request& request, const std::string& id) {
+  STACFED_CO_ASSIGN_OR_RETURN(pg::Result row,
+                              co_await Execute(request, kCatalogExists, Params(id)));
   if (row.Rows() == 0) co_return CatalogNotFound(id);
   co_return absl::OkStatus();
 }
@@ -210,9 +213,9 @@ awaitable<absl::StatusOr<Response>> GetLanding(const Request& request, const Api
   std::string child_links;
   if (http::ServerContext::Current().pool != nullptr) {
     STACFED_CO_ASSIGN_OR_RETURN(pg::Result catalogs,
-                                co_await Execute(kTopLevelCatalogLinks, std::vector<pg::Param>()));
+                                co_await Execute(request, kTopLevelCatalogLinks, std::vector<pg::Param>()));
     STACFED_CO_ASSIGN_OR_RETURN(pg::Result collections,
-                                co_await Execute(kOrphanCollectionLinks, std::vector<pg::Param>()));
+                                co_await Execute(request, kOrphanCollectionLinks, std::vector<pg::Param>()));
     child_links = RootChildLinks(catalogs, collections, request.base_url);
   }
   co_return JsonResponse(RenderLanding(options.landing, request.base_url, child_links));
@@ -231,7 +234,7 @@ awaitable<absl::StatusOr<Response>> GetCollections(const Request& request) {
   params.push_back(OptionalMicros(search.datetime, false));
   params.push_back(StrCat(search.limit + 1));
   STACFED_CO_ASSIGN_OR_RETURN(pg::Result rows,
-                              co_await Execute(kCollectionSearch, std::move(params)));
+                              co_await Execute(request, kCollectionSearch, std::move(params)));
   co_return JsonResponse(RenderCollectionList(rows, search.limit, request.base_url,
                                               SelfHref(request), "/collections", request.query,
                                               ""));
@@ -239,7 +242,7 @@ awaitable<absl::StatusOr<Response>> GetCollections(const Request& request) {
 
 awaitable<absl::StatusOr<Response>> GetCollection(const Request& request) {
   const std::string& id = request.path_params.at(0);
-  STACFED_CO_ASSIGN_OR_RETURN(pg::Result row, co_await Execute(kCollectionRowById, Params(id)));
+  STACFED_CO_ASSIGN_OR_RETURN(pg::Result row, co_await Execute(request, kCollectionRowById, Params(id)));
   if (row.Rows() == 0) {
     co_return absl::NotFoundError(StrCat("collection '", id, "' does not exist"));
   }
@@ -258,11 +261,11 @@ awaitable<absl::StatusOr<Response>> GetBrowsePage(const Request& request) {
     STACFED_CO_ASSIGN_OR_RETURN(after, DecodeCollectionsToken(value));
   }
   STACFED_CO_ASSIGN_OR_RETURN(
-      pg::Result rows, co_await Execute(kBrowseItems, Params(collection, OptionalParam(after),
+      pg::Result rows, co_await Execute(request, kBrowseItems, Params(collection, OptionalParam(after),
                                                              StrCat(kBrowsePageSize + 1))));
   if (rows.Rows() == 0) {
     STACFED_CO_ASSIGN_OR_RETURN(pg::Result exists,
-                                co_await Execute(kCollectionExists, Params(collection)));
+                                co_await Execute(request, kCollectionExists, Params(collection)));
     if (exists.Rows() == 0) {
       co_return absl::NotFoundError(StrCat("collection '", collection, "' does not exist"));
     }
@@ -273,9 +276,9 @@ awaitable<absl::StatusOr<Response>> GetBrowsePage(const Request& request) {
 
 awaitable<absl::StatusOr<Response>> GetRootChildren(const Request& request) {
   STACFED_CO_ASSIGN_OR_RETURN(pg::Result catalogs,
-                              co_await Execute(kTopLevelCatalogRows, std::vector<pg::Param>()));
+                              co_await Execute(request, kTopLevelCatalogRows, std::vector<pg::Param>()));
   STACFED_CO_ASSIGN_OR_RETURN(pg::Result collections,
-                              co_await Execute(kOrphanCollectionRows, std::vector<pg::Param>()));
+                              co_await Execute(request, kOrphanCollectionRows, std::vector<pg::Param>()));
   const std::string root = StrCat(request.base_url, "/");
   co_return JsonResponse(RenderChildren(catalogs, collections, request.base_url,
                                         StrCat(request.base_url, "/children"), root));
@@ -295,14 +298,14 @@ awaitable<absl::StatusOr<Response>> GetCatalogs(const Request& request) {
   params.push_back(OptionalMicros(search.datetime, true));
   params.push_back(OptionalMicros(search.datetime, false));
   params.push_back(StrCat(search.limit + 1));
-  STACFED_CO_ASSIGN_OR_RETURN(pg::Result rows, co_await Execute(kCatalogSearch, std::move(params)));
+  STACFED_CO_ASSIGN_OR_RETURN(pg::Result rows, co_await Execute(request, kCatalogSearch, std::move(params)));
   co_return JsonResponse(RenderCatalogList(rows, search.limit, request.base_url, SelfHref(request),
                                            "/catalogs", request.query, ""));
 }
 
 awaitable<absl::StatusOr<Response>> GetCatalog(const Request& request) {
   const std::string& id = request.path_params.at(0);
-  STACFED_CO_ASSIGN_OR_RETURN(pg::Result row, co_await Execute(kCatalogById, Params(id)));
+  STACFED_CO_ASSIGN_OR_RETURN(pg::Result row, co_await Execute(request, kCatalogById, Params(id)));
   if (row.Rows() == 0) co_return CatalogNotFound(id);
   Response response = JsonResponse(RenderCatalog(row, 0, request.base_url));
   response.etag = true;
@@ -311,8 +314,8 @@ awaitable<absl::StatusOr<Response>> GetCatalog(const Request& request) {
 
 awaitable<absl::StatusOr<Response>> GetSubCatalogs(const Request& request) {
   const std::string& id = request.path_params.at(0);
-  STACFED_CO_ASSIGN_OR_RETURN(pg::Result rows, co_await Execute(kSubCatalogs, Params(id)));
-  if (rows.Rows() == 0) STACFED_CO_RETURN_IF_ERROR(co_await RequireCatalog(id));
+  STACFED_CO_ASSIGN_OR_RETURN(pg::Result rows, co_await Execute(request, kSubCatalogs, Params(id)));
+  if (rows.Rows() == 0) STACFED_CO_RETURN_IF_ERROR(co_await RequireCatalog(request, id));
   co_return JsonResponse(RenderCatalogList(rows, rows.Rows(), request.base_url, SelfHref(request),
                                            RawPath(request), request.query,
                                            CatalogUrl(request.base_url, id)));
@@ -325,8 +328,8 @@ awaitable<absl::StatusOr<Response>> GetScopedCollections(const Request& request)
   STACFED_CO_RETURN_IF_ERROR(ParsePaging(request.query_params, limit, after));
   STACFED_CO_ASSIGN_OR_RETURN(
       pg::Result rows,
-      co_await Execute(kScopedCollections, Params(id, OptionalParam(after), StrCat(limit + 1))));
-  if (rows.Rows() == 0) STACFED_CO_RETURN_IF_ERROR(co_await RequireCatalog(id));
+      co_await Execute(request, kScopedCollections, Params(id, OptionalParam(after), StrCat(limit + 1))));
+  if (rows.Rows() == 0) STACFED_CO_RETURN_IF_ERROR(co_await RequireCatalog(request, id));
   co_return JsonResponse(RenderCollectionList(rows, limit, request.base_url, SelfHref(request),
                                               RawPath(request), request.query,
                                               CatalogUrl(request.base_url, id)));
@@ -334,17 +337,17 @@ awaitable<absl::StatusOr<Response>> GetScopedCollections(const Request& request)
 
 awaitable<absl::StatusOr<Response>> GetChildren(const Request& request) {
   const std::string& id = request.path_params.at(0);
-  STACFED_CO_RETURN_IF_ERROR(co_await RequireCatalog(id));
-  STACFED_CO_ASSIGN_OR_RETURN(pg::Result catalogs, co_await Execute(kSubCatalogs, Params(id)));
+  STACFED_CO_RETURN_IF_ERROR(co_await RequireCatalog(request, id));
+  STACFED_CO_ASSIGN_OR_RETURN(pg::Result catalogs, co_await Execute(request, kSubCatalogs, Params(id)));
   STACFED_CO_ASSIGN_OR_RETURN(pg::Result collections,
-                              co_await Execute(kChildCollections, Params(id)));
+                              co_await Execute(request, kChildCollections, Params(id)));
   const std::string self = CatalogUrl(request.base_url, id);
   co_return JsonResponse(
       RenderChildren(catalogs, collections, request.base_url, StrCat(self, "/children"), self));
 }
 
 awaitable<absl::StatusOr<Response>> GetScopedConformance(const Request& request) {
-  STACFED_CO_RETURN_IF_ERROR(co_await RequireCatalog(request.path_params.at(0)));
+  STACFED_CO_RETURN_IF_ERROR(co_await RequireCatalog(request, request.path_params.at(0)));
   co_return JsonResponse(RenderConformance());
 }
 
@@ -358,12 +361,27 @@ using Scope = std::optional<std::vector<std::string>>;
 // that time.
 constexpr std::chrono::seconds kScopeCacheTtl{5};
 constexpr size_t kScopeCacheEntries = 1000;
+constexpr size_t kScopeCacheBytes = size_t{16} << 20;
 
-awaitable<absl::StatusOr<Scope>> CatalogScope(const std::string& catalog_id) {
-  thread_local TtlCache<Scope> cache(kScopeCacheTtl, kScopeCacheEntries);
-  const auto now = TtlCache<Scope>::Clock::now();
-  if (const Scope* cached = cache.Find(catalog_id, now)) co_return *cached;
-  STACFED_CO_ASSIGN_OR_RETURN(pg::Result rows, co_await Execute(kCatalogScope, Params(catalog_id)));
+using ScopeCache = ExpiringCache<Scope>;
+
+// The heap bytes a scope holds, for the cache's byte budget.
+size_t ScopeBytes(const Scope& scope) {
+  if (!scope) return 0;
+  size_t bytes = scope->capacity() * sizeof(std::string);
+  for (const std::string& id : *scope) bytes += id.capacity() + 1;
+  return bytes;
+}
+
+awaitable<absl::StatusOr<Scope>> CatalogScope(const Request& request,
+                                              const std::string& catalog_id) {
+  // Keyed by a digest of the id: a catalog id in a URL may be as long as the request line.
+  thread_local ScopeCache cache(
+      {.ttl = kScopeCacheTtl, .max_entries = kScopeCacheEntries, .max_bytes = kScopeCacheBytes});
+  const Sha256Digest key = Sha256(catalog_id);
+  if (const Scope* cached = cache.Find(key, ScopeCache::Clock::now())) co_return *cached;
+  STACFED_CO_ASSIGN_OR_RETURN(pg::Result rows,
+                              co_await Execute(request, kCatalogScope, Params(catalog_id)));
   Scope scope;
   if (rows.Rows() > 0) {
     std::set<std::string, std::less<>> in_scope;
@@ -372,7 +390,7 @@ awaitable<absl::StatusOr<Scope>> CatalogScope(const std::string& catalog_id) {
     }
     scope.emplace(in_scope.begin(), in_scope.end());
   }
-  cache.Store(catalog_id, scope, now);
+  cache.Store(key, scope, ScopeBytes(scope), ScopeCache::Clock::now());
   co_return scope;
 }
 
@@ -387,43 +405,47 @@ std::vector<std::string> RestrictToScope(const std::vector<std::string>& request
   return kept;
 }
 
-awaitable<absl::StatusOr<Response>> ScopedSearch(SearchRequest search, const SearchOrigin& origin,
-                                                 const std::string& catalog_id,
+awaitable<absl::StatusOr<Response>> ScopedSearch(const Request& request, SearchRequest search,
+                                                 SearchOrigin origin,
                                                  const ApiOptions& options) {
-  STACFED_CO_ASSIGN_OR_RETURN(Scope scope, co_await CatalogScope(catalog_id));
+  const std::string& catalog_id = request.path_params.at(0);
+  STACFED_CO_ASSIGN_OR_RETURN(Scope scope, co_await CatalogScope(request, catalog_id));
   if (!scope) co_return CatalogNotFound(catalog_id);
+  // The token is bound to the search as the client sent it, before the scope narrows it.
+  origin.fingerprint = SearchFingerprint(search, origin.path);
+  STACFED_CO_RETURN_IF_ERROR(ResolveToken(search, origin.fingerprint, *options.signer));
   search.collections = RestrictToScope(search.collections, *scope);
   if (search.collections.empty()) {
     // Nothing in scope: an empty page, not a search over every collection.
     co_return JsonResponse(RenderItemCollection(search, pg::Result(), int64_t{0}, origin),
                            kGeoJson);
   }
-  co_return co_await SearchItems(search, origin, options);
+  co_return co_await SearchItems(request, std::move(search), std::move(origin), options);
 }
 
-SearchOrigin OriginOf(const Request& request) {
+SearchOrigin OriginOf(const Request& request, const ApiOptions& options) {
   SearchOrigin origin;
   origin.base_url = request.base_url;
   origin.path = RawPath(request);
   origin.raw_query = request.query;
+  origin.signer = options.signer.get();
   return origin;
 }
 
 awaitable<absl::StatusOr<Response>> GetScopedSearch(const Request& request,
                                                     const ApiOptions& options) {
   STACFED_CO_ASSIGN_OR_RETURN(SearchRequest search, ParseSearchQuery(request.query_params));
-  co_return co_await ScopedSearch(std::move(search), OriginOf(request), request.path_params.at(0),
-                                  options);
+  co_return co_await ScopedSearch(request, std::move(search), OriginOf(request, options), options);
 }
 
 awaitable<absl::StatusOr<Response>> PostScopedSearch(const Request& request,
                                                      const ApiOptions& options) {
+  STACFED_CO_RETURN_IF_ERROR(RequireJsonBody(request));
   STACFED_CO_ASSIGN_OR_RETURN(ParsedSearchBody parsed, ParseSearchBody(request.body));
-  SearchOrigin origin = OriginOf(request);
+  SearchOrigin origin = OriginOf(request, options);
   origin.post = true;
   origin.body_without_token = std::move(parsed.body_without_token);
-  co_return co_await ScopedSearch(std::move(parsed.request), origin, request.path_params.at(0),
-                                  options);
+  co_return co_await ScopedSearch(request, std::move(parsed.request), std::move(origin), options);
 }
 
 template <typename Fn>

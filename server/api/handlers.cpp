@@ -5,14 +5,19 @@
 #include <string>
 #include <vector>
 
+#include "libstac/base/crypto.hpp"
 #include "libstac/base/env.hpp"
+#include "libstac/base/expiring_cache.hpp"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "libstac/base/log.hpp"
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
 #include "libstac/model/datetime.hpp"
 #include "libstac/pg/async_pool.hpp"
 #include "server/api/catalogs_handlers.hpp"
+#include "server/api/database.hpp"
 #include "server/api/handler_support.hpp"
-#include "server/api/ttl_cache.hpp"
 #include "server/api/links.hpp"
 #include "server/api/openapi.hpp"
 #include "server/api/page_token.hpp"
@@ -59,58 +64,57 @@ std::string_view RawPath(const Request& request) {
   return std::string_view(request.target).substr(0, request.target.find('?'));
 }
 
-SearchOrigin OriginOf(const Request& request) {
+SearchOrigin OriginOf(const Request& request, const ApiOptions& options) {
   SearchOrigin origin;
   origin.base_url = request.base_url;
   origin.path = std::string(RawPath(request));
   origin.raw_query = request.query;
+  origin.signer = options.signer.get();
   return origin;
-}
-
-absl::StatusOr<pg::AsyncPool*> Pool() {
-  pg::AsyncPool* pool = http::ServerContext::Current().pool;
-  if (pool == nullptr) return absl::UnavailableError("the server has no database configured");
-  return pool;
 }
 
 absl::Status CollectionNotFound(std::string_view id) {
   return absl::NotFoundError(StrCat("collection '", id, "' does not exist"));
 }
 
-awaitable<absl::StatusOr<pg::Result>> Execute(const pg::Statement& statement,
-                                              std::vector<pg::Param> params) {
-  STACFED_CO_ASSIGN_OR_RETURN(pg::AsyncPool * pool, Pool());
-  co_return co_await pool->Execute(statement, std::move(params));
+// The cache key of a count: a digest of its statement and parameter values, each
+// length-prefixed, so a search of any size costs a key of 32 bytes.
+Sha256Digest CountKey(const SearchQuery& query) {
+  std::string key;
+  StrAppend(&key, query.count_statement.name.size(), ":", query.count_statement.name);
+  for (const pg::Param& param : query.count_params) {
+    if (param) {
+      StrAppend(&key, param->size(), ":", *param);
+    } else {
+      key += "-:";
+    }
+  }
+  return Sha256(key);
 }
 
-// The cache key of a count: its statement and parameter values (NUL cannot occur in either).
-std::string CountKey(const SearchQuery& query) {
-  std::string key(query.count_statement.name);
-  for (const pg::Param& param : query.count_params) {
-    key += '\0';
-    if (param) key += *param;
-  }
-  return key;
-}
+using CountCache = ExpiringCache<std::optional<int64_t>>;
 
 CountCache& ThreadCountCache(const ApiOptions& options) {
-  thread_local CountCache cache(options.count_cache_ttl, kCountCacheEntries);
+  thread_local CountCache cache({.ttl = options.count_cache_ttl,
+                                 .max_entries = kCountCacheEntries,
+                                 .max_bytes = kCountCacheBytes});
   return cache;
 }
 
 // numberMatched of a full first page: from this thread's cache, else counted.
-awaitable<absl::StatusOr<std::optional<int64_t>>> CountMatches(SearchQuery& query,
+awaitable<absl::StatusOr<std::optional<int64_t>>> CountMatches(const Database& db,
+                                                               SearchQuery& query,
                                                                const ApiOptions& options) {
   CountCache& cache = ThreadCountCache(options);
-  std::string key = CountKey(query);
-  const auto now = CountCache::Clock::now();
-  if (auto cached = cache.Find(key, now)) co_return *cached;
+  const Sha256Digest key = CountKey(query);
+  if (const auto* cached = cache.Find(key, CountCache::Clock::now())) co_return *cached;
   STACFED_CO_ASSIGN_OR_RETURN(
       pg::Result count,
-      co_await Execute(pg::Statement{query.count_statement.name, query.count_statement.sql},
-                       std::move(query.count_params)));
+      co_await db.Run(query.expensive ? Cost::kExpensive : Cost::kCheap,
+                      pg::Statement{query.count_statement.name, query.count_statement.sql},
+                      std::move(query.count_params)));
   const std::optional<int64_t> matched = CappedCount(count, options.count_limit);
-  cache.Store(std::move(key), matched, now);
+  cache.Store(key, matched, 0, CountCache::Clock::now());
   co_return matched;
 }
 
@@ -118,7 +122,7 @@ awaitable<absl::StatusOr<std::optional<int64_t>>> CountMatches(SearchQuery& quer
 // it (empty: none can; nullopt: leave the request as it is). Without this, a partition with
 // no item in the interval is walked to its end before the merged page can be returned.
 awaitable<absl::StatusOr<std::optional<std::vector<std::string>>>> CollectionsInTime(
-    const SearchRequest& request) {
+    const Database& db, const SearchRequest& request) {
   using Narrowed = std::optional<std::vector<std::string>>;
   if (!request.datetime || !request.ids.empty()) co_return Narrowed();
   pg::Param start, end;
@@ -128,7 +132,7 @@ awaitable<absl::StatusOr<std::optional<std::vector<std::string>>>> CollectionsIn
   params.push_back(std::move(start));
   params.push_back(std::move(end));
   STACFED_CO_ASSIGN_OR_RETURN(pg::Result in_time,
-                              co_await Execute(kCollectionsInTime, std::move(params)));
+                              co_await db.Run(Cost::kCheap, kCollectionsInTime, std::move(params)));
   std::vector<std::string> narrowed;
   if (request.collections.empty()) {
     const bool prunes = in_time.Rows() == 0 || in_time.Get(0, 1) != StrCat(in_time.Rows());
@@ -148,11 +152,14 @@ awaitable<absl::StatusOr<std::optional<std::vector<std::string>>>> CollectionsIn
   co_return narrowed;
 }
 
-awaitable<absl::StatusOr<Response>> Search(const SearchRequest& request,
-                                           const SearchOrigin& origin,
-                                           const ApiOptions& options) {
+awaitable<absl::StatusOr<Response>> Search(Database db, SearchRequest request,
+                                           SearchOrigin origin, const ApiOptions& options) {
+  // The token is bound to the search as the client sent it: a scoped search has resolved it
+  // before narrowing the collections to its scope.
+  if (origin.fingerprint.empty()) origin.fingerprint = SearchFingerprint(request, origin.path);
+  STACFED_CO_RETURN_IF_ERROR(ResolveToken(request, origin.fingerprint, *options.signer));
   STACFED_CO_ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> in_time,
-                              co_await CollectionsInTime(request));
+                              co_await CollectionsInTime(db, request));
   SearchQuery query;
   pg::Result rows;
   if (in_time && in_time->empty()) {
@@ -166,33 +173,37 @@ awaitable<absl::StatusOr<Response>> Search(const SearchRequest& request,
   }
   if (!query.statement.sql.empty()) {
     STACFED_CO_ASSIGN_OR_RETURN(
-        rows, co_await Execute(pg::Statement{query.statement.name, query.statement.sql},
-                               std::move(query.params)));
+        rows, co_await db.Run(query.expensive ? Cost::kExpensive : Cost::kCheap,
+                              pg::Statement{query.statement.name, query.statement.sql},
+                              std::move(query.params)));
   }
   if (rows.Rows() == 0 && !origin.collection.empty()) {
     // An empty page of /collections/{id}/items: tell a missing collection apart.
-    STACFED_CO_ASSIGN_OR_RETURN(pg::Result exists,
-                                co_await Execute(kCollectionExists, Params(origin.collection)));
+    STACFED_CO_ASSIGN_OR_RETURN(
+        pg::Result exists, co_await db.Run(Cost::kCheap, kCollectionExists, Params(origin.collection)));
     if (exists.Rows() == 0) co_return CollectionNotFound(origin.collection);
   }
   std::optional<int64_t> matched;
   if (NeedsCount(request, rows)) {
-    STACFED_CO_ASSIGN_OR_RETURN(matched, co_await CountMatches(query, options));
+    STACFED_CO_ASSIGN_OR_RETURN(matched, co_await CountMatches(db, query, options));
   }
   co_return JsonResponse(RenderItemCollection(request, rows, matched, origin), kGeoJson);
 }
 
 awaitable<absl::StatusOr<Response>> GetSearch(const Request& request, const ApiOptions& options) {
   STACFED_CO_ASSIGN_OR_RETURN(SearchRequest search, ParseSearchQuery(request.query_params));
-  co_return co_await Search(search, OriginOf(request), options);
+  co_return co_await Search(Database(request), std::move(search), OriginOf(request, options),
+                            options);
 }
 
 awaitable<absl::StatusOr<Response>> PostSearch(const Request& request, const ApiOptions& options) {
+  STACFED_CO_RETURN_IF_ERROR(RequireJsonBody(request));
   STACFED_CO_ASSIGN_OR_RETURN(ParsedSearchBody parsed, ParseSearchBody(request.body));
-  SearchOrigin origin = OriginOf(request);
+  SearchOrigin origin = OriginOf(request, options);
   origin.post = true;
   origin.body_without_token = std::move(parsed.body_without_token);
-  co_return co_await Search(parsed.request, origin, options);
+  co_return co_await Search(Database(request), std::move(parsed.request), std::move(origin),
+                            options);
 }
 
 awaitable<absl::StatusOr<Response>> GetCollectionItems(const Request& request,
@@ -200,15 +211,16 @@ awaitable<absl::StatusOr<Response>> GetCollectionItems(const Request& request,
   const std::string& collection = request.path_params.at(0);
   STACFED_CO_ASSIGN_OR_RETURN(SearchRequest search,
                               ParseSearchQuery(request.query_params, {collection}));
-  SearchOrigin origin = OriginOf(request);
+  SearchOrigin origin = OriginOf(request, options);
   origin.collection = collection;
-  co_return co_await Search(search, origin, options);
+  co_return co_await Search(Database(request), std::move(search), std::move(origin), options);
 }
 
 awaitable<absl::StatusOr<Response>> GetItem(const Request& request) {
   const std::string& collection = request.path_params.at(0);
   const std::string& id = request.path_params.at(1);
-  STACFED_CO_ASSIGN_OR_RETURN(pg::Result row, co_await Execute(kItemById, Params(collection, id)));
+  STACFED_CO_ASSIGN_OR_RETURN(
+      pg::Result row, co_await Database(request).Run(Cost::kCheap, kItemById, Params(collection, id)));
   if (row.Rows() == 0 || row.Get(0, 0) != "t") co_return CollectionNotFound(collection);
   if (row.IsNull(0, 1)) {
     co_return absl::NotFoundError(
@@ -240,8 +252,9 @@ http::Handler Static(std::function<Response(const Request&)> render) {
 
 }  // namespace
 
-absl::StatusOr<ApiOptions> ApiOptionsFromEnv() {
+absl::StatusOr<ApiOptions> ApiOptionsFromEnv(std::string token_key) {
   ApiOptions options;
+  options.signer = std::make_shared<const TokenSigner>(std::move(token_key));
   STACFED_ASSIGN_OR_RETURN(options.count_limit,
                            GetEnvInt("STACFED_COUNT_LIMIT", kDefaultCountLimit, 0, 100'000'000));
   STACFED_ASSIGN_OR_RETURN(const int64_t ttl,
@@ -252,10 +265,52 @@ absl::StatusOr<ApiOptions> ApiOptionsFromEnv() {
   return options;
 }
 
-awaitable<absl::StatusOr<Response>> SearchItems(const SearchRequest& request,
-                                                const SearchOrigin& origin,
+std::string ReadTokenKey(const std::string& database_url) {
+  constexpr std::string_view kQuery =
+      "SELECT encode(value, 'hex') FROM stacfed.server_secrets WHERE name = 'page_token_key'";
+  absl::Status failure;
+  if (auto conn = pg::Connection::Open(database_url); conn.ok()) {
+    auto key = conn->Query(kQuery);
+    if (key.ok() && key->Rows() == 1) {
+      std::string bytes;
+      const std::string_view hex = key->Scalar();
+      for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+        bytes.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+      }
+      return bytes;
+    }
+    failure = key.ok() ? absl::NotFoundError("no page_token_key row (run `stacfed migrate`)")
+                       : key.status();
+  } else {
+    failure = conn.status();
+  }
+  log::Warn("page tokens are signed with a key of this process only (they stop working when it "
+            "restarts): the installation's key could not be read: ", failure.message());
+  return RandomBytes(32);
+}
+
+absl::Status RequireJsonBody(const http::Request& request) {
+  const std::string_view type = request.Header("content-type").value_or("");
+  const std::string_view essence = type.substr(0, type.find(';'));
+  const std::string_view trimmed = ToStd(absl::StripAsciiWhitespace(ToAbsl(essence)));
+  if (absl::EqualsIgnoreCase(ToAbsl(trimmed), "application/json") ||
+      (absl::StartsWithIgnoreCase(ToAbsl(trimmed), "application/") &&
+       absl::EndsWithIgnoreCase(ToAbsl(trimmed), "+json"))) {
+    return absl::OkStatus();
+  }
+  return http::WithHttpStatus(
+      absl::InvalidArgumentError(StrCat(
+          "the request body must be JSON, sent with Content-Type: application/json",
+          type.empty() ? std::string(" (the request has no Content-Type)")
+                       : StrCat(" (not '", type.substr(0, 100), "')"))),
+      415);
+}
+
+awaitable<absl::StatusOr<Response>> SearchItems(const http::Request& http_request,
+                                                SearchRequest request, SearchOrigin origin,
                                                 const ApiOptions& options) {
-  co_return co_await Search(request, origin, options);
+  co_return co_await Search(Database(http_request), std::move(request), std::move(origin),
+                            options);
 }
 
 void RegisterRoutes(http::Router& router, const ApiOptions& api_options) {

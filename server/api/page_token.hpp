@@ -1,8 +1,12 @@
 #pragma once
 // Opaque paging tokens. A token names the row a page starts after (keyset pagination on the
-// search order datetime DESC, collection, id) and the direction to walk from it; it also
-// carries numberMatched from the first page so later pages never count again. Clients must
-// treat tokens as opaque: the encoding may change between versions.
+// search order datetime DESC, collection, id) and the direction to walk from it; it carries
+// numberMatched from the first page so later pages never count again, and the fingerprint of
+// the search it belongs to. Tokens are authenticated: an HMAC-SHA-256 under a key of the
+// installation (stacfed.server_secrets, created by sql/0011; every server on one database
+// shares it) covers all of it, so a client can neither forge a count nor take a token to
+// another search. Clients must treat tokens as opaque: the encoding may change between
+// versions.
 
 #include <cstdint>
 #include <optional>
@@ -24,15 +28,33 @@ struct PageToken {
   std::string id;
   // numberMatched as counted on the first page, when it was exact.
   std::optional<int64_t> matched;
+  // The search's fingerprint (SearchFingerprint, search_request.hpp): a token answers only
+  // the search it came from.
+  std::string search;
 
   bool operator==(const PageToken&) const = default;
 };
 
-std::string EncodePageToken(const PageToken& token);
-// InvalidArgument for anything this server did not produce.
-absl::StatusOr<PageToken> DecodePageToken(std::string_view text);
+// Signs and checks tokens with the installation's key.
+class TokenSigner {
+ public:
+  explicit TokenSigner(std::string key) : key_(std::move(key)) {}
 
-// Tokens of the /collections listing, ordered by id: the last id of the previous page.
+  std::string Encode(const PageToken& token) const;
+  // InvalidArgument for anything this installation did not produce, or produced for another
+  // search than `search` (the fingerprint of the request the token came with).
+  absl::StatusOr<PageToken> Decode(std::string_view text, std::string_view search) const;
+
+ private:
+  std::string Sign(std::string_view payload) const;
+  absl::StatusOr<std::string> Verify(std::string_view text) const;
+
+  std::string key_;
+};
+
+// Tokens of the /collections listing and browse pages, ordered by id: the last id of the
+// previous page. They carry nothing a client could not ask for itself (the page after any
+// id), so they are not signed.
 std::string EncodeCollectionsToken(std::string_view last_id);
 absl::StatusOr<std::string> DecodeCollectionsToken(std::string_view text);
 

@@ -89,17 +89,20 @@ int64_t ToInt64(std::string_view text) {
 }
 
 PageToken TokenForRow(const pg::Result& rows, int row, PageToken::Direction direction,
-                      std::optional<int64_t> matched) {
-  return PageToken{direction, ToInt64(rows.Get(row, kColDatetimeMicros)),
-                   std::string(rows.Get(row, kColCollection)), std::string(rows.Get(row, kColId)),
-                   matched};
+                      std::optional<int64_t> matched, const SearchOrigin& origin) {
+  return PageToken{direction,
+                   ToInt64(rows.Get(row, kColDatetimeMicros)),
+                   std::string(rows.Get(row, kColCollection)),
+                   std::string(rows.Get(row, kColId)),
+                   matched,
+                   origin.fingerprint};
 }
 
 // A next or prev link: GET repeats the query with the token, POST the body with the token
 // and merge:false (stac-browser ignores merge, so the body must be complete).
 void AppendPageLink(std::string& out, std::string_view rel, const PageToken& token,
                     const SearchOrigin& origin) {
-  const std::string encoded = EncodePageToken(token);
+  const std::string encoded = origin.signer->Encode(token);
   if (!origin.post) {
     AppendLink(out, rel, kGeoJson,
                StrCat(origin.base_url, origin.path, "?", QueryWithToken(origin.raw_query, encoded)),
@@ -185,12 +188,13 @@ std::string RenderItemCollection(const SearchRequest& request, const pg::Result&
     const bool has_prev = backwards ? more : request.token.has_value();
     if (has_next) {
       out += ',';
-      AppendPageLink(out, "next", TokenForRow(rows, last, PageToken::Direction::kNext, matched),
-                     origin);
+      AppendPageLink(out, "next",
+                     TokenForRow(rows, last, PageToken::Direction::kNext, matched, origin), origin);
     }
     if (has_prev) {
       out += ',';
-      AppendPageLink(out, "prev", TokenForRow(rows, first, PageToken::Direction::kPrev, matched),
+      AppendPageLink(out, "prev",
+                     TokenForRow(rows, first, PageToken::Direction::kPrev, matched, origin),
                      origin);
     }
   }

@@ -21,6 +21,10 @@ struct SearchOrigin {
   bool post = false;
   std::string body_without_token;  // POST: the body to repeat in next/prev links
   std::string collection;    // /collections/{id}/items: the path collection, else ""
+  // The search's fingerprint (SearchFingerprint of the request and `path`) and the signer of
+  // its tokens.
+  std::string fingerprint;
+  const TokenSigner* signer = nullptr;
 };
 
 // Whether numberMatched of this page needs the count statement: a first page with a further

@@ -9,6 +9,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "libstac/base/crypto.hpp"
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
 
@@ -69,42 +70,72 @@ std::vector<std::string> SplitList(std::string_view text) {
 
 // ---- GeoJSON geometry validation ------------------------------------------------------------
 
-bool IsPosition(const json::value& v) {
-  if (!v.is_array()) return false;
-  const json::array& a = v.get_array();
-  if (a.size() < 2 || a.size() > 4) return false;
-  for (const json::value& n : a) {
-    if (!n.is_number()) return false;
+// Checks a GeoJSON position: 2 to 4 finite numbers, the first two a longitude and a latitude
+// of CRS84 (which PostGIS would take as any plane coordinates, and ST_Intersects would then
+// compare with the items' true longitudes and latitudes).
+absl::Status CheckPosition(const json::value& v) {
+  const json::array* a = v.if_array();
+  if (a == nullptr || a->size() < 2 || a->size() > 4) {
+    return Invalid("intersects", "a position must be an array of 2 to 4 numbers");
   }
-  return true;
+  for (const json::value& n : *a) {
+    if (!n.is_number() || !std::isfinite(n.to_number<double>())) {
+      return Invalid("intersects", "a position must be an array of 2 to 4 finite numbers");
+    }
+  }
+  const double lon = (*a)[0].to_number<double>(), lat = (*a)[1].to_number<double>();
+  if (lon < -180 || lon > 180 || lat < -90 || lat > 90) {
+    return Invalid("intersects", "longitudes must lie within -180..180 and latitudes within "
+                                 "-90..90 (WGS 84, RFC 7946)");
+  }
+  return absl::OkStatus();
 }
 
-// Checks coordinates nested `depth` arrays deep above positions (0: a position); `min_items`
-// per level from the outside in (rings need 4 positions, lines 2).
-bool IsCoordinates(const json::value& v, int depth, int min_positions) {
-  if (depth == 0) return IsPosition(v);
-  if (!v.is_array()) return false;
-  const json::array& a = v.get_array();
-  if (depth == 1 && int(a.size()) < min_positions) return false;
-  for (const json::value& item : a) {
-    if (!IsCoordinates(item, depth - 1, min_positions)) return false;
+bool SamePosition(const json::value& a, const json::value& b) {
+  const json::array &pa = a.get_array(), &pb = b.get_array();
+  return pa[0].to_number<double>() == pb[0].to_number<double>() &&
+         pa[1].to_number<double>() == pb[1].to_number<double>();
+}
+
+// Checks coordinates nested `depth` arrays deep above positions (0: a position). The
+// innermost lists need `min_positions` positions; with `rings` they must also be closed.
+absl::Status CheckCoordinates(const json::value& v, int depth, size_t min_positions, bool rings,
+                              std::string_view type) {
+  if (depth == 0) return CheckPosition(v);
+  const json::array* a = v.if_array();
+  if (a == nullptr) {
+    return Invalid("intersects", StrCat("the 'coordinates' of a ", type,
+                                        " are not nested arrays of positions as GeoJSON "
+                                        "(RFC 7946) requires"));
   }
-  return true;
+  if (depth == 1 && a->size() < min_positions) {
+    return Invalid("intersects", StrCat(rings ? "a ring of a " : "a ", type, " needs at least ",
+                                        min_positions, " positions"));
+  }
+  for (const json::value& item : *a) {
+    STACFED_RETURN_IF_ERROR(CheckCoordinates(item, depth - 1, min_positions, rings, type));
+  }
+  if (depth == 1 && rings && !SamePosition(a->front(), a->back())) {
+    return Invalid("intersects", StrCat("a ring of a ", type,
+                                        " is not closed: its first and last positions differ"));
+  }
+  return absl::OkStatus();
 }
 
 struct GeometryShape {
   std::string_view type;
-  int depth;          // arrays above positions
-  int min_positions;  // in the innermost list
-  bool non_empty;     // the outermost list must have an element
+  int depth;             // arrays above positions
+  size_t min_positions;  // in the innermost list
+  bool rings;            // the innermost lists are closed rings
+  bool non_empty;        // the outermost list must have an element
 };
 constexpr std::array<GeometryShape, 6> kShapes = {{
-    {"Point", 0, 0, false},
-    {"MultiPoint", 1, 0, false},
-    {"LineString", 1, 2, false},
-    {"MultiLineString", 2, 2, false},
-    {"Polygon", 2, 4, true},
-    {"MultiPolygon", 3, 4, false},
+    {"Point", 0, 0, false, false},
+    {"MultiPoint", 1, 0, false, false},
+    {"LineString", 1, 2, false, false},
+    {"MultiLineString", 2, 2, false, false},
+    {"Polygon", 2, 4, true, true},
+    {"MultiPolygon", 3, 4, true, false},
 }};
 
 // Rebuilds the geometry with only type and coordinates/geometries (a "crs" member would make
@@ -136,11 +167,21 @@ absl::StatusOr<json::value> CleanGeometry(const json::value& v, int nesting) {
   for (const GeometryShape& shape : kShapes) {
     if (shape.type != type_name) continue;
     const json::value* coordinates = object->if_contains("coordinates");
-    if (coordinates == nullptr || !IsCoordinates(*coordinates, shape.depth, shape.min_positions) ||
-        (shape.non_empty && coordinates->get_array().empty())) {
-      return Invalid("intersects", StrCat("the 'coordinates' of a ", type_name,
-                                          " are not nested arrays of positions as GeoJSON "
-                                          "(RFC 7946) requires"));
+    if (coordinates == nullptr) {
+      return Invalid("intersects", StrCat("a ", type_name, " needs 'coordinates'"));
+    }
+    STACFED_RETURN_IF_ERROR(CheckCoordinates(*coordinates, shape.depth, shape.min_positions,
+                                             shape.rings, type_name));
+    if (shape.non_empty && coordinates->get_array().empty()) {
+      return Invalid("intersects", StrCat("a ", type_name, " needs at least one ring"));
+    }
+    // A MultiPolygon's polygons each need an outer ring.
+    if (shape.depth == 3) {
+      for (const json::value& polygon : coordinates->get_array()) {
+        if (polygon.get_array().empty()) {
+          return Invalid("intersects", "each polygon of a MultiPolygon needs at least one ring");
+        }
+      }
     }
     clean["coordinates"] = *coordinates;
     return json::value(std::move(clean));
@@ -155,6 +196,15 @@ absl::StatusOr<std::string> IntersectsFromValue(const json::value& v) {
 
 // ---- POST body members ----------------------------------------------------------------------
 
+// A string may hold anything but NUL ("\u0000"), which no id or value of ours holds and
+// which libpq would cut a parameter at.
+absl::Status CheckNoNul(std::string_view name, std::string_view text) {
+  if (text.find('\0') != std::string_view::npos) {
+    return Invalid(name, "a string holds NUL (\\u0000), which no value may hold");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<std::string>> StringList(const json::value& v, std::string_view name) {
   const json::array* array = v.if_array();
   if (array == nullptr) return Invalid(name, "expected an array of strings");
@@ -162,9 +212,28 @@ absl::StatusOr<std::vector<std::string>> StringList(const json::value& v, std::s
   out.reserve(array->size());
   for (const json::value& item : *array) {
     if (!item.is_string()) return Invalid(name, "expected an array of strings");
-    out.emplace_back(item.get_string().data(), item.get_string().size());
+    const std::string_view text(item.get_string().data(), item.get_string().size());
+    STACFED_RETURN_IF_ERROR(CheckNoNul(name, text));
+    out.emplace_back(text);
   }
   return out;
+}
+
+// Boost.JSON reads 1e400 as infinity: a body may hold only finite numbers.
+absl::Status CheckFiniteNumbers(const json::value& v, int depth = 0) {
+  if (depth > 64) return absl::InvalidArgumentError("the request body nests too deeply");
+  if (v.is_double() && !std::isfinite(v.get_double())) {
+    return absl::InvalidArgumentError(
+        "the request body holds a number beyond the range of a double (such as 1e400)");
+  }
+  if (const json::array* a = v.if_array()) {
+    for (const json::value& item : *a) STACFED_RETURN_IF_ERROR(CheckFiniteNumbers(item, depth + 1));
+  } else if (const json::object* o = v.if_object()) {
+    for (const auto& member : *o) {
+      STACFED_RETURN_IF_ERROR(CheckFiniteNumbers(member.value(), depth + 1));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<int> LimitFromValue(const json::value& v) {
@@ -182,7 +251,9 @@ absl::StatusOr<int> LimitFromValue(const json::value& v) {
 
 absl::StatusOr<std::string_view> StringMember(const json::value& v, std::string_view name) {
   if (!v.is_string()) return Invalid(name, "expected a string");
-  return std::string_view(v.get_string().data(), v.get_string().size());
+  const std::string_view text(v.get_string().data(), v.get_string().size());
+  STACFED_RETURN_IF_ERROR(CheckNoNul(name, text));
+  return text;
 }
 
 absl::Status ApplyBodyMember(std::string_view name, const json::value& v, SearchRequest& out) {
@@ -209,7 +280,7 @@ absl::Status ApplyBodyMember(std::string_view name, const json::value& v, Search
     STACFED_ASSIGN_OR_RETURN(out.limit, LimitFromValue(v));
   } else if (name == "token") {
     STACFED_ASSIGN_OR_RETURN(std::string_view text, StringMember(v, name));
-    STACFED_ASSIGN_OR_RETURN(out.token, DecodePageToken(text));
+    out.token_text = std::string(text);
   } else {
     return absl::InvalidArgumentError(
         StrCat("unknown search parameter '", name,
@@ -323,7 +394,7 @@ absl::StatusOr<SearchRequest> ParseSearchQuery(const QueryParams& params,
     } else if (name == "limit") {
       STACFED_ASSIGN_OR_RETURN(request.limit, ParseLimitText(value));
     } else if (name == "token") {
-      STACFED_ASSIGN_OR_RETURN(request.token, DecodePageToken(value));
+      request.token_text = value;
     } else {
       return absl::InvalidArgumentError(
           StrCat("unknown query parameter '", name,
@@ -344,6 +415,7 @@ absl::StatusOr<ParsedSearchBody> ParseSearchBody(std::string_view body) {
   }
   json::object* object = v.if_object();
   if (object == nullptr) return absl::InvalidArgumentError("the request body must be a JSON object");
+  STACFED_RETURN_IF_ERROR(CheckFiniteNumbers(v));
   ParsedSearchBody parsed;
   for (const auto& member : *object) {
     const std::string_view name(member.key().data(), member.key().size());
@@ -353,6 +425,40 @@ absl::StatusOr<ParsedSearchBody> ParseSearchBody(std::string_view body) {
   object->erase("token");
   parsed.body_without_token = json::serialize(v);
   return parsed;
+}
+
+namespace {
+
+// Appends a length-prefixed field, so that no two different searches serialise alike.
+void AppendField(std::string& out, char tag, std::string_view value) {
+  StrAppend(&out, std::string_view(&tag, 1), value.size(), ":", value);
+}
+
+}  // namespace
+
+std::string SearchFingerprint(const SearchRequest& request, std::string_view scope) {
+  std::string canonical;
+  AppendField(canonical, 's', scope);
+  for (const std::string& collection : request.collections) AppendField(canonical, 'c', collection);
+  for (const std::string& id : request.ids) AppendField(canonical, 'i', id);
+  if (request.bbox) {
+    AppendField(canonical, 'b', BboxGeoJson(*request.bbox));
+  }
+  if (request.intersects) AppendField(canonical, 'g', *request.intersects);
+  if (request.datetime) {
+    AppendField(canonical, 'd',
+                StrCat(request.datetime->start ? StrCat(*request.datetime->start) : "..", "/",
+                       request.datetime->end ? StrCat(*request.datetime->end) : ".."));
+  }
+  return std::string(AsBytes(Sha256(canonical)).substr(0, 16));
+}
+
+absl::Status ResolveToken(SearchRequest& request, std::string_view fingerprint,
+                          const TokenSigner& signer) {
+  if (!request.token_text) return absl::OkStatus();
+  STACFED_ASSIGN_OR_RETURN(request.token, signer.Decode(*request.token_text, fingerprint));
+  request.token_text.reset();
+  return absl::OkStatus();
 }
 
 namespace {

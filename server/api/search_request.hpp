@@ -43,10 +43,22 @@ struct SearchRequest {
   std::optional<std::string> intersects;
   std::optional<DatetimeInterval> datetime;
   int limit = kDefaultLimit;
+  // The token as sent; ResolveToken checks it and sets `token`.
+  std::optional<std::string> token_text;
   std::optional<PageToken> token;
 
   bool operator==(const SearchRequest&) const = default;
 };
+
+// What a search's tokens are bound to: a digest of its filters (not its limit) and of
+// `scope`, the path it was sent to ("/search", "/collections/C/items", ...).
+std::string SearchFingerprint(const SearchRequest& request, std::string_view scope);
+
+// Checks request.token_text, when there is one, and moves it into request.token: a token
+// this installation signed for the search with this `fingerprint` (InvalidArgument
+// otherwise). Once resolved, token_text is empty and a second call changes nothing.
+absl::Status ResolveToken(SearchRequest& request, std::string_view fingerprint,
+                          const TokenSigner& signer);
 
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
@@ -73,8 +85,9 @@ absl::StatusOr<ParsedSearchBody> ParseSearchBody(std::string_view body);
 absl::StatusOr<Bbox> ParseBboxText(std::string_view text);
 absl::StatusOr<DatetimeInterval> ParseDatetimeText(std::string_view text);
 absl::StatusOr<int> ParseLimitText(std::string_view text);
-// Validates a GeoJSON geometry (any type, GeometryCollection included) and returns it as
-// compact JSON text.
+// Validates a GeoJSON geometry (any type, GeometryCollection included: positions of 2 to 4
+// finite numbers with longitude and latitude in range, closed rings of at least 4 positions)
+// and returns it as compact JSON text.
 absl::StatusOr<std::string> ParseIntersectsText(std::string_view text);
 
 // The polygon (or, across the antimeridian, the multipolygon of both halves) of a bbox as

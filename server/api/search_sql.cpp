@@ -203,8 +203,15 @@ const ShapeTable& Shapes() {
 
 }  // namespace
 
+bool IsExpensiveSearch(const SearchRequest& request) {
+  return request.bbox || request.intersects || request.datetime ||
+         request.ids.size() > kCheapMaxIds || request.limit > kCheapMaxLimit ||
+         request.collections.size() > kCheapMaxCollections;
+}
+
 SearchQuery BuildSearchQuery(const SearchRequest& request, int64_t count_limit) {
   SearchQuery query;
+  query.expensive = IsExpensiveSearch(request);
   unsigned filters = 0;
   std::vector<pg::Param>& params = query.params;
   const unsigned collection_class = CollectionClass(request.collections.size());

@@ -45,6 +45,9 @@ struct SqlStatement {
 struct SearchQuery {
   SqlStatement statement;  // the page: limit + 1 rows
   std::vector<pg::Param> params;
+  // Whether the page and its count may take long (IsExpensiveSearch): they then run in the
+  // database's heavy lane (server/api/database.hpp).
+  bool expensive = false;
   // First pages only (name empty otherwise): one row, one column, the capped count.
   SqlStatement count_statement;
   std::vector<pg::Param> count_params;
@@ -53,5 +56,16 @@ struct SearchQuery {
 inline constexpr int64_t kDefaultCountLimit = 10000;
 
 SearchQuery BuildSearchQuery(const SearchRequest& request, int64_t count_limit);
+
+// Beyond these a search is expensive even without a spatial or time filter.
+inline constexpr size_t kCheapMaxIds = 100;
+inline constexpr int kCheapMaxLimit = 1000;
+inline constexpr size_t kCheapMaxCollections = 32;
+
+// A search whose cost is bounded by its page is cheap: collections and a few ids, walked in
+// the order index for `limit` rows. A spatial or time filter can make the walk (or the
+// count) read far more rows than it returns, and long id lists, many collections or large
+// pages cost in proportion: those are expensive.
+bool IsExpensiveSearch(const SearchRequest& request);
 
 }  // namespace stacfed::api

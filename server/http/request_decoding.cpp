@@ -1,5 +1,11 @@
 #include "server/http/request_decoding.hpp"
 
+#include <boost/url/parse.hpp>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "libstac/base/strings.hpp"
 
 namespace stacfed::http {
@@ -70,10 +76,128 @@ void DecodeTarget(std::string_view target, Request& request) {
   }
 }
 
-std::string BaseUrlFor(const ServerOptions& options, std::string_view host_header) {
-  if (!options.public_url.empty()) return options.public_url;
-  if (host_header.empty()) return StrCat("http://", options.host, ":", options.port);
-  return StrCat("http://", host_header);
+absl::Status CheckRequestTarget(std::string_view target, Method method) {
+  if (target == "*" && method == Method::kOptions) return absl::OkStatus();
+  if (!target.starts_with('/')) {
+    return absl::InvalidArgumentError("the request target must be a path starting with '/'");
+  }
+  // The fragment is not part of a request target, but browsers' copies of URLs carry it;
+  // it is ignored (DecodeTarget) rather than refused.
+  const std::string_view without_fragment = target.substr(0, target.find('#'));
+  if (!boost::urls::parse_origin_form(without_fragment)) {
+    return absl::InvalidArgumentError(
+        "the request target has characters a URL may not hold unencoded (RFC 3986): "
+        "percent-encode them");
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+absl::Status CheckDecodedValue(std::string_view what, std::string_view value) {
+  if (value.find('\0') != std::string_view::npos) {
+    return absl::InvalidArgumentError(StrCat(what, " holds a NUL byte (%00), which no value may hold"));
+  }
+  if (!IsValidUtf8(value)) {
+    return absl::InvalidArgumentError(StrCat(what, " is not valid UTF-8 once percent-decoded"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CheckDecodedRequest(const Request& request) {
+  if (auto status = CheckDecodedValue("the path", request.path); !status.ok()) return status;
+  for (const auto& [name, value] : request.query_params) {
+    if (auto status = CheckDecodedValue("a query parameter name", name); !status.ok()) {
+      return status;
+    }
+    // The name is valid UTF-8 without NUL by now, so it can be echoed.
+    if (auto status = CheckDecodedValue(StrCat("query parameter '", name, "'"), value);
+        !status.ok()) {
+      return status;
+    }
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// Host and port of a Host header value that CheckHost accepted; the name lower case,
+// an IPv6 literal in brackets; port -1 when there is none.
+struct HostAndPort {
+  std::string name;
+  int port = -1;
+};
+
+absl::StatusOr<HostAndPort> SplitHost(std::string_view host) {
+  const absl::Status invalid = absl::InvalidArgumentError(
+      "the Host header must be a host name or address with an optional port");
+  auto authority = boost::urls::parse_authority(host);
+  if (!authority || host.empty() || authority->has_userinfo() ||
+      authority->encoded_host().empty() ||
+      authority->encoded_host().find('%') != boost::urls::string_view::npos) {
+    return invalid;
+  }
+  HostAndPort out;
+  const auto encoded = authority->encoded_host();
+  out.name = absl::AsciiStrToLower(ToAbsl(std::string_view(encoded.data(), encoded.size())));
+  if (authority->has_port()) {
+    const auto port = authority->port();
+    uint32_t number = 0;
+    if (!absl::SimpleAtoi(ToAbsl(std::string_view(port.data(), port.size())), &number) ||
+        number == 0 || number > 65535) {
+      return invalid;
+    }
+    out.port = static_cast<int>(number);
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::Status HostPolicy::CheckHost(std::string_view host) { return SplitHost(host).status(); }
+
+HostPolicy::HostPolicy(const ServerOptions& options, uint16_t port, std::string machine_name)
+    : public_url_(options.public_url), port_(port) {
+  for (std::string_view name : {"localhost", "127.0.0.1", "[::1]"}) {
+    allowed_.push_back({std::string(name), port});
+  }
+  if (!machine_name.empty()) {
+    allowed_.push_back({absl::AsciiStrToLower(ToAbsl(machine_name)), port});
+  }
+  for (const std::string& entry : options.allowed_hosts) {
+    if (entry == "*") {
+      any_host_ = true;
+      continue;
+    }
+    auto parsed = SplitHost(entry);
+    if (parsed.ok()) allowed_.push_back({parsed->name, parsed->port});
+  }
+}
+
+bool HostPolicy::Trusted(std::string_view host_header, std::string_view local_address) const {
+  auto host = SplitHost(host_header);
+  if (!host.ok()) return false;
+  if (any_host_) return true;
+  const int port = host->port == -1 ? 80 : host->port;  // http's default
+  for (const Entry& entry : allowed_) {
+    if (entry.name == host->name && (entry.port == -1 || entry.port == port)) return true;
+  }
+  // The address the client connected to, with our port.
+  std::string local = absl::AsciiStrToLower(ToAbsl(local_address));
+  if (local.find(':') != std::string::npos) local = StrCat("[", local, "]");
+  return host->name == local && port == port_;
+}
+
+std::string HostPolicy::BaseUrl(std::string_view host_header,
+                                std::string_view local_address) const {
+  if (!public_url_.empty()) return public_url_;
+  if (Trusted(host_header, local_address)) return StrCat("http://", host_header);
+  if (local_address.find(':') != std::string_view::npos) {
+    return StrCat("http://[", local_address, "]:", port_);
+  }
+  return StrCat("http://", local_address, ":", port_);
 }
 
 }  // namespace stacfed::http

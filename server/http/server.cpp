@@ -4,6 +4,7 @@
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -12,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
@@ -19,6 +21,10 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
 #include <cstdint>
 #include <ctime>
@@ -26,7 +32,9 @@
 #include <thread>
 #include <unordered_set>
 
+#include "libstac/base/cancellation.hpp"
 #include "libstac/base/log.hpp"
+#include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
 #include "libstac/pg/async_pool.hpp"
 #include "server/http/error_response.hpp"
@@ -68,7 +76,8 @@ struct Worker {
 
   net::io_context io{1};
   net::executor_work_guard<net::io_context::executor_type> keep_running{io.get_executor()};
-  std::unique_ptr<pg::AsyncPool> pool;
+  std::unique_ptr<pg::AsyncPool> pool;        // cheap statements
+  std::unique_ptr<pg::AsyncPool> heavy_pool;  // expensive ones (server_options.hpp)
   ServerContext context;
   GzipCompressor gzip;
   std::string gzip_output;          // reused between responses
@@ -77,6 +86,7 @@ struct Worker {
   bool stopping = false;
   bool forced = false;  // stopped with requests still running (see Server::Wait)
   net::steady_timer grace_timer{io};
+  net::steady_timer* log_timer = nullptr;  // the log flusher's, while it waits
   std::thread thread;
 };
 
@@ -121,14 +131,22 @@ Method MethodOf(bhttp::verb verb) {
   }
 }
 
+// The address of an endpoint as text, without brackets or port ("127.0.0.1", "::1").
+std::string AddressOf(const tcp::endpoint& endpoint) { return endpoint.address().to_string(); }
+
 // Copies the parsed message into `request`, reusing its strings' capacity across the
-// requests of a connection; the body is moved, not copied.
-void FillRequest(bhttp::request<bhttp::string_body>& message, const ServerOptions& options,
-                 Request& request) {
+// requests of a connection; the body is moved, not copied. Rejects what no handler should
+// see: too many or too large header fields (431), an HTTP/1.1 request without exactly one
+// valid Host, a target with raw bytes a URL may not hold, decoded values with NUL bytes or
+// invalid UTF-8 (400).
+absl::Status FillRequest(bhttp::request<bhttp::string_body>& message, const ServerOptions& options,
+                         const HostPolicy& hosts, const tcp::socket& socket, Request& request) {
   request.method = MethodOf(message.method());
-  DecodeTarget(std::string_view(message.target().data(), message.target().size()), request);
+  const std::string_view target(message.target().data(), message.target().size());
   size_t count = 0;
+  size_t header_bytes = target.size();
   size_t host_index = SIZE_MAX;  // an index: views into `headers` die when it grows
+  int hosts_seen = 0;
   for (const auto& field : message) {
     if (count == request.headers.size()) request.headers.emplace_back();
     auto& [name, value] = request.headers[count++];
@@ -136,13 +154,103 @@ void FillRequest(bhttp::request<bhttp::string_body>& message, const ServerOption
     name.assign(raw_name.data(), raw_name.size());
     for (char& c : name) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
     value.assign(field.value().data(), field.value().size());
-    if (name == "host" && host_index == SIZE_MAX) host_index = count - 1;
+    header_bytes += name.size() + value.size() + 4;
+    if (name == "host") {
+      ++hosts_seen;
+      host_index = count - 1;
+    }
   }
   request.headers.resize(count);
-  request.base_url = BaseUrlFor(
-      options, host_index == SIZE_MAX ? std::string_view() : request.headers[host_index].second);
+  if (count > options.max_header_fields || header_bytes > options.max_header_bytes) {
+    return WithHttpStatus(
+        absl::ResourceExhaustedError(StrCat(
+            "The request's header fields are too large: at most ", options.max_header_fields,
+            " fields and ", options.max_header_bytes, " bytes with the request line.")),
+        431);
+  }
+  if (hosts_seen > 1) return absl::InvalidArgumentError("The request has more than one Host header.");
+  const std::string_view host =
+      host_index == SIZE_MAX ? std::string_view() : request.headers[host_index].second;
+  if (host_index == SIZE_MAX && message.version() >= 11) {
+    return absl::InvalidArgumentError("An HTTP/1.1 request must have a Host header (RFC 9112).");
+  }
+  if (host_index != SIZE_MAX) STACFED_RETURN_IF_ERROR(HostPolicy::CheckHost(host));
+  STACFED_RETURN_IF_ERROR(CheckRequestTarget(target, request.method));
+  DecodeTarget(target, request);
+  STACFED_RETURN_IF_ERROR(CheckDecodedRequest(request));
+
+  ErrorCode ec;
+  const tcp::endpoint local = socket.local_endpoint(ec);
+  const tcp::endpoint remote = socket.remote_endpoint(ec);
+  request.base_url = hosts.BaseUrl(host, ec ? std::string_view() : std::string_view(AddressOf(local)));
+  request.remote_address = ec ? std::string() : AddressOf(remote);
   request.body = std::move(message.body());
   request.path_params.clear();
+  return absl::OkStatus();
+}
+
+// Whether the peer of a readable socket has closed it (EOF or an error), as opposed to
+// having sent more bytes (a pipelined request, left in the socket for the session).
+bool PeerClosed(int fd) {
+  char byte;
+  ssize_t n;
+  do {
+    n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n == 0) return true;
+  return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK;
+}
+
+// While a handler runs nothing reads the client's socket: this watches it, so that a client
+// that hangs up cancels its request (the database work it started is abandoned,
+// libstac/pg/async_pool.hpp). Bytes arriving instead (a pipelined request) end the watch.
+// Single-threaded: the wait completes on the session's thread; the watch outlives neither
+// the socket nor the cancellation it refers to (its destructor disarms the wait first).
+class HangUpWatch {
+ public:
+  HangUpWatch(tcp::socket& socket, Cancellation& cancellation)
+      : socket_(socket), state_(std::make_shared<State>(State{&cancellation})) {
+    socket_.async_wait(tcp::socket::wait_read, [state = state_, fd = socket_.native_handle()](
+                                                   ErrorCode ec) {
+      if (state->done || ec == net::error::operation_aborted) return;
+      if (ec || PeerClosed(fd)) state->cancellation->Cancel();
+    });
+  }
+  ~HangUpWatch() {
+    state_->done = true;
+    ErrorCode ignored;
+    socket_.cancel(ignored);
+  }
+  HangUpWatch(const HangUpWatch&) = delete;
+  HangUpWatch& operator=(const HangUpWatch&) = delete;
+
+ private:
+  struct State {
+    Cancellation* cancellation;
+    bool done = false;
+  };
+  tcp::socket& socket_;
+  std::shared_ptr<State> state_;
+};
+
+// Writes head and body; the send timeout bounds each step, not the whole: a slow client may
+// take as long as it needs, as long as it keeps taking bytes.
+net::awaitable<std::pair<ErrorCode, size_t>> WriteResponse(beast::tcp_stream& stream,
+                                                           std::string_view head,
+                                                           std::string_view body,
+                                                           std::chrono::milliseconds timeout) {
+  std::array<net::const_buffer, 2> parts = {net::buffer(head), net::buffer(body)};
+  beast::buffers_suffix<std::array<net::const_buffer, 2>> rest(parts);
+  const size_t total = head.size() + body.size();
+  size_t written = 0;
+  while (written < total) {
+    stream.expires_after(timeout);
+    auto [ec, n] = co_await stream.async_write_some(rest, kNoThrow);
+    if (ec) co_return std::pair{ec, written};
+    rest.consume(n);
+    written += n;
+  }
+  co_return std::pair{ErrorCode(), written};
 }
 
 // "Sat, 21 Nov 2026 12:00:00 GMT", formatted once per second per thread.
@@ -271,8 +379,12 @@ struct Server::Impl {
   net::awaitable<void> Session(Worker& worker, tcp::socket socket);
   void StopWorker(Worker& worker);
 
+  // Every second: the summaries of repeated log lines (libstac/base/log.hpp).
+  net::awaitable<void> FlushLogs(Worker& worker);
+
   ServerOptions options;
   const Router& router;
+  std::unique_ptr<HostPolicy> hosts;  // set once the port is known
   std::vector<std::unique_ptr<Worker>> workers;
   std::unique_ptr<tcp::acceptor> acceptor;  // runs on workers[0]
   uint16_t port = 0;
@@ -290,7 +402,7 @@ net::awaitable<void> Server::Impl::AcceptLoop() {
     if (!acceptor->is_open() || ec == net::error::operation_aborted) co_return;
     if (ec) {
       // Out of descriptors or a connection reset before accept: wait a little, go on.
-      log::Warn("accept failed: ", ec.message());
+      log::Repeated(log::Level::kWarn, "accept failed", ec.message());
       backoff.expires_after(std::chrono::milliseconds(50));
       co_await backoff.async_wait(kNoThrow);
       continue;
@@ -303,7 +415,7 @@ net::awaitable<void> Server::Impl::AcceptLoop() {
       try {
         std::rethrow_exception(error);
       } catch (const std::exception& e) {
-        log::Error("connection ended by an exception: ", e.what());
+        log::Repeated(log::Level::kError, "connection ended by an exception", e.what());
       }
     });
   }
@@ -346,12 +458,18 @@ net::awaitable<void> Server::Impl::Session(Worker& worker, tcp::socket socket) {
         std::tie(ec, std::ignore) = co_await bhttp::async_read(stream, buffer, parser, kNoThrow);
     }
     if (ec) {
-      if (IsLimitError(ec)) {
+      if (ec == bhttp::error::header_limit) {
+        co_await RejectAndClose(
+            stream,
+            JsonErrorResponse(431, "RequestHeaderFieldsTooLarge",
+                              StrCat("The request's header fields are too large: at most ",
+                                     options.max_header_bytes, " bytes with the request line.")),
+            options);
+      } else if (IsLimitError(ec)) {
         co_await RejectAndClose(
             stream,
             JsonErrorResponse(413, "PayloadTooLarge",
-                              StrCat("The request is too large: headers may have at most ",
-                                     options.max_header_bytes, " bytes, the body ",
+                              StrCat("The request body is too large: at most ",
                                      options.max_body_bytes, " bytes.")),
             options);
       } else if (IsProtocolError(ec)) {
@@ -366,18 +484,32 @@ net::awaitable<void> Server::Impl::Session(Worker& worker, tcp::socket socket) {
     // The handler's time is not the socket's: the database has its own timeouts.
     stream.expires_never();
     auto& message = parser.get();
-    FillRequest(message, options, request);
+    if (absl::Status filled = FillRequest(message, options, *hosts, stream.socket(), request);
+        !filled.ok()) {
+      co_await RejectAndClose(stream, ErrorResponse(filled), options);
+      co_return;
+    }
     bool keep_alive = message.keep_alive();
     unsigned version = message.version();
-    Response response = co_await router.Dispatch(request);
+    Cancellation cancellation;
+    request.cancel = &cancellation;
+    Response response;
+    {
+      HangUpWatch watch(stream.socket(), cancellation);
+      response = co_await router.Dispatch(request);
+    }
+    request.cancel = nullptr;
+    if (cancellation.cancelled()) {
+      log::Debug(MethodName(request.method), " ", request.target, ": the client hung up");
+      break;  // nobody to answer
+    }
 
     keep_alive = keep_alive && !worker.stopping;
     PrepareResponse(request, response, keep_alive, version, worker, options, head);
-    bool with_body = request.method != Method::kHead;
-    stream.expires_after(options.read_timeout);
-    std::array<net::const_buffer, 2> buffers = {
-        net::buffer(head), with_body ? net::buffer(response.body) : net::const_buffer()};
-    auto [write_ec, written] = co_await net::async_write(stream, buffers, kNoThrow);
+    const bool with_body = request.method != Method::kHead;
+    auto [write_ec, written] = co_await WriteResponse(
+        stream, head, with_body ? std::string_view(response.body) : std::string_view(),
+        options.send_timeout);
     if (log::Enabled(log::Level::kDebug)) {
       log::Debug(MethodName(request.method), " ", request.target, " -> ", response.status, " (",
                  written, " bytes)");
@@ -388,11 +520,23 @@ net::awaitable<void> Server::Impl::Session(Worker& worker, tcp::socket socket) {
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
+net::awaitable<void> Server::Impl::FlushLogs(Worker& worker) {
+  net::steady_timer timer(worker.io);
+  while (!worker.stopping) {
+    timer.expires_after(std::chrono::seconds(1));
+    worker.log_timer = &timer;
+    co_await timer.async_wait(kNoThrow);
+    worker.log_timer = nullptr;
+    log::FlushRepeated();
+  }
+}
+
 // Runs on the worker's thread: close idle connections, let busy ones finish (they close
 // after their response), and give up on them after the grace period.
 void Server::Impl::StopWorker(Worker& worker) {
   worker.stopping = true;
   worker.keep_running.reset();
+  if (worker.log_timer != nullptr) worker.log_timer->cancel();
   for (Worker::Session* session : worker.sessions) {
     ErrorCode ignored;
     if (session->idle) session->stream->socket().cancel(ignored);
@@ -432,8 +576,15 @@ absl::Status Server::Start() {
                                .statement_timeout_ms = options.db_statement_timeout_ms,
                                .session_setup = std::string(kApiSessionSetup)});
       worker->pool->Prewarm(options.db_pool_size);
+      worker->heavy_pool = std::make_unique<pg::AsyncPool>(
+          worker->io, options.database_url,
+          pg::AsyncPoolOptions{.max_connections = options.db_heavy_pool_size,
+                               .statement_timeout_ms = options.db_statement_timeout_ms,
+                               .session_setup = std::string(kApiSessionSetup),
+                               .max_waiters_per_client = options.heavy_queue_per_client});
     }
     worker->context.pool = worker->pool.get();
+    worker->context.heavy_pool = worker->heavy_pool.get();
     worker->context.options = &impl.options;
     impl.workers.push_back(std::move(worker));
   }
@@ -462,10 +613,14 @@ absl::Status Server::Start() {
   if (acceptor->listen(net::socket_base::max_listen_connections, ec)) return fail("listen");
   impl.port = acceptor->local_endpoint(ec).port();
   impl.acceptor = std::move(acceptor);
+  char machine_name[256] = {};
+  if (gethostname(machine_name, sizeof machine_name - 1) != 0) machine_name[0] = '\0';
+  impl.hosts = std::make_unique<HostPolicy>(options, impl.port, machine_name);
 
   net::co_spawn(first.io, impl.AcceptLoop(), [](std::exception_ptr error) {
     if (error) log::Error("the accept loop ended by an exception");
   });
+  net::co_spawn(first.io, impl.FlushLogs(first), net::detached);
   for (auto& worker_ptr : impl.workers) {
     Worker& worker = *worker_ptr;
     worker.thread = std::thread([&worker] {

@@ -22,6 +22,9 @@ namespace stacfed::http {
 struct ServerContext {
   // The pool of the current I/O thread; nullptr when the server runs without a database.
   pg::AsyncPool* pool = nullptr;
+  // The thread's lane for expensive statements (ServerOptions::db_heavy_pool_size); nullptr
+  // without a database.
+  pg::AsyncPool* heavy_pool = nullptr;
   // The server's configuration (public_url, limits, ...); never nullptr inside a handler.
   const ServerOptions* options = nullptr;
 

@@ -1,9 +1,12 @@
 #include "server/http/server_options.hpp"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "libstac/base/env.hpp"
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
+#include "server/http/request_decoding.hpp"
 
 namespace stacfed::http {
 namespace {
@@ -60,8 +63,22 @@ absl::StatusOr<ServerOptions> ServerOptionsFromEnv() {
     options.public_url = *url;
     while (options.public_url.ends_with('/')) options.public_url.pop_back();
   }
+  if (auto hosts = GetEnv("STACFED_ALLOWED_HOSTS")) {
+    for (absl::string_view entry : absl::StrSplit(ToAbsl(*hosts), ',', absl::SkipWhitespace())) {
+      std::string host(absl::StripAsciiWhitespace(entry));
+      if (host != "*" && !HostPolicy::CheckHost(host).ok()) {
+        return absl::InvalidArgumentError(StrCat(
+            "STACFED_ALLOWED_HOSTS: '", host, "' is not a host name or address with an optional port"));
+      }
+      options.allowed_hosts.push_back(std::move(host));
+    }
+  }
   STACFED_RETURN_IF_ERROR(ReadInt("STACFED_THREADS", options.threads, 0, 256));
   STACFED_RETURN_IF_ERROR(ReadInt("STACFED_DB_POOL_SIZE", options.db_pool_size, 1, 1000));
+  STACFED_RETURN_IF_ERROR(
+      ReadInt("STACFED_DB_HEAVY_POOL_SIZE", options.db_heavy_pool_size, 1, 1000));
+  STACFED_RETURN_IF_ERROR(
+      ReadInt("STACFED_HEAVY_QUEUE_PER_CLIENT", options.heavy_queue_per_client, 1, 100000));
   STACFED_RETURN_IF_ERROR(
       ReadInt("STACFED_DB_STATEMENT_TIMEOUT_MS", options.db_statement_timeout_ms, 0, kHour));
   STACFED_RETURN_IF_ERROR(
@@ -70,6 +87,9 @@ absl::StatusOr<ServerOptions> ServerOptionsFromEnv() {
       ReadInt("STACFED_MAX_HEADER_BYTES", options.max_header_bytes, 1024, 1024 * 1024));
   STACFED_RETURN_IF_ERROR(ReadMillis("STACFED_READ_TIMEOUT_MS", options.read_timeout, 1, kHour));
   STACFED_RETURN_IF_ERROR(ReadMillis("STACFED_IDLE_TIMEOUT_MS", options.idle_timeout, 1, kHour));
+  STACFED_RETURN_IF_ERROR(ReadMillis("STACFED_SEND_TIMEOUT_MS", options.send_timeout, 1, kHour));
+  STACFED_RETURN_IF_ERROR(
+      ReadInt("STACFED_MAX_HEADER_FIELDS", options.max_header_fields, 1, 10000));
   STACFED_RETURN_IF_ERROR(
       ReadMillis("STACFED_SHUTDOWN_GRACE_MS", options.shutdown_grace, 0, kHour));
   STACFED_RETURN_IF_ERROR(

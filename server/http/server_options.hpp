@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -17,8 +18,11 @@ namespace stacfed::http {
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;  // 0 picks a free port (tests); Server::port() tells which
-  // Public base URL without a trailing slash; empty means "http://" + the request's Host.
+  // Public base URL without a trailing slash; empty means "http://" + the request's Host
+  // when that Host is trusted (request_decoding.hpp, HostPolicy).
   std::string public_url;
+  // Extra Host names (or name:port) trusted for links; "*" trusts any (STACFED_ALLOWED_HOSTS).
+  std::vector<std::string> allowed_hosts;
   int threads = 0;  // I/O threads, each with its own io_context and pool; 0 = one per core
 
   // libpq URL of the database; empty runs the server without a pool (handlers that need
@@ -33,14 +37,26 @@ struct ServerOptions {
   // Raise it when PostgreSQL runs on cores of its own, or when slow queries are common
   // (a slow query holds up the other requests of its thread).
   int db_pool_size = 1;
+  // Connections per I/O thread for expensive statements (searches with a spatial or time
+  // filter, long id lists, large pages, their counts): a lane of their own, so that cheap
+  // requests (an item, a collection, a plain page) never queue behind them. Within the lane
+  // clients take turns (the one served least recently goes first).
+  int db_heavy_pool_size = 1;
+  // Expensive requests one client (remote address) may have waiting for the heavy lane of
+  // one thread; more answer 503 at once.
+  int heavy_queue_per_client = 16;
   int db_statement_timeout_ms = 30000;  // server-side statement_timeout; 0 = none
 
-  size_t max_header_bytes = 8 * 1024;
+  size_t max_header_bytes = 8 * 1024;  // request line and all header fields together
+  size_t max_header_fields = 100;
   size_t max_body_bytes = 1024 * 1024;
   // A request must arrive completely within read_timeout once its first byte is in; an open
   // connection may sit idle between requests for idle_timeout.
   std::chrono::milliseconds read_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};
+  // A response must make progress: some of it accepted by the client's connection at least
+  // this often (a slow client may take as long as it needs for a large response).
+  std::chrono::milliseconds send_timeout{30'000};
   // On SIGTERM/SIGINT in-flight requests get this long to finish before the server exits.
   std::chrono::milliseconds shutdown_grace{10'000};
 

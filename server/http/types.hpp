@@ -9,6 +9,10 @@
 #include <utility>
 #include <vector>
 
+namespace stacfed {
+class Cancellation;
+}
+
 namespace stacfed::http {
 
 enum class Method { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kOther };
@@ -30,6 +34,12 @@ struct Request {
   std::string base_url;
   // Values captured by the router for "{name}" segments, in order.
   std::vector<std::string> path_params;
+  // The client's address ("127.0.0.1"): whose turn it is in the database's heavy lane.
+  std::string remote_address;
+  // Cancelled by the server when the client hangs up before its answer; whatever the
+  // handler waits for (a database connection, a query) is abandoned then. nullptr outside
+  // the server (tests calling handlers directly).
+  Cancellation* cancel = nullptr;
 
   // The first header with this (lower-case) name.
   std::optional<std::string_view> Header(std::string_view lower_name) const {

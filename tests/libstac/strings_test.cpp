@@ -29,3 +29,20 @@ TEST_CASE("base64url round-trips any bytes", "[strings]") {
   std::string out;
   CHECK_FALSE(stacfed::Base64UrlDecode("ab$c", out));
 }
+
+TEST_CASE("UTF-8 is validated per RFC 3629 and repaired with U+FFFD", "[strings]") {
+  using stacfed::IsValidUtf8;
+  using stacfed::ToValidUtf8;
+  CHECK(IsValidUtf8(""));
+  CHECK(IsValidUtf8("plain ascii"));
+  CHECK(IsValidUtf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8c\x8d"));
+  for (const char* bad : {"\xff", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+                          "\xc3", "a\xe2\x82", "\x80"}) {
+    INFO(bad);
+    CHECK_FALSE(IsValidUtf8(bad));
+  }
+  CHECK(ToValidUtf8("ok") == "ok");
+  CHECK(ToValidUtf8("a\xff" "b") == "a\xef\xbf\xbd" "b");
+  CHECK(ToValidUtf8("\xed\xa0\x80") == "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+  CHECK(IsValidUtf8(ToValidUtf8("\xc3(\xe2\x82\xa1\xff\xf0\x9f")));
+}

@@ -2,9 +2,13 @@
 // intersects from the STAC API reference, GET/POST equivalence, and paging tokens.
 #include <catch2/catch.hpp>
 
+#include <climits>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "libstac/base/strings.hpp"
 #include "libstac/model/datetime.hpp"
 #include "server/api/page_token.hpp"
 #include "server/api/search_request.hpp"
@@ -145,26 +149,36 @@ TEST_CASE("intersects takes any GeoJSON geometry and nothing else", "[api][inter
 }
 
 TEST_CASE("GET and POST parse into the same request", "[api][equivalence]") {
-  const PageToken token{PageToken::Direction::kNext, 12345, "c1", "item,1", 42};
-  const std::string encoded = EncodePageToken(token);
+  const TokenSigner signer("key");
+  PageToken token{PageToken::Direction::kNext, 12345, "c1", "item,1", 42, ""};
   const QueryParams get = {
       {"collections", "c1,c2"},
       {"ids", "a,b"},
       {"bbox", "-10,-5,10,5"},
       {"datetime", "2020-01-01T00:00:00Z/.."},
       {"limit", "25"},
-      {"token", encoded},
+      {"token", "to be set"},
   };
+  // The token is bound to this search: sign it for the search's fingerprint first.
+  QueryParams without_token(get.begin(), get.end() - 1);
+  auto search = ParseSearchQuery(without_token);
+  REQUIRE(search.ok());
+  token.search = SearchFingerprint(*search, "/search");
+  const std::string encoded = signer.Encode(token);
+  QueryParams with_token = get;
+  with_token.back().second = encoded;
   const std::string post = R"({"collections":["c1","c2"],"ids":["a","b"],"bbox":[-10,-5,10,5],)"
                            R"("datetime":"2020-01-01T00:00:00Z/..","limit":25,"token":")" +
                            encoded + R"("})";
-  auto from_get = ParseSearchQuery(get);
+  auto from_get = ParseSearchQuery(with_token);
   auto from_post = ParseSearchBody(post);
   REQUIRE(from_get.ok());
   REQUIRE(from_post.ok());
   CHECK(*from_get == from_post->request);
-  CHECK(from_get->token == token);
   CHECK(from_post->body_without_token.find("token") == std::string::npos);
+  REQUIRE(ResolveToken(*from_get, token.search, signer).ok());
+  CHECK(from_get->token == token);
+  CHECK_FALSE(from_get->token_text.has_value());
 
   const std::string geometry = R"({"type":"Point","coordinates":[1,2]})";
   auto get_intersects = ParseSearchQuery({{"intersects", geometry}});
@@ -183,7 +197,12 @@ TEST_CASE("search parameter errors", "[api][errors]") {
                       .status()));
   CHECK(IsInvalid(ParseSearchQuery({{"foo", "bar"}}).status()));
   CHECK(IsInvalid(ParseSearchQuery({{"limit", "1"}, {"limit", "2"}}).status()));
-  CHECK(IsInvalid(ParseSearchQuery({{"token", "garbage!"}}).status()));
+  {
+    auto garbage = ParseSearchQuery({{"token", "garbage!"}});
+    REQUIRE(garbage.ok());  // checked once the search is known
+    CHECK(IsInvalid(ResolveToken(*garbage, SearchFingerprint(*garbage, "/search"),
+                                 TokenSigner("key"))));
+  }
   CHECK(IsInvalid(ParseSearchBody("{not json").status()));
   CHECK(IsInvalid(ParseSearchBody("[1,2]").status()));
   CHECK(IsInvalid(ParseSearchBody(R"({"collections":"c1"})").status()));
@@ -207,23 +226,66 @@ TEST_CASE("the items endpoint searches only its own collection", "[api][items]")
 }
 
 TEST_CASE("page tokens round-trip and reject forgeries", "[api][token]") {
+  const TokenSigner signer("installation key");
   for (const PageToken& token : {
-           PageToken{PageToken::Direction::kNext, 0, "c", "i", std::nullopt},
-           PageToken{PageToken::Direction::kPrev, -62135596800000000, "a:b", "x:y:z", 0},
-           PageToken{PageToken::Direction::kNext, 1700000000123456, "", "only-id", 10000},
+           PageToken{PageToken::Direction::kNext, 0, "c", "i", std::nullopt, "fp"},
+           PageToken{PageToken::Direction::kPrev, -62135596800000000, "a:b", "x:y:z", 0, "f:p"},
+           PageToken{PageToken::Direction::kNext, 1700000000123456, "", "only-id", 10000, ""},
        }) {
-    const std::string text = EncodePageToken(token);
+    const std::string text = signer.Encode(token);
     CHECK(text.find_first_of("+/=&?") == std::string::npos);  // URL-safe as is
-    auto decoded = DecodePageToken(text);
+    auto decoded = signer.Decode(text, token.search);
     REQUIRE(decoded.ok());
     CHECK(*decoded == token);
+    // Bound to its search, its key and every byte of it.
+    CHECK(IsInvalid(signer.Decode(text, "another search").status()));
+    CHECK(IsInvalid(TokenSigner("another key").Decode(text, token.search).status()));
+    for (size_t i = 0; i < text.size(); ++i) {
+      std::string tampered = text;
+      tampered[i] = tampered[i] == 'A' ? 'B' : 'A';
+      INFO(i);
+      CHECK(IsInvalid(signer.Decode(tampered, token.search).status()));
+    }
   }
   for (const char* text : {"", "abc", "aTE6", "!!!"}) {
     INFO(text);
-    CHECK(IsInvalid(DecodePageToken(text).status()));
+    CHECK(IsInvalid(signer.Decode(text, "").status()));
   }
   CHECK(*DecodeCollectionsToken(EncodeCollectionsToken("x/y")) == "x/y");
-  CHECK(IsInvalid(DecodeCollectionsToken(EncodePageToken({})).status()));
+  CHECK(IsInvalid(DecodeCollectionsToken(signer.Encode({})).status()));
+}
+
+TEST_CASE("a forged count or an out-of-range time cannot come back in a token", "[api][token]") {
+  // The old unsigned layout with numberMatched 999999999 and the time INT64_MIN: both the
+  // forgery and the overflow it used to cause are refused.
+  const TokenSigner signer("installation key");
+  CHECK(IsInvalid(signer.Decode(Base64UrlEncode("i1n:-9223372036854775808:999999999:1:ci"), "")
+                      .status()));
+  PageToken far{PageToken::Direction::kNext, INT64_MIN, "c", "i", 5, "fp"};
+  CHECK(IsInvalid(signer.Decode(signer.Encode(far), "fp").status()));
+  far.datetime = kMaxParsedMicros + 1;
+  CHECK(IsInvalid(signer.Decode(signer.Encode(far), "fp").status()));
+}
+
+TEST_CASE("the fingerprint of a search covers its filters, not its limit", "[api][token]") {
+  auto base = ParseSearchQuery({{"collections", "a,b"}, {"bbox", "0,0,1,1"}, {"limit", "5"}});
+  REQUIRE(base.ok());
+  const std::string fp = SearchFingerprint(*base, "/search");
+  SearchRequest other_limit = *base;
+  other_limit.limit = 50;
+  CHECK(SearchFingerprint(other_limit, "/search") == fp);
+  CHECK(SearchFingerprint(*base, "/catalogs/x/search") != fp);
+  for (auto change : std::vector<std::function<void(SearchRequest&)>>{
+           [](SearchRequest& r) { r.collections = {"a"}; },
+           [](SearchRequest& r) { r.collections = {"ab"}; },
+           [](SearchRequest& r) { r.ids = {"x"}; },
+           [](SearchRequest& r) { r.bbox = Bbox{0, 0, 1, 2}; },
+           [](SearchRequest& r) { r.datetime = DatetimeInterval{0, 0}; },
+       }) {
+    SearchRequest changed = *base;
+    change(changed);
+    CHECK(SearchFingerprint(changed, "/search") != fp);
+  }
 }
 
 }  // namespace

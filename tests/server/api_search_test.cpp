@@ -96,11 +96,18 @@ Page RunSearch(pg::Connection& conn, const SearchRequest& request, const SearchO
   return page;
 }
 
+const TokenSigner& Signer() {
+  static const TokenSigner signer("test key");
+  return signer;
+}
+
 SearchOrigin GetOrigin(std::string raw_query) {
   SearchOrigin origin;
   origin.base_url = "http://test";
   origin.path = "/search";
   origin.raw_query = std::move(raw_query);
+  origin.signer = &Signer();
+  origin.fingerprint = "fingerprint";
   return origin;
 }
 
@@ -136,7 +143,7 @@ TEST_CASE("paging forwards and backwards visits every item exactly once", "[api]
     CHECK(next->at("method") == "GET");
     CHECK(std::string_view(next->at("href").as_string()).starts_with(
         "http://test/search?limit=7&token="));
-    request.token = *DecodePageToken(TokenOf(*next));
+    request.token = *Signer().Decode(TokenOf(*next), "fingerprint");
     pages.push_back(RunSearch(f.conn, request, GetOrigin("limit=7&token=x")));
     REQUIRE(pages.size() < 20);
   }
@@ -153,7 +160,7 @@ TEST_CASE("paging forwards and backwards visits every item exactly once", "[api]
   for (size_t i = pages.size() - 1; i > 0; --i) {
     const json::object* prev = pages[i].Link("prev");
     REQUIRE(prev != nullptr);
-    request.token = *DecodePageToken(TokenOf(*prev));
+    request.token = *Signer().Decode(TokenOf(*prev), "fingerprint");
     const Page back = RunSearch(f.conn, request, GetOrigin("limit=7"));
     CHECK(back.keys == pages[i - 1].keys);
     CHECK((back.Link("prev") != nullptr) == (i - 1 > 0));
@@ -168,6 +175,8 @@ TEST_CASE("POST next links carry the whole body with the token", "[api][search][
   SearchOrigin origin;
   origin.base_url = "http://test";
   origin.path = "/search";
+  origin.signer = &Signer();
+  origin.fingerprint = SearchFingerprint(parsed->request, origin.path);
   origin.post = true;
   origin.body_without_token = parsed->body_without_token;
   std::set<std::string> seen;
@@ -190,6 +199,14 @@ TEST_CASE("POST next links carry the whole body with the token", "[api][search][
     CHECK(again->request.collections == request.collections);
     CHECK(again->request.limit == 8);
     CHECK(again->request.datetime == request.datetime);
+    REQUIRE(again->request.token_text.has_value());
+    // The token belongs to this search, and to no other.
+    SearchRequest other = again->request;
+    other.collections = {"alpha"};
+    CHECK_FALSE(
+        ResolveToken(other, SearchFingerprint(other, origin.path), Signer()).ok());
+    REQUIRE(ResolveToken(again->request, SearchFingerprint(again->request, origin.path), Signer())
+                .ok());
     REQUIRE(again->request.token.has_value());
     request = again->request;
   }
@@ -280,7 +297,8 @@ TEST_CASE("a next page is an index range scan in search order", "[api][search][d
   REQUIRE(f.conn.Execute("ANALYZE stacfed.items; SET plan_cache_mode = force_generic_plan").ok());
   SearchRequest request;
   request.collections = {"beta"};
-  request.token = PageToken{PageToken::Direction::kNext, 1577923200000000, "beta", "item-05", 20};
+  request.token =
+      PageToken{PageToken::Direction::kNext, 1577923200000000, "beta", "item-05", 20, ""};
   const SearchQuery query = BuildSearchQuery(request, kDefaultCountLimit);
   REQUIRE(f.conn.Execute(StrCat("PREPARE next_page AS ", query.statement.sql)).ok());
   std::string args;

@@ -4,7 +4,6 @@
 #include <map>
 #include <string>
 
-#include "server/api/ttl_cache.hpp"
 #include "libstac/pg/text_array.hpp"
 #include "server/api/search_sql.hpp"
 
@@ -86,23 +85,30 @@ TEST_CASE("text array literals quote every element", "[api][sql]") {
   CHECK(pg::TextArrayLiteral({"NULL", "x y", "{}"}) == R"({"NULL","x y","{}"})");
 }
 
-TEST_CASE("count cache expires and bounds its size", "[api][count]") {
-  CountCache cache(std::chrono::seconds(10), 2);
-  const auto t0 = CountCache::Clock::time_point{};
-  CHECK(cache.Find("a", t0) == nullptr);
-  cache.Store("a", 5, t0);
-  cache.Store("b", std::nullopt, t0);  // counted, above the limit
-  REQUIRE(cache.Find("a", t0 + std::chrono::seconds(9)) != nullptr);
-  CHECK(*cache.Find("a", t0 + std::chrono::seconds(9)) == 5);
-  REQUIRE(cache.Find("b", t0) != nullptr);
-  CHECK_FALSE(cache.Find("b", t0)->has_value());
-  CHECK(cache.Find("a", t0 + std::chrono::seconds(10)) == nullptr);
-  cache.Store("c", 7, t0 + std::chrono::seconds(11));  // full: expired entries go first
-  REQUIRE(cache.Find("c", t0 + std::chrono::seconds(11)) != nullptr);
-  CHECK(*cache.Find("c", t0 + std::chrono::seconds(11)) == 7);
-  CountCache disabled(std::chrono::seconds(0), 10);
-  disabled.Store("a", 1, t0);
-  CHECK(disabled.Find("a", t0) == nullptr);
+TEST_CASE("searches are cheap or expensive by what can make them read more than a page",
+          "[api][sql]") {
+  SearchRequest plain;
+  plain.collections = {"a", "b"};
+  CHECK_FALSE(IsExpensiveSearch(plain));
+  CHECK_FALSE(BuildSearchQuery(plain, 10000).expensive);
+  SearchRequest ids = plain;
+  ids.ids.assign(kCheapMaxIds, "x");
+  CHECK_FALSE(IsExpensiveSearch(ids));
+  ids.ids.push_back("one more");
+  CHECK(IsExpensiveSearch(ids));
+  SearchRequest spatial = plain;
+  spatial.bbox = Bbox{0, 0, 1, 1};
+  CHECK(IsExpensiveSearch(spatial));
+  CHECK(BuildSearchQuery(spatial, 10000).expensive);
+  SearchRequest timed = plain;
+  timed.datetime = DatetimeInterval{0, 1};
+  CHECK(IsExpensiveSearch(timed));
+  SearchRequest large = plain;
+  large.limit = kCheapMaxLimit + 1;
+  CHECK(IsExpensiveSearch(large));
+  SearchRequest many;
+  many.collections.assign(kCheapMaxCollections + 1, "c");
+  CHECK(IsExpensiveSearch(many));
 }
 
 }  // namespace

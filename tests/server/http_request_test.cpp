@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 
+#include "libstac/base/strings.hpp"
+#include "libstac/pg/sqlstate.hpp"
 #include "server/http/error_response.hpp"
 #include "server/http/request_decoding.hpp"
 #include "server/http/response_encoding.hpp"
@@ -60,12 +62,71 @@ TEST_CASE("request: percent-decoding of path and query", "[http][request]") {
   CHECK(request.target == "/search");
 }
 
-TEST_CASE("request: base URL from the configuration or the Host header", "[http][request]") {
+TEST_CASE("request: base URL from the configuration or a trusted Host header",
+          "[http][request]") {
   ServerOptions options;
-  CHECK(BaseUrlFor(options, "example.org:8080") == "http://example.org:8080");
-  CHECK(BaseUrlFor(options, "") == "http://127.0.0.1:8080");
+  const HostPolicy plain(options, 8080, "levante5");
+  // The server itself, as the client reached it.
+  CHECK(plain.BaseUrl("localhost:8080", "127.0.0.1") == "http://localhost:8080");
+  CHECK(plain.BaseUrl("127.0.0.1:8080", "127.0.0.1") == "http://127.0.0.1:8080");
+  CHECK(plain.BaseUrl("[::1]:8080", "::1") == "http://[::1]:8080");
+  CHECK(plain.BaseUrl("LEVANTE5:8080", "10.0.0.5") == "http://LEVANTE5:8080");
+  CHECK(plain.BaseUrl("10.0.0.5:8080", "10.0.0.5") == "http://10.0.0.5:8080");
+  // Anything else is not echoed: the address the connection came in on.
+  CHECK(plain.BaseUrl("evil.example.org", "127.0.0.1") == "http://127.0.0.1:8080");
+  CHECK(plain.BaseUrl("localhost:9999", "127.0.0.1") == "http://127.0.0.1:8080");
+  CHECK(plain.BaseUrl("10.0.0.6:8080", "10.0.0.5") == "http://10.0.0.5:8080");
+  CHECK(plain.BaseUrl("", "::1") == "http://[::1]:8080");
+
+  options.allowed_hosts = {"stac.example.org", "proxy.example.org:8443"};
+  const HostPolicy listed(options, 8080, "");
+  CHECK(listed.BaseUrl("stac.example.org", "127.0.0.1") == "http://stac.example.org");
+  CHECK(listed.BaseUrl("Stac.Example.org:1234", "127.0.0.1") == "http://Stac.Example.org:1234");
+  CHECK(listed.BaseUrl("proxy.example.org:8443", "127.0.0.1") == "http://proxy.example.org:8443");
+  CHECK(listed.BaseUrl("proxy.example.org:8444", "127.0.0.1") == "http://127.0.0.1:8080");
+  options.allowed_hosts = {"*"};
+  CHECK(HostPolicy(options, 8080, "").BaseUrl("any.example.org:1", "127.0.0.1") ==
+        "http://any.example.org:1");
+
   options.public_url = "https://stac.example.org/api";
-  CHECK(BaseUrlFor(options, "ignored") == "https://stac.example.org/api");
+  CHECK(HostPolicy(options, 8080, "").BaseUrl("ignored", "127.0.0.1") ==
+        "https://stac.example.org/api");
+}
+
+TEST_CASE("request: Host headers must be a host and an optional port", "[http][request]") {
+  for (const char* good : {"example.org", "example.org:8080", "127.0.0.1", "[::1]:80", "a-b.c_d"}) {
+    INFO(good);
+    CHECK(HostPolicy::CheckHost(good).ok());
+  }
+  for (const char* bad : {"", "user@example.org", "example.org:x", "example.org:99999",
+                          "exa mple.org", "example.org/path", "\xff.org", "a%41.org",
+                          "example.org:0", "[::1"}) {
+    INFO(bad);
+    CHECK_FALSE(HostPolicy::CheckHost(bad).ok());
+  }
+}
+
+TEST_CASE("request: targets with raw bytes or NUL and invalid UTF-8 once decoded are refused",
+          "[http][request]") {
+  CHECK(CheckRequestTarget("/search?limit=1&q=a%20b", Method::kGet).ok());
+  CHECK(CheckRequestTarget("/collections/a%2Fb/items#frag", Method::kGet).ok());
+  CHECK(CheckRequestTarget("*", Method::kOptions).ok());
+  for (const char* bad : {"*", "search", "http://x/search", "/conf\xff" "ance", "/a b",
+                          "/a\x01b", "/a?b=\x80"}) {
+    INFO(bad);
+    CHECK_FALSE(CheckRequestTarget(bad, Method::kGet).ok());
+  }
+  Request request;
+  DecodeTarget("/collections/c%00x", request);
+  CHECK_FALSE(CheckDecodedRequest(request).ok());
+  DecodeTarget("/search?collections=%FF", request);
+  CHECK_FALSE(CheckDecodedRequest(request).ok());
+  DecodeTarget("/search?ids=a%00b", request);
+  CHECK_FALSE(CheckDecodedRequest(request).ok());
+  DecodeTarget("/search?x%00=1", request);
+  CHECK_FALSE(CheckDecodedRequest(request).ok());
+  DecodeTarget("/collections/caf%C3%A9?q=%E2%82%AC", request);
+  CHECK(CheckDecodedRequest(request).ok());
 }
 
 TEST_CASE("request: listen addresses and environment options", "[http][options]") {
@@ -168,6 +229,7 @@ TEST_CASE("errors: Status codes map to HTTP statuses and OGC bodies", "[http][er
   check(absl::FailedPreconditionError("fk"), 409, "Conflict");
   check(absl::AbortedError("deadlock"), 409, "Conflict");
   check(absl::ResourceExhaustedError("big"), 413, "PayloadTooLarge");
+  check(absl::CancelledError("gone"), 499, "ClientClosedRequest");
   check(absl::UnavailableError("db down"), 503, "ServiceUnavailable");
   check(absl::DeadlineExceededError("slow"), 503, "ServiceUnavailable");
   check(absl::InternalError("secret SQL"), 500, "InternalServerError");
@@ -176,6 +238,44 @@ TEST_CASE("errors: Status codes map to HTTP statuses and OGC bodies", "[http][er
   Response bad = ErrorResponse(absl::InvalidArgumentError("bbox \"1,2\" needs 4 or 6 numbers"));
   CHECK(bad.body == R"({"code":"BadRequest","description":"bbox \"1,2\" needs 4 or 6 numbers"})");
   CHECK(ErrorResponse(absl::InternalError("secret SQL")).body.find("secret") == std::string::npos);
+}
+
+TEST_CASE("errors: what they echo is valid UTF-8 and bounded; 503 says when to retry",
+          "[http][errors]") {
+  Response echoed = ErrorResponse(absl::InvalidArgumentError("unknown parameter 'a\xff\xfe" "b'"));
+  CHECK(IsValidUtf8(echoed.body));
+  CHECK(echoed.body.find("a\xef\xbf\xbd\xef\xbf\xbd" "b") != std::string::npos);
+  Response long_one = ErrorResponse(absl::InvalidArgumentError(std::string(100000, 'x')));
+  CHECK(long_one.body.size() < kMaxDescriptionBytes + 100);
+  Response unavailable = ErrorResponse(absl::UnavailableError("db down"));
+  REQUIRE(unavailable.headers.size() == 1);
+  CHECK(unavailable.headers[0].first == "Retry-After");
+  CHECK(ErrorResponse(WithHttpStatus(absl::InvalidArgumentError("not JSON"), 415)).status == 415);
+  CHECK(ErrorResponse(WithHttpStatus(absl::InvalidArgumentError("x"), 415)).body.find(
+            "UnsupportedMediaType") != std::string::npos);
+}
+
+TEST_CASE("errors: the database's own words stay in the log", "[http][errors]") {
+  struct Case {
+    absl::Status status;
+    unsigned http;
+  };
+  const std::string secret =
+      "api_search_17: connection to server on socket \"/var/stacfed/.s.PGSQL.5439\" failed";
+  for (const Case& c : {
+           Case{pg::WithSqlState(absl::UnavailableError(secret), "08006"), 503},
+           Case{pg::WithSqlState(absl::DeadlineExceededError(secret), "57014"), 503},
+           Case{pg::WithSqlState(absl::UnavailableError(secret), "53300"), 503},
+           Case{pg::WithSqlState(absl::InvalidArgumentError(secret), "22008"), 400},
+           Case{pg::WithSqlState(absl::InvalidArgumentError(secret), "22P02"), 400},
+       }) {
+    Response response = ErrorResponse(c.status);
+    INFO(response.body);
+    CHECK(response.status == c.http);
+    CHECK(response.body.find("api_search") == std::string::npos);
+    CHECK(response.body.find("socket") == std::string::npos);
+    CHECK(response.body.find("PGSQL") == std::string::npos);
+  }
 }
 
 }  // namespace stacfed::http

@@ -1,0 +1,17 @@
+#include "server/api/database.hpp"
+
+#include "server/http/server_context.hpp"
+
+namespace stacfed::api {
+
+boost::asio::awaitable<absl::StatusOr<pg::Result>> Database::Run(
+    Cost cost, const pg::Statement& statement, std::vector<pg::Param> params) const {
+  const http::ServerContext& context = http::ServerContext::Current();
+  pg::AsyncPool* pool = cost == Cost::kExpensive && context.heavy_pool != nullptr
+                            ? context.heavy_pool
+                            : context.pool;
+  if (pool == nullptr) co_return absl::UnavailableError("the server has no database configured");
+  co_return co_await pool->Execute(statement, std::move(params), call_);
+}
+
+}  // namespace stacfed::api

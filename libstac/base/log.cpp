@@ -91,10 +91,10 @@ void RepeatLimiter::Event(Level level, std::string_view category, std::string_vi
   state.last_message.assign(message.substr(0, kMaxKeptMessage));
 }
 
-void RepeatLimiter::Flush(Clock::time_point now) {
+void RepeatLimiter::Flush(Clock::time_point now, bool all) {
   std::lock_guard lock(mutex_);
   for (auto& [category, state] : states_) {
-    if (state.suppressed > 0 && now - state.window_start >= window_) {
+    if (state.suppressed > 0 && (all || now - state.window_start >= window_)) {
       Summarise(category, state);
       state.window_start = now;
     }
@@ -107,5 +107,7 @@ void Repeated(Level level, std::string_view category, std::string_view message) 
 }
 
 void FlushRepeated() { GlobalLimiter().Flush(RepeatLimiter::Clock::now()); }
+
+void FlushRepeatedNow() { GlobalLimiter().Flush(RepeatLimiter::Clock::now(), /*all=*/true); }
 
 }  // namespace stacfed::log

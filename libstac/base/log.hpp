@@ -43,6 +43,8 @@ void Error(const Args&... args) {
 // the server calls every second.
 void Repeated(Level level, std::string_view category, std::string_view message);
 void FlushRepeated();
+// Writes every pending summary now, window over or not (at exit: no count is lost).
+void FlushRepeatedNow();
 
 // The policy behind Repeated(), with the clock and the output injected (tests use it).
 class RepeatLimiter {
@@ -55,8 +57,8 @@ class RepeatLimiter {
 
   void Event(Level level, std::string_view category, std::string_view message,
              Clock::time_point now);
-  // Writes the summaries of windows that are over.
-  void Flush(Clock::time_point now);
+  // Writes the summaries of windows that are over (all of them with `all`).
+  void Flush(Clock::time_point now, bool all = false);
 
  private:
   struct State {

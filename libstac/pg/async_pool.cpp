@@ -221,6 +221,8 @@ struct AsyncPool::Impl {
   // The waiter whose client was served least recently (the earliest of them on a tie),
   // taken out of the queue.
   Waiter* NextWaiter();
+  // Records that `client` was handed a connection now.
+  void NoteGrant(std::string_view client);
   int WaitersOf(std::string_view client) const;
 
   net::io_context& io;
@@ -248,11 +250,18 @@ AsyncPool::Impl::Waiter* AsyncPool::Impl::NextWaiter() {
   }
   Waiter* waiter = *best;
   waiters.erase(best);
-  served_at[waiter->client] = ++grants;
+  NoteGrant(waiter->client);
+  return waiter;
+}
+
+void AsyncPool::Impl::NoteGrant(std::string_view client) {
+  auto it = served_at.find(client);
+  if (it == served_at.end()) it = served_at.emplace(std::string(client), 0).first;
+  it->second = ++grants;
+  // Only clients that are waiting need their turn remembered: the map stays small.
   if (served_at.size() > 4 * waiters.size() + 64) {
     std::erase_if(served_at, [this](const auto& entry) { return WaitersOf(entry.first) == 0; });
   }
-  return waiter;
 }
 
 int AsyncPool::Impl::WaitersOf(std::string_view client) const {
@@ -265,11 +274,15 @@ net::awaitable<absl::StatusOr<ConnectionPtr>> AsyncPool::Impl::Acquire(const Exe
   while (!idle.empty()) {
     ConnectionPtr connection = std::move(idle.back());
     idle.pop_back();
-    if (LooksAlive(*connection)) co_return connection;
+    if (LooksAlive(*connection)) {
+      NoteGrant(call.client);
+      co_return connection;
+    }
     --open;  // dropped: its server went away or it is in an unknown state
   }
   if (open < options.max_connections) {
     ++open;
+    NoteGrant(call.client);
     auto opened = co_await Open();
     if (!opened.ok()) ReleaseSlot();
     co_return opened;

@@ -686,6 +686,7 @@ absl::Status RunServer(const ServerOptions& options, const Router& router) {
   });
   signal_io.run();
   server.Wait();
+  log::FlushRepeatedNow();
   log::Info("stacfed server stopped");
   return absl::OkStatus();
 }

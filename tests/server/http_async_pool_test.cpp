@@ -5,10 +5,13 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <functional>
 #include <optional>
 #include <set>
 #include <thread>
 
+#include "libstac/base/cancellation.hpp"
 #include "libstac/pg/async_pool.hpp"
 #include "libstac/pg/connection.hpp"
 #include "libstac/pg/sqlstate.hpp"
@@ -280,6 +283,134 @@ TEST_CASE("async pool: unnamed statements run their own SQL every time", "[pg][a
   auto prepared = ExecuteNow(io, pool, kPrepared);
   REQUIRE(prepared.ok());
   CHECK(prepared->Scalar() == "1");  // only test_prepared itself: nothing named was prepared
+}
+
+}  // namespace stacfed::pg
+
+namespace stacfed::pg {
+namespace {
+
+using namespace std::chrono_literals;
+
+// How many statements of `database` are sleeping in pg_sleep right now.
+int SleepingStatements(const std::string& database) {
+  auto admin = Connection::Open(testing::TestClusterAdminUrl());
+  REQUIRE(admin.ok());
+  auto rows = admin->Query(
+      "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND state = 'active' "
+      "AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()",
+      {database});
+  REQUIRE(rows.ok());
+  return std::stoi(std::string(rows->Scalar()));
+}
+
+// A short statement of `client`; appends the client to `order` when it is done.
+net::awaitable<absl::StatusOr<Result>> SleepAndRecord(AsyncPool& pool,
+                                                      std::vector<std::string>& order,
+                                                      std::string client) {
+  std::vector<Param> params;
+  params.emplace_back("0.05");
+  auto result = co_await pool.Execute(kSleep, std::move(params), {.client = client});
+  order.push_back(client);
+  co_return result;
+}
+
+// Runs the io_context until `done` or `timeout`.
+void RunUntil(net::io_context& io, const std::function<bool()>& done,
+              std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  io.restart();
+  while (!done() && std::chrono::steady_clock::now() < deadline) {
+    io.run_for(std::chrono::milliseconds(10));
+    io.restart();
+  }
+}
+
+}  // namespace
+
+TEST_CASE("async pool: an abandoned call leaves the queue, and its statement is cancelled",
+          "[pg][async_pool][cancel]") {
+  TestDatabase db;
+  net::io_context io;
+  AsyncPool pool(io, db.url(), 1);
+  stacfed::Cancellation running, waiting;
+  std::optional<absl::StatusOr<Result>> running_result, waiting_result;
+  net::co_spawn(io, pool.Execute(kSleep, {"30"}, {.client = "a", .cancel = &running}),
+                [&](std::exception_ptr, absl::StatusOr<Result> r) { running_result = r; });
+  net::co_spawn(io, pool.Execute(kSleep, {"30"}, {.client = "b", .cancel = &waiting}),
+                [&](std::exception_ptr, absl::StatusOr<Result> r) { waiting_result = r; });
+  RunUntil(io, [&] { return pool.Waiting() == 1 && SleepingStatements(db.name()) == 1; }, 5s);
+  REQUIRE(pool.Waiting() == 1);
+
+  // The waiting caller goes at once, without touching the running statement.
+  waiting.Cancel();
+  RunUntil(io, [&] { return waiting_result.has_value(); }, 1s);
+  REQUIRE(waiting_result.has_value());
+  CHECK(absl::IsCancelled(waiting_result->status()));
+  CHECK(pool.Waiting() == 0);
+  CHECK(SleepingStatements(db.name()) == 1);
+
+  // The running one: the database stops it, well before its 30 s.
+  const auto cancelled_at = std::chrono::steady_clock::now();
+  running.Cancel();
+  RunUntil(io, [&] { return running_result.has_value(); }, 5s);
+  REQUIRE(running_result.has_value());
+  CHECK(absl::IsCancelled(running_result->status()));
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (SleepingStatements(db.name()) > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  CHECK(SleepingStatements(db.name()) == 0);
+  CHECK(std::chrono::steady_clock::now() - cancelled_at < 3s);
+
+  // The pool goes on with a fresh connection.
+  auto next = ExecuteNow(io, pool, kAddOne, {"1"});
+  REQUIRE(next.ok());
+  CHECK(next->Scalar() == "2");
+  // A call cancelled before it starts does not reach the database.
+  stacfed::Cancellation early;
+  early.Cancel();
+  CHECK(absl::IsCancelled(
+      RunOn(io, pool.Execute(kAddOne, {"1"}, {.client = "a", .cancel = &early})).status()));
+}
+
+TEST_CASE("async pool: waiting clients take turns, and one client's queue is bounded",
+          "[pg][async_pool][fairness]") {
+  TestDatabase db;
+  net::io_context io;
+  AsyncPool pool(io, db.url(),
+                 AsyncPoolOptions{.max_connections = 1, .max_waiters_per_client = 3});
+  std::vector<std::string> order;
+  int finished = 0;
+  auto call = [&](std::string client) {
+    net::co_spawn(io, SleepAndRecord(pool, order, std::move(client)),
+                  [&](std::exception_ptr, absl::StatusOr<Result>) { ++finished; });
+  };
+  // "a" holds the connection and queues three more; "b" and "c" arrive after them.
+  for (int i = 0; i < 4; ++i) call("a");
+  RunUntil(io, [&] { return pool.Waiting() == 3; }, 5s);
+  call("b");
+  call("c");
+  // A fourth waiting request of "a" is refused at once.
+  std::optional<absl::StatusOr<Result>> refused;
+  net::co_spawn(io, pool.Execute(kAddOne, {"1"}, {.client = "a"}),
+                [&](std::exception_ptr, absl::StatusOr<Result> r) { refused = r; });
+  RunUntil(io, [&] { return finished == 6 && refused.has_value(); }, 10s);
+  REQUIRE(finished == 6);
+  REQUIRE(refused.has_value());
+  CHECK(absl::IsUnavailable(refused->status()));
+  CHECK(SqlStateOf(refused->status()) == "53400");
+  // FIFO would serve b and c after all of a's; by turns they come right after a's first.
+  CHECK(order == std::vector<std::string>{"a", "b", "c", "a", "a", "a"});
+}
+
+TEST_CASE("async pool: a parameter with a NUL byte is refused, not cut short",
+          "[pg][async_pool]") {
+  TestDatabase db;
+  net::io_context io;
+  AsyncPool pool(io, db.url(), 1);
+  auto result = ExecuteNow(io, pool, kAddOne, {std::string("1\0junk", 6)});
+  CHECK(absl::IsInvalidArgument(result.status()));
 }
 
 }  // namespace stacfed::pg

@@ -17,6 +17,7 @@
 #include <map>
 #include <thread>
 
+#include "libstac/base/cancellation.hpp"
 #include "server/http/server.hpp"
 #include "server/http/server_context.hpp"
 
@@ -33,8 +34,40 @@ std::string BigJson() {
   return body;
 }
 
-Router TestRouter(std::atomic<int>& slow_started) {
+// What /wait saw: whether its request was cancelled (the client hung up) while it waited.
+struct WaitLog {
+  std::atomic<int> started{0};
+  std::atomic<int> cancelled{0};
+  std::atomic<int> finished{0};
+};
+
+Router TestRouter(std::atomic<int>& slow_started, WaitLog& wait_log) {
   Router router;
+  // Waits up to 5 s, or until the client hangs up.
+  router.Add(Method::kGet, "/wait", [&wait_log](const Request& request) -> net::awaitable<Response> {
+    wait_log.started.fetch_add(1);
+    net::steady_timer timer(co_await net::this_coro::executor);
+    for (int i = 0; i < 500; ++i) {
+      if (request.cancel != nullptr && request.cancel->cancelled()) {
+        wait_log.cancelled.fetch_add(1);
+        break;
+      }
+      timer.expires_after(10ms);
+      co_await timer.async_wait(net::use_awaitable);
+    }
+    wait_log.finished.fetch_add(1);
+    Response response;
+    response.content_type = "text/plain";
+    response.body = "waited";
+    co_return response;
+  });
+  // 32 MB.
+  router.Add(Method::kGet, "/huge", [](const Request&) -> net::awaitable<Response> {
+    Response response;
+    response.content_type = "application/octet-stream";
+    response.body.assign(32 << 20, 'h');
+    co_return response;
+  });
   router.Add(Method::kGet, "/hello", [](const Request& request) -> net::awaitable<Response> {
     Response response;
     response.content_type = "text/plain";
@@ -85,7 +118,7 @@ Router TestRouter(std::atomic<int>& slow_started) {
 // A server on an ephemeral port, stopped at the end of the test.
 class TestServer {
  public:
-  explicit TestServer(ServerOptions options = {}) : router_(TestRouter(slow_started)) {
+  explicit TestServer(ServerOptions options = {}) : router_(TestRouter(slow_started, wait_log)) {
     options.port = 0;
     options.threads = 2;
     server_ = std::make_unique<Server>(std::move(options), router_);
@@ -102,6 +135,7 @@ class TestServer {
   }
   Server& server() { return *server_; }
   std::atomic<int> slow_started{0};
+  WaitLog wait_log;
 
  private:
   Router router_;
@@ -184,7 +218,25 @@ class RawConnection {
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     REQUIRE(connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
   }
-  ~RawConnection() { close(fd_); }
+  ~RawConnection() {
+    if (fd_ >= 0) close(fd_);
+  }
+  // Hangs up: the server sees EOF (or a reset when it still had bytes to read).
+  void Close() {
+    close(fd_);
+    fd_ = -1;
+  }
+  void SetReceiveBuffer(int bytes) {
+    setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+  }
+  // Reads up to `max` bytes if some arrive within `timeout`; 0 at EOF or timeout.
+  size_t ReadSome(size_t max, std::chrono::milliseconds timeout) {
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return 0;
+    std::string buffer(max, '\0');
+    ssize_t n = recv(fd_, buffer.data(), max, 0);
+    return n > 0 ? size_t(n) : 0;
+  }
   void Send(std::string_view data) {
     REQUIRE(send(fd_, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size()));
   }
@@ -424,13 +476,106 @@ TEST_CASE("server: Stop finishes in-flight requests, closes idle ones", "[http][
 TEST_CASE("server: a port in use is a clear error", "[http][server]") {
   TestServer first;
   std::atomic<int> unused{0};
-  Router router = TestRouter(unused);
+  WaitLog unused_log;
+  Router router = TestRouter(unused, unused_log);
   ServerOptions options;
   options.port = first.server().port();
   Server second(options, router);
   auto status = second.Start();
   CHECK(status.code() == absl::StatusCode::kUnavailable);
   CHECK(std::string(status.message()).find("cannot listen on") != std::string::npos);
+}
+
+}  // namespace stacfed::http
+
+namespace stacfed::http {
+
+TEST_CASE("server: a client that hangs up cancels its request", "[http][server][cancel]") {
+  TestServer server;
+  {
+    RawConnection raw(server.server().port());
+    raw.Send("GET /wait HTTP/1.1\r\nHost: t\r\n\r\n");
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (server.wait_log.started == 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(5ms);
+    }
+    REQUIRE(server.wait_log.started == 1);
+    raw.Close();
+  }
+  const auto deadline = std::chrono::steady_clock::now() + 2s;
+  while (server.wait_log.finished == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  CHECK(server.wait_log.cancelled == 1);
+
+  // A client that stays, and one that pipelines its next request meanwhile, are not
+  // cancelled: bytes arriving are not a hang-up.
+  RawConnection pipelined(server.server().port());
+  pipelined.Send("GET /wait HTTP/1.1\r\nHost: t\r\n\r\n");
+  std::this_thread::sleep_for(50ms);
+  pipelined.Send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+  std::string answers = pipelined.ReadUntil("HTTP/1.1 200", 2, 10s);
+  CHECK(answers.find("waited") != std::string::npos);
+  CHECK(answers.find("hello") != std::string::npos);
+  CHECK(server.wait_log.cancelled == 1);
+}
+
+TEST_CASE("server: the send timeout measures progress, not the whole response",
+          "[http][server][send]") {
+  ServerOptions options;
+  options.send_timeout = 400ms;
+  TestServer server(options);
+
+  // Reads 32 MB slowly, but steadily: longer than the timeout in all, never stalled that long.
+  RawConnection slow(server.server().port());
+  slow.SetReceiveBuffer(64 * 1024);
+  slow.Send("GET /huge HTTP/1.1\r\nHost: t\r\n\r\n");
+  const auto started = std::chrono::steady_clock::now();
+  size_t received = 0;
+  while (received < (32u << 20)) {
+    const size_t n = slow.ReadSome(256 * 1024, 2s);
+    if (n == 0) break;
+    received += n;
+    std::this_thread::sleep_for(2ms);
+  }
+  CHECK(received > (32u << 20));  // the body and its head
+  CHECK(std::chrono::steady_clock::now() - started > options.send_timeout);
+
+  // A client that stops reading is dropped once nothing moved for the timeout.
+  RawConnection stalled(server.server().port());
+  stalled.SetReceiveBuffer(64 * 1024);
+  stalled.Send("GET /huge HTTP/1.1\r\nHost: t\r\n\r\n");
+  std::this_thread::sleep_for(1500ms);
+  size_t drained = 0;
+  while (const size_t n = stalled.ReadSome(1 << 20, 500ms)) drained += n;
+  CHECK(drained < (32u << 20));
+  CHECK(stalled.ClosedWithin(1s));
+}
+
+TEST_CASE("server: HTTP/1.1 needs one valid Host; HTTP/1.0 may go without", "[http][server]") {
+  TestServer server;
+  for (const char* request : {"GET /hello HTTP/1.1\r\n\r\n",
+                              "GET /hello HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+                              "GET /hello HTTP/1.1\r\nHost: a b\r\n\r\n",
+                              "GET /hel\xfflo HTTP/1.1\r\nHost: a\r\n\r\n"}) {
+    RawConnection raw(server.server().port());
+    raw.Send(request);
+    INFO(request);
+    CHECK(raw.ReadUntil("\r\n", 1, 5s).starts_with("HTTP/1.1 400"));
+  }
+  RawConnection old(server.server().port());
+  old.Send("GET /hello HTTP/1.0\r\n\r\n");
+  CHECK(old.ReadUntil("\r\n", 1, 5s).starts_with("HTTP/1.1 200"));
+}
+
+TEST_CASE("server: many small header fields are limited too", "[http][server]") {
+  TestServer server;
+  std::string request = "GET /hello HTTP/1.1\r\nHost: t\r\n";
+  for (int i = 0; i < 1000; ++i) request += "X-" + std::to_string(i) + ": a\r\n";  // ~9.9 KB
+  request += "\r\n";
+  RawConnection raw(server.server().port());
+  raw.Send(request);
+  CHECK(raw.ReadUntil("\r\n", 1, 5s).starts_with("HTTP/1.1 431"));
 }
 
 }  // namespace stacfed::http

@@ -302,6 +302,23 @@ def _server_survives(request):
 
 
 @pytest.fixture
+def own_server(database_url, workdir):
+    """Starts servers of a test's own, configured through the environment
+    (server/http/server_options.hpp): own_server(url=None, STACFED_X=...)."""
+    started = []
+
+    def start(url=None, **env):
+        srv = Server(url or database_url, workdir, {k: str(v) for k, v in env.items()})
+        started.append(srv)
+        assert srv.wait_ready(), srv.log()
+        return srv
+
+    yield start
+    for srv in started:
+        srv.terminate()
+
+
+@pytest.fixture
 def http():
     """A fresh requests.Session per test (keep-alive inside the test)."""
     with requests.Session() as s:

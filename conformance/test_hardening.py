@@ -22,7 +22,7 @@ import time
 import pytest
 import requests
 
-from conftest import FIXTURES, Server, _base_env, _run
+from conftest import FIXTURES, _base_env, _run
 from stacutil import assert_error, next_link
 
 SLOW_MARKER = 123.456
@@ -73,21 +73,6 @@ def _rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise RuntimeError("no VmRSS")
-
-
-@pytest.fixture
-def own_server(database_url, workdir):
-    started = []
-
-    def start(url=None, **env):
-        srv = Server(url or database_url, workdir, {k: str(v) for k, v in env.items()})
-        started.append(srv)
-        assert srv.wait_ready(), srv.log()
-        return srv
-
-    yield start
-    for srv in started:
-        srv.terminate()
 
 
 @pytest.fixture(scope="module")

@@ -6,26 +6,9 @@ import os
 import socket
 import time
 
-import pytest
 import requests
 
-from conftest import Server
 from stacutil import assert_error, one_link
-
-
-@pytest.fixture
-def own_server(database_url, workdir):
-    started = []
-
-    def start(url=None, **env):
-        srv = Server(url or database_url, workdir, {k: str(v) for k, v in env.items()})
-        started.append(srv)
-        assert srv.wait_ready(), srv.log()
-        return srv
-
-    yield start
-    for srv in started:
-        srv.terminate()
 
 
 def _addr(srv):

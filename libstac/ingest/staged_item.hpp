@@ -36,6 +36,19 @@ struct StagedCollection {
   int64_t content_hash = 0;
 };
 
+// What validation holds every record to, so that PostgreSQL never refuses one it passed (a
+// refusal costs the loader a search for the record in its batch). The README lists them.
+//
+// An id ends up in the primary key's btree, whose entries hold at most 2704 bytes (an item's
+// with its collection id; PostgreSQL compresses long keys first, so what fits depends on the
+// text): these lengths stay within that for any text.
+inline constexpr size_t kMaxItemIdBytes = 1024;
+inline constexpr size_t kMaxCollectionIdBytes = 256;
+// Nesting of objects and arrays. PostgreSQL parses jsonb recursively up to its
+// max_stack_depth: PostgreSQL 15 read 13,089 nested objects with the default 2 MB and 622
+// with the smallest setting, 100 kB.
+inline constexpr size_t kMaxJsonDepth = 512;
+
 // Validates one Item document (type Feature). Errors are InvalidArgument with a reason a
 // person can act on ("properties.datetime: '2020-01-01' is not an RFC 3339 date-time ...").
 // The caller checks that the collection exists (KnownCollections).

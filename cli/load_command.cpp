@@ -78,28 +78,26 @@ int RunLoad(const Args& args) {
     return 1;
   }
   for (const auto& file : files) {
-    if (auto status = (*loader)->LoadFile(file); !status.ok()) {
-      std::fprintf(stderr, "stacfed load: %s\n", std::string(status.message()).c_str());
-      return 1;
-    }
+    if (!(*loader)->LoadFile(file).ok()) break;  // Finish reports why
   }
-  auto report = (*loader)->Finish();
-  if (!report.ok()) {
-    std::fprintf(stderr, "stacfed load: %s\n", std::string(report.status().message()).c_str());
-    return 1;
+  // The summary comes whatever happened: after an error it says what was committed.
+  const ingest::LoadReport report = (*loader)->Finish();
+  if (!report.stopped.ok()) {
+    std::fprintf(stderr, "stacfed load: stopped: %s\n", std::string(report.stopped.message()).c_str());
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  const int64_t items = report->items_inserted + report->items_updated + report->items_unchanged;
+  const int64_t items = report.items_inserted + report.items_updated + report.items_unchanged;
   std::printf(
       "loaded %lld collections (%lld unchanged); items: %lld inserted, %lld updated, %lld "
-      "unchanged; %lld rejected; %.2f s, %.0f items/s\n",
-      static_cast<long long>(report->collections_changed),
-      static_cast<long long>(report->collections_unchanged),
-      static_cast<long long>(report->items_inserted), static_cast<long long>(report->items_updated),
-      static_cast<long long>(report->items_unchanged), static_cast<long long>(report->rejected),
-      seconds, seconds > 0 ? double(items) / seconds : 0.0);
-  return report->rejected > 0 ? 1 : 0;
+      "unchanged; %lld rejected; %.2f s, %.0f items/s%s\n",
+      static_cast<long long>(report.collections_changed),
+      static_cast<long long>(report.collections_unchanged),
+      static_cast<long long>(report.items_inserted), static_cast<long long>(report.items_updated),
+      static_cast<long long>(report.items_unchanged),
+      static_cast<long long>(report.rejected), seconds, seconds > 0 ? double(items) / seconds : 0.0,
+      report.stopped.ok() ? "" : "; stopped early: the counts are what was committed");
+  return report.rejected > 0 || !report.stopped.ok() ? 1 : 0;
 }
 
 }  // namespace stacfed::cli

@@ -1,10 +1,12 @@
 #include "libstac/ingest/loader.hpp"
 
 #include <fcntl.h>
+#include <libpq-fe.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -12,14 +14,15 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <thread>
 #include <vector>
 
 #include "libstac/base/hash.hpp"
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
+#include "libstac/ingest/dom_parser.hpp"
 #include "libstac/ingest/json_scan.hpp"
-#include "simdjson.h"
 
 namespace stacfed::ingest {
 namespace {
@@ -66,6 +69,13 @@ class BatchQueue {
   bool closed_ = false;
 };
 
+// A record the database refused (or, in insert mode, found already there): reported by the
+// loading thread.
+struct Refusal {
+  int64_t origin;
+  std::string reason;
+};
+
 struct Writer {
   explicit Writer(pg::Connection c) : conn(std::move(c)) {}
   pg::Connection conn;
@@ -76,8 +86,20 @@ struct Writer {
   std::set<std::string, std::less<>> met_existing;
   // Written by the writer thread, read after join.
   BatchResult totals;
-  std::vector<int64_t> conflicts;
+  // Set once by the writer thread before `failed`; read by others once `failed` is true:
+  // the lost connection's error, and the origin of the first item of the batch it hit.
   absl::Status status;
+  int64_t failed_at = 0;
+  std::atomic<bool> failed{false};
+  std::mutex refusals_mutex;
+  std::vector<Refusal> refusals;
+  std::atomic<bool> has_refusals{false};
+
+  void Refuse(int64_t origin, std::string reason) {
+    std::lock_guard lock(refusals_mutex);
+    refusals.push_back({origin, std::move(reason)});
+    has_refusals.store(true, std::memory_order_release);
+  }
 };
 
 // The input read so far and not yet handled. read() fills its free tail directly: reading
@@ -139,8 +161,23 @@ std::string_view StripSpace(std::string_view s) {
 
 // True when `text` is exactly one complete JSON value.
 bool IsCompleteJson(std::string_view text) {
-  thread_local simdjson::dom::parser parser;
+  thread_local simdjson::dom::parser parser = NewDomParser();
   return !parser.parse(text.data(), text.size(), true).error();
+}
+
+// The database's own words: libstac/pg prefixes what it was doing ("COPY failed: ").
+std::string_view PlainMessage(const absl::Status& status) {
+  std::string_view message = ToStd(status.message());
+  for (std::string_view prefix : {"COPY failed: ", "query failed: ", "SQL failed: "}) {
+    if (message.starts_with(prefix)) return message.substr(prefix.size());
+  }
+  return message;
+}
+
+// Only a lost connection stops a writer: any other error is the data's (or passes), and the
+// batch is written again in parts.
+bool ConnectionLost(const pg::Connection& conn, const absl::Status& status) {
+  return absl::IsUnavailable(status) || PQstatus(conn.raw()) != CONNECTION_OK;
 }
 
 }  // namespace
@@ -176,16 +213,42 @@ struct Loader::Impl {
     ++report.rejected;
     if (options.on_rejection) options.on_rejection(Rejection{sources[file], line, std::string(reason)});
   }
+  std::string Where(int64_t origin) const {
+    return StrCat(sources[OriginFile(origin)], ":", OriginLine(origin));
+  }
 
   absl::Status FirstWriterError() {
     for (auto& w : writers) {
-      if (!w->status.ok()) return w->status;
+      if (!w->failed.load(std::memory_order_acquire)) continue;
+      return absl::Status(w->status.code(),
+                          StrCat("the database connection was lost while writing the items from ",
+                                 Where(w->failed_at), " on (those of them not counted as loaded"
+                                 " are not in the database): ", PlainMessage(w->status)));
     }
     return absl::OkStatus();
   }
 
+  // Reports the records the writers found refused since the last call, in input order per
+  // writer.
+  void ReportRefusals() {
+    for (auto& w : writers) {
+      if (!w->has_refusals.load(std::memory_order_acquire)) continue;
+      std::vector<Refusal> refusals;
+      {
+        std::lock_guard lock(w->refusals_mutex);
+        refusals.swap(w->refusals);
+        w->has_refusals.store(false, std::memory_order_relaxed);
+      }
+      std::sort(refusals.begin(), refusals.end(),
+                [](const Refusal& a, const Refusal& b) { return a.origin < b.origin; });
+      for (const Refusal& r : refusals) {
+        Reject(OriginFile(r.origin), OriginLine(r.origin), r.reason);
+      }
+    }
+  }
+
   // The collections of a batch, each once (a batch is usually one run of one collection).
-  static std::vector<std::string_view> CollectionsOf(const std::vector<StagedItem>& batch) {
+  static std::vector<std::string_view> CollectionsOf(std::span<const StagedItem> batch) {
     std::vector<std::string_view> collections;
     for (const StagedItem& item : batch) {
       if (std::find(collections.begin(), collections.end(), item.collection) == collections.end()) {
@@ -195,7 +258,7 @@ struct Loader::Impl {
     return collections;
   }
 
-  ExistenceCheck CheckFor(const Writer& w, const std::vector<StagedItem>& batch) const {
+  ExistenceCheck CheckFor(const Writer& w, std::span<const StagedItem> batch) const {
     for (std::string_view collection : CollectionsOf(batch)) {
       if (collections_with_items.contains(collection) || w.met_existing.contains(collection)) {
         return ExistenceCheck::kLookUp;
@@ -231,6 +294,41 @@ struct Loader::Impl {
     writers[w]->queue.Push(std::move(pending[w]));
     pending[w] = {};
     pending_used[w] = 0;
+    ReportRefusals();
+  }
+
+  // ---- writer threads --------------------------------------------------------------------
+
+  void Count(Writer& w, std::span<const StagedItem> items, const BatchResult& result) {
+    if (result.assumed_new_wrongly) {
+      for (std::string_view collection : CollectionsOf(items)) w.met_existing.emplace(collection);
+    }
+    w.totals.inserted += result.inserted;
+    w.totals.updated += result.updated;
+    w.totals.unchanged += result.unchanged;
+    for (int64_t origin : result.conflicts) {
+      w.Refuse(origin, "the item already exists (use --mode upsert to update it, or ignore to skip it)");
+    }
+  }
+
+  // Writes `items` in one transaction. When the database refuses them for any reason but a
+  // lost connection, it writes each half on its own (each part that succeeds commits), down
+  // to the single items it refuses, which are reported with its reason: one bad record costs
+  // its batch about 2 log2(batch size) more transactions, and no valid record is lost.
+  absl::Status WriteFindingRefusals(Writer& w, std::span<const StagedItem> items) {
+    auto result = WriteItemBatch(w.conn, items, options.mode, nullptr, CheckFor(w, items));
+    if (result.ok()) {
+      Count(w, items, *result);
+      return absl::OkStatus();
+    }
+    if (ConnectionLost(w.conn, result.status())) return result.status();
+    if (items.size() == 1) {
+      w.Refuse(items[0].origin, StrCat("the database refused it: ", PlainMessage(result.status())));
+      return absl::OkStatus();
+    }
+    const size_t half = items.size() / 2;
+    STACFED_RETURN_IF_ERROR(WriteFindingRefusals(w, items.first(half)));
+    return WriteFindingRefusals(w, items.subspan(half));
   }
 
   void StartWriters() {
@@ -239,27 +337,15 @@ struct Loader::Impl {
       w->thread = std::thread([this, w] {
         std::vector<StagedItem> batch;
         while (w->queue.Pop(batch)) {
-          if (!w->status.ok()) continue;  // drain after a failure without writing
-          auto result = WriteItemBatch(w->conn, batch, options.mode, nullptr, CheckFor(*w, batch));
-          if (!result.ok()) {
-            w->status = absl::Status(
-                result.status().code(),
-                StrCat("a batch of ", batch.size(), " items starting at ",
-                       sources[OriginFile(batch.front().origin)], ":",
-                       OriginLine(batch.front().origin),
-                       " was not written (nothing of it is in the database): ",
-                       result.status().message()));
-            continue;
-          }
-          if (result->assumed_new_wrongly) {
-            for (std::string_view collection : CollectionsOf(batch)) {
-              w->met_existing.emplace(collection);
+          if (!w->failed.load(std::memory_order_relaxed)) {
+            absl::Status written = WriteFindingRefusals(*w, batch);
+            if (!written.ok()) {
+              // (The file names belong to the loading thread, which words the error.)
+              w->status = std::move(written);
+              w->failed_at = batch.front().origin;
+              w->failed.store(true, std::memory_order_release);
             }
           }
-          w->totals.inserted += result->inserted;
-          w->totals.updated += result->updated;
-          w->totals.unchanged += result->unchanged;
-          w->conflicts.insert(w->conflicts.end(), result->conflicts.begin(), result->conflicts.end());
           Recycle(std::move(batch));
         }
       });
@@ -288,6 +374,8 @@ struct Loader::Impl {
         double(writers.size() * (BatchQueue::kCapacity + 2) * options.batch_size);
     return double(size - read) < in_flight_items * bytes_per_item;
   }
+
+  // ---- records -----------------------------------------------------------------------------
 
   // Moves the parsed item (scratch) into its writer's batch; scratch gets the slot's
   // recycled storage for the next item.
@@ -322,8 +410,9 @@ struct Loader::Impl {
     }
     auto changed = UpsertCollection(control, *collection);
     if (!changed.ok()) {
-      if (absl::IsUnavailable(changed.status())) return changed.status();
-      Reject(file, line, StrCat("collection \"", collection->id, "\": ", changed.status().message()));
+      if (ConnectionLost(control, changed.status())) return changed.status();
+      Reject(file, line, StrCat("collection \"", collection->id,
+                                "\": the database refused it: ", PlainMessage(changed.status())));
       return absl::OkStatus();
     }
     ++(*changed ? report.collections_changed : report.collections_unchanged);
@@ -380,9 +469,8 @@ struct Loader::Impl {
       return HandleFeatureCollection(json, file, line);
     }
     if (!IsCompleteJson(json)) {
-      thread_local simdjson::dom::parser parser;
-      auto error = parser.parse(json.data(), json.size(), true).error();
-      Reject(file, line, StrCat("not valid JSON (", simdjson::error_message(error), ")"));
+      thread_local simdjson::dom::parser parser = NewDomParser();
+      Reject(file, line, JsonErrorReason(parser.parse(json.data(), json.size(), true).error()));
       return absl::OkStatus();
     }
     if (!type_span) {
@@ -395,6 +483,8 @@ struct Loader::Impl {
     }
     return absl::OkStatus();
   }
+
+  // ---- reading -----------------------------------------------------------------------------
 
   // Newline-delimited JSON: every non-blank line is a document.
   absl::Status HandleLines(std::string_view text, size_t file, int64_t& line) {
@@ -502,16 +592,23 @@ absl::StatusOr<std::unique_ptr<Loader>> Loader::Open(const std::string& url, Loa
 }
 
 absl::Status Loader::LoadFile(const std::string& path) {
+  if (!impl_->report.stopped.ok()) return impl_->report.stopped;
   const size_t file = impl_->sources.size();
   impl_->sources.push_back(path);
   int fd = path == "-" ? STDIN_FILENO : open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return absl::NotFoundError(StrCat("cannot open ", path, ": ", strerror(errno)));
-  absl::Status status = impl_->LoadFd(fd, file);
-  if (fd != STDIN_FILENO) close(fd);
+  absl::Status status =
+      fd < 0 ? absl::NotFoundError(StrCat("cannot open ", path, ": ", strerror(errno)))
+             : impl_->LoadFd(fd, file);
+  if (fd >= 0 && fd != STDIN_FILENO) close(fd);
+  if (status.ok()) status = impl_->FirstWriterError();
+  impl_->ReportRefusals();
+  if (!status.ok()) impl_->report.stopped = status;
   return status;
 }
 
-absl::StatusOr<LoadReport> Loader::Finish() {
+LoadReport Loader::Finish() {
+  // The batches pending are valid records: written even after an error that stopped the
+  // reading (a writer that lost its connection only drains its queue).
   for (size_t w = 0; w < impl_->writers.size(); ++w) {
     if (impl_->pending_used[w] > 0) impl_->Dispatch(w);
   }
@@ -519,17 +616,13 @@ absl::StatusOr<LoadReport> Loader::Finish() {
   for (auto& w : impl_->writers) {
     if (w->thread.joinable()) w->thread.join();
   }
-  STACFED_RETURN_IF_ERROR(impl_->FirstWriterError());
+  impl_->ReportRefusals();
   LoadReport& report = impl_->report;
+  if (report.stopped.ok()) report.stopped = impl_->FirstWriterError();
   for (auto& w : impl_->writers) {
     report.items_inserted += w->totals.inserted;
     report.items_updated += w->totals.updated;
     report.items_unchanged += w->totals.unchanged;
-    std::sort(w->conflicts.begin(), w->conflicts.end());
-    for (int64_t origin : w->conflicts) {
-      impl_->Reject(OriginFile(origin), OriginLine(origin),
-                    "the item already exists (use --mode upsert to update it, or ignore to skip it)");
-    }
   }
   return report;
 }

@@ -3,7 +3,8 @@
 // any of those from files or stdin, validates every record, and writes through the one write
 // path (staged_item.hpp) in batches: each batch is one transaction, so an interrupted load
 // leaves every batch fully in or fully out. Invalid records are reported with file, line and
-// reason and do not stop the valid ones.
+// reason and do not stop the valid ones; nor does a record the database refuses after all: a
+// batch it refuses is written again in halves until the records it refuses are found.
 //
 // Throughput: one thread parses and validates while `writers` connections each own a share
 // of the items (by hash of collection and id, so two copies of one item always go through the
@@ -29,7 +30,9 @@ struct LoadOptions {
   WriteMode mode = WriteMode::kUpsert;
   size_t batch_size = 5000;
   int writers = 2;
-  std::function<void(const Rejection&)> on_rejection;  // called from the loading thread
+  // Called on the thread that calls LoadFile and Finish (records the database refuses are
+  // reported there too, after their batch).
+  std::function<void(const Rejection&)> on_rejection;
 };
 
 struct LoadReport {
@@ -39,6 +42,9 @@ struct LoadReport {
   int64_t items_updated = 0;
   int64_t items_unchanged = 0;
   int64_t rejected = 0;
+  // Why the load stopped before the end (a lost database connection, an unreadable file);
+  // OK when it did not. The counts above are then what was committed.
+  absl::Status stopped;
 };
 
 class Loader {
@@ -48,10 +54,11 @@ class Loader {
   ~Loader();
 
   // Loads one file ("-" for stdin). Returns an error only for failures that stop the load
-  // (unreadable file, database errors); invalid records are rejections, not errors.
+  // (unreadable file, lost database connection): invalid records, and records the database
+  // refuses, are rejections, not errors. After an error, Finish reports what was committed.
   absl::Status LoadFile(const std::string& path);
-  // Writes what is still buffered and waits for the writers.
-  absl::StatusOr<LoadReport> Finish();
+  // Writes what is still buffered, waits for the writers and reports.
+  LoadReport Finish();
 
  private:
   struct Impl;

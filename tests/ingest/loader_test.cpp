@@ -14,6 +14,7 @@
 #include "libstac/base/paths.hpp"
 #include "libstac/ingest/loader.hpp"
 #include "libstac/pg/connection.hpp"
+#include "tests/ingest/load_fixtures.hpp"
 #include "tests/support/test_database.hpp"
 
 using stacfed::ingest::Loader;
@@ -21,70 +22,12 @@ using stacfed::ingest::LoadOptions;
 using stacfed::ingest::Rejection;
 using stacfed::ingest::WriteMode;
 
-namespace {
-
-const char kCollection[] =
-    R"({"type":"Collection","id":"cmip6","stac_version":"1.0.0","description":"d","license":"other",)"
-    R"("extent":{"spatial":{"bbox":[[-180,-90,180,90]]},"temporal":{"interval":[["1850-01-01T00:00:00Z",null]]}},"links":[]})";
-
-// An Item of the collection above as one line of JSON; `id` is JSON string content, the
-// other arguments JSON text.
-std::string Feature(const std::string& id, const std::string& geometry,
-                    const std::string& properties, const std::string& assets = "{}",
-                    const std::string& links = "[]") {
-  return R"({"type":"Feature","stac_version":"1.0.0","id":")" + id +
-         R"(","collection":"cmip6","geometry":)" + geometry + R"(,"properties":)" + properties +
-         R"(,"assets":)" + assets + R"(,"links":)" + links + "}";
-}
-
-std::string ItemLine(int n, const std::string& datetime = "2020-01-01T00:00:00Z") {
-  return Feature("item-" + std::to_string(n),
-                 R"({"type":"Point","coordinates":[)" + std::to_string(n % 180) + ",0]}",
-                 R"({"datetime":")" + datetime + R"("})");
-}
-
-std::string WriteTemp(const std::string& text) {
-  char path[] = "/tmp/stacfed-loader-XXXXXX";
-  int fd = mkstemp(path);
-  REQUIRE(fd >= 0);
-  REQUIRE(write(fd, text.data(), text.size()) == ssize_t(text.size()));
-  close(fd);
-  return path;
-}
-
-struct LoadResult {
-  stacfed::ingest::LoadReport report;
-  std::vector<Rejection> rejections;
-};
-
-LoadResult Load(const std::string& url, const std::string& path, WriteMode mode = WriteMode::kUpsert,
-                size_t batch_size = 3) {
-  LoadResult result;
-  LoadOptions options;
-  options.mode = mode;
-  options.batch_size = batch_size;
-  options.on_rejection = [&](const Rejection& r) { result.rejections.push_back(r); };
-  auto loader = Loader::Open(url, options);
-  REQUIRE(loader.ok());
-  auto loaded = (*loader)->LoadFile(path);
-  INFO(std::string(loaded.message()));
-  REQUIRE(loaded.ok());
-  auto report = (*loader)->Finish();
-  INFO(std::string(report.status().message()));
-  REQUIRE(report.ok());
-  result.report = *report;
-  return result;
-}
-
-int64_t Count(const std::string& url, const std::string& sql) {
-  auto conn = stacfed::pg::Connection::Open(url);
-  REQUIRE(conn.ok());
-  auto rows = conn->Query(sql);
-  REQUIRE(rows.ok());
-  return std::stoll(std::string(rows->Scalar()));
-}
-
-}  // namespace
+using stacfed::testing::Count;
+using stacfed::testing::Feature;
+using stacfed::testing::ItemLine;
+using stacfed::testing::kCollection;
+using stacfed::testing::Load;
+using stacfed::testing::WriteTemp;
 
 TEST_CASE("NDJSON with one bad line loads the rest and names the bad line", "[ingest][db]") {
   stacfed::testing::TestDatabase db;

@@ -65,6 +65,10 @@ int RunLoad(const Args& args) {
     std::fprintf(stderr, "%s:%lld: rejected: %s\n", r.source.c_str(),
                  static_cast<long long>(r.line), r.reason.c_str());
   };
+  options.on_warning = [](const ingest::Warning& w) {
+    std::fprintf(stderr, "%s:%lld: warning: %s\n", w.source.c_str(),
+                 static_cast<long long>(w.line), w.reason.c_str());
+  };
 
   auto url = db::ResolveDatabaseUrl();
   if (!url.ok()) {
@@ -90,11 +94,11 @@ int RunLoad(const Args& args) {
   const int64_t items = report.items_inserted + report.items_updated + report.items_unchanged;
   std::printf(
       "loaded %lld collections (%lld unchanged); items: %lld inserted, %lld updated, %lld "
-      "unchanged; %lld rejected; %.2f s, %.0f items/s%s\n",
+      "unchanged, %lld repeated; %lld rejected; %.2f s, %.0f items/s%s\n",
       static_cast<long long>(report.collections_changed),
       static_cast<long long>(report.collections_unchanged),
       static_cast<long long>(report.items_inserted), static_cast<long long>(report.items_updated),
-      static_cast<long long>(report.items_unchanged),
+      static_cast<long long>(report.items_unchanged), static_cast<long long>(report.items_repeated),
       static_cast<long long>(report.rejected), seconds, seconds > 0 ? double(items) / seconds : 0.0,
       report.stopped.ok() ? "" : "; stopped early: the counts are what was committed");
   return report.rejected > 0 || !report.stopped.ok() ? 1 : 0;

@@ -8,7 +8,10 @@
 //
 // Throughput: one thread parses and validates while `writers` connections each own a share
 // of the items (by hash of collection and id, so two copies of one item always go through the
-// same writer in file order, and the last one wins).
+// same writer in file order).
+//
+// Items met again in the same load are known by a 16-byte digest of their collection and id
+// (24 bytes per item).
 
 #include <cstdint>
 #include <functional>
@@ -20,27 +23,36 @@
 
 namespace stacfed::ingest {
 
+// A record the load reports on: rejected (not written), or with a warning.
 struct Rejection {
   std::string source;  // file name, or "-" for stdin
   int64_t line = 0;    // 1-based line where the record starts
   std::string reason;
 };
+using Warning = Rejection;
 
 struct LoadOptions {
+  // Also what happens to an item that comes again in the same load (same collection and
+  // id): upsert writes the later copy over the earlier one, insert rejects it, ignore skips
+  // it; each with a report that names the line of the earlier copy.
   WriteMode mode = WriteMode::kUpsert;
   size_t batch_size = 5000;
   int writers = 2;
-  // Called on the thread that calls LoadFile and Finish (records the database refuses are
-  // reported there too, after their batch).
+  // Both are called on the thread that calls LoadFile and Finish (records the database
+  // refuses are reported there too, after their batch).
   std::function<void(const Rejection&)> on_rejection;
+  std::function<void(const Warning&)> on_warning;
 };
 
 struct LoadReport {
   int64_t collections_changed = 0;
   int64_t collections_unchanged = 0;
+  // Writes: an item repeated in the load is written once per copy that reaches the
+  // database in its own batch.
   int64_t items_inserted = 0;
   int64_t items_updated = 0;
   int64_t items_unchanged = 0;
+  int64_t items_repeated = 0;  // later copies replaced (upsert) or skipped (ignore)
   int64_t rejected = 0;
   // Why the load stopped before the end (a lost database connection, an unreadable file);
   // OK when it did not. The counts above are then what was committed.

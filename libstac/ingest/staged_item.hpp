@@ -77,7 +77,9 @@ enum class ExistenceCheck {
 struct BatchResult {
   int64_t inserted = 0;
   int64_t updated = 0;
-  int64_t unchanged = 0;           // upsert: identical content; ignore: already present
+  int64_t unchanged = 0;           // upsert: identical content; ignore: already present;
+                                   // also the superseded copies below
+  int64_t superseded = 0;          // copies of a key replaced by a later one in the batch
   std::vector<int64_t> conflicts;  // insert mode: origins of items that already existed
   bool assumed_new_wrongly = false;  // kAssumeNew found existing items (and looked them up)
 };

@@ -19,6 +19,7 @@ namespace stacfed::testing {
 using ingest::Loader;
 using ingest::LoadOptions;
 using ingest::Rejection;
+using ingest::Warning;
 using ingest::WriteMode;
 
 const char kCollection[] =
@@ -54,6 +55,7 @@ LoadResult Load(const std::string& url, const std::vector<std::string>& paths, W
   options.mode = mode;
   options.batch_size = batch_size;
   options.on_rejection = [&](const Rejection& r) { result.rejections.push_back(r); };
+  options.on_warning = [&](const Warning& w) { result.warnings.push_back(w); };
   auto loader = Loader::Open(url, options);
   REQUIRE(loader.ok());
   for (const std::string& path : paths) {

@@ -28,6 +28,7 @@ std::string WriteTemp(const std::string& text);
 struct LoadResult {
   ingest::LoadReport report;
   std::vector<ingest::Rejection> rejections;
+  std::vector<ingest::Warning> warnings;
 };
 // Loads the files with the Loader API (`options` but for mode and batch size as given);
 // the load must not stop.

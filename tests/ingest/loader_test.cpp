@@ -20,6 +20,7 @@
 using stacfed::ingest::Loader;
 using stacfed::ingest::LoadOptions;
 using stacfed::ingest::Rejection;
+using stacfed::ingest::Warning;
 using stacfed::ingest::WriteMode;
 
 using stacfed::testing::Count;
@@ -338,17 +339,20 @@ TEST_CASE("a new collection is written without look-ups; items met again still c
   CHECK(upsert.rejections.empty());
   CHECK(upsert.report.items_inserted == 13);
   CHECK(upsert.report.items_updated == 5);
+  CHECK(upsert.report.items_repeated == 5);
+  CHECK(upsert.warnings.size() == 5);
   CHECK(Count(db.url(), "SELECT count(*) FROM stacfed.items") == 13);
   CHECK(Count(db.url(), "SELECT count(*) FROM stacfed.items WHERE datetime = '2021-06-01T00:00:00Z'") == 5);
 
-  SECTION("insert mode rejects the repeats by line") {
+  SECTION("insert mode rejects the repeats by line, naming the first copy's") {
     stacfed::testing::TestDatabase fresh;
     auto insert = Load(fresh.url(), path, WriteMode::kInsert);
     CHECK(insert.report.items_inserted == 13);
     std::vector<int64_t> lines;
     for (const Rejection& r : insert.rejections) {
       lines.push_back(r.line);
-      CHECK(r.reason.find("already exists") != std::string::npos);
+      CHECK(r.reason.find("is already at " + path + ":" + std::to_string(r.line - 10)) !=
+            std::string::npos);
     }
     std::sort(lines.begin(), lines.end());
     CHECK(lines == std::vector<int64_t>{12, 13, 14, 15, 16});

@@ -203,7 +203,7 @@ TEST_CASE("a lost connection stops the load; the summary says what was committed
   CHECK(run.err.find("stacfed load: stopped: the database connection was lost while writing the"
                      " items from " + path + ":") != std::string::npos);
   std::smatch loaded;
-  REQUIRE(std::regex_search(run.out, loaded, std::regex(R"(^loaded 1 collections \(0 unchanged\); items: (\d+) inserted, 0 updated, 0 unchanged; 0 rejected; [0-9.]+ s, \d+ items/s; stopped early: the counts are what was committed\n$)")));
+  REQUIRE(std::regex_search(run.out, loaded, std::regex(R"(^loaded 1 collections \(0 unchanged\); items: (\d+) inserted, 0 updated, 0 unchanged, 0 repeated; 0 rejected; [0-9.]+ s, \d+ items/s; stopped early: the counts are what was committed\n$)")));
   const int64_t inserted = std::stoll(loaded[1]);
   CHECK(inserted < 1500);
   CHECK(inserted >= 1000);
@@ -246,7 +246,7 @@ TEST_CASE("poisoned records: every valid one loads, each bad one is named, the s
   auto run = RunStacfed({"load", path, "--batch-size", "50", "--writers", "2"}, db.url());
   INFO(run.err.substr(0, 2000));
   CHECK(run.exit_status == 1);
-  CHECK(std::regex_search(run.out, std::regex(R"(^loaded 1 collections \(0 unchanged\); items: 19999 inserted, 0 updated, 0 unchanged; 3 rejected; [0-9.]+ s, \d+ items/s\n$)")));
+  CHECK(std::regex_search(run.out, std::regex(R"(^loaded 1 collections \(0 unchanged\); items: 19999 inserted, 0 updated, 0 unchanged, 0 repeated; 3 rejected; [0-9.]+ s, \d+ items/s\n$)")));
   std::string wanted;
   for (const auto& [bad_line, reason] : expected) {
     wanted += path + ":" + std::to_string(bad_line) + ": rejected: " + reason + "\n";

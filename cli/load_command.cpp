@@ -36,6 +36,12 @@ int RunLoad(const Args& args) {
     return 2;
   }
   options.writers = int(*writers);
+  auto max_record_bytes = ingest::MaxRecordBytesFromEnv();
+  if (!max_record_bytes.ok()) {
+    std::fprintf(stderr, "stacfed load: %s\n", std::string(max_record_bytes.status().message()).c_str());
+    return 2;
+  }
+  options.max_record_bytes = *max_record_bytes;
   std::vector<std::string> files;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];

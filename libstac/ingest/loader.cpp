@@ -25,6 +25,7 @@
 #include "libstac/base/strings.hpp"
 #include "libstac/ingest/dom_parser.hpp"
 #include "libstac/ingest/json_scan.hpp"
+#include "libstac/ingest/json_stream.hpp"
 
 namespace stacfed::ingest {
 namespace {
@@ -140,21 +141,58 @@ class ReadBuffer {
   size_t capacity_ = 0;
 };
 
-// Reads the rest of a file descriptor.
-absl::Status ReadAll(int fd, ReadBuffer& out, const std::string& name) {
-  for (;;) {
-    ssize_t n = out.ReadFrom(fd, 1 << 20);
-    if (n == 0) return absl::OkStatus();
-    if (n < 0) return absl::NotFoundError(StrCat("cannot read ", name, ": ", strerror(errno)));
+// One file's input: what has been read and not yet dropped, with its offset in the file.
+// The loader drops what it has handled before reading more, so the buffer holds at most a
+// record of max_record_bytes (or the part of a longer one it is reading through) and a chunk.
+class Input {
+ public:
+  // Small enough that the lines just read are still in the CPU's cache when they are
+  // split and parsed: with 16 MB reads every line came back from memory (1M items, 2 runs
+  // each: the loader's system time -15%, 48,947 / 47,640 against 42,312 / 47,337 items/s).
+  static constexpr size_t kChunk = 1 << 20;
+
+  Input(int fd, std::string name) : fd_(fd), name_(std::move(name)) {
+    struct stat st;
+    size_ = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? int64_t(st.st_size) : -1;
   }
+
+  std::string_view view() const { return buffer_.view(); }
+  uint64_t base() const { return base_; }  // offset in the file of view()[0]
+  bool eof() const { return eof_; }
+  int64_t size() const { return size_; }  // -1 when not a regular file
+  int64_t bytes_read() const { return bytes_read_; }
+
+  absl::Status Fill() {
+    const ssize_t n = buffer_.ReadFrom(fd_, kChunk);
+    if (n < 0) return absl::NotFoundError(StrCat("cannot read ", name_, ": ", strerror(errno)));
+    bytes_read_ += n;
+    eof_ = n == 0;
+    return absl::OkStatus();
+  }
+  void DropTo(uint64_t offset) {
+    if (offset <= base_) return;
+    buffer_.Consume(size_t(offset - base_));
+    base_ = offset;
+  }
+
+ private:
+  int fd_;
+  std::string name_;
+  ReadBuffer buffer_;
+  uint64_t base_ = 0;
+  bool eof_ = false;
+  int64_t size_;
+  int64_t bytes_read_ = 0;
+};
+
+bool IsBlank(char c) {
+  // Also the bytes of a UTF-8 byte order mark.
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\xef' || c == '\xbb' ||
+         c == '\xbf';
 }
 
 std::string_view StripSpace(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' ||
-                        s.front() == '\n' || s.front() == '\xef' || s.front() == '\xbb' ||
-                        s.front() == '\xbf')) {  // also a UTF-8 byte order mark
-    s.remove_prefix(1);
-  }
+  while (!s.empty() && IsBlank(s.front())) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
     s.remove_suffix(1);
   }
@@ -465,6 +503,9 @@ struct Loader::Impl {
   }
 
   void HandleItem(std::string_view json, size_t file, int64_t line) {
+    if (absl::Status fits = CheckRecordSize(json.size(), options.max_record_bytes); !fits.ok()) {
+      return Reject(file, line, ToStd(fits.message()));
+    }
     // Every record lies in a ReadBuffer, which keeps kJsonPadding bytes beyond its data.
     absl::Status prepared = PrepareItemInto(json, scratch, /*padded=*/true);
     if (!prepared.ok()) return Reject(file, line, ToStd(prepared.message()));
@@ -478,6 +519,10 @@ struct Loader::Impl {
   }
 
   absl::Status HandleCollection(std::string_view json, size_t file, int64_t line) {
+    if (absl::Status fits = CheckRecordSize(json.size(), options.max_record_bytes); !fits.ok()) {
+      Reject(file, line, ToStd(fits.message()));
+      return absl::OkStatus();
+    }
     auto collection = PrepareCollection(json);
     if (!collection.ok()) {
       Reject(file, line, ToStd(collection.status().message()));
@@ -561,67 +606,283 @@ struct Loader::Impl {
 
   // ---- reading -----------------------------------------------------------------------------
 
-  // Newline-delimited JSON: every non-blank line is a document.
-  absl::Status HandleLines(std::string_view text, size_t file, int64_t& line) {
-    size_t start = 0;
-    while (start < text.size()) {
-      size_t end = text.find('\n', start);
-      if (end == std::string_view::npos) end = text.size();
-      ++line;
-      std::string_view record = StripSpace(text.substr(start, end - start));
-      if (!record.empty()) STACFED_RETURN_IF_ERROR(HandleDocument(record, file, line));
-      start = end + 1;
+  // What a line that may hold more than a record also holds: blanks around it. A line longer
+  // than the limit by more than this is read as a stream; a shorter one is held whole and
+  // its record measured exactly.
+  static constexpr size_t kLineSlack = 4096;
+
+  size_t LongLine() const { return options.max_record_bytes + kLineSlack; }
+
+  // How the input is laid out, decided by its first line: newline-delimited JSON when that
+  // line is a complete JSON value on its own, else one (pretty-printed) document. Drops the
+  // blank lines before it. Reads at most LongLine() bytes of the first line: a longer one is
+  // taken for a line of NDJSON and read as one (a FeatureCollection on one line loads, other
+  // values are too long), so that the lines after it still load should it not be valid JSON.
+  enum class Layout { kEmpty, kLines, kDocument };
+  absl::StatusOr<Layout> Decide(Input& input, int64_t& next_line) {
+    for (;;) {
+      std::string_view text = input.view();
+      size_t first = 0;
+      while (first < text.size() && IsBlank(text[first])) ++first;
+      next_line += std::count(text.begin(), text.begin() + first, '\n');
+      input.DropTo(input.base() + first);
+      text = input.view();
+      const size_t newline = text.find('\n');
+      if (newline == std::string_view::npos && !input.eof()) {
+        if (text.size() > LongLine()) return Layout::kLines;
+        STACFED_RETURN_IF_ERROR(input.Fill());
+        continue;
+      }
+      if (text.empty()) return Layout::kEmpty;
+      const std::string_view line = StripSpace(text.substr(0, newline));
+      if (line.size() > options.max_record_bytes) return Layout::kLines;
+      return IsCompleteJson(line) ? Layout::kLines : Layout::kDocument;
     }
+  }
+
+  // Whether the line at the input's position holds more than a record: its record is longer
+  // than the limit, or it goes on for more than LongLine() bytes without a newline.
+  bool AtLongLine(const Input& input) const {
+    const std::string_view text = input.view();
+    const size_t newline = text.find('\n');
+    if (newline == std::string_view::npos && !input.eof()) return text.size() > LongLine();
+    return StripSpace(text.substr(0, newline)).size() > options.max_record_bytes;
+  }
+
+  // Newline-delimited JSON from the input's position (line `next_line`) to its end: every
+  // non-blank line is a record.
+  absl::Status ReadLines(Input& input, size_t file, int64_t& next_line) {
+    for (;;) {
+      std::string_view text = input.view();
+      size_t start = 0;
+      for (;;) {
+        size_t end = text.find('\n', start);
+        if (end == std::string_view::npos) {
+          if (!input.eof()) break;
+          end = text.size();
+        }
+        const std::string_view record = StripSpace(text.substr(start, end - start));
+        if (record.size() > options.max_record_bytes) break;  // a long line: streamed below
+        if (!record.empty()) STACFED_RETURN_IF_ERROR(HandleDocument(record, file, next_line));
+        if (end == text.size()) return absl::OkStatus();  // the last line, without newline
+        ++next_line;
+        start = end + 1;
+      }
+      bytes_split += start;
+      input.DropTo(input.base() + start);
+      if (AtLongLine(input)) {
+        STACFED_RETURN_IF_ERROR(ReadLongLine(input, file, next_line));
+        continue;
+      }
+      STACFED_RETURN_IF_ERROR(input.Fill());
+      near_end = NearEnd(input.size(), input.bytes_read());
+    }
+  }
+
+  // The result of reading one JSON value as a stream (ReadValue).
+  struct Streamed {
+    ValueStream::Event event = ValueStream::Event::kError;  // kEnd or kError
+    int64_t end_line = 0;    // the line of the value's end, or of the error
+    bool held_whole = true;  // the input still holds the value from its start
+    int64_t features = 0;    // features of a FeatureCollection handed on
+    std::string error;       // kError: why
+  };
+
+  // Reads the JSON value at the input's position (after blanks), which begins on line
+  // `line`, as a stream: the features of a FeatureCollection are handled one at a time as
+  // they arrive; any other value is held whole and handled when it ends, or rejected for its
+  // size when it is longer than a record may be. `one_line`: the value is a line of
+  // newline-delimited JSON, so it ends at the line's end at the latest.
+  absl::StatusOr<Streamed> ReadValue(Input& input, size_t file, int64_t line, bool one_line) {
+    ValueStream stream(kMaxJsonDepth);
+    const size_t limit = options.max_record_bytes;
+    const uint64_t start = input.base();
+    Streamed result;
+    result.end_line = line;
+    bool in_feature = false;
+    uint64_t feature = 0;  // where the feature being read begins
+    int64_t feature_line = 0;
+    bool feature_too_long = false;
+    // one_line: where the line ends, once read (searched for in each chunk once).
+    std::optional<uint64_t> line_end;
+    uint64_t searched_to = start;
+    for (;;) {
+      const uint64_t at = start + stream.offset();
+      std::string_view bytes = input.view().substr(at - input.base());
+      bool end_of_input = input.eof();
+      if (one_line) {
+        if (!line_end) {
+          const std::string_view unsearched = input.view().substr(searched_to - input.base());
+          if (const size_t newline = unsearched.find('\n'); newline != std::string_view::npos) {
+            line_end = searched_to + newline;
+          }
+          searched_to += unsearched.size();
+        }
+        if (line_end) {
+          bytes = bytes.substr(0, *line_end - at);
+          end_of_input = true;
+        }
+      }
+      const ValueStream::Event event = stream.Next(bytes, end_of_input);
+      const uint64_t offset = start + stream.offset();
+      switch (event) {
+        case ValueStream::Event::kNeedMore: {
+          // Holds the value while it may still be a record, and the feature being read while
+          // it may still be one; drops the rest before reading on.
+          if (result.held_whole && stream.started() &&
+              offset - (start + stream.value_begin()) > limit) {
+            result.held_whole = false;
+          }
+          if (in_feature && offset - feature > limit) feature_too_long = true;
+          uint64_t needed = offset;
+          if (result.held_whole) {
+            needed = start;
+          } else if (in_feature && !feature_too_long) {
+            needed = feature;
+          }
+          input.DropTo(needed);
+          STACFED_RETURN_IF_ERROR(input.Fill());
+          if (one_line) near_end = NearEnd(input.size(), input.bytes_read());
+          break;
+        }
+        case ValueStream::Event::kFeatureBegin:
+          result.held_whole = false;  // a FeatureCollection: never handled whole
+          in_feature = true;
+          feature = offset;
+          feature_line = line + stream.newlines();
+          feature_too_long = false;
+          break;
+        case ValueStream::Event::kFeatureEnd:
+          if (feature_too_long || offset - feature > limit) {
+            Reject(file, feature_line, ToStd(CheckRecordSize(offset - feature, limit).message()));
+          } else {
+            HandleItem(input.view().substr(feature - input.base(), offset - feature), file,
+                       feature_line);
+            STACFED_RETURN_IF_ERROR(FirstWriterError());
+          }
+          ++result.features;
+          in_feature = false;
+          break;
+        case ValueStream::Event::kEnd: {
+          result.event = event;
+          result.end_line = line + stream.newlines();
+          const uint64_t value_begin = start + stream.value_begin();
+          if (stream.feature_collection()) {
+            // Its features are loaded.
+          } else if (!result.held_whole || offset - value_begin > limit) {
+            Reject(file, line, ToStd(CheckRecordSize(offset - value_begin, limit).message()));
+          } else {
+            STACFED_RETURN_IF_ERROR(HandleDocument(
+                input.view().substr(value_begin - input.base(), offset - value_begin), file, line));
+          }
+          input.DropTo(offset);
+          return result;
+        }
+        case ValueStream::Event::kError:
+          result.event = event;
+          result.end_line = line + stream.newlines();
+          result.error = stream.error();
+          if (!result.held_whole) input.DropTo(offset);
+          return result;
+      }
+    }
+  }
+
+  // Skips the rest of the input's current line (through its newline), reading as it goes;
+  // returns the bytes skipped before the newline.
+  absl::StatusOr<uint64_t> SkipLine(Input& input) {
+    uint64_t skipped = 0;
+    for (;;) {
+      const std::string_view text = input.view();
+      const size_t newline = text.find('\n');
+      if (newline != std::string_view::npos) {
+        input.DropTo(input.base() + newline + 1);
+        return skipped + newline;
+      }
+      skipped += text.size();
+      input.DropTo(input.base() + text.size());
+      if (input.eof()) return skipped;
+      STACFED_RETURN_IF_ERROR(input.Fill());
+    }
+  }
+
+  // A line of newline-delimited JSON that is longer than a record may be, at the input's
+  // position: read through as it arrives. A FeatureCollection's features load; anything
+  // else is rejected for its size.
+  absl::Status ReadLongLine(Input& input, size_t file, int64_t& next_line) {
+    // Where the record begins: blanks before it are not part of it, and a line of blanks
+    // holds none.
+    for (;;) {
+      const std::string_view text = input.view();
+      size_t first = 0;
+      while (first < text.size() && text[first] != '\n' && IsBlank(text[first])) ++first;
+      input.DropTo(input.base() + first);
+      if (first < text.size() && text[first] == '\n') {
+        input.DropTo(input.base() + 1);
+        ++next_line;
+        return absl::OkStatus();
+      }
+      if (first < text.size()) break;
+      if (input.eof()) return absl::OkStatus();
+      STACFED_RETURN_IF_ERROR(input.Fill());
+    }
+    const uint64_t begin = input.base();
+    STACFED_ASSIGN_OR_RETURN(Streamed streamed,
+                             ReadValue(input, file, next_line, /*one_line=*/true));
+    // A value: what follows it on the line is read as the rest of the line.
+    if (streamed.event == ValueStream::Event::kEnd) return absl::OkStatus();
+    // Not one JSON value: the line is skipped, and rejected for its length or as not JSON.
+    const uint64_t skipped_from = input.base();
+    STACFED_ASSIGN_OR_RETURN(uint64_t skipped, SkipLine(input));
+    const uint64_t length = skipped_from + skipped - begin;
+    if (streamed.features > 0) {
+      Reject(file, next_line,
+             StrCat("the FeatureCollection is not valid JSON (", streamed.error, "); its ",
+                    streamed.features, " features before that were read"));
+    } else if (length > options.max_record_bytes) {
+      Reject(file, next_line, ToStd(CheckRecordSize(length, options.max_record_bytes).message()));
+    } else {
+      Reject(file, next_line, StrCat("not valid JSON (", streamed.error, ")"));
+    }
+    ++next_line;
+    return absl::OkStatus();
+  }
+
+  // A document spread over lines (the input's first line is not a JSON value of its own),
+  // at the input's position. A document that is not valid JSON while the input still holds
+  // all of it is read again as lines, so that each bad line is reported on its own.
+  absl::Status ReadDocument(Input& input, size_t file, int64_t& next_line) {
+    STACFED_ASSIGN_OR_RETURN(Streamed streamed,
+                             ReadValue(input, file, next_line, /*one_line=*/false));
+    if (streamed.event == ValueStream::Event::kEnd) {
+      next_line = streamed.end_line;
+      return ReadLines(input, file, next_line);  // whatever follows it, line by line
+    }
+    if (streamed.held_whole) return ReadLines(input, file, next_line);
+    const std::string features_read =
+        streamed.features > 0
+            ? StrCat("; its ", streamed.features, " features before that were read")
+            : std::string();
+    Reject(file, next_line,
+           StrCat("the document is not valid JSON at line ", streamed.end_line, " (",
+                  streamed.error, ")", features_read, "; the rest of the file was not read"));
     return absl::OkStatus();
   }
 
   absl::Status LoadFd(int fd, size_t file) {
-    // Small enough that the lines just read are still in the CPU's cache when they are
-    // split and parsed: with 16 MB reads every line came back from memory (1M items, 2 runs
-    // each: the loader's system time -15%, 48,947 / 47,640 against 42,312 / 47,337 items/s).
-    constexpr size_t kChunk = 1 << 20;
-    ReadBuffer buffer;
-    int64_t line = 0;
-    bool decided = false;
-    struct stat st;
-    const int64_t size = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? int64_t(st.st_size) : -1;
-    int64_t read_bytes = 0;
+    Input input(fd, sources[file]);
     near_end = false;
-    for (;;) {
-      ssize_t n = buffer.ReadFrom(fd, kChunk);
-      if (n < 0) return absl::NotFoundError(StrCat("cannot read ", sources[file], ": ", strerror(errno)));
-      read_bytes += n;
-      near_end = NearEnd(size, read_bytes);
-      std::string_view text = buffer.view();
-      if (!decided) {
-        // NDJSON when the first non-blank line is a complete JSON value on its own; otherwise
-        // the input is one (pretty-printed) document.
-        size_t first = text.find_first_not_of(" \t\r\n");
-        if (first == std::string::npos && n > 0) continue;
-        size_t newline = first == std::string::npos ? std::string::npos : text.find('\n', first);
-        if (newline == std::string::npos && n > 0) continue;
-        decided = true;
-        std::string_view first_line =
-            first == std::string::npos ? std::string_view()
-                                       : StripSpace(text.substr(first, newline - first));
-        if (!first_line.empty() && !IsCompleteJson(first_line)) {
-          STACFED_RETURN_IF_ERROR(ReadAll(fd, buffer, sources[file]));
-          text = buffer.view();
-          std::string_view whole = StripSpace(text);
-          if (IsCompleteJson(whole)) {
-            int64_t doc_line = 1 + std::count(text.data(), whole.data(), '\n');
-            return HandleDocument(whole, file, doc_line);
-          }
-          return HandleLines(text, file, line);  // each bad line is reported on its own
-        }
-      }
-      if (n == 0) return HandleLines(text, file, line);
-      size_t last_newline = text.rfind('\n');
-      if (last_newline == std::string::npos) continue;
-      STACFED_RETURN_IF_ERROR(HandleLines(text.substr(0, last_newline), file, line));
-      bytes_split += last_newline + 1;
-      buffer.Consume(last_newline + 1);
+    int64_t next_line = 1;  // the line of the input's position
+    STACFED_ASSIGN_OR_RETURN(Layout layout, Decide(input, next_line));
+    switch (layout) {
+      case Layout::kEmpty:
+        return absl::OkStatus();
+      case Layout::kLines:
+        return ReadLines(input, file, next_line);
+      case Layout::kDocument:
+        return ReadDocument(input, file, next_line);
     }
+    return absl::OkStatus();
   }
 };
 

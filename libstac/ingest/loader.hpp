@@ -10,8 +10,10 @@
 // of the items (by hash of collection and id, so two copies of one item always go through the
 // same writer in file order).
 //
-// Items met again in the same load are known by a 16-byte digest of their collection and id
-// (24 bytes per item).
+// Memory stays bounded whatever the input: a record is at most max_record_bytes (a longer
+// line is skipped as it is read), and a document that is not newline-delimited is read as a
+// stream, a FeatureCollection one feature at a time. Items met again in the same load are
+// known by a 16-byte digest of their collection and id (24 bytes per item).
 
 #include <cstdint>
 #include <functional>
@@ -38,6 +40,7 @@ struct LoadOptions {
   WriteMode mode = WriteMode::kUpsert;
   size_t batch_size = 5000;
   int writers = 2;
+  size_t max_record_bytes = kDefaultMaxRecordBytes;  // STACFED_MAX_ITEM_BYTES
   // Both are called on the thread that calls LoadFile and Finish (records the database
   // refuses are reported there too, after their batch).
   std::function<void(const Rejection&)> on_rejection;

@@ -7,6 +7,7 @@
 #include <deque>
 #include <string>
 
+#include "libstac/base/env.hpp"
 #include "libstac/base/hash.hpp"
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
@@ -268,6 +269,18 @@ bool HasNulEscape(std::string_view json) {
 }
 
 }  // namespace
+
+absl::StatusOr<size_t> MaxRecordBytesFromEnv() {
+  STACFED_ASSIGN_OR_RETURN(int64_t bytes, GetEnvInt("STACFED_MAX_ITEM_BYTES", kDefaultMaxRecordBytes,
+                                                    1024, kMaxMaxRecordBytes));
+  return size_t(bytes);
+}
+
+absl::Status CheckRecordSize(size_t bytes, size_t max_bytes) {
+  if (bytes <= max_bytes) return absl::OkStatus();
+  return Invalid(StrCat("the record is ", bytes, " bytes, more than STACFED_MAX_ITEM_BYTES (",
+                        max_bytes, ")"));
+}
 
 static_assert(kJsonPadding == simdjson::SIMDJSON_PADDING);
 

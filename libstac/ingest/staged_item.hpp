@@ -49,6 +49,19 @@ inline constexpr size_t kMaxCollectionIdBytes = 256;
 // with the smallest setting, 100 kB.
 inline constexpr size_t kMaxJsonDepth = 512;
 
+// The largest item or collection document (STACFED_MAX_ITEM_BYTES). At most 32 MiB: jsonb
+// holds at most 256 MB, and properties grow up to six times when stored as jsonb ("[0,0,..."
+// takes 12 bytes per 2-byte element).
+inline constexpr size_t kDefaultMaxRecordBytes = 4 << 20;
+inline constexpr size_t kMaxMaxRecordBytes = 32 << 20;
+
+// STACFED_MAX_ITEM_BYTES, or kDefaultMaxRecordBytes when it is unset; an error that names the
+// variable when it is not a number from 1024 to kMaxMaxRecordBytes.
+absl::StatusOr<size_t> MaxRecordBytesFromEnv();
+// InvalidArgument "the record is N bytes, more than STACFED_MAX_ITEM_BYTES (M)" when
+// `bytes` > `max_bytes`.
+absl::Status CheckRecordSize(size_t bytes, size_t max_bytes);
+
 // Validates one Item document (type Feature). Errors are InvalidArgument with a reason a
 // person can act on ("properties.datetime: '2020-01-01' is not an RFC 3339 date-time ...").
 // The caller checks that the collection exists (KnownCollections).

@@ -377,3 +377,17 @@ TEST_CASE("validation holds collections to what PostgreSQL stores", "[ingest]") 
         "id, title, keywords and description are 614402 bytes together; at most 524288 are"
         " accepted (PostgreSQL's text search holds 1 MB)");
 }
+
+TEST_CASE("the record size limit and its variable", "[ingest]") {
+  CHECK(stacfed::ingest::CheckRecordSize(4194304, 4194304).ok());
+  CHECK(stacfed::ingest::CheckRecordSize(4194305, 4194304).message() ==
+        "the record is 4194305 bytes, more than STACFED_MAX_ITEM_BYTES (4194304)");
+  unsetenv("STACFED_MAX_ITEM_BYTES");
+  CHECK(*stacfed::ingest::MaxRecordBytesFromEnv() == 4194304);
+  setenv("STACFED_MAX_ITEM_BYTES", "2048", 1);
+  CHECK(*stacfed::ingest::MaxRecordBytesFromEnv() == 2048);
+  setenv("STACFED_MAX_ITEM_BYTES", "40000000", 1);
+  CHECK(stacfed::ingest::MaxRecordBytesFromEnv().status().message().find("STACFED_MAX_ITEM_BYTES") !=
+        std::string::npos);
+  unsetenv("STACFED_MAX_ITEM_BYTES");
+}

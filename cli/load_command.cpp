@@ -36,6 +36,12 @@ int RunLoad(const Args& args) {
     return 2;
   }
   options.writers = int(*writers);
+  auto max_record_bytes = ingest::MaxRecordBytesFromEnv();
+  if (!max_record_bytes.ok()) {
+    std::fprintf(stderr, "stacfed load: %s\n", std::string(max_record_bytes.status().message()).c_str());
+    return 2;
+  }
+  options.max_record_bytes = *max_record_bytes;
   std::vector<std::string> files;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -65,6 +71,10 @@ int RunLoad(const Args& args) {
     std::fprintf(stderr, "%s:%lld: rejected: %s\n", r.source.c_str(),
                  static_cast<long long>(r.line), r.reason.c_str());
   };
+  options.on_warning = [](const ingest::Warning& w) {
+    std::fprintf(stderr, "%s:%lld: warning: %s\n", w.source.c_str(),
+                 static_cast<long long>(w.line), w.reason.c_str());
+  };
 
   auto url = db::ResolveDatabaseUrl();
   if (!url.ok()) {
@@ -78,28 +88,26 @@ int RunLoad(const Args& args) {
     return 1;
   }
   for (const auto& file : files) {
-    if (auto status = (*loader)->LoadFile(file); !status.ok()) {
-      std::fprintf(stderr, "stacfed load: %s\n", std::string(status.message()).c_str());
-      return 1;
-    }
+    if (!(*loader)->LoadFile(file).ok()) break;  // Finish reports why
   }
-  auto report = (*loader)->Finish();
-  if (!report.ok()) {
-    std::fprintf(stderr, "stacfed load: %s\n", std::string(report.status().message()).c_str());
-    return 1;
+  // The summary comes whatever happened: after an error it says what was committed.
+  const ingest::LoadReport report = (*loader)->Finish();
+  if (!report.stopped.ok()) {
+    std::fprintf(stderr, "stacfed load: stopped: %s\n", std::string(report.stopped.message()).c_str());
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  const int64_t items = report->items_inserted + report->items_updated + report->items_unchanged;
+  const int64_t items = report.items_inserted + report.items_updated + report.items_unchanged;
   std::printf(
       "loaded %lld collections (%lld unchanged); items: %lld inserted, %lld updated, %lld "
-      "unchanged; %lld rejected; %.2f s, %.0f items/s\n",
-      static_cast<long long>(report->collections_changed),
-      static_cast<long long>(report->collections_unchanged),
-      static_cast<long long>(report->items_inserted), static_cast<long long>(report->items_updated),
-      static_cast<long long>(report->items_unchanged), static_cast<long long>(report->rejected),
-      seconds, seconds > 0 ? double(items) / seconds : 0.0);
-  return report->rejected > 0 ? 1 : 0;
+      "unchanged, %lld repeated; %lld rejected; %.2f s, %.0f items/s%s\n",
+      static_cast<long long>(report.collections_changed),
+      static_cast<long long>(report.collections_unchanged),
+      static_cast<long long>(report.items_inserted), static_cast<long long>(report.items_updated),
+      static_cast<long long>(report.items_unchanged), static_cast<long long>(report.items_repeated),
+      static_cast<long long>(report.rejected), seconds, seconds > 0 ? double(items) / seconds : 0.0,
+      report.stopped.ok() ? "" : "; stopped early: the counts are what was committed");
+  return report.rejected > 0 || !report.stopped.ok() ? 1 : 0;
 }
 
 }  // namespace stacfed::cli

@@ -25,6 +25,8 @@ std::string TextArray(const std::vector<const std::string*>& values) {
 }  // namespace
 
 absl::StatusOr<DbSink> DbSink::Open(const std::string& database_url, const SourceSpec& source) {
+  // The records' size limit: a bad value fails the harvest before anything is walked.
+  STACFED_RETURN_IF_ERROR(ingest::MaxRecordBytesFromEnv().status());
   STACFED_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(database_url));
   if (!source.catalog_id.empty()) {
     STACFED_ASSIGN_OR_RETURN(
@@ -66,7 +68,11 @@ absl::StatusOr<DbSink> DbSink::Open(const std::string& database_url, const Sourc
 
 absl::StatusOr<std::string> DbSink::PutCollection(const std::string& json,
                                                   const std::string& source_url) {
-  auto staged = ingest::PrepareCollection(json);
+  // Held to STACFED_MAX_ITEM_BYTES like a loaded collection (Open has checked the value).
+  const absl::Status fits = ingest::CheckRecordSize(
+      json.size(), ingest::MaxRecordBytesFromEnv().value_or(ingest::kDefaultMaxRecordBytes));
+  auto staged = fits.ok() ? ingest::PrepareCollection(json)
+                          : absl::StatusOr<ingest::StagedCollection>(fits);
   if (!staged.ok()) {
     Quarantine(source_url, "", "", StrCat("collection: ", staged.status().message()), json);
     return staged.status();

@@ -273,7 +273,11 @@ std::optional<PreparedItem> Walker::PrepareReceivedItem(const json::value& recei
     return std::nullopt;
   }
   AnnotateItem(item, source_.sites);
-  auto staged = ingest::PrepareItem(json::serialize(item));
+  const std::string serialized = json::serialize(item);
+  // Held to STACFED_MAX_ITEM_BYTES like a loaded item (DbSink::Open has checked the value).
+  const absl::Status fits = ingest::CheckRecordSize(
+      serialized.size(), ingest::MaxRecordBytesFromEnv().value_or(ingest::kDefaultMaxRecordBytes));
+  auto staged = fits.ok() ? ingest::PrepareItem(serialized) : absl::StatusOr<ingest::StagedItem>(fits);
   if (!staged.ok()) {
     sink_.Quarantine(url, collection_id, item_id, std::string(staged.status().message()),
                      json::serialize(received));

@@ -386,6 +386,7 @@ absl::StatusOr<BatchResult> WriteItemBatch(
   }
   if (result.ok()) {
     result->unchanged += superseded;
+    result->superseded = superseded;
     result->assumed_new_wrongly = assumed_new_wrongly;
   }
   return result;

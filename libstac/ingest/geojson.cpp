@@ -6,6 +6,7 @@
 
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
+#include "libstac/ingest/dom_parser.hpp"
 #include "simdjson.h"
 
 namespace stacfed::ingest {
@@ -35,7 +36,9 @@ class WkbWriter {
   explicit WkbWriter(std::string& out) : out_(out) {}
   void Byte(uint8_t b) { out_.push_back(char(b)); }
   void U32(uint32_t v) { AppendLittleEndian(v); }
-  void F64(double d) { AppendLittleEndian(std::bit_cast<uint64_t>(d)); }
+  // -0 is written as 0: PostGIS compares positions byte by byte, so a ring that starts at
+  // [0, 0] and ends at [-0.0, 0] is "not closed" to it, while GeoJSON means one point.
+  void F64(double d) { AppendLittleEndian(std::bit_cast<uint64_t>(d + 0.0)); }
   void Header(uint32_t type, bool with_srid) {
     Byte(1);  // little endian
     U32(with_srid ? (type | kSridFlag) : type);
@@ -197,7 +200,7 @@ class Converter {
 }  // namespace
 
 absl::Status GeometryToEwkb(std::string_view json, std::string& ewkb, Bounds& bounds) {
-  thread_local simdjson::dom::parser parser;
+  thread_local simdjson::dom::parser parser = NewDomParser();
   element root;
   if (parser.parse(json.data(), json.size(), true).get(root)) {
     return Invalid("not valid JSON");

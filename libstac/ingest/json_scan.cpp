@@ -1,5 +1,8 @@
 #include "libstac/ingest/json_scan.hpp"
 
+#include <algorithm>
+#include <cstdint>
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -136,6 +139,82 @@ size_t ObjectMembersUntil(std::string_view s, size_t pos, std::vector<Member>& m
 size_t ObjectMembers(std::string_view s, size_t pos, std::vector<Member>& members,
                      std::string_view nested_key, std::vector<Member>* nested) {
   return ObjectMembersUntil(s, pos, members, nested_key, nested, nullptr);
+}
+
+namespace {
+
+// numeric's largest display scale (NUMERIC_DSCALE_MAX): digits after the decimal point.
+constexpr int64_t kNumericMaxScale = 16383;
+// A number beyond that scale has an exponent below -9999, so five digits after "e-", or,
+// with an exponent of four digits at most, more than 16383 - 9999 digits of fraction.
+constexpr size_t kDigitsOfFractionBeyond = kNumericMaxScale - 9999 + 1;
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Whether s[minus] is the sign of an exponent of five digits or more ("e-16384").
+bool LongNegativeExponentAt(std::string_view s, size_t minus) {
+  if (minus == 0 || (s[minus - 1] != 'e' && s[minus - 1] != 'E')) return false;
+  size_t digits = 0;
+  while (minus + 1 + digits < s.size() && IsDigit(s[minus + 1 + digits])) ++digits;
+  return digits >= 5;
+}
+
+// Whether `s` may hold a number beyond numeric's scale: a quick look that lets the exact scan
+// run only for such texts (rarely: a typical item's properties are shorter than
+// kDigitsOfFractionBeyond and hold no five-digit exponent). memchr finds the minus signs of
+// dates and ids (a few dozen per item) faster than a loop of sixteen bytes at a time.
+bool MayHoldNumberBeyondNumeric(std::string_view s) {
+  if (s.size() >= kDigitsOfFractionBeyond) return true;
+  for (size_t minus = s.find('-'); minus != std::string_view::npos; minus = s.find('-', minus + 1)) {
+    if (LongNegativeExponentAt(s, minus)) return true;
+  }
+  return false;
+}
+
+// The end of the number at s[pos] (a JSON number: the text is valid); `beyond` tells whether
+// numeric cannot hold it.
+size_t ScanNumber(std::string_view s, size_t pos, bool& beyond) {
+  if (pos < s.size() && s[pos] == '-') ++pos;
+  while (pos < s.size() && IsDigit(s[pos])) ++pos;
+  int64_t fraction_digits = 0;
+  if (pos < s.size() && s[pos] == '.') {
+    for (++pos; pos < s.size() && IsDigit(s[pos]); ++pos) ++fraction_digits;
+  }
+  int64_t exponent = 0;
+  if (pos < s.size() && (s[pos] == 'e' || s[pos] == 'E')) {
+    ++pos;
+    bool negative = false;
+    if (pos < s.size() && (s[pos] == '-' || s[pos] == '+')) negative = s[pos++] == '-';
+    for (; pos < s.size() && IsDigit(s[pos]); ++pos) {
+      // Saturates: anything beyond a few million is beyond the scale either way.
+      exponent = std::min<int64_t>(exponent * 10 + (s[pos] - '0'), int64_t{1} << 40);
+    }
+    if (negative) exponent = -exponent;
+  }
+  beyond = fraction_digits - exponent > kNumericMaxScale;
+  return pos;
+}
+
+}  // namespace
+
+std::optional<Span> FindNumberBeyondNumeric(std::string_view s) {
+  if (!MayHoldNumberBeyondNumeric(s)) return std::nullopt;
+  size_t pos = 0;
+  while (pos < s.size()) {
+    const char c = s[pos];
+    if (c == '"') {
+      pos = SkipString(s, pos);
+      if (pos == std::string_view::npos) return std::nullopt;
+    } else if (c == '-' || IsDigit(c)) {
+      bool beyond = false;
+      const size_t end = ScanNumber(s, pos, beyond);
+      if (beyond) return Span{pos, end};
+      pos = end;
+    } else {
+      ++pos;
+    }
+  }
+  return std::nullopt;
 }
 
 std::optional<Span> TopLevelValue(std::string_view s, std::string_view key) {

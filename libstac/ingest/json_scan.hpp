@@ -38,6 +38,11 @@ size_t ObjectMembers(std::string_view s, size_t pos, std::vector<Member>& member
 size_t ObjectMembersUntil(std::string_view s, size_t pos, std::vector<Member>& members,
                           std::string_view nested_key, std::vector<Member>* nested,
                           const std::function<bool(const Member&)>& stop);
+// The first number in the JSON text `s` (valid JSON) that PostgreSQL's numeric type, and so
+// jsonb, cannot hold: more than 16383 digits after the decimal point once its exponent is
+// applied ("1e-16384", "0.5e-16383", or a fraction that long). simdjson reads such numbers
+// as doubles without complaint. Strings are skipped.
+std::optional<Span> FindNumberBeyondNumeric(std::string_view s);
 // The value of top-level `key`, if present.
 std::optional<Span> TopLevelValue(std::string_view s, std::string_view key);
 // The elements of the array `s` (which starts with '[').

@@ -3,13 +3,16 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <deque>
 #include <cstring>
+#include <deque>
 #include <string>
 
+#include "libstac/base/env.hpp"
 #include "libstac/base/hash.hpp"
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
+#include "libstac/ingest/collection_checks.hpp"
+#include "libstac/ingest/dom_parser.hpp"
 #include "libstac/ingest/geojson.hpp"
 #include "libstac/ingest/json_scan.hpp"
 #include "libstac/model/datetime.hpp"
@@ -248,7 +251,36 @@ bool HasNulEscape(std::string_view json) {
   return json.find("\\u0000") != std::string_view::npos;
 }
 
+// The reasons for the limits of staged_item.hpp, cold and out of line: they are rare, and
+// the compiler inlines less into a larger PrepareItemInto.
+[[gnu::cold, gnu::noinline]] absl::Status IdTooLong(std::string_view what, size_t bytes,
+                                                   size_t max_bytes) {
+  return Invalid(StrCat(what, " is ", bytes, " bytes long; at most ", max_bytes,
+                        " are accepted (it is a database key)"));
+}
+
+// `number` in `text`, the record or its part stored as jsonb (FindNumberBeyondNumeric).
+[[gnu::cold, gnu::noinline]] absl::Status NumberBeyondNumeric(std::string_view where,
+                                                             std::string_view text, Span number) {
+  const std::string_view shown = text.substr(number.begin, number.end - number.begin);
+  return Invalid(StrCat(where, "the number ", shown.substr(0, 40), shown.size() > 40 ? "..." : "",
+                        " has more than 16383 digits after the decimal point, more than"
+                        " PostgreSQL's numeric type holds"));
+}
+
 }  // namespace
+
+absl::StatusOr<size_t> MaxRecordBytesFromEnv() {
+  STACFED_ASSIGN_OR_RETURN(int64_t bytes, GetEnvInt("STACFED_MAX_ITEM_BYTES", kDefaultMaxRecordBytes,
+                                                    1024, kMaxMaxRecordBytes));
+  return size_t(bytes);
+}
+
+absl::Status CheckRecordSize(size_t bytes, size_t max_bytes) {
+  if (bytes <= max_bytes) return absl::OkStatus();
+  return Invalid(StrCat("the record is ", bytes, " bytes, more than STACFED_MAX_ITEM_BYTES (",
+                        max_bytes, ")"));
+}
 
 static_assert(kJsonPadding == simdjson::SIMDJSON_PADDING);
 
@@ -270,10 +302,10 @@ absl::Status PrepareItemInto(std::string_view json, StagedItem& item, bool padde
 
   // The DOM parser dispatches at run time to the fastest kernel of this CPU; Debian's
   // header-only On-Demand API would be compiled for the generic baseline.
-  thread_local simdjson::dom::parser parser;
+  thread_local simdjson::dom::parser parser = NewDomParser();
   simdjson::dom::element root;
   if (auto error = parser.parse(json.data(), json.size(), !padded).get(root)) {
-    return Invalid(StrCat("not valid JSON (", simdjson::error_message(error), ")"));
+    return Invalid(JsonErrorReason(error));
   }
   simdjson::dom::object object;
   if (root.get_object().get(object)) return Invalid("an item must be a JSON object");
@@ -319,8 +351,12 @@ absl::Status PrepareItemInto(std::string_view json, StagedItem& item, bool padde
   if (type != "Feature") return Invalid(StrCat("\"type\" is \"", type, "\", expected \"Feature\""));
   if (!has_id) return Invalid("\"id\" is missing");
   if (item.id.empty()) return Invalid("\"id\" is empty");
+  if (item.id.size() > kMaxItemIdBytes) return IdTooLong("\"id\"", item.id.size(), kMaxItemIdBytes);
   if (item.collection.empty()) {
     return Invalid("\"collection\" is missing (every item belongs to a collection)");
+  }
+  if (item.collection.size() > kMaxCollectionIdBytes) {
+    return IdTooLong("\"collection\"", item.collection.size(), kMaxCollectionIdBytes);
   }
   if (!has_geometry) return Invalid("\"geometry\" is missing (use null for an item without one)");
   if (properties_count == 0) return Invalid("\"properties\" is missing");
@@ -387,6 +423,12 @@ absl::Status PrepareItemInto(std::string_view json, StagedItem& item, bool padde
       item.content_json.append(json.substr(rest, rest_end - rest));
     }
   }
+  // The properties are the part stored as jsonb.
+  const std::string_view properties_text =
+      json.substr(properties_span.begin, properties_span.end - properties_span.begin);
+  if (const std::optional<Span> number = FindNumberBeyondNumeric(properties_text)) {
+    return NumberBeyondNumeric("properties: ", properties_text, *number);
+  }
   ReserveWithHeadroom(item.properties_json, properties_span.end - properties_span.begin);
   AppendInJsonbKeyOrder(json, properties_span, property_members, item.properties_json);
 
@@ -416,21 +458,27 @@ absl::Status PrepareItemInto(std::string_view json, StagedItem& item, bool padde
 }
 
 absl::StatusOr<StagedCollection> PrepareCollection(std::string_view json) {
-  thread_local simdjson::dom::parser parser;
+  thread_local simdjson::dom::parser parser = NewDomParser();
   simdjson::dom::object root;
   if (auto error = parser.parse(json.data(), json.size(), true).get_object().get(root)) {
-    return Invalid(StrCat("not valid JSON (", simdjson::error_message(error), ")"));
+    return Invalid(JsonErrorReason(error));
   }
   std::string_view type, id;
   if (root["type"].get_string().get(type) || type != "Collection") {
     return Invalid("\"type\" must be \"Collection\"");
   }
   if (root["id"].get_string().get(id) || id.empty()) return Invalid("\"id\" is missing or empty");
+  if (id.size() > kMaxCollectionIdBytes) return IdTooLong("\"id\"", id.size(), kMaxCollectionIdBytes);
   if (HasNulEscape(json)) return Invalid("the document contains \\u0000, which cannot be stored");
   simdjson::dom::object extent;
   if (!root["extent"].error() && root["extent"].get_object().get(extent)) {
     return Invalid("\"extent\" must be an object");
   }
+  // The whole collection is stored as jsonb.
+  if (const std::optional<Span> number = FindNumberBeyondNumeric(json)) {
+    return NumberBeyondNumeric("", json, *number);
+  }
+  STACFED_RETURN_IF_ERROR(CheckCollectionForDatabase(root, json));
   StagedCollection collection;
   collection.id = std::string(id);
   collection.content_json.push_back('{');

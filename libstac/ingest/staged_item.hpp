@@ -36,6 +36,32 @@ struct StagedCollection {
   int64_t content_hash = 0;
 };
 
+// What validation holds every record to, so that PostgreSQL never refuses one it passed (a
+// refusal costs the loader a search for the record in its batch). The README lists them.
+//
+// An id ends up in the primary key's btree, whose entries hold at most 2704 bytes (an item's
+// with its collection id; PostgreSQL compresses long keys first, so what fits depends on the
+// text): these lengths stay within that for any text.
+inline constexpr size_t kMaxItemIdBytes = 1024;
+inline constexpr size_t kMaxCollectionIdBytes = 256;
+// Nesting of objects and arrays. PostgreSQL parses jsonb recursively up to its
+// max_stack_depth: PostgreSQL 15 read 13,089 nested objects with the default 2 MB and 622
+// with the smallest setting, 100 kB.
+inline constexpr size_t kMaxJsonDepth = 512;
+
+// The largest item or collection document (STACFED_MAX_ITEM_BYTES). At most 32 MiB: jsonb
+// holds at most 256 MB, and properties grow up to six times when stored as jsonb ("[0,0,..."
+// takes 12 bytes per 2-byte element).
+inline constexpr size_t kDefaultMaxRecordBytes = 4 << 20;
+inline constexpr size_t kMaxMaxRecordBytes = 32 << 20;
+
+// STACFED_MAX_ITEM_BYTES, or kDefaultMaxRecordBytes when it is unset; an error that names the
+// variable when it is not a number from 1024 to kMaxMaxRecordBytes.
+absl::StatusOr<size_t> MaxRecordBytesFromEnv();
+// InvalidArgument "the record is N bytes, more than STACFED_MAX_ITEM_BYTES (M)" when
+// `bytes` > `max_bytes`.
+absl::Status CheckRecordSize(size_t bytes, size_t max_bytes);
+
 // Validates one Item document (type Feature). Errors are InvalidArgument with a reason a
 // person can act on ("properties.datetime: '2020-01-01' is not an RFC 3339 date-time ...").
 // The caller checks that the collection exists (KnownCollections).
@@ -64,7 +90,9 @@ enum class ExistenceCheck {
 struct BatchResult {
   int64_t inserted = 0;
   int64_t updated = 0;
-  int64_t unchanged = 0;           // upsert: identical content; ignore: already present
+  int64_t unchanged = 0;           // upsert: identical content; ignore: already present;
+                                   // also the superseded copies below
+  int64_t superseded = 0;          // copies of a key replaced by a later one in the batch
   std::vector<int64_t> conflicts;  // insert mode: origins of items that already existed
   bool assumed_new_wrongly = false;  // kAssumeNew found existing items (and looked them up)
 };

@@ -654,5 +654,61 @@ TEST_CASE("the real provider documents all end up stored or quarantined", "[craw
                  " AND properties->>'access:online_status' = 'offline'") > 0);
 }
 
+// Issue 13: a harvested record larger than STACFED_MAX_ITEM_BYTES is quarantined, as
+// `stacfed load` rejects it.
+TEST_CASE("items and collections above STACFED_MAX_ITEM_BYTES are quarantined with the reason",
+          "[crawler][harvest]") {
+  // A static catalog in a temporary folder: collection "sized" with a small and a large item,
+  // and collection "large", whose own document is too large.
+  const fs::path root = fs::temp_directory_path() / StrCat("stacfed-sized-", getpid());
+  fs::create_directories(root / "sized" / "items");
+  fs::create_directories(root / "large");
+  auto write = [](const fs::path& path, const std::string& text) { std::ofstream(path) << text; };
+  const std::string padding(30'000, 'p');
+  auto collection = [](const std::string& id, const std::string& more) {
+    return StrCat(R"({"type":"Collection","id":")", id, R"(","stac_version":"1.0.0","description":"d",)",
+                  R"("license":"CC0-1.0","extent":{"spatial":{"bbox":[[0,0,1,1]]},)",
+                  R"("temporal":{"interval":[["2000-01-01T00:00:00Z",null]]}})", more, "}");
+  };
+  auto item = [](const std::string& id, const std::string& title) {
+    return StrCat(R"({"type":"Feature","stac_version":"1.0.0","id":")", id, R"(","collection":"sized",)",
+                  R"("geometry":null,"properties":{"datetime":"2001-02-03T04:05:06Z","title":")", title,
+                  R"("},"links":[],"assets":{}})");
+  };
+  write(root / "catalog.json",
+        R"({"type":"Catalog","id":"sized-root","stac_version":"1.0.0","description":"d","links":[)"
+        R"({"rel":"child","href":"./sized/collection.json"},{"rel":"child","href":"./large/collection.json"}]})");
+  write(root / "sized" / "collection.json",
+        collection("sized", R"(,"links":[{"rel":"item","href":"./items/small.json"},)"
+                            R"({"rel":"item","href":"./items/large.json"}])"));
+  write(root / "sized" / "items" / "small.json", item("small", "s"));
+  write(root / "sized" / "items" / "large.json", item("large", padding));
+  write(root / "large" / "collection.json",
+        collection("large", StrCat(R"(,"summaries":{"pad":[")", padding, R"("]},"links":[])")));
+
+  struct LimitForThisTest {
+    LimitForThisTest() { setenv("STACFED_MAX_ITEM_BYTES", "20000", 1); }
+    ~LimitForThisTest() { unsetenv("STACFED_MAX_ITEM_BYTES"); }
+  };
+  Db db;
+  HarvestSummary summary;
+  {
+    LimitForThisTest limit;
+    summary = Run(Source("sized", "dkrz", StrCat("file://", (root / "catalog.json").string()),
+                         SourceType::kStatic),
+                  db);
+  }
+  fs::remove_all(root);
+  REQUIRE_FALSE(summary.failed);
+  CHECK(summary.sink.quarantined == 2);
+  CHECK(db.Scalar("SELECT string_agg(id, ',') FROM stacfed.items") == "small");
+  CHECK(db.Scalar("SELECT string_agg(id, ',') FROM stacfed.collections") == "sized");
+  CHECK(db.Count("SELECT count(*) FROM stacfed.quarantine WHERE item_id = 'large' AND reason ~"
+                 " '^the record is 30[0-9]{3} bytes, more than STACFED_MAX_ITEM_BYTES \\(20000\\)$'") == 1);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.quarantine WHERE document::json->>'id' = 'large'"
+                 " AND reason ~ '^collection: the record is 30[0-9]{3} bytes, more than"
+                 " STACFED_MAX_ITEM_BYTES \\(20000\\)$'") == 1);
+}
+
 }  // namespace
 }  // namespace stacfed::crawler

@@ -14,77 +14,21 @@
 #include "libstac/base/paths.hpp"
 #include "libstac/ingest/loader.hpp"
 #include "libstac/pg/connection.hpp"
+#include "tests/ingest/load_fixtures.hpp"
 #include "tests/support/test_database.hpp"
 
 using stacfed::ingest::Loader;
 using stacfed::ingest::LoadOptions;
 using stacfed::ingest::Rejection;
+using stacfed::ingest::Warning;
 using stacfed::ingest::WriteMode;
 
-namespace {
-
-const char kCollection[] =
-    R"({"type":"Collection","id":"cmip6","stac_version":"1.0.0","description":"d","license":"other",)"
-    R"("extent":{"spatial":{"bbox":[[-180,-90,180,90]]},"temporal":{"interval":[["1850-01-01T00:00:00Z",null]]}},"links":[]})";
-
-// An Item of the collection above as one line of JSON; `id` is JSON string content, the
-// other arguments JSON text.
-std::string Feature(const std::string& id, const std::string& geometry,
-                    const std::string& properties, const std::string& assets = "{}",
-                    const std::string& links = "[]") {
-  return R"({"type":"Feature","stac_version":"1.0.0","id":")" + id +
-         R"(","collection":"cmip6","geometry":)" + geometry + R"(,"properties":)" + properties +
-         R"(,"assets":)" + assets + R"(,"links":)" + links + "}";
-}
-
-std::string ItemLine(int n, const std::string& datetime = "2020-01-01T00:00:00Z") {
-  return Feature("item-" + std::to_string(n),
-                 R"({"type":"Point","coordinates":[)" + std::to_string(n % 180) + ",0]}",
-                 R"({"datetime":")" + datetime + R"("})");
-}
-
-std::string WriteTemp(const std::string& text) {
-  char path[] = "/tmp/stacfed-loader-XXXXXX";
-  int fd = mkstemp(path);
-  REQUIRE(fd >= 0);
-  REQUIRE(write(fd, text.data(), text.size()) == ssize_t(text.size()));
-  close(fd);
-  return path;
-}
-
-struct LoadResult {
-  stacfed::ingest::LoadReport report;
-  std::vector<Rejection> rejections;
-};
-
-LoadResult Load(const std::string& url, const std::string& path, WriteMode mode = WriteMode::kUpsert,
-                size_t batch_size = 3) {
-  LoadResult result;
-  LoadOptions options;
-  options.mode = mode;
-  options.batch_size = batch_size;
-  options.on_rejection = [&](const Rejection& r) { result.rejections.push_back(r); };
-  auto loader = Loader::Open(url, options);
-  REQUIRE(loader.ok());
-  auto loaded = (*loader)->LoadFile(path);
-  INFO(std::string(loaded.message()));
-  REQUIRE(loaded.ok());
-  auto report = (*loader)->Finish();
-  INFO(std::string(report.status().message()));
-  REQUIRE(report.ok());
-  result.report = *report;
-  return result;
-}
-
-int64_t Count(const std::string& url, const std::string& sql) {
-  auto conn = stacfed::pg::Connection::Open(url);
-  REQUIRE(conn.ok());
-  auto rows = conn->Query(sql);
-  REQUIRE(rows.ok());
-  return std::stoll(std::string(rows->Scalar()));
-}
-
-}  // namespace
+using stacfed::testing::Count;
+using stacfed::testing::Feature;
+using stacfed::testing::ItemLine;
+using stacfed::testing::kCollection;
+using stacfed::testing::Load;
+using stacfed::testing::WriteTemp;
 
 TEST_CASE("NDJSON with one bad line loads the rest and names the bad line", "[ingest][db]") {
   stacfed::testing::TestDatabase db;
@@ -395,17 +339,20 @@ TEST_CASE("a new collection is written without look-ups; items met again still c
   CHECK(upsert.rejections.empty());
   CHECK(upsert.report.items_inserted == 13);
   CHECK(upsert.report.items_updated == 5);
+  CHECK(upsert.report.items_repeated == 5);
+  CHECK(upsert.warnings.size() == 5);
   CHECK(Count(db.url(), "SELECT count(*) FROM stacfed.items") == 13);
   CHECK(Count(db.url(), "SELECT count(*) FROM stacfed.items WHERE datetime = '2021-06-01T00:00:00Z'") == 5);
 
-  SECTION("insert mode rejects the repeats by line") {
+  SECTION("insert mode rejects the repeats by line, naming the first copy's") {
     stacfed::testing::TestDatabase fresh;
     auto insert = Load(fresh.url(), path, WriteMode::kInsert);
     CHECK(insert.report.items_inserted == 13);
     std::vector<int64_t> lines;
     for (const Rejection& r : insert.rejections) {
       lines.push_back(r.line);
-      CHECK(r.reason.find("already exists") != std::string::npos);
+      CHECK(r.reason.find("is already at " + path + ":" + std::to_string(r.line - 10)) !=
+            std::string::npos);
     }
     std::sort(lines.begin(), lines.end());
     CHECK(lines == std::vector<int64_t>{12, 13, 14, 15, 16});

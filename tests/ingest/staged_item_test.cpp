@@ -296,3 +296,98 @@ TEST_CASE("properties go to jsonb with their keys in jsonb's order, values as th
   REQUIRE(empty.ok());
   CHECK(empty->properties_json == R"({"o":{},"datetime":"2020-01-01T00:00:00Z"})");
 }
+
+// Issue 13: values that passed validation but that PostgreSQL refused, failing their whole
+// batch. Each limit is at the edge: one side passes, the other is rejected with its reason.
+TEST_CASE("validation holds items to what PostgreSQL stores", "[ingest]") {
+  const std::string props = R"({"datetime":"2020-01-01T00:00:00Z")";
+  auto with_id = [](const std::string& id, const std::string& collection = "c") {
+    return R"({"type":"Feature","id":")" + id + R"(","collection":")" + collection +
+           R"(","geometry":null,"properties":{"datetime":"2020-01-01T00:00:00Z"}})";
+  };
+  SECTION("ids: the primary key's btree holds 2704 bytes") {
+    CHECK(PrepareItem(with_id(std::string(1024, 'a'))).ok());
+    CHECK(ErrorOf(with_id(std::string(1025, 'a'))) ==
+          "\"id\" is 1025 bytes long; at most 1024 are accepted (it is a database key)");
+    CHECK(PrepareItem(with_id("a", std::string(256, 'c'))).ok());
+    CHECK(ErrorOf(with_id("a", std::string(257, 'c'))).find("\"collection\" is 257 bytes long") == 0);
+  }
+  SECTION("numbers: numeric holds 16383 digits after the decimal point") {
+    for (const std::string& number : std::vector<std::string>
+         {"1e-16383", "1.5e-16382", "0e-16383", "12e-16383", "-1E-16383", "1e300", "1e-9999",
+          "0." + std::string(16383, '0'), "0.5e+0", "1e-00012"}) {
+      INFO(number.substr(0, 30));
+      CHECK(PrepareItem(Item("null", props + R"(,"x":[)" + number + "]}")).ok());
+    }
+    for (const std::string& number : std::vector<std::string>
+         {"1e-16384", "1.5e-16383", "0e-16384", "120e-16385", "-1E-16384", "1e-0016384",
+          "0." + std::string(16384, '0'), "9." + std::string(16380, '1') + "e-4"}) {
+      INFO(number.substr(0, 30));
+      const std::string error = ErrorOf(Item("null", props + R"(,"x":{"y":[1,)" + number + "]}}"));
+      CHECK(error.find("properties: the number ") == 0);
+      CHECK(error.find("has more than 16383 digits after the decimal point") != std::string::npos);
+    }
+    // Outside properties the number is stored as text: no limit. In a string, no number.
+    CHECK(PrepareItem(Item("null", props + "}", R"(,"assets":{"a":{"size":1e-16384}})")).ok());
+    CHECK(PrepareItem(Item("null", props + R"(,"s":"1e-16384"})")).ok());
+  }
+  SECTION("nesting: PostgreSQL parses jsonb recursively") {
+    // The item is level 1 and its properties level 2.
+    auto nested = [&](int levels) {
+      return Item("null", props + R"(,"deep":)" + std::string(levels, '[') +
+                              std::string(levels, ']') + "}");
+    };
+    CHECK(PrepareItem(nested(510)).ok());
+    CHECK(ErrorOf(nested(511)) == "nested deeper than 512 levels of objects and arrays");
+  }
+  SECTION("geometry: -0 closes a ring that starts at 0 (PostGIS compares bytes)") {
+    auto item = PrepareItem(Item(R"({"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[-0.0,-0.0]]]})",
+                                 props + "}"));
+    REQUIRE(item.ok());
+    const std::string& ewkb = item->geometry_ewkb;
+    CHECK(ewkb.substr(ewkb.size() - 16) == ewkb.substr(ewkb.size() - 64, 16));
+  }
+}
+
+TEST_CASE("validation holds collections to what PostgreSQL stores", "[ingest]") {
+  auto collection = [](const std::string& id, const std::string& extent,
+                       const std::string& more = "") {
+    return R"({"type":"Collection","id":")" + id + R"(","description":"d","extent":)" + extent +
+           more + "}";
+  };
+  const std::string extent = R"({"spatial":{"bbox":[[-180,-90,180,90]]},"temporal":{"interval":[["2000-01-01T00:00:00Z",null]]}})";
+  auto error_of = [](const std::string& json) {
+    auto staged = PrepareCollection(json);
+    REQUIRE_FALSE(staged.ok());
+    return std::string(staged.status().message());
+  };
+  CHECK(PrepareCollection(collection(std::string(256, 'c'), extent)).ok());
+  CHECK(error_of(collection(std::string(257, 'c'), extent)).find("\"id\" is 257 bytes long") == 0);
+  CHECK(error_of(collection("c", R"({"spatial":{"bbox":[["-180",-90,180,90]]}})")) ==
+        "extent.spatial.bbox must hold numbers");
+  CHECK(error_of(collection("c", R"({"spatial":{"bbox":[[1e-400,-90,180,90]]}})")) ==
+        "extent.spatial.bbox: 1e-400 is too close to 0 for double precision");
+  CHECK(PrepareCollection(collection("c", R"({"spatial":{"bbox":[[0e-400,-90,180,90],["x"]]}})")).ok());
+  CHECK(error_of(collection("c", R"({"temporal":{"interval":[[2000,null]]}})")) ==
+        "extent.temporal.interval must hold date-time strings or null");
+  CHECK(error_of(collection("c", extent, R"(,"summaries":{"x":[1e-16384]})")).find("the number 1e-16384") == 0);
+  CHECK(PrepareCollection(collection("c", extent, R"(,"title":")" + std::string(500 << 10, 'w') + "\"")).ok());
+  CHECK(error_of(collection("c", extent, R"(,"title":")" + std::string(300 << 10, 'w') +
+                                             R"(","keywords":[")" + std::string(300 << 10, 'k') + "\"]")) ==
+        "id, title, keywords and description are 614402 bytes together; at most 524288 are"
+        " accepted (PostgreSQL's text search holds 1 MB)");
+}
+
+TEST_CASE("the record size limit and its variable", "[ingest]") {
+  CHECK(stacfed::ingest::CheckRecordSize(4194304, 4194304).ok());
+  CHECK(stacfed::ingest::CheckRecordSize(4194305, 4194304).message() ==
+        "the record is 4194305 bytes, more than STACFED_MAX_ITEM_BYTES (4194304)");
+  unsetenv("STACFED_MAX_ITEM_BYTES");
+  CHECK(*stacfed::ingest::MaxRecordBytesFromEnv() == 4194304);
+  setenv("STACFED_MAX_ITEM_BYTES", "2048", 1);
+  CHECK(*stacfed::ingest::MaxRecordBytesFromEnv() == 2048);
+  setenv("STACFED_MAX_ITEM_BYTES", "40000000", 1);
+  CHECK(stacfed::ingest::MaxRecordBytesFromEnv().status().message().find("STACFED_MAX_ITEM_BYTES") !=
+        std::string::npos);
+  unsetenv("STACFED_MAX_ITEM_BYTES");
+}

@@ -94,7 +94,7 @@ for target in "${targets[@]}"; do
   fi
 
   if [ "$seconds" -eq 0 ]; then
-    echo "== $target: the seed corpus once"
+    echo "== $target: the seed and working corpora once"
     run=(-runs=0)
   else
     echo "== $target: fuzzing for $seconds s"
@@ -103,7 +103,7 @@ for target in "${targets[@]}"; do
   # The working corpus first: libFuzzer writes the new inputs it finds into it.
   status=0
   "$bin" "${options[@]}" "${run[@]}" "$corpus" "fuzz/corpus/$target" >"$log" 2>&1 || status=$?
-  grep -E '^#[0-9]+ +(INITED|DONE)' "$log" | tail -n 1 || true
+  grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)' "$log" | tail -n 1 || true
   grep -E '^stat::' "$log" || true
   if [ "$status" -ne 0 ] || reported "$log"; then
     tail -n 60 "$log" >&2

@@ -26,9 +26,9 @@ absl::Status Invalid(std::string_view parameter, std::string_view why) {
 
 // ---- JSON with exact numbers -----------------------------------------------------------------
 
-// Boost.JSON 1.81 reads a number with a fraction or an exponent imprecisely: "-1.7243127776997827E2"
-// comes out one unit in the last place away from the double it spells, for about one random
-// coordinate in eight. A POST next link repeats the body as Boost wrote it (the shortest text
+// Boost.JSON 1.81 reads a number with a fraction or an exponent imprecisely:
+// "-1.7243127776997827E2" comes out one unit in the last place away from the double it
+// spells, for about one random coordinate in eight. A POST next link repeats the body as Boost wrote it (the shortest text
 // of each double), so the next page read other coordinates than the first one, its search
 // had another fingerprint, and the token was refused (found by fuzz/fuzz_search_body). This
 // handler builds the value as Boost's own parser does (boost/json/detail/handler.hpp) but

@@ -263,15 +263,17 @@ std::vector<absl::StatusOr<HttpResponse>> HttpClient::FetchAll(
     curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
     char* effective = nullptr;
     curl_easy_getinfo(t.easy, CURLINFO_EFFECTIVE_URL, &effective);
+    const std::string& url = t.request->url;
+    // Copied before release(): the handle owns the text, and curl_easy_cleanup frees it.
+    const std::string effective_url = effective ? effective : url;
     const std::string error_text = t.error[0] ? t.error : curl_easy_strerror(code);
     release(t);
     stats_.bytes += static_cast<int64_t>(t.response.body.size());
-    const std::string& url = t.request->url;
     const bool can_retry = t.attempt < options_.max_attempts;
     if (code == CURLE_OK && !IsRetryableStatus(status)) {
       // file:// has no status line: a file that was read is a 200.
       t.response.status = status == 0 ? 200 : status;
-      t.response.effective_url = effective ? effective : url;
+      t.response.effective_url = effective_url;
       t.response.attempts = t.attempt;
       results[t.index] = std::move(t.response);
       return;
@@ -292,7 +294,7 @@ std::vector<absl::StatusOr<HttpResponse>> HttpClient::FetchAll(
     if (!retryable || !can_retry) {
       if (code == CURLE_OK) {  // retries exhausted on 429/503: hand the last response back
         t.response.status = status;
-        t.response.effective_url = effective ? effective : url;
+        t.response.effective_url = effective_url;
         t.response.attempts = t.attempt;
         results[t.index] = std::move(t.response);
       } else {

@@ -206,9 +206,11 @@ absl::Status RepairGeometry(json::object& item, std::vector<std::string>& change
       return Unrepairable("geometry has null coordinates among numbers");
     }
   }
+  // item.at, not item[]: operator[] may rehash the object even for a key it has, and `bbox`
+  // would then point into freed memory.
   if (json::value* bbox = item.if_contains("bbox")) {
     double w, s, e, n;
-    if (AllNull(*bbox) || (item["geometry"].is_null() && !ReadBbox(*bbox, w, s, e, n))) {
+    if (AllNull(*bbox) || (item.at("geometry").is_null() && !ReadBbox(*bbox, w, s, e, n))) {
       changes.push_back(StrCat("bbox: ", Shown(*bbox), " -> removed"));
       item.erase("bbox");
     } else if (bbox->is_array() && bbox->get_array().size() == 1 && ReadBbox(*bbox, w, s, e, n)) {
@@ -216,7 +218,7 @@ absl::Status RepairGeometry(json::object& item, std::vector<std::string>& change
       *bbox = json::array{w, s, e, n};
     }
   }
-  if (item["geometry"].is_null() && item.contains("bbox")) {
+  if (item.at("geometry").is_null() && item.contains("bbox")) {
     // STAC: an item without geometry has no bbox either.
     changes.push_back("bbox: removed (geometry is null)");
     item.erase("bbox");
@@ -255,11 +257,14 @@ void RepairAsset(json::object& asset, std::string_view path, std::vector<std::st
 }
 
 void RepairLegacyExtensions(json::object& document, std::vector<std::string>& changes) {
-  json::value* legacy = document.if_contains("extensions");
-  if (legacy == nullptr || !legacy->is_array()) return;
+  if (const json::value* legacy = document.if_contains("extensions");
+      legacy == nullptr || !legacy->is_array()) {
+    return;
+  }
+  // Inserting "stac_extensions" may rehash the document: "extensions" is looked up after it.
   json::value& current = document["stac_extensions"];
   if (!current.is_array()) current = json::array{};
-  for (const auto& uri : legacy->get_array()) {
+  for (const auto& uri : document.at("extensions").get_array()) {
     auto& list = current.get_array();
     if (std::find(list.begin(), list.end(), uri) == list.end()) list.push_back(uri);
   }
@@ -390,6 +395,17 @@ absl::StatusOr<NormalisedItem> NormaliseItem(json::object& item, const ItemConte
     changes.push_back("properties.datetime: missing -> null (start/end given)");
   }
 
+  // ESGF versioning: a retracted dataset or one superseded by a newer version stays
+  // searchable but is marked withdrawn. Read before "assets" and "links" are inserted: an
+  // insertion may rehash the item, which moves `props`.
+  if (const json::value* retracted = props.if_contains("retracted");
+      retracted && retracted->is_bool() && retracted->get_bool()) {
+    result.withdrawn_reason = "retracted";
+  } else if (const json::value* latest = props.if_contains("latest");
+             latest && latest->is_bool() && !latest->get_bool()) {
+    result.withdrawn_reason = "superseded";
+  }
+
   if (json::value* assets = item.if_contains("assets")) {
     if (assets->is_null()) {
       *assets = json::object{};
@@ -405,16 +421,6 @@ absl::StatusOr<NormalisedItem> NormaliseItem(json::object& item, const ItemConte
   }
   if (json::value* links = item.if_contains("links"); links == nullptr || !links->is_array()) {
     item["links"] = json::array{};
-  }
-
-  // ESGF versioning: a retracted dataset or one superseded by a newer version stays
-  // searchable but is marked withdrawn.
-  if (const json::value* retracted = props.if_contains("retracted");
-      retracted && retracted->is_bool() && retracted->get_bool()) {
-    result.withdrawn_reason = "retracted";
-  } else if (const json::value* latest = props.if_contains("latest");
-             latest && latest->is_bool() && !latest->get_bool()) {
-    result.withdrawn_reason = "superseded";
   }
   return result;
 }

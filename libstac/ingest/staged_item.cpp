@@ -396,6 +396,7 @@ absl::Status PrepareItemInto(std::string_view json, StagedItem& item, bool padde
     if (parsed_keys.size() < members.size()) return Invalid("not valid JSON");
   }
   Span properties_span{}, links_span{};
+  bool properties_escaped = false;
   for (size_t i = 0; i < members.size(); ++i) {
     const Member& member = members[i];
     const std::string_view key = member.escaped_key ? parsed_keys[i] : member.key;
@@ -405,12 +406,16 @@ absl::Status PrepareItemInto(std::string_view json, StagedItem& item, bool padde
     }
     if (key == "properties") {
       properties_span = member.value;  // the last one, as parsed
-      // The scan split it already unless its key was escaped.
-      if (member.escaped_key) ObjectMembers(json, member.value.begin, property_members);
+      properties_escaped = member.escaped_key;
     }
     if (item.content_json.size() > 1) item.content_json.push_back(',');
     item.content_json.append(json.substr(member.whole.begin, member.whole.end - member.whole.begin));
   }
+  // The scan split the last "properties" whose key has no escapes. When the last one as
+  // parsed has them, it is split here, once the last is known: splitting an earlier one with
+  // escapes in the loop left its members paired with a later one's span, and the writer below
+  // wrote more than that span holds: a heap overflow (fuzz/regressions/fuzz_item).
+  if (properties_escaped) ObjectMembers(json, properties_span.begin, property_members);
   // The members the scan did not reach: from the comma after the last one it did to the
   // object's closing brace (the parser has checked that the text is one object).
   if (links_left == 0 && properties_left == 0) {

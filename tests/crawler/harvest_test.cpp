@@ -408,15 +408,21 @@ TEST_CASE("a harvest killed with SIGKILL and run again equals an uninterrupted o
 
   Db killed;
   for (int round = 0; round < 2; ++round) {
-    // Kill mid-walk, twice, at different points. The second leaves 17 of the 30 pages (half
-    // a second of upstream delay) before the end, so that a loaded machine that polls late
-    // still kills the harvest before it finishes (with 11 pages left it failed once; the cause
-    // was not confirmed).
+    // Kill mid-walk, twice, at different points. Items are written in batches of 1000 (with
+    // the walk's checkpoint in the same transaction), so the store grows 1000, 1500 (the
+    // first collection done), 2500, 3000. The first kill lands after the first batch; the
+    // second once the second collection's walk has begun: right after the first collection
+    // ends there is a moment when no walk is in progress, and a kill there proves nothing
+    // about resuming (it made this test fail about one run in five).
     const int64_t target = round == 0 ? 300 : 1300;
     pid_t pid = SpawnHarvest(killed.database.url(), url);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (killed.Count("SELECT count(*) FROM stacfed.items") < target &&
-           std::chrono::steady_clock::now() < deadline) {
+    auto reached = [&] {
+      return killed.Count("SELECT count(*) FROM stacfed.items") >= target &&
+             killed.Count("SELECT count(*) FROM stacfed.harvest_checkpoints"
+                          " WHERE next_request IS NOT NULL") >= 1;
+    };
+    while (!reached() && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     kill(pid, SIGKILL);

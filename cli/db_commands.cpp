@@ -5,6 +5,7 @@
 #include "libstac/db/database_url.hpp"
 #include "libstac/db/embedded_cluster.hpp"
 #include "libstac/db/migrations.hpp"
+#include "libstac/ingest/facets_backfill.hpp"
 #include "libstac/pg/connection.hpp"
 
 namespace stacfed::cli {
@@ -68,6 +69,9 @@ int RunMigrate(const Args& args) {
   for (const auto& name : report->applied) std::printf("applied %s\n", name.c_str());
   std::printf("%zu applied, %d already up to date\n", report->applied.size(),
               report->already_applied);
+  auto backfilled = ingest::BackfillFacets(*conn);
+  if (!backfilled.ok()) return Fail(backfilled.status());
+  if (*backfilled > 0) std::printf("computed the facets of %lld items\n", static_cast<long long>(*backfilled));
   return 0;
 }
 

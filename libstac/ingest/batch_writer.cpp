@@ -8,6 +8,7 @@
 #include "libstac/base/hash.hpp"
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
+#include "libstac/ingest/property_profile.hpp"
 #include "libstac/ingest/staged_item.hpp"
 #include "libstac/model/datetime.hpp"
 #include "libstac/pg/sqlstate.hpp"
@@ -20,14 +21,15 @@ constexpr std::string_view kCreateStaging =
     "CREATE TEMP TABLE IF NOT EXISTS stacfed_staging ("
     " collection text, id text, geometry geometry, datetime timestamptz,"
     " end_datetime timestamptz, properties jsonb, content text, links text,"
-    " content_hash bigint, origin bigint) ON COMMIT DELETE ROWS";
+    " content_hash bigint, facets bigint[], origin bigint) ON COMMIT DELETE ROWS";
 
 constexpr std::string_view kCopyStaging =
     "COPY stacfed_staging (collection, id, geometry, datetime, end_datetime, properties,"
-    " content, links, content_hash, origin) FROM STDIN (FORMAT binary)";
+    " content, links, content_hash, facets, origin) FROM STDIN (FORMAT binary)";
 
 constexpr std::string_view kColumns =
-    "collection, id, geometry, datetime, end_datetime, properties, content, links, content_hash";
+    "collection, id, geometry, datetime, end_datetime, properties, content, links, content_hash,"
+    " facets";
 
 // Upsert: rows whose content is unchanged are left alone (no new tuple, no WAL), so a
 // re-load or re-harvest of the same data writes nothing.
@@ -39,7 +41,7 @@ const std::string kUpsert = StrCat(
     " geometry = EXCLUDED.geometry, datetime = EXCLUDED.datetime,"
     " end_datetime = EXCLUDED.end_datetime, properties = EXCLUDED.properties,"
     " content = EXCLUDED.content, links = EXCLUDED.links, content_hash = EXCLUDED.content_hash,"
-    " updated_at = now() WHERE i.content_hash <> EXCLUDED.content_hash"
+    " facets = EXCLUDED.facets, updated_at = now() WHERE i.content_hash <> EXCLUDED.content_hash"
     " RETURNING collection, id)"
     // Every CTE sees the snapshot from before the INSERT, so `existing` tells updates from
     // inserts (xmax, the usual trick, cannot be read through a partitioned table).
@@ -83,6 +85,20 @@ class BinaryCopyWriter {
     AppendInt32(8);
     AppendInt64(value);
   }
+  // bigint[]'s binary input: dimensions, no-nulls flag, element type (int8), then the
+  // dimension's length and lower bound and the elements, each with its length.
+  void Int64Array(std::span<const int64_t> values) {
+    constexpr int32_t kInt8Oid = 20;
+    const int32_t dims = values.empty() ? 0 : 1;
+    AppendInt32(static_cast<int32_t>(12 + 8 * dims + 12 * values.size()));
+    AppendInt32(dims);
+    AppendInt32(0);
+    AppendInt32(kInt8Oid);
+    if (dims == 0) return;
+    AppendInt32(static_cast<int32_t>(values.size()));
+    AppendInt32(1);
+    for (int64_t value : values) Int64(value);
+  }
   // timestamptz: microseconds since 2000-01-01 00:00:00 UTC.
   void Timestamp(int64_t unix_micros) {
     constexpr int64_t kPostgresEpochMicros = 946'684'800'000'000;
@@ -107,7 +123,7 @@ class BinaryCopyWriter {
 
 // The columns of kCopyItems / kCopyStaging, in their order.
 void AppendCopyRow(BinaryCopyWriter& copy, const StagedItem& item, bool with_origin) {
-  copy.BeginRow(with_origin ? 10 : 9);
+  copy.BeginRow(with_origin ? 11 : 10);
   copy.Text(item.collection);
   copy.Text(item.id);
   // geometry's binary input is its EWKB.
@@ -126,6 +142,7 @@ void AppendCopyRow(BinaryCopyWriter& copy, const StagedItem& item, bool with_ori
     copy.Text(item.links_json);
   }
   copy.Int64(item.content_hash);
+  copy.Int64Array(item.facets);
   if (with_origin) copy.Int64(item.origin);
 }
 
@@ -188,12 +205,12 @@ constexpr std::string_view kExistingHashes =
 
 constexpr std::string_view kCopyItems =
     "COPY stacfed.items (collection, id, geometry, datetime, end_datetime, properties, content,"
-    " links, content_hash) FROM STDIN (FORMAT binary)";
+    " links, content_hash, facets) FROM STDIN (FORMAT binary)";
 
 constexpr std::string_view kUpdateFromStaging =
     "UPDATE stacfed.items i SET geometry = s.geometry, datetime = s.datetime,"
     " end_datetime = s.end_datetime, properties = s.properties, content = s.content,"
-    " links = s.links, content_hash = s.content_hash, updated_at = now()"
+    " links = s.links, content_hash = s.content_hash, facets = s.facets, updated_at = now()"
     " FROM stacfed_staging s WHERE i.collection = s.collection AND i.id = s.id"
     " AND i.content_hash <> s.content_hash";
 
@@ -374,6 +391,10 @@ absl::StatusOr<BatchResult> WriteItemBatch(
     if (!superseded_rows[i]) rows.push_back(i);
   }
 
+  // The collections' property profiles first, in their own short statement: a superset of
+  // what the batch writes is harmless if it then fails, and no row lock is held for the
+  // batch's transaction.
+  STACFED_RETURN_IF_ERROR(MergePropertyProfiles(conn, items, rows));
   auto result = WriteByLookup(conn, items, rows, mode, before_commit, check);
   bool assumed_new_wrongly = false;
   if (check == ExistenceCheck::kAssumeNew && !result.ok() &&

@@ -15,6 +15,7 @@
 #include "libstac/ingest/dom_parser.hpp"
 #include "libstac/ingest/geojson.hpp"
 #include "libstac/ingest/json_scan.hpp"
+#include "libstac/ingest/property_profile.hpp"
 #include "libstac/model/datetime.hpp"
 #include "simdjson.h"
 
@@ -369,6 +370,7 @@ absl::Status PrepareItemInto(std::string_view json, StagedItem& item, bool padde
   STACFED_ASSIGN_OR_RETURN(TimeRange range, ItemTimeRange(properties_object));
   item.datetime_us = range.start;
   item.end_datetime_us = range.end;
+  ProfileProperties(properties_object, item.facets, item.property_profile);
   // The document is stored as the text it arrived in (minus its links): no re-serialisation,
   // numbers keep their exact spelling. The parser above has validated it.
   // One scan finds the item's members and those of its properties (the parser has checked

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "libstac/pg/connection.hpp"
@@ -26,6 +27,9 @@ struct StagedItem {
   std::string links_json;    // the item's links other than self/root/parent/collection; "" none
   int64_t content_hash = 0;
   int64_t origin = 0;  // caller's reference (e.g. line number), reported back on rejection
+  // The digests of its facet values and the profile of its properties (property_profile.hpp).
+  std::vector<int64_t> facets;
+  std::string property_profile;
 };
 
 // A collection document split like an item: content without links, plus its extra links.

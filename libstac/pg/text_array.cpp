@@ -13,6 +13,11 @@ void TextArrayBuilder::Add(std::string_view value) {
   out_ += '"';
 }
 
+void TextArrayBuilder::AddNull() {
+  if (out_.size() > 1) out_ += ',';
+  out_ += "NULL";
+}
+
 std::string TextArrayBuilder::Finish() && {
   out_ += '}';
   return std::move(out_);

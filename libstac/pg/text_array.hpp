@@ -16,6 +16,7 @@ class TextArrayBuilder {
  public:
   TextArrayBuilder() { out_ += '{'; }
   void Add(std::string_view value);
+  void AddNull();
   // The literal; the builder is spent.
   std::string Finish() &&;
 

@@ -1,0 +1,66 @@
+#include "libstac/model/facets.hpp"
+
+#include <array>
+#include <charconv>
+
+#include "libstac/base/hash.hpp"
+
+namespace stacfed {
+namespace {
+
+// Facet names of ESGF's controlled vocabularies, found as "<name>" or "<project>:<name>".
+constexpr std::array<std::string_view, 24> kProjectFacets = {
+    "activity_id",       "institution_id",   "source_id",
+    "experiment_id",     "member_id",        "variant_label",
+    "sub_experiment_id", "table_id",         "frequency",
+    "variable_id",       "grid_label",       "realm",
+    "nominal_resolution", "source_type",     "product",
+    "domain_id",         "driving_source_id", "driving_experiment_id",
+    "driving_variant_label", "rcm_version_id", "institution",
+    "mip_era",           "experiment_family", "data_specs_version",
+};
+
+// Whole keys of STAC's common metadata and extensions that are facets.
+constexpr std::array<std::string_view, 22> kStacFacets = {
+    "project",          "version",           "latest",
+    "retracted",        "access",            "platform",
+    "constellation",    "instruments",       "mission",
+    "product:type",     "processing:level",  "sat:orbit_state",
+    "sar:instrument_mode", "sar:polarizations", "sar:product_type",
+    "storage:tier",     "order:status",      "federation:backends",
+    "grid:code",        "proj:code",         "gsd",
+    "collection_type",
+};
+
+template <size_t N>
+bool Contains(const std::array<std::string_view, N>& names, std::string_view key) {
+  for (std::string_view name : names) {
+    if (name == key) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool IsFacetKey(std::string_view key) {
+  if (Contains(kStacFacets, key)) return true;
+  const size_t colon = key.rfind(':');
+  return Contains(kProjectFacets, colon == std::string_view::npos ? key : key.substr(colon + 1));
+}
+
+int64_t FacetHash(std::string_view key, std::string_view value) {
+  // Key and value are length-delimited by the seed chain: no (key, value) pair can spell
+  // another's bytes.
+  constexpr uint64_t kSeed = 0x66616365743a7631ULL;  // "facet:v1"
+  return static_cast<int64_t>(StableHash64(value, StableHash64(key, kSeed ^ key.size())));
+}
+
+std::string FacetNumberText(double value) {
+  char buffer[32];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, ec == std::errc() ? end : buffer);
+}
+
+int64_t FacetOverflowHash() { return FacetHash("", ""); }
+
+}  // namespace stacfed

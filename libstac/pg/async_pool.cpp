@@ -450,6 +450,18 @@ net::awaitable<absl::StatusOr<Result>> AsyncPool::Impl::Run(PooledConnection& c,
   // selectivity), where a cached generic plan would guess.
   const bool unnamed = statement.name.empty();
   auto prepared = c.prepared.find(statement.name);
+  if (!unnamed && prepared == c.prepared.end() &&
+      c.prepared.size() >= kMaxPreparedPerConnection) {
+    // Searches with filters have many shapes (one statement each): the statements of a
+    // connection are bounded, and when they are all taken they are dropped together (the
+    // frequent ones are prepared again on their next use).
+    if (!PQsendQuery(c.conn, "DEALLOCATE ALL")) co_return ConnectionError(c.conn, "send");
+    STACFED_CO_RETURN_IF_ERROR(co_await Flush(c));
+    auto done = co_await Collect(c, "DEALLOCATE ALL");
+    if (!done.ok()) co_return done.status();
+    c.prepared.clear();
+    prepared = c.prepared.end();
+  }
   if (!unnamed && prepared == c.prepared.end()) {
     std::string name(statement.name);
     std::string sql(statement.sql);

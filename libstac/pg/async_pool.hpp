@@ -40,6 +40,9 @@ struct Statement {
   std::string_view sql;
 };
 
+// The most statements prepared on one connection; beyond it they are all deallocated.
+inline constexpr size_t kMaxPreparedPerConnection = 256;
+
 struct AsyncPoolOptions {
   int max_connections = 8;
   // Sent as `SET statement_timeout` on each new connection: a slower statement fails with

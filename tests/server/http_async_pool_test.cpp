@@ -92,6 +92,32 @@ TEST_CASE("async pool: prepared statements with parameters", "[pg][async_pool]")
   CHECK(pool.OpenConnections() == 1);
 }
 
+TEST_CASE("async pool: the statements prepared on a connection are bounded",
+          "[pg][async_pool]") {
+  TestDatabase db;
+  net::io_context io;
+  AsyncPool pool(io, db.url(), 1);
+  // Many shapes of statement (as filters make them), each used once, then the first again.
+  std::vector<std::string> names, texts;
+  for (size_t i = 0; i < kMaxPreparedPerConnection + 40; ++i) {
+    names.push_back("test_shape_" + std::to_string(i));
+    texts.push_back("SELECT $1::int + " + std::to_string(i));
+  }
+  for (size_t i = 0; i < names.size(); ++i) {
+    auto result = ExecuteNow(io, pool, Statement{names[i], texts[i]}, {"1"});
+    REQUIRE(result.ok());
+    CHECK(result->Scalar() == std::to_string(1 + i));
+  }
+  auto again = ExecuteNow(io, pool, Statement{names[0], texts[0]}, {"5"});
+  REQUIRE(again.ok());
+  CHECK(again->Scalar() == "5");
+  auto prepared = ExecuteNow(io, pool, kPrepared);
+  REQUIRE(prepared.ok());
+  CHECK(std::stoul(std::string(prepared->Scalar())) <= kMaxPreparedPerConnection);
+  CHECK(std::stoul(std::string(prepared->Scalar())) >= 2);
+  CHECK(pool.OpenConnections() == 1);
+}
+
 TEST_CASE("async pool: errors keep their meaning", "[pg][async_pool]") {
   TestDatabase db;
   net::io_context io;

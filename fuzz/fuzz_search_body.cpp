@@ -9,17 +9,17 @@
 
 #include "fuzz/fuzz_check.hpp"
 #include "fuzz/search_checks.hpp"
-#include "server/api/search_request.hpp"
+#include "server/search/params.hpp"
 
 namespace stacfed::fuzz {
 namespace {
 
 void FuzzBody(std::string_view body) {
-  auto parsed = api::ParseSearchBody(body);
+  auto parsed = search::ParseBody(body, search::Family::kItemSearch);
   if (!parsed.ok()) return;
-  auto again = api::ParseSearchBody(parsed->body_without_token);
+  auto again = search::ParseBody(parsed->body_without_token, search::Family::kItemSearch);
   FUZZ_CHECK(again.ok());
-  api::SearchRequest expected = parsed->request;
+  search::SearchRequest expected = parsed->request;
   expected.token_text.reset();
   FUZZ_CHECK(again->request == expected);
   FUZZ_CHECK(again->body_without_token == parsed->body_without_token);

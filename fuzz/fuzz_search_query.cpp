@@ -1,6 +1,6 @@
 // libFuzzer target: the input is the query string of a GET /search request, as it arrives
 // on the request line (still percent-encoded). It goes the way the server takes it
-// (server/http/server.cpp, then server/api/handlers.cpp): the target check, decoding, the
+// (server/http/server.cpp, then server/api/handlers.cpp and server/search): the target check, decoding, the
 // decoded check, the search parser, then what the handler does with a search it parsed.
 // The raw bytes are also checked as a Host header, the other piece of the request head
 // that is parsed by our code rather than by Beast.
@@ -12,7 +12,7 @@
 
 #include "fuzz/fuzz_check.hpp"
 #include "fuzz/search_checks.hpp"
-#include "server/api/search_request.hpp"
+#include "server/search/params.hpp"
 #include "server/http/request_decoding.hpp"
 #include "server/http/types.hpp"
 
@@ -32,11 +32,11 @@ void FuzzQuery(std::string_view query) {
   FUZZ_CHECK(request.path == "/search");
   if (!http::CheckDecodedRequest(request).ok()) return;  // a 400 before any handler
 
-  if (auto search = api::ParseSearchQuery(request.query_params); search.ok()) {
+  if (auto search = search::ParseQuery(request.query_params, search::Family::kItemSearch); search.ok()) {
     ExerciseSearch(*std::move(search), "/search");
   }
   // /collections/{id}/items: the same parameters with the collection fixed by the path.
-  if (auto items = api::ParseSearchQuery(request.query_params, {"fuzz-collection"}); items.ok()) {
+  if (auto items = search::ParseQuery(request.query_params, search::Family::kItems, "fuzz-collection"); items.ok()) {
     FUZZ_CHECK(items->collections.size() == 1 && items->collections[0] == "fuzz-collection");
     ExerciseSearch(*std::move(items), "/collections/fuzz-collection/items");
   }

@@ -5,8 +5,8 @@
 #include <utility>
 
 #include "fuzz/fuzz_check.hpp"
-#include "server/api/page_token.hpp"
-#include "server/api/search_sql.hpp"
+#include "server/search/queryables.hpp"
+#include "server/search/service.hpp"
 
 namespace stacfed::fuzz {
 namespace {
@@ -27,59 +27,66 @@ int HighestParameter(std::string_view sql) {
 
 // A statement is run with exactly the parameters it refers to (PostgreSQL refuses a bind
 // message with more or fewer), and no value is ever spliced into the text.
-void CheckStatement(const api::SqlStatement& statement, const std::vector<pg::Param>& params) {
+void CheckStatement(const search::Statement& statement, const std::vector<pg::Param>& params) {
   FUZZ_CHECK(!statement.sql.empty());
   FUZZ_CHECK(!statement.name.empty());
   FUZZ_CHECK(HighestParameter(statement.sql) == int(params.size()));
 }
 
-void CheckQuery(const api::SearchRequest& request) {
-  const api::SearchQuery query = api::BuildSearchQuery(request, api::kDefaultCountLimit);
-  FUZZ_CHECK(query.expensive == api::IsExpensiveSearch(request));
-  CheckStatement(query.statement, query.params);
+void CheckQuery(const search::SearchRequest& request) {
+  static const search::Queryables queryables = search::Queryables::Builtin();
+  search::SearchContext context;
+  context.queryables = &queryables;
+  auto query = search::BuildSearchQuery(request, context, search::kDefaultCountLimit);
+  if (!query.ok()) {
+    // A filter naming properties the built-in queryables lack, or of the wrong type: a 400.
+    FUZZ_CHECK(request.filter.has_value() && absl::IsInvalidArgument(query.status()));
+    return;
+  }
+  CheckStatement(query->page, query->params);
   if (request.token) {
-    FUZZ_CHECK(query.count_statement.sql.empty());  // later pages take the count from the token
+    FUZZ_CHECK(query->count.sql.empty());  // later pages take the count from the token
   } else {
-    CheckStatement(query.count_statement, query.count_params);
+    CheckStatement(query->count, query->count_params);
   }
 }
 
 }  // namespace
 
-void ExerciseSearch(api::SearchRequest request, std::string_view scope) {
+void ExerciseSearch(search::SearchRequest request, std::string_view scope) {
   // Any key will do: a token from the input bytes is almost never signed with it, and the
   // round trip below signs its own.
-  static const api::TokenSigner signer(std::string(32, 'k'));
-  const std::string fingerprint = api::SearchFingerprint(request, scope);
+  static const search::TokenSigner signer(std::string(32, 'k'));
+  const std::string fingerprint = search::SearchFingerprint(request, scope);
   FUZZ_CHECK(fingerprint.size() == 16);
-  FUZZ_CHECK(api::SearchFingerprint(request, scope) == fingerprint);
-  const bool resolved = api::ResolveToken(request, fingerprint, signer).ok();
+  FUZZ_CHECK(search::SearchFingerprint(request, scope) == fingerprint);
+  const bool resolved = search::ResolveToken(request, fingerprint, signer).ok();
   FUZZ_CHECK(resolved == !request.token_text.has_value());
   CheckQuery(request);
   if (request.token) return;
 
   // A token this installation signed, holding values of the input (any bytes in the
   // collection and id): it must come back exactly as it went, and only for its own search.
-  api::PageToken token;
-  token.direction =
-      request.limit % 2 == 0 ? api::PageToken::Direction::kNext : api::PageToken::Direction::kPrev;
-  if (request.datetime) {
-    token.datetime = request.datetime->start.value_or(request.datetime->end.value_or(0));
-  }
-  if (!request.collections.empty()) token.collection = request.collections.front();
-  if (!request.ids.empty()) token.id = request.ids.back();
+  search::PageToken token;
+  token.direction = request.limit % 2 == 0 ? search::PageToken::Direction::kNext
+                                           : search::PageToken::Direction::kPrev;
+  const Micros time =
+      request.datetime ? request.datetime->start.value_or(request.datetime->end.value_or(0)) : 0;
+  token.keys = {std::to_string(time),
+                request.collections.empty() ? std::string() : request.collections.front(),
+                request.ids.empty() ? std::string() : request.ids.back()};
   if (request.limit > 1) token.matched = request.limit * int64_t{1000003};
   token.search = fingerprint;
   const std::string text = signer.Encode(token);
 
-  api::SearchRequest other_search = request;
+  search::SearchRequest other_search = request;
   other_search.token_text = text;
-  FUZZ_CHECK(!api::ResolveToken(other_search, api::SearchFingerprint(request, "/other"), signer)
+  FUZZ_CHECK(!search::ResolveToken(other_search, search::SearchFingerprint(request, "/other"), signer)
                   .ok());
-  FUZZ_CHECK(!api::ResolveToken(other_search, fingerprint, api::TokenSigner("another key")).ok());
+  FUZZ_CHECK(!search::ResolveToken(other_search, fingerprint, search::TokenSigner("another key")).ok());
 
   request.token_text = text;
-  FUZZ_CHECK(api::ResolveToken(request, fingerprint, signer).ok());
+  FUZZ_CHECK(search::ResolveToken(request, fingerprint, signer).ok());
   FUZZ_CHECK(!request.token_text.has_value());
   FUZZ_CHECK(request.token.has_value() && *request.token == token);
   CheckQuery(request);

@@ -9,8 +9,7 @@
 
 #include "libstac/base/strings.hpp"
 #include "server/api/links.hpp"
-#include "server/api/modules.hpp"
-#include "server/api/page_token.hpp"
+#include "server/search/modules.hpp"
 #include "server/api/render.hpp"
 
 namespace stacfed::api {
@@ -148,7 +147,7 @@ void AppendCatalog(std::string& out, const pg::Result& rows, int row, std::strin
     out += stored;
   }
   out += "],";
-  AppendConformsTo(out);
+  search::AppendConformsTo(out);
   const std::string_view members = MembersAfterBrace(rows.Get(row, kCatContent));
   if (members.empty()) {
     out += '}';

@@ -13,7 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "libstac/pg/connection.hpp"
-#include "server/api/search_request.hpp"
+#include "server/api/render.hpp"
 
 namespace stacfed::api {
 

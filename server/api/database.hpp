@@ -3,33 +3,33 @@
 // behalf of the request's client, and are abandoned with the request when the client hangs
 // up. Each statement says what it may cost: cheap ones (an item, a collection, a catalog, a
 // plain page) have the thread's main pool to themselves; expensive ones (searches with a
-// spatial or time filter, long id lists, large pages, and their counts) take the heavy lane,
-// where clients take turns (server/http/server_options.hpp, db_heavy_pool_size). So an
+// spatial, time or CQL2 filter, long id lists, large pages, and their counts) take the heavy
+// lane, where clients take turns (server/http/server_options.hpp, db_heavy_pool_size). So an
 // expensive request never keeps a cheap one waiting for a connection.
 //
 //   Database db(request);
 //   STACFED_CO_ASSIGN_OR_RETURN(pg::Result row, co_await db.Run(Cost::kCheap, kItemById, params));
 
 #include <boost/asio/awaitable.hpp>
-#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "libstac/pg/async_pool.hpp"
 #include "server/http/types.hpp"
+#include "server/search/service.hpp"
 
 namespace stacfed::api {
 
-enum class Cost { kCheap, kExpensive };
+using search::Cost;
 
-class Database {
+class Database : public search::Executor {
  public:
   explicit Database(const http::Request& request)
       : call_{.client = request.remote_address, .cancel = request.cancel} {}
 
   // Unavailable when the server runs without a database; Cancelled when the client left.
-  boost::asio::awaitable<absl::StatusOr<pg::Result>> Run(Cost cost, const pg::Statement& statement,
-                                                         std::vector<pg::Param> params) const;
+  boost::asio::awaitable<absl::StatusOr<pg::Result>> Run(
+      Cost cost, const pg::Statement& statement, std::vector<pg::Param> params) const override;
 
  private:
   pg::ExecuteOptions call_;

@@ -5,27 +5,25 @@
 #include <string>
 #include <vector>
 
-#include "libstac/base/crypto.hpp"
-#include "libstac/base/env.hpp"
-#include "libstac/base/expiring_cache.hpp"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "libstac/base/crypto.hpp"
+#include "libstac/base/env.hpp"
 #include "libstac/base/log.hpp"
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
-#include "libstac/model/datetime.hpp"
 #include "libstac/pg/async_pool.hpp"
 #include "server/api/catalogs_handlers.hpp"
 #include "server/api/database.hpp"
 #include "server/api/handler_support.hpp"
 #include "server/api/links.hpp"
 #include "server/api/openapi.hpp"
-#include "server/api/page_token.hpp"
+#include "server/api/queryables_render.hpp"
 #include "server/api/render.hpp"
-#include "server/api/search_request.hpp"
 #include "server/http/error_response.hpp"
 #include "server/http/router.hpp"
-#include "server/http/server_context.hpp"
+#include "server/search/params.hpp"
+#include "server/search/statements.hpp"
 
 namespace stacfed::api {
 namespace {
@@ -33,194 +31,62 @@ namespace {
 using boost::asio::awaitable;
 using http::Request;
 using http::Response;
-
-constexpr pg::Statement kCollectionExists{
-    "api_collection_exists", "SELECT 1 FROM stacfed.collections WHERE id = $1"};
-// One row always: whether the collection exists, and the item when it does; so a 404 can say
-// which of the two is missing without a second round trip.
-constexpr pg::Statement kItemById{
-    "api_item",
-    "SELECT c.id IS NOT NULL, i.content, i.links FROM (SELECT $1::text AS cid) q "
-    "LEFT JOIN stacfed.collections c ON c.id = q.cid "
-    "LEFT JOIN stacfed.items i ON i.collection = q.cid AND i.id = $2::text"};
-
-// Collections whose items can overlap a datetime interval (sql/0006 keeps the bounds), with
-// the number of collections: a search in time then reads only those partitions. A NULL bound
-// of the interval is open.
-constexpr pg::Statement kCollectionsInTime{
-    "api_collections_in_time",
-    "SELECT id, (SELECT count(*) FROM stacfed.collections) FROM stacfed.collections"
-    " WHERE items_max_end_datetime >= coalesce($1::timestamptz, '-infinity')"
-    " AND items_min_datetime <= coalesce($2::timestamptz, 'infinity')"};
-
-// Up to this many collections the narrowed search binds them one parameter each (runtime
-// partition pruning, search_sql.cpp); beyond it narrowing is skipped.
-constexpr size_t kMaxNarrowedCollections = 32;
-
+using search::Family;
+using search::SearchScope;
 
 // The requested URL, exactly: the base URL and the target as received.
-
 std::string_view RawPath(const Request& request) {
   return std::string_view(request.target).substr(0, request.target.find('?'));
-}
-
-SearchOrigin OriginOf(const Request& request, const ApiOptions& options) {
-  SearchOrigin origin;
-  origin.base_url = request.base_url;
-  origin.path = std::string(RawPath(request));
-  origin.raw_query = request.query;
-  origin.signer = options.signer.get();
-  return origin;
 }
 
 absl::Status CollectionNotFound(std::string_view id) {
   return absl::NotFoundError(StrCat("collection '", id, "' does not exist"));
 }
 
-// The cache key of a count: a digest of its statement and parameter values, each
-// length-prefixed, so a search of any size costs a key of 32 bytes.
-Sha256Digest CountKey(const SearchQuery& query) {
-  std::string key;
-  StrAppend(&key, query.count_statement.name.size(), ":", query.count_statement.name);
-  for (const pg::Param& param : query.count_params) {
-    if (param) {
-      StrAppend(&key, param->size(), ":", *param);
-    } else {
-      key += "-:";
-    }
-  }
-  return Sha256(key);
-}
-
-using CountCache = ExpiringCache<std::optional<int64_t>>;
-
-CountCache& ThreadCountCache(const ApiOptions& options) {
-  thread_local CountCache cache({.ttl = options.count_cache_ttl,
-                                 .max_entries = kCountCacheEntries,
-                                 .max_bytes = kCountCacheBytes});
-  return cache;
-}
-
-// numberMatched of a full first page: from this thread's cache, else counted.
-awaitable<absl::StatusOr<std::optional<int64_t>>> CountMatches(const Database& db,
-                                                               SearchQuery& query,
-                                                               const ApiOptions& options) {
-  CountCache& cache = ThreadCountCache(options);
-  const Sha256Digest key = CountKey(query);
-  if (const auto* cached = cache.Find(key, CountCache::Clock::now())) co_return *cached;
-  STACFED_CO_ASSIGN_OR_RETURN(
-      pg::Result count,
-      co_await db.Run(query.expensive ? Cost::kExpensive : Cost::kCheap,
-                      pg::Statement{query.count_statement.name, query.count_statement.sql},
-                      std::move(query.count_params)));
-  const std::optional<int64_t> matched = CappedCount(count, options.count_limit);
-  cache.Store(key, matched, 0, CountCache::Clock::now());
-  co_return matched;
-}
-
-// A search with a datetime filter, restricted to the collections whose items can overlap
-// it (empty: none can; nullopt: leave the request as it is). Without this, a partition with
-// no item in the interval is walked to its end before the merged page can be returned.
-awaitable<absl::StatusOr<std::optional<std::vector<std::string>>>> CollectionsInTime(
-    const Database& db, const SearchRequest& request) {
-  using Narrowed = std::optional<std::vector<std::string>>;
-  if (!request.datetime || !request.ids.empty()) co_return Narrowed();
-  pg::Param start, end;
-  if (request.datetime->start) start = FormatPgTimestamp(*request.datetime->start);
-  if (request.datetime->end) end = FormatPgTimestamp(*request.datetime->end);
-  std::vector<pg::Param> params;
-  params.push_back(std::move(start));
-  params.push_back(std::move(end));
-  STACFED_CO_ASSIGN_OR_RETURN(pg::Result in_time,
-                              co_await db.Run(Cost::kCheap, kCollectionsInTime, std::move(params)));
-  std::vector<std::string> narrowed;
-  if (request.collections.empty()) {
-    const bool prunes = in_time.Rows() == 0 || in_time.Get(0, 1) != StrCat(in_time.Rows());
-    if (!prunes || size_t(in_time.Rows()) > kMaxNarrowedCollections) co_return Narrowed();
-    for (int r = 0; r < in_time.Rows(); ++r) narrowed.emplace_back(in_time.Get(r, 0));
-    co_return narrowed;
-  }
-  for (const std::string& collection : request.collections) {
-    for (int r = 0; r < in_time.Rows(); ++r) {
-      if (in_time.Get(r, 0) == collection) {
-        narrowed.push_back(collection);
-        break;
-      }
-    }
-  }
-  if (narrowed.size() == request.collections.size()) co_return Narrowed();
-  co_return narrowed;
-}
-
-awaitable<absl::StatusOr<Response>> Search(Database db, SearchRequest request,
-                                           SearchOrigin origin, const ApiOptions& options) {
-  // The token is bound to the search as the client sent it: a scoped search has resolved it
-  // before narrowing the collections to its scope.
-  if (origin.fingerprint.empty()) origin.fingerprint = SearchFingerprint(request, origin.path);
-  STACFED_CO_RETURN_IF_ERROR(ResolveToken(request, origin.fingerprint, *options.signer));
-  STACFED_CO_ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> in_time,
-                              co_await CollectionsInTime(db, request));
-  SearchQuery query;
-  pg::Result rows;
-  if (in_time && in_time->empty()) {
-    // No collection has items in the interval: an empty page, without asking.
-  } else if (in_time) {
-    SearchRequest narrowed = request;  // the links still show the request as it was sent
-    narrowed.collections = std::move(*in_time);
-    query = BuildSearchQuery(narrowed, options.count_limit);
-  } else {
-    query = BuildSearchQuery(request, options.count_limit);
-  }
-  if (!query.statement.sql.empty()) {
-    STACFED_CO_ASSIGN_OR_RETURN(
-        rows, co_await db.Run(query.expensive ? Cost::kExpensive : Cost::kCheap,
-                              pg::Statement{query.statement.name, query.statement.sql},
-                              std::move(query.params)));
-  }
-  if (rows.Rows() == 0 && !origin.collection.empty()) {
-    // An empty page of /collections/{id}/items: tell a missing collection apart.
-    STACFED_CO_ASSIGN_OR_RETURN(
-        pg::Result exists, co_await db.Run(Cost::kCheap, kCollectionExists, Params(origin.collection)));
-    if (exists.Rows() == 0) co_return CollectionNotFound(origin.collection);
-  }
-  std::optional<int64_t> matched;
-  if (NeedsCount(request, rows)) {
-    STACFED_CO_ASSIGN_OR_RETURN(matched, co_await CountMatches(db, query, options));
-  }
-  co_return JsonResponse(RenderItemCollection(request, rows, matched, origin), kGeoJson);
+SearchScope ScopeOf(const Request& request) {
+  SearchScope scope;
+  scope.path = std::string(RawPath(request));
+  return scope;
 }
 
 awaitable<absl::StatusOr<Response>> GetSearch(const Request& request, const ApiOptions& options) {
-  STACFED_CO_ASSIGN_OR_RETURN(SearchRequest search, ParseSearchQuery(request.query_params));
-  co_return co_await Search(Database(request), std::move(search), OriginOf(request, options),
-                            options);
+  STACFED_CO_ASSIGN_OR_RETURN(SearchRequest search,
+                              search::ParseQuery(request.query_params, Family::kItemSearch));
+  co_return co_await SearchItems(request, std::move(search), OriginOf(request, options),
+                                 ScopeOf(request), options);
 }
 
 awaitable<absl::StatusOr<Response>> PostSearch(const Request& request, const ApiOptions& options) {
   STACFED_CO_RETURN_IF_ERROR(RequireJsonBody(request));
-  STACFED_CO_ASSIGN_OR_RETURN(ParsedSearchBody parsed, ParseSearchBody(request.body));
+  STACFED_CO_ASSIGN_OR_RETURN(search::ParsedBody parsed,
+                              search::ParseBody(request.body, Family::kItemSearch));
   SearchOrigin origin = OriginOf(request, options);
   origin.post = true;
   origin.body_without_token = std::move(parsed.body_without_token);
-  co_return co_await Search(Database(request), std::move(parsed.request), std::move(origin),
-                            options);
+  co_return co_await SearchItems(request, std::move(parsed.request), std::move(origin),
+                                 ScopeOf(request), options);
 }
 
 awaitable<absl::StatusOr<Response>> GetCollectionItems(const Request& request,
                                                        const ApiOptions& options) {
   const std::string& collection = request.path_params.at(0);
-  STACFED_CO_ASSIGN_OR_RETURN(SearchRequest search,
-                              ParseSearchQuery(request.query_params, {collection}));
+  STACFED_CO_ASSIGN_OR_RETURN(
+      SearchRequest search,
+      search::ParseQuery(request.query_params, Family::kItems, collection));
   SearchOrigin origin = OriginOf(request, options);
   origin.collection = collection;
-  co_return co_await Search(Database(request), std::move(search), std::move(origin), options);
+  SearchScope scope = ScopeOf(request);
+  scope.collection = collection;
+  co_return co_await SearchItems(request, std::move(search), std::move(origin), std::move(scope),
+                                 options);
 }
 
 awaitable<absl::StatusOr<Response>> GetItem(const Request& request) {
   const std::string& collection = request.path_params.at(0);
   const std::string& id = request.path_params.at(1);
-  STACFED_CO_ASSIGN_OR_RETURN(
-      pg::Result row, co_await Database(request).Run(Cost::kCheap, kItemById, Params(collection, id)));
+  STACFED_CO_ASSIGN_OR_RETURN(pg::Result row,
+                              co_await Database(request).Run(Cost::kCheap, search::statements::kItemById,
+                                                             Params(collection, id)));
   if (row.Rows() == 0 || row.Get(0, 0) != "t") co_return CollectionNotFound(collection);
   if (row.IsNull(0, 1)) {
     co_return absl::NotFoundError(
@@ -231,6 +97,43 @@ awaitable<absl::StatusOr<Response>> GetItem(const Request& request) {
                    kGeoJson);
   response.etag = true;
   co_return response;
+}
+
+awaitable<absl::StatusOr<Response>> GetQueryables(const Request& request,
+                                                  const ApiOptions& options) {
+  if (!request.query_params.empty()) {
+    co_return absl::InvalidArgumentError("/queryables takes no parameters");
+  }
+  // Arguments bound to references are named: GCC 12 destroys a temporary in a co_await
+  // expression twice.
+  const Database db(request);
+  const std::vector<std::string> every_collection;
+  STACFED_CO_ASSIGN_OR_RETURN(std::shared_ptr<const search::Queryables> queryables,
+                              co_await options.service->QueryablesOf(db, every_collection));
+  Response response = JsonResponse(
+      RenderQueryables(*queryables, StrCat(request.base_url, request.target),
+                       "Queryables of the items of every collection"),
+      kSchemaJson);
+  co_return response;
+}
+
+awaitable<absl::StatusOr<Response>> GetCollectionQueryables(const Request& request,
+                                                            const ApiOptions& options) {
+  const std::string& collection = request.path_params.at(0);
+  if (!request.query_params.empty()) {
+    co_return absl::InvalidArgumentError("queryables take no parameters");
+  }
+  const Database db(request);
+  STACFED_CO_ASSIGN_OR_RETURN(pg::Result exists,
+                              co_await db.Run(Cost::kCheap, search::statements::kCollectionExists,
+                                              Params(collection)));
+  if (exists.Rows() == 0) co_return CollectionNotFound(collection);
+  std::vector<std::string> scope = {collection};
+  STACFED_CO_ASSIGN_OR_RETURN(std::shared_ptr<const search::Queryables> queryables,
+                              co_await options.service->QueryablesOf(db, scope));
+  co_return JsonResponse(RenderQueryables(*queryables, StrCat(request.base_url, request.target),
+                                          StrCat("Queryables of the items of ", collection)),
+                         kSchemaJson);
 }
 
 // Adapts a handler returning StatusOr to the router's signature: errors become the one
@@ -254,14 +157,16 @@ http::Handler Static(std::function<Response(const Request&)> render) {
 
 absl::StatusOr<ApiOptions> ApiOptionsFromEnv(std::string token_key) {
   ApiOptions options;
-  options.signer = std::make_shared<const TokenSigner>(std::move(token_key));
-  STACFED_ASSIGN_OR_RETURN(options.count_limit,
-                           GetEnvInt("STACFED_COUNT_LIMIT", kDefaultCountLimit, 0, 100'000'000));
+  STACFED_ASSIGN_OR_RETURN(
+      options.search.count_limit,
+      GetEnvInt("STACFED_COUNT_LIMIT", search::kDefaultCountLimit, 0, 100'000'000));
   STACFED_ASSIGN_OR_RETURN(const int64_t ttl,
                            GetEnvInt("STACFED_COUNT_CACHE_SECONDS",
-                                     options.count_cache_ttl.count(), 0, 86400));
-  options.count_cache_ttl = std::chrono::seconds(ttl);
+                                     options.search.count_cache_ttl.count(), 0, 86400));
+  options.search.count_cache_ttl = std::chrono::seconds(ttl);
   options.landing = LandingInfoFromEnv();
+  options.service = std::make_shared<const search::SearchService>(
+      options.search, std::make_shared<const search::TokenSigner>(std::move(token_key)));
   return options;
 }
 
@@ -306,11 +211,25 @@ absl::Status RequireJsonBody(const http::Request& request) {
       415);
 }
 
+SearchOrigin OriginOf(const Request& request, const ApiOptions& options) {
+  SearchOrigin origin;
+  origin.base_url = request.base_url;
+  origin.path = std::string(RawPath(request));
+  origin.raw_query = request.query;
+  origin.signer = &options.service->signer();
+  return origin;
+}
+
 awaitable<absl::StatusOr<Response>> SearchItems(const http::Request& http_request,
                                                 SearchRequest request, SearchOrigin origin,
+                                                search::SearchScope scope,
                                                 const ApiOptions& options) {
-  co_return co_await Search(Database(http_request), std::move(request), std::move(origin),
-                            options);
+  const Database db(http_request);
+  STACFED_CO_ASSIGN_OR_RETURN(search::SearchResult result,
+                              co_await options.service->Search(db, std::move(request), scope));
+  origin.fingerprint = std::move(result.fingerprint);
+  co_return JsonResponse(RenderItemCollection(result.request, result.rows, result.counted, origin),
+                         kGeoJson);
 }
 
 void RegisterRoutes(http::Router& router, const ApiOptions& api_options) {
@@ -330,6 +249,13 @@ void RegisterRoutes(http::Router& router, const ApiOptions& api_options) {
                return GetCollectionItems(request, *options);
              }));
   router.Add(Method::kGet, "/collections/{collectionId}/items/{itemId}", Wrap(GetItem));
+  router.Add(Method::kGet, "/queryables", Wrap([options](const Request& request) {
+               return GetQueryables(request, *options);
+             }));
+  router.Add(Method::kGet, "/collections/{collectionId}/queryables",
+             Wrap([options](const Request& request) {
+               return GetCollectionQueryables(request, *options);
+             }));
   router.Add(Method::kGet, "/search", Wrap([options](const Request& request) {
                return GetSearch(request, *options);
              }));

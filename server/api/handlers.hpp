@@ -4,36 +4,37 @@
 //   GET  /                                     landing page (root Catalog)
 //   GET  /conformance                          conformance classes
 //   GET  /api, /api.html                       OpenAPI document and its web page
+//   GET  /queryables                           what a filter may name (JSON Schema)
 //   GET  /collections                          collections, paged (limit, token)
 //   GET  /collections/{id}                     one collection
+//   GET  /collections/{id}/queryables          what a filter on its items may name
 //   GET  /collections/{id}/items               item search within one collection
 //   GET  /collections/{id}/items/{itemId}      one item
 //   GET  /search, POST /search                 item search
 //
-// Each handler parses and validates (search_request.hpp), runs one prepared statement on the
-// thread's pool (search_sql.hpp), and renders the rows (render.hpp).
+// A handler parses and validates through the search layer's parameter table
+// (server/search/params.hpp), runs the search service (server/search/service.hpp) over the
+// thread's database pools, and renders the rows (render.hpp).
 //
 // Environment:
 //   STACFED_COUNT_LIMIT          the most matches counted for numberMatched (default 10000);
 //                                with more, numberMatched is omitted. 0 never counts beyond
 //                                the page.
 //   STACFED_COUNT_CACHE_SECONDS  how long a count is reused for the same search (default 30;
-//                                0 disables). Counts are cached per I/O thread, keyed by a
-//                                SHA-256 digest of the count statement and its values, at
-//                                most kCountCacheEntries and kCountCacheBytes
-//                                (libstac/base/expiring_cache.hpp).
+//                                0 disables). Counts are cached by the search service, keyed
+//                                by a SHA-256 digest of the count statement and its values,
+//                                bounded in entries and bytes (libstac/base/expiring_cache.hpp).
 
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 
-#include <boost/asio/awaitable.hpp>
-
 #include "absl/status/statusor.h"
 #include "server/api/landing.hpp"
 #include "server/api/render.hpp"
-#include "server/api/search_sql.hpp"
 #include "server/http/types.hpp"
+#include "server/search/service.hpp"
 
 namespace stacfed::http {
 class Router;
@@ -42,15 +43,13 @@ class Router;
 namespace stacfed::api {
 
 inline constexpr int kDefaultCollectionsLimit = 100;
-inline constexpr size_t kCountCacheEntries = 10000;         // per I/O thread
-inline constexpr size_t kCountCacheBytes = size_t{2} << 20;  // per I/O thread
 
 struct ApiOptions {
-  int64_t count_limit = kDefaultCountLimit;
-  std::chrono::seconds count_cache_ttl{30};
+  search::SearchOptions search;
   LandingInfo landing;
-  // Signs and checks page tokens (page_token.hpp); never null once the options are read.
-  std::shared_ptr<const TokenSigner> signer;
+  // The search service every handler shares (its caches are shared by the threads); never
+  // null once the options are read.
+  std::shared_ptr<const search::SearchService> service;
 };
 
 // Defaults overridden by the environment; errors name the variable. `token_key` is the
@@ -65,10 +64,15 @@ std::string ReadTokenKey(const std::string& database_url);
 void RegisterRoutes(http::Router& router, const ApiOptions& options);
 
 // Runs an item search and renders its page, as /search does; shared with the scoped
-// /catalogs/{id}/search (catalogs_handlers.cpp), which narrows request.collections first.
+// /catalogs/{id}/search (catalogs_handlers.cpp), which names its catalog in `scope`.
+// Arguments are taken by value or as named objects: GCC 12 destroys a temporary bound to a
+// reference in a co_await expression twice.
 boost::asio::awaitable<absl::StatusOr<http::Response>> SearchItems(
-    const http::Request& http_request, SearchRequest request, SearchOrigin origin,
-    const ApiOptions& options);
+    const http::Request& http_request, search::SearchRequest request, SearchOrigin origin,
+    search::SearchScope scope, const ApiOptions& options);
+
+// The search's origin for its links: base URL, path and query as requested.
+SearchOrigin OriginOf(const http::Request& request, const ApiOptions& options);
 
 // 415 unless a POST body is JSON (application/json or application/<anything>+json).
 absl::Status RequireJsonBody(const http::Request& request);

@@ -3,7 +3,8 @@
 #include "libstac/base/env.hpp"
 #include "libstac/base/strings.hpp"
 #include "server/api/links.hpp"
-#include "server/api/modules.hpp"
+#include "server/api/queryables_render.hpp"
+#include "server/search/modules.hpp"
 
 namespace stacfed::api {
 
@@ -27,7 +28,7 @@ std::string RenderLanding(const LandingInfo& info, std::string_view base_url,
   out += R"(,"description":)";
   AppendJsonString(out, info.description);
   out += ',';
-  AppendConformsTo(out);
+  search::AppendConformsTo(out);
   out += R"(,"links":[)";
   AppendLink(out, "self", kJson, root);
   out += ',';
@@ -44,6 +45,8 @@ std::string RenderLanding(const LandingInfo& info, std::string_view base_url,
   AppendLink(out, "search", kGeoJson, StrCat(base_url, "/search"), "GET");
   out += ',';
   AppendLink(out, "search", kGeoJson, StrCat(base_url, "/search"), "POST");
+  out += ',';
+  AppendLink(out, kQueryablesRel, kSchemaJson, StrCat(base_url, "/queryables"));
   if (!child_links.empty()) {
     out += ',';
     out += child_links;
@@ -54,7 +57,7 @@ std::string RenderLanding(const LandingInfo& info, std::string_view base_url,
 
 std::string RenderConformance() {
   std::string out = "{";
-  AppendConformsTo(out);
+  search::AppendConformsTo(out);
   out += '}';
   return out;
 }

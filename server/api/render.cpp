@@ -4,8 +4,7 @@
 
 #include "libstac/base/strings.hpp"
 #include "server/api/links.hpp"
-#include "server/api/page_token.hpp"
-#include "server/api/search_sql.hpp"
+#include "server/search/query.hpp"
 
 namespace stacfed::api {
 namespace {
@@ -82,20 +81,18 @@ void AppendItem(std::string& out, ItemLinkWriter& links, std::string_view collec
   CloseLinksAndAppendMembers(out, stored_links, content);
 }
 
-int64_t ToInt64(std::string_view text) {
-  int64_t value = 0;
-  std::from_chars(text.data(), text.data() + text.size(), value);
-  return value;
-}
-
+// The token of a page boundary: the row's sort key values, in the order of the default sort
+// (server/search/sort.hpp: datetime as microseconds, collection, id).
 PageToken TokenForRow(const pg::Result& rows, int row, PageToken::Direction direction,
                       std::optional<int64_t> matched, const SearchOrigin& origin) {
-  return PageToken{direction,
-                   ToInt64(rows.Get(row, kColDatetimeMicros)),
-                   std::string(rows.Get(row, kColCollection)),
-                   std::string(rows.Get(row, kColId)),
-                   matched,
-                   origin.fingerprint};
+  PageToken token;
+  token.direction = direction;
+  token.keys = {std::string(rows.Get(row, search::kColDatetimeMicros)),
+                std::string(rows.Get(row, search::kColCollection)),
+                std::string(rows.Get(row, search::kColId))};
+  token.matched = matched;
+  token.search = origin.fingerprint;
+  return token;
 }
 
 // A next or prev link: GET repeats the query with the token, POST the body with the token
@@ -133,17 +130,6 @@ std::optional<int64_t> Matched(const SearchRequest& request, const pg::Result& r
 
 }  // namespace
 
-bool NeedsCount(const SearchRequest& request, const pg::Result& rows) {
-  return !request.token && rows.Rows() > request.limit;
-}
-
-std::optional<int64_t> CappedCount(const pg::Result& count, int64_t count_limit) {
-  if (count.Rows() != 1) return std::nullopt;
-  const int64_t value = ToInt64(count.Scalar());
-  if (value > count_limit) return std::nullopt;
-  return value;
-}
-
 std::string RenderItemCollection(const SearchRequest& request, const pg::Result& rows,
                                  std::optional<int64_t> counted, const SearchOrigin& origin) {
   const int fetched = rows.Rows();
@@ -156,7 +142,7 @@ std::string RenderItemCollection(const SearchRequest& request, const pg::Result&
 
   size_t reserve = 256;
   for (int row = 0; row < shown; ++row) {
-    reserve += rows.Get(row, kColContent).size() + rows.Get(row, kColLinks).size() + 600;
+    reserve += rows.Get(row, search::kColContent).size() + rows.Get(row, search::kColLinks).size() + 600;
   }
   std::string out;
   out.reserve(reserve);
@@ -165,8 +151,8 @@ std::string RenderItemCollection(const SearchRequest& request, const pg::Result&
   for (int i = 0; i < shown; ++i) {
     const int row = backwards ? shown - 1 - i : i;
     if (i > 0) out += ',';
-    AppendItem(out, item_links, rows.Get(row, kColCollection), rows.Get(row, kColId),
-               rows.Get(row, kColLinks), rows.Get(row, kColContent));
+    AppendItem(out, item_links, rows.Get(row, search::kColCollection), rows.Get(row, search::kColId),
+               rows.Get(row, search::kColLinks), rows.Get(row, search::kColContent));
   }
   out += R"(],"links":[)";
   const std::string self_href =

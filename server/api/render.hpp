@@ -9,9 +9,23 @@
 #include <string_view>
 
 #include "libstac/pg/connection.hpp"
-#include "server/api/search_request.hpp"
+#include "server/search/request.hpp"
 
 namespace stacfed::api {
+
+// The search layer's types, as the endpoints use them.
+using search::Bbox;
+using search::DatetimeInterval;
+using search::DecodeCollectionsToken;
+using search::EncodeCollectionsToken;
+using search::BboxGeoJson;
+using search::PageToken;
+using search::ParseBboxText;
+using search::ParseDatetimeText;
+using search::ParseLimitText;
+using search::QueryParams;
+using search::SearchRequest;
+using search::TokenSigner;
 
 // How a search arrived, for its self/next/prev links.
 struct SearchOrigin {
@@ -27,15 +41,10 @@ struct SearchOrigin {
   const TokenSigner* signer = nullptr;
 };
 
-// Whether numberMatched of this page needs the count statement: a first page with a further
-// page (a page that is not full counts itself; later pages carry the count in their token).
-bool NeedsCount(const SearchRequest& request, const pg::Result& rows);
-// The result of a count statement capped at `count_limit`: nullopt above it.
-std::optional<int64_t> CappedCount(const pg::Result& count, int64_t count_limit);
-
-// A FeatureCollection from the rows of a search statement (see search_sql.hpp for the
-// columns). `counted` is numberMatched from the count statement when NeedsCount said so
-// (nullopt: unknown, the field is omitted).
+// A FeatureCollection from the rows of a search statement (server/search/query.hpp,
+// PageColumn). `counted` is numberMatched from the count statement of a full first page
+// (nullopt: unknown, the field is omitted); a page that is not full counts itself, and later
+// pages take it from their token.
 std::string RenderItemCollection(const SearchRequest& request, const pg::Result& rows,
                                  std::optional<int64_t> counted, const SearchOrigin& origin);
 

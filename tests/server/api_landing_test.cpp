@@ -9,7 +9,7 @@
 
 #include "server/api/landing.hpp"
 #include "server/api/links.hpp"
-#include "server/api/modules.hpp"
+#include "server/search/modules.hpp"
 #include "server/api/openapi.hpp"
 #include "server/api/render.hpp"
 
@@ -85,7 +85,7 @@ TEST_CASE("landing page has every required link and conformance class", "[api][l
   }
   // /conformance is the same sorted list.
   CHECK(Parse(RenderConformance()).at("conformsTo") == landing.at("conformsTo"));
-  CHECK(std::is_sorted(ConformanceUris().begin(), ConformanceUris().end()));
+  CHECK(std::is_sorted(search::ConformanceUris().begin(), search::ConformanceUris().end()));
 }
 
 TEST_CASE("OpenAPI document advertises limits and every endpoint", "[api][openapi]") {

@@ -13,12 +13,16 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
 #include "libstac/base/strings.hpp"
 #include "libstac/pg/connection.hpp"
-#include "server/api/page_token.hpp"
 #include "server/api/render.hpp"
-#include "server/api/search_request.hpp"
-#include "server/api/search_sql.hpp"
+#include "server/search/params.hpp"
+#include "server/search/queryables.hpp"
+#include "server/search/service.hpp"
 #include "tests/support/test_database.hpp"
 
 namespace stacfed::api {
@@ -46,6 +50,10 @@ SELECT c, 'item-' || lpad(n::text, 2, '0'), ST_SetSRID(ST_MakePoint(x, 10), 4326
 FROM unnest(ARRAY['alpha','beta','gamma']) c, generate_series(1, 20) n,
      LATERAL (SELECT timestamptz '2020-01-01T00:00:00Z' + (n / 5) * interval '1 day' AS t,
                      -175 + (n - 1) * (350.0 / 19) AS x) v;
+-- The time bounds the write path keeps (sql/0006).
+UPDATE stacfed.collections c SET items_min_datetime = b.lo, items_max_end_datetime = b.hi
+FROM (SELECT collection, min(datetime) lo, max(end_datetime) hi FROM stacfed.items GROUP BY 1) b
+WHERE b.collection = c.id;
 )sql";
 
 struct Fixture {
@@ -72,19 +80,48 @@ struct Page {
   }
 };
 
-Page RunSearch(pg::Connection& conn, const SearchRequest& request, const SearchOrigin& origin,
-               int64_t count_limit = kDefaultCountLimit) {
-  const SearchQuery query = BuildSearchQuery(request, count_limit);
-  auto rows = conn.Query(query.statement.sql, query.params);
-  INFO(query.statement.sql);
-  REQUIRE(rows.ok());
-  std::optional<int64_t> matched;
-  if (NeedsCount(request, *rows)) {
-    auto count = conn.Query(query.count_statement.sql, query.count_params);
-    REQUIRE(count.ok());
-    matched = CappedCount(*count, count_limit);
+// The database as the search service uses it, over one connection.
+class ConnectionExecutor : public search::Executor {
+ public:
+  explicit ConnectionExecutor(pg::Connection& conn) : conn_(conn) {}
+  boost::asio::awaitable<absl::StatusOr<pg::Result>> Run(
+      search::Cost, const pg::Statement& statement, std::vector<pg::Param> params) const override {
+    co_return conn_.Query(statement.sql, params);
   }
-  const std::string text = RenderItemCollection(request, *rows, matched, origin);
+
+ private:
+  pg::Connection& conn_;
+};
+
+std::shared_ptr<const TokenSigner> Signer() {
+  static const auto signer = std::make_shared<const TokenSigner>("test key");
+  return signer;
+}
+
+// Runs a search through the search service, as the endpoints do, and renders its page.
+Page RunSearch(pg::Connection& conn, const SearchRequest& request, SearchOrigin origin,
+               int64_t count_limit = search::kDefaultCountLimit) {
+  const search::SearchService service({.count_limit = count_limit, .count_cache_ttl = {}},
+                                      Signer());
+  const ConnectionExecutor executor(conn);
+  std::optional<absl::StatusOr<search::SearchResult>> result;
+  // A named closure: a coroutine lambda's captures live in the closure, not the frame.
+  // GCC 12 destroys a temporary in a co_await expression twice: the scope is named.
+  search::SearchScope scope;
+  scope.path = origin.path;
+  auto run = [&]() -> boost::asio::awaitable<void> {
+    result = co_await service.Search(executor, request, scope);
+  };
+  boost::asio::io_context io;
+  boost::asio::co_spawn(io, run(), boost::asio::detached);
+  io.run();
+  REQUIRE(result.has_value());
+  INFO(result->status());
+  REQUIRE(result->ok());
+  origin.fingerprint = (*result)->fingerprint;
+  origin.signer = Signer().get();
+  const std::string text =
+      RenderItemCollection((*result)->request, (*result)->rows, (*result)->counted, origin);
   boost::system::error_code ec;
   Page page{json::parse(text, ec), {}};
   INFO(text);
@@ -96,18 +133,11 @@ Page RunSearch(pg::Connection& conn, const SearchRequest& request, const SearchO
   return page;
 }
 
-const TokenSigner& Signer() {
-  static const TokenSigner signer("test key");
-  return signer;
-}
-
 SearchOrigin GetOrigin(std::string raw_query) {
   SearchOrigin origin;
   origin.base_url = "http://test";
   origin.path = "/search";
   origin.raw_query = std::move(raw_query);
-  origin.signer = &Signer();
-  origin.fingerprint = "fingerprint";
   return origin;
 }
 
@@ -143,7 +173,7 @@ TEST_CASE("paging forwards and backwards visits every item exactly once", "[api]
     CHECK(next->at("method") == "GET");
     CHECK(std::string_view(next->at("href").as_string()).starts_with(
         "http://test/search?limit=7&token="));
-    request.token = *Signer().Decode(TokenOf(*next), "fingerprint");
+    request.token_text = TokenOf(*next);
     pages.push_back(RunSearch(f.conn, request, GetOrigin("limit=7&token=x")));
     REQUIRE(pages.size() < 20);
   }
@@ -160,7 +190,7 @@ TEST_CASE("paging forwards and backwards visits every item exactly once", "[api]
   for (size_t i = pages.size() - 1; i > 0; --i) {
     const json::object* prev = pages[i].Link("prev");
     REQUIRE(prev != nullptr);
-    request.token = *Signer().Decode(TokenOf(*prev), "fingerprint");
+    request.token_text = TokenOf(*prev);
     const Page back = RunSearch(f.conn, request, GetOrigin("limit=7"));
     CHECK(back.keys == pages[i - 1].keys);
     CHECK((back.Link("prev") != nullptr) == (i - 1 > 0));
@@ -170,13 +200,13 @@ TEST_CASE("paging forwards and backwards visits every item exactly once", "[api]
 
 TEST_CASE("POST next links carry the whole body with the token", "[api][search][db]") {
   Fixture f;
-  auto parsed = ParseSearchBody(R"({"collections":["beta"],"limit":8,"datetime":"../2030-01-01T00:00:00Z"})");
+  auto parsed = search::ParseBody(
+      R"({"collections":["beta"],"limit":8,"datetime":"../2030-01-01T00:00:00Z"})",
+      search::Family::kItemSearch);
   REQUIRE(parsed.ok());
   SearchOrigin origin;
   origin.base_url = "http://test";
   origin.path = "/search";
-  origin.signer = &Signer();
-  origin.fingerprint = SearchFingerprint(parsed->request, origin.path);
   origin.post = true;
   origin.body_without_token = parsed->body_without_token;
   std::set<std::string> seen;
@@ -194,7 +224,7 @@ TEST_CASE("POST next links carry the whole body with the token", "[api][search][
     CHECK(next->at("href") == "http://test/search");
     CHECK(next->at("merge") == false);
     const std::string body = json::serialize(next->at("body"));
-    auto again = ParseSearchBody(body);  // what a client sends back
+    auto again = search::ParseBody(body, search::Family::kItemSearch);  // what a client sends
     REQUIRE(again.ok());
     CHECK(again->request.collections == request.collections);
     CHECK(again->request.limit == 8);
@@ -203,11 +233,9 @@ TEST_CASE("POST next links carry the whole body with the token", "[api][search][
     // The token belongs to this search, and to no other.
     SearchRequest other = again->request;
     other.collections = {"alpha"};
-    CHECK_FALSE(
-        ResolveToken(other, SearchFingerprint(other, origin.path), Signer()).ok());
-    REQUIRE(ResolveToken(again->request, SearchFingerprint(again->request, origin.path), Signer())
-                .ok());
-    REQUIRE(again->request.token.has_value());
+    CHECK_FALSE(search::ResolveToken(other, search::SearchFingerprint(other, origin.path),
+                                     *Signer())
+                    .ok());
     request = again->request;
   }
   CHECK(seen.size() == 20);
@@ -216,7 +244,7 @@ TEST_CASE("POST next links carry the whole body with the token", "[api][search][
 TEST_CASE("filters select the right items", "[api][search][db]") {
   Fixture f;
   auto search = [&](const QueryParams& params) {
-    auto request = ParseSearchQuery(params);
+    auto request = search::ParseQuery(params, search::Family::kItemSearch);
     REQUIRE(request.ok());
     Page page = RunSearch(f.conn, *request, GetOrigin(""));
     std::sort(page.keys.begin(), page.keys.end());
@@ -271,7 +299,8 @@ TEST_CASE("numberMatched is exact up to the count limit, omitted beyond", "[api]
 
 TEST_CASE("features keep stored content and links", "[api][search][db]") {
   Fixture f;
-  auto request = ParseSearchQuery({{"ids", "item-07"}, {"collections", "alpha"}});
+  auto request = search::ParseQuery({{"ids", "item-07"}, {"collections", "alpha"}},
+                                    search::Family::kItems, "alpha");
   REQUIRE(request.ok());
   SearchOrigin origin = GetOrigin("ids=item-07&collections=alpha");
   origin.path = "/collections/alpha/items";
@@ -298,11 +327,14 @@ TEST_CASE("a next page is an index range scan in search order", "[api][search][d
   SearchRequest request;
   request.collections = {"beta"};
   request.token =
-      PageToken{PageToken::Direction::kNext, 1577923200000000, "beta", "item-05", 20, ""};
-  const SearchQuery query = BuildSearchQuery(request, kDefaultCountLimit);
-  REQUIRE(f.conn.Execute(StrCat("PREPARE next_page AS ", query.statement.sql)).ok());
+      PageToken{PageToken::Direction::kNext, {"1577923200000000", "beta", "item-05"}, 20, ""};
+  const search::Queryables queryables = search::Queryables::Builtin();
+  const absl::StatusOr<search::SearchQuery> query = search::BuildSearchQuery(
+      request, search::SearchContext{&queryables}, search::kDefaultCountLimit);
+  REQUIRE(query.ok());
+  REQUIRE(f.conn.Execute(StrCat("PREPARE next_page AS ", query->page.sql)).ok());
   std::string args;
-  for (const pg::Param& p : query.params) StrAppend(&args, args.empty() ? "" : ",", "'", *p, "'");
+  for (const pg::Param& p : query->params) StrAppend(&args, args.empty() ? "" : ",", "'", *p, "'");
   auto plan = f.conn.Query(StrCat("EXPLAIN EXECUTE next_page(", args, ")"));
   REQUIRE(plan.ok());
   std::string text;

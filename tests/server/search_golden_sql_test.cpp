@@ -11,9 +11,10 @@
 #include <vector>
 
 #include "libstac/base/strings.hpp"
-#include "server/api/search_sql.hpp"
+#include "server/search/queryables.hpp"
+#include "server/search/service.hpp"
 
-namespace stacfed::api {
+namespace stacfed::search {
 namespace {
 
 constexpr char kGoldenFile[] = STACFED_SOURCE_DIR "/tests/server/golden/search_sql.txt";
@@ -40,7 +41,7 @@ std::vector<std::pair<std::string, SearchRequest>> Shapes() {
             if (page > 0) {
               request.token = PageToken{page == 1 ? PageToken::Direction::kNext
                                                   : PageToken::Direction::kPrev,
-                                        1262304000000000, "c0", "item-7", 42, "fp"};
+                                        {"1262304000000000", "c0", "item-7"}, 42, "fp"};
             }
             request.limit = 10;
             shapes.emplace_back(StrCat("collections=", collections, " ids=", ids,
@@ -55,13 +56,17 @@ std::vector<std::pair<std::string, SearchRequest>> Shapes() {
 }
 
 std::string Render() {
+  const Queryables queryables = Queryables::Builtin();
   std::string out;
   for (const auto& [name, request] : Shapes()) {
-    const SearchQuery query = BuildSearchQuery(request, 10000);
-    StrAppend(&out, "== ", name, "\n", query.statement.sql, "\n");
+    const absl::StatusOr<SearchQuery> built =
+        BuildSearchQuery(request, SearchContext{&queryables}, 10000);
+    REQUIRE(built.ok());
+    const SearchQuery& query = *built;
+    StrAppend(&out, "== ", name, "\n", query.page.sql, "\n");
     for (const pg::Param& param : query.params) StrAppend(&out, "  $ ", param.value_or("NULL"), "\n");
-    if (!query.count_statement.sql.empty()) {
-      StrAppend(&out, "count: ", query.count_statement.sql, "\n");
+    if (!query.count.sql.empty()) {
+      StrAppend(&out, "count: ", query.count.sql, "\n");
       for (const pg::Param& param : query.count_params) {
         StrAppend(&out, "  $ ", param.value_or("NULL"), "\n");
       }
@@ -70,7 +75,7 @@ std::string Render() {
   return out;
 }
 
-TEST_CASE("plain searches build the same SQL as before the search layer", "[api][sql][golden]") {
+TEST_CASE("plain searches build the same SQL as before the search layer", "[search][sql][golden]") {
   const std::string rendered = Render();
   if (const char* write = std::getenv("STACFED_WRITE_GOLDEN"); write && std::string(write) == "1") {
     std::ofstream(kGoldenFile) << rendered;
@@ -94,4 +99,4 @@ TEST_CASE("plain searches build the same SQL as before the search layer", "[api]
 }
 
 }  // namespace
-}  // namespace stacfed::api
+}  // namespace stacfed::search

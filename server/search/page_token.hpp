@@ -1,35 +1,34 @@
 #pragma once
-// Opaque paging tokens. A token names the row a page starts after (keyset pagination on the
-// search order datetime DESC, collection, id) and the direction to walk from it; it carries
-// numberMatched from the first page so later pages never count again, and the fingerprint of
-// the search it belongs to. Tokens are authenticated: an HMAC-SHA-256 under a key of the
-// installation (stacfed.server_secrets, created by sql/0011; every server on one database
-// shares it) covers all of it, so a client can neither forge a count nor take a token to
-// another search. Clients must treat tokens as opaque: the encoding may change between
-// versions.
+// Opaque paging tokens. A token names the row a page starts after (keyset pagination: the
+// values of the search's sort keys in that row, sort.hpp) and the direction to walk from it;
+// it carries numberMatched from the first page so later pages never count again, and the
+// fingerprint of the search it belongs to. Tokens are authenticated: an HMAC-SHA-256 under a
+// key of the installation (stacfed.server_secrets, created by sql/0011; every server on one
+// database shares it) covers all of it, so a client can neither forge a count nor take a
+// token to another search. Clients must treat tokens as opaque: the encoding may change
+// between versions.
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
-#include "libstac/model/datetime.hpp"
 
-namespace stacfed::api {
+namespace stacfed::search {
 
 struct PageToken {
   enum class Direction { kNext, kPrev };
   Direction direction = Direction::kNext;
-  // The boundary row: a `kNext` page holds the rows strictly after it in the search order,
-  // a `kPrev` page the rows strictly before it.
-  Micros datetime = 0;
-  std::string collection;
-  std::string id;
+  // The boundary row's sort key values, in the order of the search's sort keys, as their
+  // text (a timestamp as microseconds since the epoch); nullopt for SQL NULL. A kNext page
+  // holds the rows strictly after it in the sort order, a kPrev page those strictly before.
+  std::vector<std::optional<std::string>> keys;
   // numberMatched as counted on the first page, when it was exact.
   std::optional<int64_t> matched;
-  // The search's fingerprint (SearchFingerprint, search_request.hpp): a token answers only
-  // the search it came from.
+  // The search's fingerprint (SearchFingerprint, request.hpp): a token answers only the
+  // search it came from.
   std::string search;
 
   bool operator==(const PageToken&) const = default;
@@ -58,4 +57,4 @@ class TokenSigner {
 std::string EncodeCollectionsToken(std::string_view last_id);
 absl::StatusOr<std::string> DecodeCollectionsToken(std::string_view text);
 
-}  // namespace stacfed::api
+}  // namespace stacfed::search

@@ -5,21 +5,30 @@
 #include <string>
 
 #include "libstac/pg/text_array.hpp"
-#include "server/api/search_sql.hpp"
+#include "server/search/queryables.hpp"
+#include "server/search/service.hpp"
 
-namespace stacfed::api {
+namespace stacfed::search {
 namespace {
 
-TEST_CASE("one stable statement per shape, values only as parameters", "[api][sql]") {
+SearchQuery Build(const SearchRequest& request, int64_t count_limit) {
+  static const Queryables queryables = Queryables::Builtin();
+  absl::StatusOr<SearchQuery> query =
+      BuildSearchQuery(request, SearchContext{&queryables}, count_limit);
+  REQUIRE(query.ok());
+  return *std::move(query);
+}
+
+TEST_CASE("one stable statement per shape, values only as parameters", "[search][sql]") {
   std::map<std::string, std::string> sql_by_name;
   auto check = [&](const SearchRequest& request) {
-    const SearchQuery query = BuildSearchQuery(request, 100);
-    const std::string sql(query.statement.sql);
+    const SearchQuery query = Build(request, 100);
+    const std::string sql(query.page.sql);
     for (const pg::Param& p : query.params) {
       if (p && p->size() > 3) CHECK(sql.find(*p) == std::string::npos);  // never inlined
     }
-    if (query.statement.name.empty()) return;
-    auto [it, inserted] = sql_by_name.emplace(query.statement.name, sql);
+    if (query.page.name.empty()) return;
+    auto [it, inserted] = sql_by_name.emplace(query.page.name, sql);
     CHECK(it->second == sql);  // a name always means the same SQL text
   };
   SearchRequest request;
@@ -32,7 +41,7 @@ TEST_CASE("one stable statement per shape, values only as parameters", "[api][sq
   check(request);
   request.datetime = DatetimeInterval{0, 1000};
   check(request);
-  request.token = PageToken{PageToken::Direction::kPrev, 5, "token-collection", "token-id", 3};
+  request.token = PageToken{PageToken::Direction::kPrev, {"5", "token-collection", "token-id"}, 3, ""};
   check(request);
   request.collections = {"x"};
   check(request);
@@ -40,45 +49,45 @@ TEST_CASE("one stable statement per shape, values only as parameters", "[api][sq
 }
 
 TEST_CASE("collection lists are padded to a few arities, long ones use an array",
-          "[api][sql]") {
+          "[search][sql]") {
   SearchRequest request;
   request.collections = {"a", "b", "c"};
-  SearchQuery three = BuildSearchQuery(request, 100);
+  SearchQuery three = Build(request, 100);
   request.collections = {"a", "b", "c", "d"};
-  SearchQuery four = BuildSearchQuery(request, 100);
-  CHECK(three.statement.name == four.statement.name);  // both padded to 4
+  SearchQuery four = Build(request, 100);
+  CHECK(three.page.name == four.page.name);  // both padded to 4
   CHECK(three.params[3] == "c");                       // the last name repeated
-  CHECK(std::string(three.statement.sql).find("collection IN ($1::text, $2::text, $3::text, "
+  CHECK(std::string(three.page.sql).find("collection IN ($1::text, $2::text, $3::text, "
                                               "$4::text)") != std::string::npos);
   request.collections.assign(40, "many");
-  const SearchQuery array = BuildSearchQuery(request, 100);
-  CHECK(std::string(array.statement.sql).find("collection = ANY($1::text[])") !=
+  const SearchQuery array = Build(request, 100);
+  CHECK(std::string(array.page.sql).find("collection = ANY($1::text[])") !=
         std::string::npos);
   CHECK(array.params[0]->starts_with("{\"many\","));
 }
 
 TEST_CASE("every search is prepared, the geometry parsed once; first pages have a count statement",
-          "[api][sql]") {
+          "[search][sql]") {
   SearchRequest request;
   request.bbox = Bbox{0, 0, 1, 1};
-  const SearchQuery spatial = BuildSearchQuery(request, 100);
-  CHECK_FALSE(spatial.statement.name.empty());
-  CHECK_FALSE(spatial.count_statement.name.empty());
-  CHECK_FALSE(spatial.count_statement.sql.empty());
+  const SearchQuery spatial = Build(request, 100);
+  CHECK_FALSE(spatial.page.name.empty());
+  CHECK_FALSE(spatial.count.name.empty());
+  CHECK_FALSE(spatial.count.sql.empty());
   // In a generic plan a parameter is not folded: the GeoJSON must be parsed in an InitPlan,
   // not once per row tested.
-  const std::string sql(spatial.statement.sql);
+  const std::string sql(spatial.page.sql);
   CHECK(sql.find("(SELECT ST_GeomFromGeoJSON($1::text))") != std::string::npos);
   CHECK(sql.find("(ST_GeomFromGeoJSON(") == std::string::npos);
   request.bbox.reset();
-  const SearchQuery plain = BuildSearchQuery(request, 100);
-  CHECK_FALSE(plain.statement.name.empty());
+  const SearchQuery plain = Build(request, 100);
+  CHECK_FALSE(plain.page.name.empty());
   CHECK(plain.count_params.back() == "101");  // counts one past the limit to detect "more"
-  request.token = PageToken{};
-  CHECK(BuildSearchQuery(request, 100).count_statement.sql.empty());
+  request.token = PageToken{PageToken::Direction::kNext, {"5", "c", "i"}, 3, ""};
+  CHECK(Build(request, 100).count.sql.empty());
 }
 
-TEST_CASE("text array literals quote every element", "[api][sql]") {
+TEST_CASE("text array literals quote every element", "[search][sql]") {
   CHECK(pg::TextArrayLiteral({"a", "b\"c", "d\\e", "f,g", ""}) ==
         R"({"a","b\"c","d\\e","f,g",""})");
   CHECK(pg::TextArrayLiteral({}) == "{}");
@@ -86,11 +95,10 @@ TEST_CASE("text array literals quote every element", "[api][sql]") {
 }
 
 TEST_CASE("searches are cheap or expensive by what can make them read more than a page",
-          "[api][sql]") {
+          "[search][sql]") {
   SearchRequest plain;
   plain.collections = {"a", "b"};
   CHECK_FALSE(IsExpensiveSearch(plain));
-  CHECK_FALSE(BuildSearchQuery(plain, 10000).expensive);
   SearchRequest ids = plain;
   ids.ids.assign(kCheapMaxIds, "x");
   CHECK_FALSE(IsExpensiveSearch(ids));
@@ -99,7 +107,6 @@ TEST_CASE("searches are cheap or expensive by what can make them read more than 
   SearchRequest spatial = plain;
   spatial.bbox = Bbox{0, 0, 1, 1};
   CHECK(IsExpensiveSearch(spatial));
-  CHECK(BuildSearchQuery(spatial, 10000).expensive);
   SearchRequest timed = plain;
   timed.datetime = DatetimeInterval{0, 1};
   CHECK(IsExpensiveSearch(timed));
@@ -112,4 +119,4 @@ TEST_CASE("searches are cheap or expensive by what can make them read more than 
 }
 
 }  // namespace
-}  // namespace stacfed::api
+}  // namespace stacfed::search

@@ -1,20 +1,22 @@
-#include "server/api/page_token.hpp"
+#include "server/search/page_token.hpp"
 
 #include <charconv>
 
 #include "libstac/base/crypto.hpp"
 #include "libstac/base/strings.hpp"
 
-namespace stacfed::api {
+namespace stacfed::search {
 namespace {
 
 // Layout before base64url: payload + 16 bytes of HMAC-SHA-256(key, payload). Payload of an
-// item search token: "i2" <direction n|p> ":" <micros> ":" <matched or empty> ":"
-// <byte length of search> ":" <search> <byte length of collection> ":" <collection> <id>.
-// Lengths, not separators, delimit the binary and id fields, so they may hold any byte.
-constexpr std::string_view kItemsVersion = "i2";
+// item search token: "i3" <direction n|p> ":" <matched or empty> ":" <search, sized>
+// <number of keys> ":" then each key, "-" for NULL or sized. A sized field is
+// "<byte length>:<bytes>": lengths, not separators, delimit the fields, so they may hold any
+// byte.
+constexpr std::string_view kItemsVersion = "i3";
 constexpr std::string_view kCollectionsVersion = "c1:";
 constexpr size_t kMacBytes = 16;
+constexpr int64_t kMaxKeys = 16;
 
 absl::Status BadToken() {
   return absl::InvalidArgumentError(
@@ -49,6 +51,10 @@ bool ReadSized(std::string_view& rest, std::string_view& field) {
   return true;
 }
 
+void AppendSized(std::string& out, std::string_view field) {
+  StrAppend(&out, field.size(), ":", field);
+}
+
 }  // namespace
 
 std::string TokenSigner::Sign(std::string_view payload) const {
@@ -69,11 +75,18 @@ absl::StatusOr<std::string> TokenSigner::Verify(std::string_view text) const {
 
 std::string TokenSigner::Encode(const PageToken& token) const {
   std::string payload =
-      StrCat(kItemsVersion, token.direction == PageToken::Direction::kNext ? "n" : "p", ":",
-             token.datetime, ":");
+      StrCat(kItemsVersion, token.direction == PageToken::Direction::kNext ? "n" : "p", ":");
   if (token.matched) StrAppend(&payload, *token.matched);
-  StrAppend(&payload, ":", token.search.size(), ":", token.search, token.collection.size(), ":",
-            token.collection, token.id);
+  payload += ':';
+  AppendSized(payload, token.search);
+  StrAppend(&payload, token.keys.size(), ":");
+  for (const std::optional<std::string>& key : token.keys) {
+    if (key) {
+      AppendSized(payload, *key);
+    } else {
+      payload += '-';
+    }
+  }
   return Sign(payload);
 }
 
@@ -96,12 +109,24 @@ absl::StatusOr<PageToken> TokenSigner::Decode(std::string_view text,
   }
   if (rest[1] != ':') return BadToken();
   rest.remove_prefix(2);
-  std::string_view datetime, matched, fingerprint, collection;
-  if (!ReadField(rest, datetime) || !ToInt(datetime, token.datetime) ||
-      !IsParsedRange(token.datetime) || !ReadField(rest, matched) ||
-      !ReadSized(rest, fingerprint) || !ReadSized(rest, collection)) {
+  std::string_view matched, fingerprint, count_text;
+  int64_t count = 0;
+  if (!ReadField(rest, matched) || !ReadSized(rest, fingerprint) ||
+      !ReadField(rest, count_text) || !ToInt(count_text, count) || count < 0 ||
+      count > kMaxKeys) {
     return BadToken();
   }
+  for (int64_t i = 0; i < count; ++i) {
+    if (rest.starts_with('-')) {
+      rest.remove_prefix(1);
+      token.keys.emplace_back();
+      continue;
+    }
+    std::string_view key;
+    if (!ReadSized(rest, key)) return BadToken();
+    token.keys.emplace_back(std::string(key));
+  }
+  if (!rest.empty()) return BadToken();
   if (!matched.empty()) {
     int64_t value = 0;
     if (!ToInt(matched, value) || value < 0) return BadToken();
@@ -113,8 +138,6 @@ absl::StatusOr<PageToken> TokenSigner::Decode(std::string_view text,
         "parameters of the page that gave it (limit aside)");
   }
   token.search = std::string(fingerprint);
-  token.collection = std::string(collection);
-  token.id = std::string(rest);
   return token;
 }
 
@@ -130,4 +153,4 @@ absl::StatusOr<std::string> DecodeCollectionsToken(std::string_view text) {
   return raw.substr(kCollectionsVersion.size());
 }
 
-}  // namespace stacfed::api
+}  // namespace stacfed::search

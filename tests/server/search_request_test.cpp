@@ -10,10 +10,12 @@
 #include "absl/status/status.h"
 #include "libstac/base/strings.hpp"
 #include "libstac/model/datetime.hpp"
-#include "server/api/page_token.hpp"
-#include "server/api/search_request.hpp"
+#include "server/search/page_token.hpp"
+#include "server/search/params.hpp"
+#include "server/search/query.hpp"
+#include "server/search/sort.hpp"
 
-namespace stacfed::api {
+namespace stacfed::search {
 namespace {
 
 bool IsInvalid(const absl::Status& status) {
@@ -22,7 +24,14 @@ bool IsInvalid(const absl::Status& status) {
 
 Micros At(std::string_view text) { return *ParseRfc3339(text); }
 
-TEST_CASE("datetime forms the validator requires to be accepted", "[api][datetime]") {
+absl::StatusOr<SearchRequest> Get(const QueryParams& params) {
+  return ParseQuery(params, Family::kItemSearch);
+}
+absl::StatusOr<ParsedBody> Post(std::string_view body) {
+  return ParseBody(body, Family::kItemSearch);
+}
+
+TEST_CASE("datetime forms the validator requires to be accepted", "[search][datetime]") {
   for (const char* text : {
            "2020-01-01T00:00:00Z",
            "2020-01-01T00:00:00.5Z",
@@ -42,7 +51,7 @@ TEST_CASE("datetime forms the validator requires to be accepted", "[api][datetim
   }
 }
 
-TEST_CASE("datetime forms the validator requires to be rejected", "[api][datetime]") {
+TEST_CASE("datetime forms the validator requires to be rejected", "[search][datetime]") {
   for (const char* text : {
            "/",
            "../..",
@@ -65,7 +74,7 @@ TEST_CASE("datetime forms the validator requires to be rejected", "[api][datetim
   }
 }
 
-TEST_CASE("datetime intervals keep their open ends", "[api][datetime]") {
+TEST_CASE("datetime intervals keep their open ends", "[search][datetime]") {
   CHECK(*ParseDatetimeText("2020-01-01T00:00:00Z") ==
         DatetimeInterval{At("2020-01-01T00:00:00Z"), At("2020-01-01T00:00:00Z")});
   CHECK(*ParseDatetimeText("../2020-01-01T00:00:00Z") ==
@@ -75,7 +84,7 @@ TEST_CASE("datetime intervals keep their open ends", "[api][datetime]") {
   CHECK(*ParseDatetimeText("..") == DatetimeInterval{});
 }
 
-TEST_CASE("bbox accepts 4 or 6 numbers and antimeridian boxes", "[api][bbox]") {
+TEST_CASE("bbox accepts 4 or 6 numbers and antimeridian boxes", "[search][bbox]") {
   CHECK(*ParseBboxText("-10,-5,10,5") == Bbox{-10, -5, 10, 5});
   CHECK(*ParseBboxText("-10,-5,0,10,5,100") == Bbox{-10, -5, 10, 5});
   const Bbox crossing = *ParseBboxText("170,-10,-170,10");
@@ -85,7 +94,7 @@ TEST_CASE("bbox accepts 4 or 6 numbers and antimeridian boxes", "[api][bbox]") {
         R"({"type":"Polygon","coordinates":[[[0.5,1],[2,1],[2,3],[0.5,3],[0.5,1]]]})");
 }
 
-TEST_CASE("bbox rejects what the validator rejects", "[api][bbox]") {
+TEST_CASE("bbox rejects what the validator rejects", "[search][bbox]") {
   for (const char* text : {"[-10,-5,10,5]", "-10,5,10,-5", "1", "1,2", "1,2,3", "1,2,3,4,5",
                            "1,2,3,4,5,6,7", "a,b,c,d", "1,,2,3,4", "", "1, 2,3,4"}) {
     INFO(text);
@@ -93,7 +102,7 @@ TEST_CASE("bbox rejects what the validator rejects", "[api][bbox]") {
   }
 }
 
-TEST_CASE("bbox beyond CRS84's range is accepted and matches nothing there", "[api][bbox]") {
+TEST_CASE("bbox beyond CRS84's range is accepted and matches nothing there", "[search][bbox]") {
   // stac-api-validator searches an item's id with a box just beyond it and expects an empty
   // page, not an error; for a global item that box is 181,91,182,92.
   for (const char* text : {"181,91,182,92", "-10,-95,10,5", "-190,-5,10,5"}) {
@@ -102,8 +111,8 @@ TEST_CASE("bbox beyond CRS84's range is accepted and matches nothing there", "[a
   }
 }
 
-TEST_CASE("limit defaults, clamps and rejects", "[api][limit]") {
-  CHECK(ParseSearchQuery({})->limit == kDefaultLimit);
+TEST_CASE("limit defaults, clamps and rejects", "[search][limit]") {
+  CHECK(Get({})->limit == kDefaultLimit);
   CHECK(*ParseLimitText("1") == 1);
   CHECK(*ParseLimitText("10000") == 10000);
   CHECK(*ParseLimitText("10001") == kMaxLimit);
@@ -113,14 +122,14 @@ TEST_CASE("limit defaults, clamps and rejects", "[api][limit]") {
     INFO(text);
     CHECK(IsInvalid(ParseLimitText(text).status()));
   }
-  CHECK(ParseSearchBody(R"({"limit":1000000})")->request.limit == kMaxLimit);
-  CHECK(IsInvalid(ParseSearchBody(R"({"limit":-1})").status()));
-  CHECK(IsInvalid(ParseSearchBody(R"({"limit":0})").status()));
-  CHECK(IsInvalid(ParseSearchBody(R"({"limit":"10"})").status()));
-  CHECK(IsInvalid(ParseSearchBody(R"({"limit":2.5})").status()));
+  CHECK(Post(R"({"limit":1000000})")->request.limit == kMaxLimit);
+  CHECK(IsInvalid(Post(R"({"limit":-1})").status()));
+  CHECK(IsInvalid(Post(R"({"limit":0})").status()));
+  CHECK(IsInvalid(Post(R"({"limit":"10"})").status()));
+  CHECK(IsInvalid(Post(R"({"limit":2.5})").status()));
 }
 
-TEST_CASE("intersects takes any GeoJSON geometry and nothing else", "[api][intersects]") {
+TEST_CASE("intersects takes any GeoJSON geometry and nothing else", "[search][intersects]") {
   for (const char* text : {
            R"({"type":"Point","coordinates":[1,2]})",
            R"({"type":"MultiPoint","coordinates":[[1,2],[3,4]]})",
@@ -148,9 +157,9 @@ TEST_CASE("intersects takes any GeoJSON geometry and nothing else", "[api][inter
         R"({"type":"Point","coordinates":[1,2]})");
 }
 
-TEST_CASE("GET and POST parse into the same request", "[api][equivalence]") {
+TEST_CASE("GET and POST parse into the same request", "[search][equivalence]") {
   const TokenSigner signer("key");
-  PageToken token{PageToken::Direction::kNext, 12345, "c1", "item,1", 42, ""};
+  PageToken token{PageToken::Direction::kNext, {"12345", "c1", "item,1"}, 42, ""};
   const QueryParams get = {
       {"collections", "c1,c2"},
       {"ids", "a,b"},
@@ -161,7 +170,7 @@ TEST_CASE("GET and POST parse into the same request", "[api][equivalence]") {
   };
   // The token is bound to this search: sign it for the search's fingerprint first.
   QueryParams without_token(get.begin(), get.end() - 1);
-  auto search = ParseSearchQuery(without_token);
+  auto search = Get(without_token);
   REQUIRE(search.ok());
   token.search = SearchFingerprint(*search, "/search");
   const std::string encoded = signer.Encode(token);
@@ -170,8 +179,8 @@ TEST_CASE("GET and POST parse into the same request", "[api][equivalence]") {
   const std::string post = R"({"collections":["c1","c2"],"ids":["a","b"],"bbox":[-10,-5,10,5],)"
                            R"("datetime":"2020-01-01T00:00:00Z/..","limit":25,"token":")" +
                            encoded + R"("})";
-  auto from_get = ParseSearchQuery(with_token);
-  auto from_post = ParseSearchBody(post);
+  auto from_get = Get(with_token);
+  auto from_post = Post(post);
   REQUIRE(from_get.ok());
   REQUIRE(from_post.ok());
   CHECK(*from_get == from_post->request);
@@ -181,71 +190,73 @@ TEST_CASE("GET and POST parse into the same request", "[api][equivalence]") {
   CHECK_FALSE(from_get->token_text.has_value());
 
   const std::string geometry = R"({"type":"Point","coordinates":[1,2]})";
-  auto get_intersects = ParseSearchQuery({{"intersects", geometry}});
-  auto post_intersects = ParseSearchBody(R"({"intersects":)" + geometry + "}");
+  auto get_intersects = Get({{"intersects", geometry}});
+  auto post_intersects = Post(R"({"intersects":)" + geometry + "}");
   REQUIRE(get_intersects.ok());
   REQUIRE(post_intersects.ok());
   CHECK(*get_intersects == post_intersects->request);
 }
 
 TEST_CASE("POST bodies read numbers exactly, so a next link's body means the same search",
-          "[api][bbox]") {
+          "[search][bbox]") {
   // Boost.JSON alone reads -1.7243127776997827E2 one unit in the last place off.
-  auto first = ParseSearchBody(R"({"bbox":[-172.43127776997827,-9.146229953197121,)"
+  auto first = Post(R"({"bbox":[-172.43127776997827,-9.146229953197121,)"
                                R"(-15.075161560223165,118446744073709551616.0]})");
   REQUIRE(first.ok());
   CHECK(first->request.bbox->west == -172.43127776997827);
   CHECK(first->request.bbox->south == -9.146229953197121);
-  auto again = ParseSearchBody(first->body_without_token);
+  auto again = Post(first->body_without_token);
   REQUIRE(again.ok());
   CHECK(again->request == first->request);
   CHECK(SearchFingerprint(again->request, "/search") ==
         SearchFingerprint(first->request, "/search"));
 }
 
-TEST_CASE("search parameter errors", "[api][errors]") {
-  CHECK(IsInvalid(ParseSearchQuery({{"bbox", "0,0,1,1"},
+TEST_CASE("search parameter errors", "[search][errors]") {
+  CHECK(IsInvalid(Get({{"bbox", "0,0,1,1"},
                                     {"intersects", R"({"type":"Point","coordinates":[1,2]})"}})
                       .status()));
-  CHECK(IsInvalid(ParseSearchBody(
+  CHECK(IsInvalid(Post(
                       R"({"bbox":[0,0,1,1],"intersects":{"type":"Point","coordinates":[1,2]}})")
                       .status()));
-  CHECK(IsInvalid(ParseSearchQuery({{"foo", "bar"}}).status()));
-  CHECK(IsInvalid(ParseSearchQuery({{"limit", "1"}, {"limit", "2"}}).status()));
+  CHECK(IsInvalid(Get({{"foo", "bar"}}).status()));
+  CHECK(IsInvalid(Get({{"limit", "1"}, {"limit", "2"}}).status()));
   {
-    auto garbage = ParseSearchQuery({{"token", "garbage!"}});
+    auto garbage = Get({{"token", "garbage!"}});
     REQUIRE(garbage.ok());  // checked once the search is known
     CHECK(IsInvalid(ResolveToken(*garbage, SearchFingerprint(*garbage, "/search"),
                                  TokenSigner("key"))));
   }
-  CHECK(IsInvalid(ParseSearchBody("{not json").status()));
-  CHECK(IsInvalid(ParseSearchBody("[1,2]").status()));
-  CHECK(IsInvalid(ParseSearchBody(R"({"collections":"c1"})").status()));
-  CHECK(IsInvalid(ParseSearchBody(R"({"bbox":"0,0,1,1"})").status()));
-  CHECK(IsInvalid(ParseSearchBody(R"({"unknown":1})").status()));
-  CHECK(ParseSearchBody(R"({"bbox":null,"datetime":null})").ok());
-  CHECK(ParseSearchBody("{}").ok());
+  CHECK(IsInvalid(Post("{not json").status()));
+  CHECK(IsInvalid(Post("[1,2]").status()));
+  CHECK(IsInvalid(Post(R"({"collections":"c1"})").status()));
+  CHECK(IsInvalid(Post(R"({"bbox":"0,0,1,1"})").status()));
+  CHECK(IsInvalid(Post(R"({"unknown":1})").status()));
+  CHECK(Post(R"({"bbox":null,"datetime":null})").ok());
+  CHECK(Post("{}").ok());
 }
 
-TEST_CASE("an unencoded + in a GET datetime survives form decoding", "[api][datetime]") {
-  auto request = ParseSearchQuery({{"datetime", "2020-01-01T01:00:00 01:00"}});
+TEST_CASE("an unencoded + in a GET datetime survives form decoding", "[search][datetime]") {
+  auto request = Get({{"datetime", "2020-01-01T01:00:00 01:00"}});
   REQUIRE(request.ok());
   CHECK(request->datetime->start == At("2020-01-01T00:00:00Z"));
 }
 
-TEST_CASE("the items endpoint searches only its own collection", "[api][items]") {
-  auto request = ParseSearchQuery({{"collections", "other,c9"}}, SearchScope{"c1"});
+TEST_CASE("the items endpoint searches only its own collection", "[search][items]") {
+  auto request = ParseQuery({{"collections", "other,c9"}}, Family::kItems, "c1");
   REQUIRE(request.ok());
   CHECK(request->collections == std::vector<std::string>{"c1"});
-  CHECK(IsInvalid(ParseSearchQuery({{"filter", "x"}}, SearchScope{"c1"}).status()));
+  CHECK(IsInvalid(ParseQuery({{"foo", "x"}}, Family::kItems, "c1").status()));
 }
 
-TEST_CASE("page tokens round-trip and reject forgeries", "[api][token]") {
+TEST_CASE("page tokens round-trip and reject forgeries", "[search][token]") {
   const TokenSigner signer("installation key");
   for (const PageToken& token : {
-           PageToken{PageToken::Direction::kNext, 0, "c", "i", std::nullopt, "fp"},
-           PageToken{PageToken::Direction::kPrev, -62135596800000000, "a:b", "x:y:z", 0, "f:p"},
-           PageToken{PageToken::Direction::kNext, 1700000000123456, "", "only-id", 10000, ""},
+           PageToken{PageToken::Direction::kNext, {"0", "c", "i"}, std::nullopt, "fp"},
+           PageToken{PageToken::Direction::kPrev, {"-62135596800000000", "a:b", "x:y:z"}, 0, "f:p"},
+           PageToken{PageToken::Direction::kNext, {"1700000000123456", "", "only-id"}, 10000, ""},
+           PageToken{PageToken::Direction::kNext, {std::nullopt, "-", "4:ab"}, 1, "x"},
+           PageToken{PageToken::Direction::kNext, {}, std::nullopt, ""},
        }) {
     const std::string text = signer.Encode(token);
     CHECK(text.find_first_of("+/=&?") == std::string::npos);  // URL-safe as is
@@ -270,20 +281,36 @@ TEST_CASE("page tokens round-trip and reject forgeries", "[api][token]") {
   CHECK(IsInvalid(DecodeCollectionsToken(signer.Encode({})).status()));
 }
 
-TEST_CASE("a forged count or an out-of-range time cannot come back in a token", "[api][token]") {
+TEST_CASE("a forged count or an out-of-range time cannot come back in a token", "[search][token]") {
   // The old unsigned layout with numberMatched 999999999 and the time INT64_MIN: both the
   // forgery and the overflow it used to cause are refused.
   const TokenSigner signer("installation key");
   CHECK(IsInvalid(signer.Decode(Base64UrlEncode("i1n:-9223372036854775808:999999999:1:ci"), "")
                       .status()));
-  PageToken far{PageToken::Direction::kNext, INT64_MIN, "c", "i", 5, "fp"};
-  CHECK(IsInvalid(signer.Decode(signer.Encode(far), "fp").status()));
-  far.datetime = kMaxParsedMicros + 1;
-  CHECK(IsInvalid(signer.Decode(signer.Encode(far), "fp").status()));
+  // Keys are checked against the order they are to page.
+  const SortSpec order = SortSpec::Default();
+  auto keyset = [&](PageToken token) {
+    auto decoded = signer.Decode(signer.Encode(token), "fp");
+    REQUIRE(decoded.ok());
+    QueryBuilder builder;
+    return order.Keyset(*decoded, builder).status();
+  };
+  CHECK(keyset({PageToken::Direction::kNext, {"5", "c", "i"}, 5, "fp"}).ok());
+  for (const PageToken& token : {
+           PageToken{PageToken::Direction::kNext, {"-9223372036854775808", "c", "i"}, 5, "fp"},
+           PageToken{PageToken::Direction::kNext, {StrCat(kMaxParsedMicros + 1), "c", "i"}, 5,
+                     "fp"},
+           PageToken{PageToken::Direction::kNext, {"5x", "c", "i"}, 5, "fp"},
+           PageToken{PageToken::Direction::kNext, {std::nullopt, "c", "i"}, 5, "fp"},
+           PageToken{PageToken::Direction::kNext, {"5", "c"}, 5, "fp"},
+           PageToken{PageToken::Direction::kNext, {"5", "c", "i", "j"}, 5, "fp"},
+       }) {
+    CHECK(IsInvalid(keyset(token)));
+  }
 }
 
-TEST_CASE("the fingerprint of a search covers its filters, not its limit", "[api][token]") {
-  auto base = ParseSearchQuery({{"collections", "a,b"}, {"bbox", "0,0,1,1"}, {"limit", "5"}});
+TEST_CASE("the fingerprint of a search covers its filters, not its limit", "[search][token]") {
+  auto base = Get({{"collections", "a,b"}, {"bbox", "0,0,1,1"}, {"limit", "5"}});
   REQUIRE(base.ok());
   const std::string fp = SearchFingerprint(*base, "/search");
   SearchRequest other_limit = *base;
@@ -304,4 +331,4 @@ TEST_CASE("the fingerprint of a search covers its filters, not its limit", "[api
 }
 
 }  // namespace
-}  // namespace stacfed::api
+}  // namespace stacfed::search

@@ -1,0 +1,606 @@
+#include "server/search/cql2/to_sql.hpp"
+
+#include <charconv>
+#include <optional>
+
+#include "libstac/base/status_macros.hpp"
+#include "libstac/base/strings.hpp"
+#include "libstac/model/facets.hpp"
+#include "libstac/pg/text_array.hpp"
+#include "server/search/cql2/print.hpp"
+
+namespace stacfed::search::cql2 {
+namespace {
+
+constexpr Micros kDayMicros = 86400LL * 1000000;
+
+absl::Status Error(const Node& node, std::string_view what) {
+  return absl::InvalidArgumentError(StrCat("filter: ", node.where, ": ", what));
+}
+
+std::string_view TypeName(ValueType type) { return ValueTypeName(type); }
+
+// A translated value: its SQL and what it is.
+struct Value {
+  std::string sql;
+  ValueType type = ValueType::kAny;
+  bool array = false;  // a JSON array (a_* functions): sql is jsonb
+  // A temporal value as a range: start and end SQL (an instant has start == end).
+  bool temporal = false;
+  std::string start, end;
+  // An interval (INTERVAL(...)): only temporal functions take it.
+  bool interval = false;
+  // A date literal: its day (comparisons read it as the whole day).
+  bool date = false;
+  Micros day = 0;
+  // The queryable, when the value is a property read as it is (no CASEI/ACCENTI around it).
+  const Queryable* property = nullptr;
+  // A literal's canonical text for facet digests: the string, the number's shortest text,
+  // "true"/"false".
+  std::optional<std::string> literal;
+};
+
+bool Numeric(ValueType type) { return type == ValueType::kNumber || type == ValueType::kInteger; }
+
+// Whether values of these types can be compared with each other.
+bool Comparable(ValueType a, ValueType b) {
+  if (a == ValueType::kAny || b == ValueType::kAny) {
+    return a != ValueType::kGeometry && b != ValueType::kGeometry;
+  }
+  return a == b || (Numeric(a) && Numeric(b));
+}
+
+std::string CanonicalNumber(double value) { return FacetNumberText(value); }
+
+class Translator {
+ public:
+  Translator(const Queryables& queryables, QueryBuilder& builder)
+      : queryables_(queryables), builder_(builder) {}
+
+  absl::StatusOr<std::string> Boolean(const Node& node) {
+    switch (node.op) {
+      case Op::kAnd:
+      case Op::kOr: {
+        std::string out = "(";
+        for (size_t i = 0; i < node.args.size(); ++i) {
+          STACFED_ASSIGN_OR_RETURN(std::string part, Boolean(node.args[i]));
+          StrAppend(&out, i > 0 ? (node.op == Op::kAnd ? " AND " : " OR ") : "", part);
+        }
+        out += ")";
+        return out;
+      }
+      case Op::kNot: {
+        STACFED_ASSIGN_OR_RETURN(std::string inner, Boolean(node.args[0]));
+        return StrCat("NOT ", inner);
+      }
+      case Op::kBoolean:
+        return std::string(node.boolean ? "true" : "false");
+      case Op::kLike:
+        return Like(node);
+      case Op::kBetween:
+        return Between(node);
+      case Op::kIn:
+        return In(node);
+      case Op::kIsNull:
+        return IsNull(node);
+      default:
+        break;
+    }
+    if (IsComparison(node.op)) return Compare(node);
+    if (IsSpatial(node.op)) return Spatial(node);
+    if (IsTemporal(node.op)) return Temporal(node);
+    if (IsArrayOp(node.op)) return ArrayFunction(node);
+    if (node.op == Op::kProperty) {
+      return Error(node, StrCat("the property ", node.text,
+                                " alone is not a condition; compare it (", node.text, " = ...)"));
+    }
+    return Error(node, "expected a condition (a comparison, LIKE, BETWEEN, IN, IS NULL, a "
+                       "spatial, temporal or array function, AND, OR, NOT)");
+  }
+
+ private:
+  std::string Bind(std::string value, std::string_view cast) {
+    return StrCat(builder_.Bind(std::move(value)), cast);
+  }
+
+  // ---- values ----------------------------------------------------------------------------------
+
+  absl::StatusOr<Value> Property(const Node& node) {
+    const Queryable* q = queryables_.Find(node.text);
+    if (q == nullptr) {
+      return Error(node, StrCat("unknown property '", node.text.substr(0, 100),
+                                "'; the queryables are: ", queryables_.NameList()));
+    }
+    Value v;
+    v.type = q->type;
+    v.property = q;
+    if (!q->column.empty()) {
+      v.sql = q->column;
+      if (q->type == ValueType::kTimestamp) {
+        v.temporal = true;
+        // `datetime` is the item's range; start_datetime and end_datetime its bounds.
+        v.start = q->column;
+        v.end = q->name == "datetime" ? "end_datetime" : q->column;
+      }
+      return v;
+    }
+    const std::string key = Bind(q->name, "::text");
+    if (q->array) {
+      v.array = true;
+      v.sql = StrCat("(properties->", key, ")");
+      return v;
+    }
+    switch (q->type) {
+      case ValueType::kNumber:
+      case ValueType::kInteger:
+        v.sql = StrCat("stacfed.jsonb_number(properties->", key, ")");
+        break;
+      case ValueType::kBoolean:
+        v.sql = StrCat("stacfed.jsonb_boolean(properties->", key, ")");
+        break;
+      case ValueType::kTimestamp:
+        v.sql = StrCat("stacfed.jsonb_timestamptz(properties->", key, ")");
+        v.temporal = true;
+        v.start = v.end = v.sql;
+        break;
+      default:
+        v.sql = StrCat("(properties->>", key, ")");
+    }
+    return v;
+  }
+
+  absl::StatusOr<Value> Scalar(const Node& node) {
+    Value v;
+    switch (node.op) {
+      case Op::kProperty:
+        return Property(node);
+      case Op::kString:
+        v.type = ValueType::kString;
+        v.sql = Bind(node.text, "::text");
+        v.literal = node.text;
+        return v;
+      case Op::kNumber:
+        v.type = ValueType::kNumber;
+        v.sql = Bind(node.text, "::float8");
+        v.literal = CanonicalNumber(node.number);
+        return v;
+      case Op::kBoolean:
+        v.type = ValueType::kBoolean;
+        v.sql = Bind(node.boolean ? "true" : "false", "::boolean");
+        v.literal = node.boolean ? "true" : "false";
+        return v;
+      case Op::kTimestamp:
+        if (node.open) return Error(node, "'..' is only an interval's open end");
+        v.type = ValueType::kTimestamp;
+        v.temporal = true;
+        v.sql = v.start = v.end = Bind(FormatPgTimestamp(node.time), "::timestamptz");
+        return v;
+      case Op::kDate:
+        v.type = ValueType::kTimestamp;
+        v.temporal = true;
+        v.date = true;
+        v.day = node.time;
+        v.sql = v.start = Bind(FormatPgTimestamp(node.time), "::timestamptz");
+        v.end = Bind(FormatPgTimestamp(node.time + kDayMicros - 1), "::timestamptz");
+        return v;
+      case Op::kInterval:
+        return Interval(node);
+      case Op::kGeometry:
+        v.type = ValueType::kGeometry;
+        // Computed once per execution (an InitPlan), not once per row.
+        v.sql = StrCat("(SELECT ST_GeomFromGeoJSON(", Bind(node.text, "::text"), "))");
+        return v;
+      case Op::kArray:
+        return ArrayLiteral(node);
+      case Op::kCaseI:
+      case Op::kAccentI: {
+        STACFED_ASSIGN_OR_RETURN(Value inner, Scalar(node.args[0]));
+        if (inner.type != ValueType::kString && inner.type != ValueType::kAny) {
+          return Error(node, StrCat(OpName(node.op), " takes a string, not a ",
+                                    TypeName(inner.type)));
+        }
+        v.type = ValueType::kString;
+        v.sql = StrCat(node.op == Op::kCaseI ? "lower(" : "stacfed.accent_free(", inner.sql, ")");
+        return v;
+      }
+      default:
+        return Error(node, "expected a value (a property, a literal, CASEI/ACCENTI)");
+    }
+  }
+
+  absl::StatusOr<Value> Interval(const Node& node) {
+    Value v;
+    v.type = ValueType::kTimestamp;
+    v.temporal = true;
+    v.interval = true;
+    for (int i = 0; i < 2; ++i) {
+      const Node& bound = node.args[size_t(i)];
+      std::string sql;
+      if (bound.op == Op::kTimestamp && bound.open) {
+        sql = i == 0 ? "'-infinity'::timestamptz" : "'infinity'::timestamptz";
+      } else {
+        STACFED_ASSIGN_OR_RETURN(Value value, Scalar(bound));
+        if (!value.temporal) {
+          return Error(bound, "an interval's bounds are dates, timestamps, '..' or "
+                              "timestamp properties");
+        }
+        sql = i == 0 ? value.start : value.end;
+      }
+      (i == 0 ? v.start : v.end) = std::move(sql);
+    }
+    v.sql = v.start;
+    return v;
+  }
+
+  // A literal array as jsonb, its elements literals of one type.
+  absl::StatusOr<Value> ArrayLiteral(const Node& node) {
+    std::string json = "[";
+    ValueType type = ValueType::kAny;
+    for (size_t i = 0; i < node.args.size(); ++i) {
+      const Node& element = node.args[i];
+      ValueType element_type;
+      switch (element.op) {
+        case Op::kString:
+          element_type = ValueType::kString;
+          break;
+        case Op::kNumber:
+          element_type = ValueType::kNumber;
+          break;
+        case Op::kBoolean:
+          element_type = ValueType::kBoolean;
+          break;
+        default:
+          return Error(element, "array elements must be strings, numbers or booleans");
+      }
+      if (i > 0 && element_type != type) return Error(element, "array elements must be of one type");
+      type = element_type;
+      if (i > 0) json += ',';
+      json += ToJson(element);
+    }
+    json += ']';
+    Value v;
+    v.type = type;
+    v.array = true;
+    v.sql = Bind(std::move(json), "::jsonb");
+    return v;
+  }
+
+  // ---- predicates ------------------------------------------------------------------------------
+
+  std::string_view SqlOperator(Op op) {
+    switch (op) {
+      case Op::kEq:
+        return "=";
+      case Op::kNeq:
+        return "<>";
+      case Op::kLt:
+        return "<";
+      case Op::kLte:
+        return "<=";
+      case Op::kGt:
+        return ">";
+      default:
+        return ">=";
+    }
+  }
+
+  // The digests condition for `values` of a facet: the items holding one of them, or a
+  // value too long or too many to be indexed (FacetOverflowHash).
+  std::string FacetCondition(const Queryable& q, const std::vector<std::string>& values) {
+    std::vector<std::string> digests;
+    for (const std::string& value : values) digests.push_back(StrCat(FacetHash(q.name, value)));
+    digests.push_back(StrCat(FacetOverflowHash()));
+    return StrCat("facets && ", Bind(pg::TextArrayLiteral(digests), "::int8[]"));
+  }
+
+  // A facet property compared for equality with a literal: its digest, for the index.
+  std::optional<std::string> FacetDigests(const Value& a, const Value& b) {
+    const Value* property = a.property != nullptr ? &a : &b;
+    const Value* literal = a.property != nullptr ? &b : &a;
+    if (property->property == nullptr || !property->property->facet || property->array ||
+        !property->property->column.empty() || !literal->literal ||
+        literal->literal->size() > kMaxFacetValueBytes) {
+      return std::nullopt;
+    }
+    return FacetCondition(*property->property, {*literal->literal});
+  }
+
+  absl::StatusOr<std::string> Compare(const Node& node) {
+    STACFED_ASSIGN_OR_RETURN(Value a, Scalar(node.args[0]));
+    STACFED_ASSIGN_OR_RETURN(Value b, Scalar(node.args[1]));
+    STACFED_RETURN_IF_ERROR(CheckComparable(node, a, b));
+    if (a.type == ValueType::kGeometry) {
+      return Error(node, "geometries are compared with S_EQUALS, not =");
+    }
+    if (a.array || b.array) return Error(node, "arrays are compared with A_EQUALS, not =");
+    if (a.interval || b.interval) {
+      return Error(node, "intervals are compared with the temporal functions (T_EQUALS, "
+                         "T_DURING, ...), not with =, <, >");
+    }
+    // A date against a timestamp: the whole day.
+    if ((a.date || b.date) && !(a.date && b.date)) return CompareWithDay(node.op, a, b);
+    std::string sql = StrCat(a.sql, " ", SqlOperator(node.op), " ", b.sql);
+    if (node.op == Op::kEq) {
+      if (std::optional<std::string> digests = FacetDigests(a, b)) {
+        return StrCat("(", *digests, " AND ", sql, ")");
+      }
+    }
+    return sql;
+  }
+
+  absl::Status CheckComparable(const Node& node, const Value& a, const Value& b) {
+    if (Comparable(a.type, b.type)) return absl::OkStatus();
+    const Value& property = a.property != nullptr ? a : b;
+    if (property.property != nullptr) {
+      return Error(node, StrCat(property.property->name, " is a ", TypeName(property.type),
+                                "; it cannot be compared with a ",
+                                TypeName(&property == &a ? b.type : a.type),
+                                property.type == ValueType::kTimestamp
+                                    ? " (write TIMESTAMP('...') or DATE('...'))"
+                                    : ""));
+    }
+    return Error(node, StrCat("a ", TypeName(a.type), " cannot be compared with a ",
+                              TypeName(b.type)));
+  }
+
+  // time op DATE('d'): "=" is within the day, "<" before it, "<=" before its end, ...
+  absl::StatusOr<std::string> CompareWithDay(Op op, const Value& a, const Value& b) {
+    const bool date_left = a.date;
+    const Value& time = date_left ? b : a;
+    const Value& day = date_left ? a : b;
+    // Written as "time op day": flip the operator when the date came first.
+    Op normalized = op;
+    if (date_left) {
+      if (op == Op::kLt) normalized = Op::kGt;
+      if (op == Op::kLte) normalized = Op::kGte;
+      if (op == Op::kGt) normalized = Op::kLt;
+      if (op == Op::kGte) normalized = Op::kLte;
+    }
+    switch (normalized) {
+      case Op::kEq:
+        return StrCat("(", time.sql, " BETWEEN ", day.start, " AND ", day.end, ")");
+      case Op::kNeq:
+        return StrCat("NOT (", time.sql, " BETWEEN ", day.start, " AND ", day.end, ")");
+      case Op::kLt:
+        return StrCat(time.sql, " < ", day.start);
+      case Op::kLte:
+        return StrCat(time.sql, " <= ", day.end);
+      case Op::kGt:
+        return StrCat(time.sql, " > ", day.end);
+      default:
+        return StrCat(time.sql, " >= ", day.start);
+    }
+  }
+
+  absl::StatusOr<std::string> Like(const Node& node) {
+    STACFED_ASSIGN_OR_RETURN(Value value, Scalar(node.args[0]));
+    STACFED_ASSIGN_OR_RETURN(Value pattern, Scalar(node.args[1]));
+    if (value.type != ValueType::kString && value.type != ValueType::kAny) {
+      return Error(node, StrCat("LIKE compares strings; ",
+                                value.property ? value.property->name : std::string("the value"),
+                                " is a ", TypeName(value.type)));
+    }
+    if (pattern.type != ValueType::kString) return Error(node.args[1], "a LIKE pattern is a string");
+    return StrCat(value.sql, " LIKE ", pattern.sql);
+  }
+
+  absl::StatusOr<std::string> Between(const Node& node) {
+    STACFED_ASSIGN_OR_RETURN(Value value, Scalar(node.args[0]));
+    STACFED_ASSIGN_OR_RETURN(Value low, Scalar(node.args[1]));
+    STACFED_ASSIGN_OR_RETURN(Value high, Scalar(node.args[2]));
+    STACFED_RETURN_IF_ERROR(CheckComparable(node, value, low));
+    STACFED_RETURN_IF_ERROR(CheckComparable(node, value, high));
+    if (!Numeric(value.type) && value.type != ValueType::kTimestamp &&
+        value.type != ValueType::kAny) {
+      return Error(node, "BETWEEN takes numbers or times");
+    }
+    return StrCat("(", value.sql, " BETWEEN ", low.date ? low.start : low.sql, " AND ",
+                  high.date ? high.end : high.sql, ")");
+  }
+
+  absl::StatusOr<std::string> In(const Node& node) {
+    STACFED_ASSIGN_OR_RETURN(Value value, Scalar(node.args[0]));
+    const Node& list = node.args[1];
+    if (list.args.empty()) return std::string("false");
+    if (value.array || value.type == ValueType::kGeometry) {
+      return Error(node, "IN compares a single value with a list");
+    }
+    // Literals only: one array parameter, whatever the list's length.
+    std::vector<std::string> texts, facet_values;
+    ValueType type = ValueType::kAny;
+    bool literals = true;
+    for (const Node& element : list.args) {
+      if (element.op != Op::kString && element.op != Op::kNumber && element.op != Op::kBoolean) {
+        literals = false;
+        break;
+      }
+      const ValueType element_type = element.op == Op::kString   ? ValueType::kString
+                                     : element.op == Op::kNumber ? ValueType::kNumber
+                                                                 : ValueType::kBoolean;
+      if (!Comparable(value.type, element_type)) {
+        return Error(element, StrCat("the list holds a ", TypeName(element_type), ", the value is a ",
+                                     TypeName(value.type)));
+      }
+      type = element_type;
+      texts.push_back(element.op == Op::kBoolean ? (element.boolean ? "true" : "false")
+                                                 : element.text);
+      facet_values.push_back(element.op == Op::kNumber    ? CanonicalNumber(element.number)
+                             : element.op == Op::kBoolean ? texts.back()
+                                                          : element.text);
+    }
+    if (!literals) {
+      // Values of any kind: one comparison each.
+      std::string out = "(";
+      for (size_t i = 0; i < list.args.size(); ++i) {
+        STACFED_ASSIGN_OR_RETURN(Value element, Scalar(list.args[i]));
+        STACFED_RETURN_IF_ERROR(CheckComparable(list.args[i], value, element));
+        StrAppend(&out, i > 0 ? " OR " : "", value.sql, " = ", element.sql);
+      }
+      return StrCat(out, ")");
+    }
+    const std::string_view cast = type == ValueType::kNumber    ? "::float8[]"
+                                  : type == ValueType::kBoolean ? "::boolean[]"
+                                                                : "::text[]";
+    std::string sql =
+        StrCat(value.sql, " = ANY(", Bind(pg::TextArrayLiteral(texts), cast), ")");
+    if (value.property != nullptr && value.property->facet && value.property->column.empty()) {
+      bool indexable = true;
+      for (const std::string& v : facet_values) indexable = indexable && v.size() <= kMaxFacetValueBytes;
+      if (indexable) return StrCat("(", FacetCondition(*value.property, facet_values), " AND ", sql, ")");
+    }
+    return sql;
+  }
+
+  absl::StatusOr<std::string> IsNull(const Node& node) {
+    const Node& arg = node.args[0];
+    if (arg.op == Op::kProperty) {
+      const Queryable* q = queryables_.Find(arg.text);
+      if (q == nullptr) {
+        return Error(arg, StrCat("unknown property '", arg.text.substr(0, 100),
+                                 "'; the queryables are: ", queryables_.NameList()));
+      }
+      if (!q->column.empty()) return StrCat(q->column, " IS NULL");
+      const std::string key = Bind(q->name, "::text");
+      return StrCat("coalesce(jsonb_typeof(properties->", key, ") = 'null', true)");
+    }
+    STACFED_ASSIGN_OR_RETURN(Value value, Scalar(arg));
+    return StrCat("(", value.sql, ") IS NULL");
+  }
+
+  absl::StatusOr<std::string> Spatial(const Node& node) {
+    STACFED_ASSIGN_OR_RETURN(Value a, Scalar(node.args[0]));
+    STACFED_ASSIGN_OR_RETURN(Value b, Scalar(node.args[1]));
+    for (const Value* v : {&a, &b}) {
+      if (v->type != ValueType::kGeometry) {
+        return Error(node, StrCat(OpName(node.op), " compares geometries (the geometry "
+                                  "property, WKT or GeoJSON), not a ", TypeName(v->type)));
+      }
+    }
+    static constexpr std::pair<Op, std::string_view> kFunctions[] = {
+        {Op::kSIntersects, "ST_Intersects"}, {Op::kSEquals, "ST_Equals"},
+        {Op::kSDisjoint, "ST_Disjoint"},     {Op::kSTouches, "ST_Touches"},
+        {Op::kSWithin, "ST_Within"},         {Op::kSOverlaps, "ST_Overlaps"},
+        {Op::kSCrosses, "ST_Crosses"},       {Op::kSContains, "ST_Contains"},
+    };
+    for (const auto& [op, function] : kFunctions) {
+      if (op == node.op) return StrCat(function, "(", a.sql, ", ", b.sql, ")");
+    }
+    return Error(node, "unknown spatial function");
+  }
+
+  // Allen's relations of two closed ranges A = [as, ae] and B = [bs, be] (an instant is a
+  // range of one point), as OGC 21-065 defines the temporal functions.
+  absl::StatusOr<std::string> Temporal(const Node& node) {
+    STACFED_ASSIGN_OR_RETURN(Value a, Scalar(node.args[0]));
+    STACFED_ASSIGN_OR_RETURN(Value b, Scalar(node.args[1]));
+    for (const Value* v : {&a, &b}) {
+      if (!v->temporal) {
+        return Error(node, StrCat(OpName(node.op), " compares times (timestamps, dates, "
+                                  "intervals, time properties), not a ", TypeName(v->type)));
+      }
+    }
+    const std::string &as = a.start, &ae = a.end, &bs = b.start, &be = b.end;
+    auto all = [](std::initializer_list<std::string> parts) {
+      std::string out = "(";
+      bool first = true;
+      for (const std::string& part : parts) {
+        StrAppend(&out, first ? "" : " AND ", part);
+        first = false;
+      }
+      return out + ")";
+    };
+    switch (node.op) {
+      case Op::kTAfter:
+        return StrCat(as, " > ", be);
+      case Op::kTBefore:
+        return StrCat(ae, " < ", bs);
+      case Op::kTContains:
+        return all({StrCat(as, " < ", bs), StrCat(ae, " > ", be)});
+      case Op::kTDisjoint:
+        return StrCat("NOT ", all({StrCat(as, " <= ", be), StrCat(ae, " >= ", bs)}));
+      case Op::kTDuring:
+        return all({StrCat(as, " > ", bs), StrCat(ae, " < ", be)});
+      case Op::kTEquals:
+        return all({StrCat(as, " = ", bs), StrCat(ae, " = ", be)});
+      case Op::kTFinishedBy:
+        return all({StrCat(as, " < ", bs), StrCat(ae, " = ", be)});
+      case Op::kTFinishes:
+        return all({StrCat(as, " > ", bs), StrCat(ae, " = ", be)});
+      case Op::kTIntersects:
+        return all({StrCat(as, " <= ", be), StrCat(ae, " >= ", bs)});
+      case Op::kTMeets:
+        return StrCat(ae, " = ", bs);
+      case Op::kTMetBy:
+        return StrCat(as, " = ", be);
+      case Op::kTOverlappedBy:
+        return all({StrCat(bs, " < ", as), StrCat(as, " < ", be), StrCat(be, " < ", ae)});
+      case Op::kTOverlaps:
+        return all({StrCat(as, " < ", bs), StrCat(bs, " < ", ae), StrCat(ae, " < ", be)});
+      case Op::kTStartedBy:
+        return all({StrCat(as, " = ", bs), StrCat(ae, " > ", be)});
+      case Op::kTStarts:
+        return all({StrCat(as, " = ", bs), StrCat(ae, " < ", be)});
+      default:
+        return Error(node, "unknown temporal function");
+    }
+  }
+
+  absl::StatusOr<std::string> ArrayFunction(const Node& node) {
+    STACFED_ASSIGN_OR_RETURN(Value a, Scalar(node.args[0]));
+    STACFED_ASSIGN_OR_RETURN(Value b, Scalar(node.args[1]));
+    for (const Value* v : {&a, &b}) {
+      if (!v->array) {
+        return Error(node, StrCat(OpName(node.op), " compares arrays (an array property or a "
+                                  "list of literals), not a ", TypeName(v->type)));
+      }
+    }
+    std::string sql;
+    switch (node.op) {
+      case Op::kAEquals:  // the same elements, in any order
+        sql = StrCat("(", a.sql, " @> ", b.sql, " AND ", a.sql, " <@ ", b.sql, ")");
+        break;
+      case Op::kAContains:
+        sql = StrCat(a.sql, " @> ", b.sql);
+        break;
+      case Op::kAContainedBy:
+        sql = StrCat(a.sql, " <@ ", b.sql);
+        break;
+      default:  // A_OVERLAPS: an element in common
+        sql = StrCat("EXISTS (SELECT 1 FROM jsonb_array_elements(", a.sql, ") e WHERE ", b.sql,
+                     " @> jsonb_build_array(e))");
+    }
+    // An array facet that must hold the literal's elements: their digests, for the index.
+    const Node& literal = node.args[1];
+    if (a.property != nullptr && a.property->facet && literal.op == Op::kArray &&
+        !literal.args.empty() &&
+        (node.op == Op::kAContains || node.op == Op::kAEquals || node.op == Op::kAOverlaps)) {
+      std::vector<std::string> values;
+      for (const Node& element : literal.args) {
+        values.push_back(element.op == Op::kNumber    ? CanonicalNumber(element.number)
+                         : element.op == Op::kBoolean ? (element.boolean ? "true" : "false")
+                                                      : element.text);
+        if (values.back().size() > kMaxFacetValueBytes) return sql;
+      }
+      if (node.op == Op::kAOverlaps) return StrCat("(", FacetCondition(*a.property, values), " AND ", sql, ")");
+      std::string digests;
+      for (const std::string& value : values) {
+        StrAppend(&digests, FacetCondition(*a.property, {value}), " AND ");
+      }
+      return StrCat("(", digests, sql, ")");
+    }
+    return sql;
+  }
+
+  const Queryables& queryables_;
+  QueryBuilder& builder_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::string> ToSql(const Node& filter, const Queryables& queryables,
+                                  QueryBuilder& builder) {
+  Translator translator(queryables, builder);
+  return translator.Boolean(filter);
+}
+
+}  // namespace stacfed::search::cql2

@@ -1,0 +1,86 @@
+#pragma once
+// Extensions of the API as modules behind one interface. A module declares the conformance
+// classes it implements (per endpoint family), owns its request parameters (their GET and
+// POST forms, one entry each, so the two methods cannot drift), checks and completes them
+// once all are read, and adds its conditions to the query. `/conformance` and a landing
+// page's `conformsTo` are the union of the enabled modules: a module that is not finished is
+// not in the list, and nothing it would declare is.
+//
+//   class SortModule : public Module {
+//     std::string_view Name() const override { return "sort"; }
+//     Uris Conformance(Family) const override { ... }
+//     std::span<const Parameter> Parameters(Family) const override { ... }
+//     absl::Status Constrain(const SearchRequest&, const SearchContext&, Conditions&,
+//                            QueryBuilder&) const override { ... }
+//   };
+
+#include <boost/json/value.hpp>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "server/search/query.hpp"
+#include "server/search/request.hpp"
+
+namespace stacfed::search {
+
+class Queryables;
+
+// The endpoints a module may serve; conformance and parameters are per family.
+enum class Family {
+  kLanding,      // the landing page itself: core classes
+  kCollections,  // /collections, /collections/{id}
+  kItems,        // /collections/{id}/items (OGC API Features)
+  kItemSearch,   // /search (and a catalog's /search)
+};
+
+// A request parameter: its name, and how its GET (text) and POST (JSON) forms are read into
+// a request. A POST member that is null counts as absent.
+struct Parameter {
+  std::string_view name;
+  absl::Status (*from_query)(std::string_view value, SearchRequest& request);
+  absl::Status (*from_json)(const boost::json::value& value, SearchRequest& request);
+};
+
+// What constraining a query needs besides the request.
+struct SearchContext {
+  // The properties the searched collections' items carry (queryables.hpp); never null.
+  const Queryables* queryables = nullptr;
+};
+
+class Module {
+ public:
+  virtual ~Module() = default;
+
+  virtual std::string_view Name() const = 0;
+  // The conformance URIs this module implements on endpoints of `family`.
+  virtual std::vector<std::string_view> Conformance(Family family) const = 0;
+  // The parameters it owns on `family` (none by default).
+  virtual std::span<const Parameter> Parameters(Family) const { return {}; }
+  // After every parameter is read: checks across parameters, parsing what depends on others
+  // (filter-lang decides how filter is read).
+  virtual absl::Status Finish(SearchRequest&, Family) const { return absl::OkStatus(); }
+  // Adds the module's conditions, binding their values through `builder`.
+  virtual absl::Status Constrain(const SearchRequest&, const SearchContext&, Conditions&,
+                                 QueryBuilder&) const {
+    return absl::OkStatus();
+  }
+};
+
+// The modules of this server, in the order they constrain a query (core first).
+const std::vector<const Module*>& EnabledModules();
+
+// The sorted union of the conformance URIs of every enabled module over every family.
+const std::vector<std::string>& ConformanceUris();
+
+// Appends "conformsTo":[...] (every family: the root serves them all).
+void AppendConformsTo(std::string& out);
+
+// The parameter `name` on `family`, from any enabled module; nullptr if none owns it.
+const Parameter* FindParameter(Family family, std::string_view name);
+// The names of the parameters of `family`, for error messages ("supported: bbox, ...").
+std::string ParameterNames(Family family);
+
+}  // namespace stacfed::search

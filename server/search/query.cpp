@@ -1,0 +1,162 @@
+#include "server/search/query.hpp"
+
+#include <cstdio>
+
+#include "libstac/base/hash.hpp"
+#include "libstac/base/status_macros.hpp"
+#include "libstac/base/strings.hpp"
+
+namespace stacfed::search {
+namespace {
+
+using Kind = Conditions::Kind;
+
+constexpr std::string_view kPageColumns =
+    "collection, id, (extract(epoch FROM datetime) * 1000000)::int8 AS t, content, links";
+constexpr std::string_view kPageColumnNames = "collection, id, t, content, links";
+
+Statement Named(std::string sql) {
+  char name[32];
+  std::snprintf(name, sizeof name, "search_%016llx",
+                static_cast<unsigned long long>(StableHash64(sql)));
+  return Statement{name, std::move(sql)};
+}
+
+// " WHERE true AND a AND b", with the conditions `keep` accepts.
+template <typename Keep>
+std::string Where(const Conditions& conditions, Keep keep) {
+  std::string where = " WHERE true";
+  for (const Conditions::Condition& condition : conditions.list) {
+    if (keep(condition.kind)) StrAppend(&where, " AND ", condition.sql);
+  }
+  return where;
+}
+
+std::string AllConditions(const Conditions& conditions) {
+  return Where(conditions, [](Kind) { return true; });
+}
+std::string PlainConditions(const Conditions& conditions) {
+  return Where(conditions, [](Kind kind) { return kind == Kind::kPlain; });
+}
+
+// The walk-then-index statement of a search with a spatial condition and nothing else that
+// is checked on the walk: the walk carries the geometry and tests it.
+//
+// A spatial filter needs one of two opposite plans, and PostGIS cannot tell which: its
+// estimate assumes a box selects items in proportion to the area they share, so for global
+// items (most climate model output) it predicts 0.2% where 75% match, picks the GIST index
+// and sorts hundreds of thousands of rows (over a second at 1M items). The statement therefore
+// decides by looking: it walks the time-ordered index for at most kWalkRows items without the
+// spatial condition and tests them; when that fills the page (dense matches) or exhausts the
+// matches, that is the answer; otherwise (sparse matches, where the GIST index is right) the
+// one-time filter switches to the plain statement. Both parts are in one statement, and the
+// unused branch is never executed.
+std::string SpatialWalk(const Conditions& conditions, const std::string& keyset,
+                        const SortSpec& order, bool reversed, const std::string& limit,
+                        const std::string& plain) {
+  std::string spatial;
+  for (const Conditions::Condition& condition : conditions.list) {
+    if (condition.kind == Kind::kSpatial) spatial = condition.sql;
+  }
+  // The walk carries the page columns: a hit is returned from the row the walk already read.
+  // (Joining the hits back to items for their content set up a 20-partition Append per
+  // execution, which cost more than the lookups themselves.) content stays a TOAST pointer
+  // until it is sent.
+  const std::string walk = StrCat("SELECT ", kPageColumns, ", geometry FROM stacfed.items",
+                                  PlainConditions(conditions), keyset, order.OrderBy(reversed),
+                                  " LIMIT ", kWalkRows);
+  return StrCat(
+      "WITH walk AS MATERIALIZED (", walk, "), ",
+      // No ORDER BY here: the materialized walk is read back in its own (page) order, and
+      // without a sort the walk stops as soon as the page is full.
+      "hits AS (SELECT ", kPageColumnNames, " FROM walk WHERE ", spatial, " LIMIT ", limit, "), ",
+      "decided AS (SELECT CASE WHEN (SELECT count(*) FROM hits) >= ", limit,
+      " THEN true ELSE (SELECT count(*) FROM walk) < ", kWalkRows, " END AS by_walk) ",
+      "SELECT * FROM (",
+      "SELECT * FROM hits WHERE (SELECT by_walk FROM decided)",
+      " UNION ALL ",
+      "SELECT * FROM (", plain, ") p WHERE NOT (SELECT by_walk FROM decided)",
+      ") page", order.OrderByColumns(reversed));
+}
+
+// The walk-then-index statement of a search with a filter (and perhaps a spatial condition):
+// the walk computes, per row, whether it matches; when the walk does not decide, every match
+// is collected (a materialized CTE is planned for all its rows, so the planner takes the
+// indexes the conditions can use, GIN on facets, GIST, instead of walking the time order to
+// its end) and sorted.
+std::string FilterWalk(const Conditions& conditions, const std::string& keyset,
+                       const SortSpec& order, bool reversed, const std::string& limit) {
+  std::string hit;
+  for (const Conditions::Condition& condition : conditions.list) {
+    if (condition.kind == Kind::kPlain) continue;
+    StrAppend(&hit, hit.empty() ? "" : " AND ", "(", condition.sql, ")");
+  }
+  const std::string walk = StrCat("SELECT ", kPageColumns, ", (", hit,
+                                  ") AS hit FROM stacfed.items", PlainConditions(conditions),
+                                  keyset, order.OrderBy(reversed), " LIMIT ", kWalkRows);
+  const std::string matches = StrCat("SELECT ", kPageColumns, " FROM stacfed.items",
+                                     AllConditions(conditions), keyset);
+  return StrCat(
+      "WITH walk AS MATERIALIZED (", walk, "), ",
+      "hits AS (SELECT ", kPageColumnNames, " FROM walk WHERE hit LIMIT ", limit, "), ",
+      "decided AS (SELECT CASE WHEN (SELECT count(*) FROM hits) >= ", limit,
+      " THEN true ELSE (SELECT count(*) FROM walk) < ", kWalkRows, " END AS by_walk), ",
+      "matches AS MATERIALIZED (", matches, ") ",
+      "SELECT * FROM (",
+      "SELECT * FROM hits WHERE (SELECT by_walk FROM decided)",
+      " UNION ALL ",
+      "SELECT * FROM (SELECT * FROM matches", order.OrderByColumns(reversed), " LIMIT ", limit,
+      ") p WHERE NOT (SELECT by_walk FROM decided)",
+      ") page", order.OrderByColumns(reversed));
+}
+
+}  // namespace
+
+std::string QueryBuilder::Bind(pg::Param value) {
+  params_.push_back(std::move(value));
+  return StrCat("$", params_.size());
+}
+
+bool Conditions::Has(Kind kind) const {
+  for (const Condition& condition : list) {
+    if (condition.kind == kind) return true;
+  }
+  return false;
+}
+
+absl::StatusOr<SearchQuery> AssembleSearch(const Conditions& conditions, QueryBuilder builder,
+                                           const SortSpec& order, const PageToken* token,
+                                           int page_size, int64_t count_limit) {
+  SearchQuery query;
+  std::string keyset;
+  const bool reversed = token != nullptr && token->direction == PageToken::Direction::kPrev;
+  if (token != nullptr) {
+    STACFED_ASSIGN_OR_RETURN(keyset, order.Keyset(*token, builder));
+  }
+  const std::string limit_param = builder.Bind(StrCat(page_size + 1));
+  const std::string limit = StrCat(limit_param, "::int");
+
+  const std::string plain = StrCat("SELECT ", kPageColumns, " FROM stacfed.items",
+                                   AllConditions(conditions), keyset, order.OrderBy(reversed),
+                                   " LIMIT ", limit);
+  if (conditions.Has(Kind::kFilter)) {
+    query.page = Named(FilterWalk(conditions, keyset, order, reversed, limit));
+  } else if (conditions.Has(Kind::kSpatial)) {
+    query.page = Named(SpatialWalk(conditions, keyset, order, reversed, limit, plain));
+  } else {
+    query.page = Named(plain);
+  }
+  query.params = builder.TakeParams();
+
+  if (token == nullptr) {
+    // The count takes the page's parameters but for the limit, whose place (the last) holds
+    // its own cap: LIMIT keeps a count of millions of rows from costing more than the page.
+    query.count = Named(StrCat("SELECT count(*) FROM (SELECT 1 FROM stacfed.items",
+                               AllConditions(conditions), " LIMIT ", limit, ") matches"));
+    query.count_params.assign(query.params.begin(), query.params.end() - 1);
+    query.count_params.emplace_back(StrCat(std::max<int64_t>(count_limit, 0) + 1));
+  }
+  return query;
+}
+
+}  // namespace stacfed::search

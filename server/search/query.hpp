@@ -1,0 +1,97 @@
+#pragma once
+// The SQL of an item search, assembled from the conditions the modules add, with every
+// value bound as a parameter: the builder numbers the placeholders ($n is never counted by
+// hand), and untrusted values never reach the SQL text.
+//
+// Statements: the page (limit + 1 rows: the extra row only says that a further page exists)
+// and, for a first page that is full, the count (numberMatched, capped: an exact count of
+// millions of rows would cost far more than the page). The text of a statement depends on
+// the shape of the search only (which filters, how many collections, which page), never on
+// its values, so each shape is prepared once per database connection and planned generically
+// (server/http/server.cpp says why): a statement decides at run time what plans would
+// otherwise guess. Conditions whose selectivity nobody knows in advance (a spatial filter,
+// a CQL2 filter) are checked on the rows the time-ordered walk reads first; when that fills
+// the page or exhausts the matches it is the answer, otherwise the statement switches to the
+// indexes (GIST, the facets' GIN) and sorts.
+//
+// Collections are bound one parameter each, `collection IN ($1, $2, ...)`: PostgreSQL prunes
+// partitions at execution time for a list of parameters but not for `= ANY($1::text[])`.
+// Lists are padded (repeating the last name) to the next of a few arities so the number of
+// statements stays small; longer lists use one array parameter.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "libstac/pg/connection.hpp"
+#include "server/search/sort.hpp"
+
+namespace stacfed::search {
+
+// Binds values and numbers their placeholders.
+class QueryBuilder {
+ public:
+  // The placeholder of `value`, bound as the next parameter: "$7".
+  std::string Bind(pg::Param value);
+  const std::vector<pg::Param>& params() const { return params_; }
+  std::vector<pg::Param> TakeParams() { return std::move(params_); }
+
+ private:
+  std::vector<pg::Param> params_;
+};
+
+// What restricts a search, in the order the statement lists it.
+struct Conditions {
+  enum class Kind {
+    kPlain,    // narrows the walk itself (collections, ids, time)
+    kSpatial,  // the intersects/bbox condition: checked on the walked rows first
+    kFilter,   // a module's filter (CQL2): checked on the walked rows first
+  };
+  struct Condition {
+    std::string sql;
+    Kind kind = Kind::kPlain;
+  };
+  std::vector<Condition> list;
+
+  void Add(std::string sql, Kind kind = Kind::kPlain) { list.push_back({std::move(sql), kind}); }
+  bool Has(Kind kind) const;
+};
+
+// A statement with its name: a digest of its text, so equal shapes share one prepared
+// statement per connection.
+struct Statement {
+  std::string name;
+  std::string sql;
+};
+
+struct SearchQuery {
+  Statement page;  // limit + 1 rows
+  std::vector<pg::Param> params;
+  // First pages only (name empty otherwise): one row, one column, the capped count.
+  Statement count;
+  std::vector<pg::Param> count_params;
+};
+
+// Result columns of every page statement.
+enum PageColumn : int {
+  kColCollection = 0,
+  kColId = 1,
+  kColDatetimeMicros = 2,
+  kColContent = 3,  // the item JSON without links
+  kColLinks = 4,    // stored extra links: a JSON array or NULL
+};
+
+// The statements of a search with `conditions` (values already bound through `builder`, in
+// order), walked in `order` from `token` (none: the first page), `limit` rows a page; the
+// count (first pages) stops at `count_limit` + 1. InvalidArgument when the token does not fit
+// the order.
+absl::StatusOr<SearchQuery> AssembleSearch(const Conditions& conditions, QueryBuilder builder,
+                                           const SortSpec& order, const PageToken* token,
+                                           int limit, int64_t count_limit);
+
+// How many rows, in page order, a search checks before it trusts an index.
+inline constexpr int kWalkRows = 2000;
+
+}  // namespace stacfed::search

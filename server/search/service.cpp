@@ -1,0 +1,291 @@
+#include "server/search/service.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <mutex>
+#include <set>
+
+#include "libstac/base/crypto.hpp"
+#include "libstac/base/expiring_cache.hpp"
+#include "libstac/base/status_macros.hpp"
+#include "libstac/base/strings.hpp"
+#include "libstac/pg/text_array.hpp"
+#include "server/search/modules.hpp"
+#include "server/search/query.hpp"
+#include "server/search/statements.hpp"
+
+namespace stacfed::search {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Narrowed = std::optional<std::vector<std::string>>;
+
+constexpr std::chrono::seconds kScopeTtl{5};
+constexpr std::chrono::seconds kQueryablesTtl{5};
+
+}  // namespace
+
+// A search whose cost is bounded by its page is cheap: collections and a few ids, walked in
+// the order index for `limit` rows. A spatial, time or CQL2 filter can make the walk (or the
+// count) read far more rows than it returns, and long id lists, many collections or large
+// pages cost in proportion: those are expensive.
+bool IsExpensiveSearch(const SearchRequest& request) {
+  return request.bbox || request.intersects || request.datetime || request.filter ||
+         request.ids.size() > kCheapMaxIds || request.limit > kCheapMaxLimit ||
+         request.collections.size() > kCheapMaxCollections;
+}
+
+absl::StatusOr<SearchQuery> BuildSearchQuery(const SearchRequest& request,
+                                             const SearchContext& context, int64_t count_limit) {
+  QueryBuilder builder;
+  Conditions conditions;
+  for (const Module* module : EnabledModules()) {
+    STACFED_RETURN_IF_ERROR(module->Constrain(request, context, conditions, builder));
+  }
+  return AssembleSearch(conditions, std::move(builder), SortSpec::Default(),
+                        request.token ? &*request.token : nullptr, request.limit, count_limit);
+}
+
+namespace {
+
+int64_t ToInt64(std::string_view text) {
+  int64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+// The heap bytes of a list of ids, for a cache's byte budget.
+size_t Bytes(const std::vector<std::string>& ids) {
+  size_t bytes = ids.capacity() * sizeof(std::string);
+  for (const std::string& id : ids) bytes += id.capacity() + 1;
+  return bytes;
+}
+
+// The cache key of a statement run: a digest of its name and parameter values, each
+// length-prefixed, so a search of any size costs a key of 32 bytes.
+Sha256Digest RunKey(std::string_view name, const std::vector<pg::Param>& params) {
+  std::string key;
+  StrAppend(&key, name.size(), ":", name);
+  for (const pg::Param& param : params) {
+    if (param) {
+      StrAppend(&key, param->size(), ":", *param);
+    } else {
+      key += "-:";
+    }
+  }
+  return Sha256(key);
+}
+
+// The requested collections limited to a scope; with none requested, the whole scope.
+std::vector<std::string> RestrictToScope(const std::vector<std::string>& requested,
+                                         const std::vector<std::string>& scope) {
+  if (requested.empty()) return scope;
+  std::vector<std::string> kept;
+  for (const std::string& id : requested) {
+    if (std::binary_search(scope.begin(), scope.end(), id)) kept.push_back(id);
+  }
+  return kept;
+}
+
+}  // namespace
+
+struct SearchService::Caches {
+  explicit Caches(const SearchOptions& options)
+      : counts({.ttl = options.count_cache_ttl, .max_entries = 20000, .max_bytes = 4 << 20}),
+        scopes({.ttl = kScopeTtl, .max_entries = 1000, .max_bytes = 16 << 20}),
+        queryables({.ttl = kQueryablesTtl, .max_entries = 200, .max_bytes = 32 << 20}) {}
+
+  std::mutex mutex;
+  // numberMatched of a search; nullopt means "counted, above the limit".
+  ExpiringCache<std::optional<int64_t>> counts;
+  ExpiringCache<Narrowed> scopes;
+  ExpiringCache<std::shared_ptr<const Queryables>> queryables;
+};
+
+SearchService::SearchService(SearchOptions options, std::shared_ptr<const TokenSigner> signer)
+    : options_(options), signer_(std::move(signer)), caches_(std::make_unique<Caches>(options)) {}
+
+SearchService::~SearchService() = default;
+
+namespace {
+
+// A search with a datetime filter, restricted to the collections whose items can overlap
+// it (empty: none can; nullopt: leave the request as it is). Without this, a partition with
+// no item in the interval is walked to its end before the merged page can be returned.
+boost::asio::awaitable<absl::StatusOr<Narrowed>> CollectionsInTime(const Executor& db,
+                                                                   const SearchRequest& request) {
+  if (!request.datetime || !request.ids.empty()) co_return Narrowed();
+  std::vector<pg::Param> params;
+  params.emplace_back(request.datetime->start
+                          ? pg::Param(FormatPgTimestamp(*request.datetime->start))
+                          : pg::Param());
+  params.emplace_back(request.datetime->end ? pg::Param(FormatPgTimestamp(*request.datetime->end))
+                                            : pg::Param());
+  STACFED_CO_ASSIGN_OR_RETURN(
+      pg::Result in_time,
+      co_await db.Run(Cost::kCheap, statements::kCollectionsInTime, std::move(params)));
+  std::vector<std::string> narrowed;
+  if (request.collections.empty()) {
+    const bool prunes = in_time.Rows() == 0 || in_time.Get(0, 1) != StrCat(in_time.Rows());
+    if (!prunes || size_t(in_time.Rows()) > kMaxNarrowedCollections) co_return Narrowed();
+    for (int r = 0; r < in_time.Rows(); ++r) narrowed.emplace_back(in_time.Get(r, 0));
+    co_return narrowed;
+  }
+  for (const std::string& collection : request.collections) {
+    for (int r = 0; r < in_time.Rows(); ++r) {
+      if (in_time.Get(r, 0) == collection) {
+        narrowed.push_back(collection);
+        break;
+      }
+    }
+  }
+  if (narrowed.size() == request.collections.size()) co_return Narrowed();
+  co_return narrowed;
+}
+
+}  // namespace
+
+boost::asio::awaitable<absl::StatusOr<Narrowed>> SearchService::CatalogCollections(
+    const Executor& db, const std::string& catalog) const {
+  // Keyed by a digest of the id: a catalog id in a URL may be as long as the request line.
+  const Sha256Digest key = Sha256(catalog);
+  {
+    std::lock_guard lock(caches_->mutex);
+    if (const Narrowed* cached = caches_->scopes.Find(key, Clock::now())) co_return *cached;
+  }
+  std::vector<pg::Param> params;
+  params.emplace_back(catalog);
+  STACFED_CO_ASSIGN_OR_RETURN(
+      pg::Result rows, co_await db.Run(Cost::kCheap, statements::kCatalogScope, std::move(params)));
+  Narrowed scope;
+  if (rows.Rows() > 0) {
+    std::set<std::string, std::less<>> in_scope;
+    for (int row = 0; row < rows.Rows(); ++row) {
+      if (!rows.IsNull(row, 1)) in_scope.emplace(rows.Get(row, 1));
+    }
+    scope.emplace(in_scope.begin(), in_scope.end());
+  }
+  std::lock_guard lock(caches_->mutex);
+  caches_->scopes.Store(key, scope, scope ? Bytes(*scope) : 0, Clock::now());
+  co_return scope;
+}
+
+boost::asio::awaitable<absl::StatusOr<std::shared_ptr<const Queryables>>>
+SearchService::QueryablesOf(const Executor& db, const std::vector<std::string>& collections) const {
+  std::vector<std::string> sorted = collections;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  std::string key_text = "q";
+  for (const std::string& id : sorted) StrAppend(&key_text, id.size(), ":", id);
+  const Sha256Digest key = Sha256(key_text);
+  {
+    std::lock_guard lock(caches_->mutex);
+    if (const auto* cached = caches_->queryables.Find(key, Clock::now())) co_return *cached;
+  }
+  std::vector<pg::Param> params;
+  params.emplace_back(sorted.empty() ? pg::Param() : pg::Param(pg::TextArrayLiteral(sorted)));
+  STACFED_CO_ASSIGN_OR_RETURN(
+      pg::Result rows,
+      co_await db.Run(Cost::kCheap, statements::kCollectionProperties, std::move(params)));
+  auto queryables = std::make_shared<Queryables>(Queryables::Builtin());
+  size_t bytes = 0;
+  for (int row = 0; row < rows.Rows(); ++row) {
+    std::optional<std::string_view> values;
+    if (!rows.IsNull(row, 2)) values = rows.Get(row, 2);
+    queryables->AddPropertyRow(rows.Get(row, 0), rows.Get(row, 1), values, rows.Get(row, 3) == "t");
+    bytes += 256 + rows.Get(row, 0).size() + (values ? values->size() * 2 : 0);
+  }
+  std::shared_ptr<const Queryables> shared = std::move(queryables);
+  std::lock_guard lock(caches_->mutex);
+  caches_->queryables.Store(key, shared, bytes, Clock::now());
+  co_return shared;
+}
+
+// An empty page of /collections/{id}/items: tells a missing collection apart (404).
+boost::asio::awaitable<absl::Status> SearchService::CheckScopeCollection(
+    const Executor& db, const SearchScope& scope) const {
+  if (scope.collection.empty()) co_return absl::OkStatus();
+  std::vector<pg::Param> params;
+  params.emplace_back(scope.collection);
+  STACFED_CO_ASSIGN_OR_RETURN(
+      pg::Result exists,
+      co_await db.Run(Cost::kCheap, statements::kCollectionExists, std::move(params)));
+  if (exists.Rows() == 0) {
+    co_return absl::NotFoundError(StrCat("collection '", scope.collection, "' does not exist"));
+  }
+  co_return absl::OkStatus();
+}
+
+boost::asio::awaitable<absl::StatusOr<SearchResult>> SearchService::Search(
+    const Executor& db, SearchRequest request, const SearchScope& scope) const {
+  SearchResult result;
+  // The token is bound to the search as the client sent it, before any scope narrows it.
+  result.fingerprint = SearchFingerprint(request, scope.path);
+  STACFED_CO_RETURN_IF_ERROR(ResolveToken(request, result.fingerprint, *signer_));
+  SearchRequest searched = request;  // the links still show the request as it was sent
+  if (!scope.catalog.empty()) {
+    STACFED_CO_ASSIGN_OR_RETURN(Narrowed in_catalog, co_await CatalogCollections(db, scope.catalog));
+    if (!in_catalog) {
+      co_return absl::NotFoundError(StrCat("catalog '", scope.catalog, "' does not exist"));
+    }
+    searched.collections = RestrictToScope(searched.collections, *in_catalog);
+    if (searched.collections.empty()) {
+      // Nothing in scope: an empty page, not a search over every collection.
+      result.request = std::move(request);
+      result.counted = 0;
+      co_return result;
+    }
+  }
+  SearchContext context;
+  std::shared_ptr<const Queryables> queryables;
+  if (searched.filter) {
+    STACFED_CO_ASSIGN_OR_RETURN(queryables, co_await QueryablesOf(db, searched.collections));
+    context.queryables = queryables.get();
+  }
+  STACFED_CO_ASSIGN_OR_RETURN(Narrowed in_time, co_await CollectionsInTime(db, searched));
+  if (in_time && in_time->empty()) {
+    // No collection has items in the interval: an empty page, without asking for items.
+    STACFED_CO_RETURN_IF_ERROR(co_await CheckScopeCollection(db, scope));
+    result.request = std::move(request);
+    co_return result;
+  }
+  if (in_time) searched.collections = std::move(*in_time);
+
+  STACFED_CO_ASSIGN_OR_RETURN(SearchQuery query,
+                              BuildSearchQuery(searched, context, options_.count_limit));
+  const Cost cost = IsExpensiveSearch(searched) ? Cost::kExpensive : Cost::kCheap;
+  const pg::Statement page_statement{query.page.name, query.page.sql};
+  const pg::Statement count_statement{query.count.name, query.count.sql};
+  STACFED_CO_ASSIGN_OR_RETURN(
+      result.rows, co_await db.Run(cost, page_statement,
+                                   std::move(query.params)));
+  if (result.rows.Rows() == 0) STACFED_CO_RETURN_IF_ERROR(co_await CheckScopeCollection(db, scope));
+  // A first page with a further page needs a count (a page that is not full counts itself;
+  // later pages carry the count in their token).
+  if (!searched.token && result.rows.Rows() > searched.limit) {
+    const Sha256Digest key = RunKey(query.count.name, query.count_params);
+    bool cached = false;
+    {
+      std::lock_guard lock(caches_->mutex);
+      if (const auto* hit = caches_->counts.Find(key, Clock::now())) {
+        result.counted = *hit;
+        cached = true;
+      }
+    }
+    if (!cached) {
+      STACFED_CO_ASSIGN_OR_RETURN(
+          pg::Result count, co_await db.Run(cost, count_statement,
+                                            std::move(query.count_params)));
+      if (count.Rows() == 1) {
+        const int64_t value = ToInt64(count.Scalar());
+        if (value <= options_.count_limit) result.counted = value;
+      }
+      std::lock_guard lock(caches_->mutex);
+      caches_->counts.Store(key, result.counted, 0, Clock::now());
+    }
+  }
+  result.request = std::move(request);
+  co_return result;
+}
+
+}  // namespace stacfed::search

@@ -1,0 +1,118 @@
+#pragma once
+// The search service: runs an item search over an injected executor (the database as the
+// request may use it), so the whole path from a parsed request to the rows of a page is
+// tested without sockets. It owns what searches share: the narrowing of a time-filtered
+// search to the collections whose items can overlap the interval, the count cache, the
+// collections of a catalog (scoped searches) and the queryables of the collections searched.
+// Every cache is bounded in entries and bytes, keyed by SHA-256 digests, and expires on time;
+// the service is shared by the server's threads (its caches lock briefly).
+//
+//   SearchService service(options, signer);
+//   auto result = co_await service.Search(executor, std::move(request), scope);
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "libstac/pg/async_pool.hpp"
+#include "server/search/modules.hpp"
+#include "server/search/query.hpp"
+#include "server/search/queryables.hpp"
+#include "server/search/request.hpp"
+
+namespace stacfed::search {
+
+// What a statement may cost: expensive ones run in the database's heavy lane
+// (server/http/server_options.hpp, db_heavy_pool_size).
+enum class Cost { kCheap, kExpensive };
+
+// The database as a search may use it.
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  virtual boost::asio::awaitable<absl::StatusOr<pg::Result>> Run(
+      Cost cost, const pg::Statement& statement, std::vector<pg::Param> params) const = 0;
+};
+
+inline constexpr int64_t kDefaultCountLimit = 10000;
+
+struct SearchOptions {
+  // The most matches counted for numberMatched; above it numberMatched is omitted.
+  int64_t count_limit = kDefaultCountLimit;
+  // How long a count is reused for the same search; 0 disables.
+  std::chrono::seconds count_cache_ttl{30};
+};
+
+// Where a search runs.
+struct SearchScope {
+  // The path it was sent to, as requested: what its tokens are bound to.
+  std::string path;
+  // /collections/{id}/items: the collection (a missing one is a 404, not an empty page).
+  std::string collection;
+  // /catalogs/{id}/search: the catalog whose collections bound the search.
+  std::string catalog;
+};
+
+struct SearchResult {
+  SearchRequest request;  // its token resolved
+  std::string fingerprint;
+  pg::Result rows;  // the page's rows (query.hpp's PageColumn), limit + 1 at most
+  // The count of a full first page (nullopt above the count limit, or when not counted: a
+  // page that is not full counts itself, later pages carry the count in their token).
+  std::optional<int64_t> counted;
+};
+
+// The statements of a search: every enabled module adds its conditions, in order, and the
+// default order pages them (the golden SQL test calls this directly).
+absl::StatusOr<SearchQuery> BuildSearchQuery(const SearchRequest& request,
+                                             const SearchContext& context, int64_t count_limit);
+// Whether a search may read far more rows than it returns (it then runs in the heavy lane).
+bool IsExpensiveSearch(const SearchRequest& request);
+// Beyond these a search is expensive even without a spatial, time or CQL2 filter.
+inline constexpr size_t kCheapMaxIds = 100;
+inline constexpr int kCheapMaxLimit = 1000;
+inline constexpr size_t kCheapMaxCollections = 32;
+
+// Beyond this many collections the time narrowing is not bound as a list.
+inline constexpr size_t kMaxNarrowedCollections = 32;
+
+class SearchService {
+ public:
+  SearchService(SearchOptions options, std::shared_ptr<const TokenSigner> signer);
+  ~SearchService();
+
+  boost::asio::awaitable<absl::StatusOr<SearchResult>> Search(const Executor& db,
+                                                              SearchRequest request,
+                                                              const SearchScope& scope) const;
+
+  // The collections below a catalog, sorted; nullopt when the catalog does not exist.
+  // Reused for 5 s: the closure changes only when the federation file is applied or a
+  // harvest links new collections.
+  boost::asio::awaitable<absl::StatusOr<std::optional<std::vector<std::string>>>>
+  CatalogCollections(const Executor& db, const std::string& catalog) const;
+
+  // The queryables of the items of `collections` (every collection when empty), reused
+  // for 5 s.
+  boost::asio::awaitable<absl::StatusOr<std::shared_ptr<const Queryables>>> QueryablesOf(
+      const Executor& db, const std::vector<std::string>& collections) const;
+
+  const TokenSigner& signer() const { return *signer_; }
+  const SearchOptions& options() const { return options_; }
+
+ private:
+  // NotFound when the scope is a collection that does not exist.
+  boost::asio::awaitable<absl::Status> CheckScopeCollection(const Executor& db,
+                                                            const SearchScope& scope) const;
+
+  struct Caches;
+  SearchOptions options_;
+  std::shared_ptr<const TokenSigner> signer_;
+  std::unique_ptr<Caches> caches_;
+};
+
+}  // namespace stacfed::search

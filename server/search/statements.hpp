@@ -1,0 +1,167 @@
+#pragma once
+// Every SQL statement of the server, named, in one place: the search layer's (search,
+// narrowing in time, scopes, queryables) and the endpoints' (items, collections, the catalog
+// tree). Values reach them only as bind parameters. The page and count statements of a search
+// are built per shape (query.hpp) and named by a digest of their text.
+
+#include "libstac/pg/async_pool.hpp"
+
+namespace stacfed::search::statements {
+
+inline constexpr pg::Statement kCollectionExists{
+    "api_collection_exists", "SELECT 1 FROM stacfed.collections WHERE id = $1"};
+
+// One row always: whether the collection exists, and the item when it does; so a 404 can say
+// which of the two is missing without a second round trip.
+inline constexpr pg::Statement kItemById{
+    "api_item",
+    "SELECT c.id IS NOT NULL, i.content, i.links FROM (SELECT $1::text AS cid) q "
+    "LEFT JOIN stacfed.collections c ON c.id = q.cid "
+    "LEFT JOIN stacfed.items i ON i.collection = q.cid AND i.id = $2::text"};
+
+// Collections whose items can overlap a datetime interval (sql/0006 keeps the bounds), with
+// the number of collections: a search in time then reads only those partitions. A NULL bound
+// of the interval is open.
+inline constexpr pg::Statement kCollectionsInTime{
+    "api_collections_in_time",
+    "SELECT id, (SELECT count(*) FROM stacfed.collections) FROM stacfed.collections"
+    " WHERE items_max_end_datetime >= coalesce($1::timestamptz, '-infinity')"
+    " AND items_min_datetime <= coalesce($2::timestamptz, 'infinity')"};
+
+// The properties the items of some collections carry (sql/0012, kept by the write path), or
+// of every collection when $1 is NULL: the queryables of a search.
+inline constexpr pg::Statement kCollectionProperties{
+    "search_collection_properties",
+    "SELECT name, types::text, \"values\"::text, 'array' = ANY(types)"
+    " FROM stacfed.collection_properties"
+    " WHERE $1::text[] IS NULL OR collection_id = ANY($1::text[])"};
+
+// Columns of catalogs_render.hpp's CatalogColumn. Children that are collections not loaded
+// yet are left out so that every child link resolves; sub-catalogs come first ('catalog' sorts
+// before 'collection'), the order /children lists them in.
+#define STACFED_CATALOG_ROW                                                                    \
+  "SELECT k.id, k.content::text, k.links::text, "                                              \
+  "(SELECT coalesce(json_agg(l.parent_id ORDER BY p.position, l.parent_id), '[]') "            \
+  "   FROM stacfed.catalog_links l JOIN stacfed.catalogs p ON p.id = l.parent_id "             \
+  "  WHERE l.child_kind = 'catalog' AND l.child_id = k.id)::text, "                            \
+  "(SELECT coalesce(json_agg(json_build_array(l.child_kind, l.child_id, "                      \
+  "          coalesce(sc.content->>'title', c.content->>'title')) "                            \
+  "          ORDER BY l.child_kind, l.position, l.child_id), '[]') "                           \
+  "   FROM stacfed.catalog_links l "                                                           \
+  "   LEFT JOIN stacfed.catalogs sc ON l.child_kind = 'catalog' AND sc.id = l.child_id "       \
+  "   LEFT JOIN stacfed.collections c ON l.child_kind = 'collection' AND c.id = l.child_id "   \
+  "  WHERE l.parent_id = k.id AND (sc.id IS NOT NULL OR c.id IS NOT NULL))::text "             \
+  "FROM stacfed.catalogs k "
+
+// Columns of catalogs_render.hpp's CollectionColumn, for a collection aliased c.
+#define STACFED_COLLECTION_ROW                                                                \
+  "SELECT c.id, c.content::text, c.links::text, "                                             \
+  "(SELECT coalesce(json_agg(json_build_array(h.parent_id, coalesce(hk.content->>'title', '')) " \
+  "          ORDER BY hk.position, h.parent_id), '[]') "                                      \
+  "   FROM stacfed.catalog_links h JOIN stacfed.catalogs hk ON hk.id = h.parent_id "          \
+  "  WHERE h.child_kind = 'collection' AND h.child_id = c.id)::text "
+
+inline constexpr pg::Statement kCatalogById{"catalogs_by_id", STACFED_CATALOG_ROW "WHERE k.id = $1"};
+
+// Catalog search. Small table, so one statement with optional filters; bbox and datetime
+// match a catalog when any collection below it overlaps.
+inline constexpr pg::Statement kCatalogSearch{
+    "catalogs_search",
+    STACFED_CATALOG_ROW
+    "WHERE ($1::text IS NULL OR k.id > $1) "
+    "  AND ($2::text IS NULL OR k.search_text @@ websearch_to_tsquery('simple', $2)) "
+    "  AND ($3::text IS NULL OR $3 = ANY (k.countries)) "
+    "  AND ($4::text IS NULL OR $4 = ANY (k.sites)) "
+    "  AND k.characterisation @> $5::jsonb "
+    "  AND (($6::text IS NULL AND $7::bigint IS NULL AND $8::bigint IS NULL) OR EXISTS ("
+    "    SELECT 1 FROM stacfed.catalog_collections cc "
+    "    JOIN stacfed.collections c ON c.id = cc.collection_id "
+    "    WHERE cc.catalog_id = k.id "
+    "      AND ($6::text IS NULL OR ST_Intersects(c.extent_geometry, "
+    "                                   ST_SetSRID(ST_GeomFromGeoJSON($6), 4326))) "
+    "      AND ($7::bigint IS NULL OR coalesce(c.extent_end, 'infinity') >= "
+    "                                  timestamptz 'epoch' + $7::bigint * interval '1 microsecond') "
+    "      AND ($8::bigint IS NULL OR coalesce(c.extent_start, '-infinity') <= "
+    "                                  timestamptz 'epoch' + $8::bigint * interval '1 microsecond'))) "
+    "ORDER BY k.id LIMIT $9::int"};
+
+inline constexpr pg::Statement kSubCatalogs{
+    "catalogs_sub",
+    STACFED_CATALOG_ROW
+    "JOIN stacfed.catalog_links e ON e.child_kind = 'catalog' AND e.child_id = k.id "
+    "WHERE e.parent_id = $1 ORDER BY e.position, k.id"};
+
+inline constexpr pg::Statement kChildCollections{
+    "catalogs_child_collections",
+    STACFED_COLLECTION_ROW
+    "FROM stacfed.catalog_links l JOIN stacfed.collections c ON c.id = l.child_id "
+    "WHERE l.parent_id = $1 AND l.child_kind = 'collection' ORDER BY l.position, c.id"};
+
+inline constexpr pg::Statement kScopedCollections{
+    "catalogs_scoped_collections",
+    STACFED_COLLECTION_ROW
+    "FROM stacfed.catalog_collections cc JOIN stacfed.collections c ON c.id = cc.collection_id "
+    "WHERE cc.catalog_id = $1 AND ($2::text IS NULL OR c.id > $2) ORDER BY c.id LIMIT $3::int"};
+
+// Collection search over the whole tree; bbox and datetime against the collection's extent.
+inline constexpr pg::Statement kCollectionSearch{
+    "catalogs_collection_search",
+    STACFED_COLLECTION_ROW
+    "FROM stacfed.collections c "
+    "WHERE ($1::text IS NULL OR c.id > $1) "
+    "  AND ($2::text IS NULL OR c.search_text @@ websearch_to_tsquery('simple', $2)) "
+    "  AND ($3::text IS NULL OR ST_Intersects(c.extent_geometry, "
+    "                                         ST_SetSRID(ST_GeomFromGeoJSON($3), 4326))) "
+    "  AND ($4::bigint IS NULL OR coalesce(c.extent_end, 'infinity') >= "
+    "                             timestamptz 'epoch' + $4::bigint * interval '1 microsecond') "
+    "  AND ($5::bigint IS NULL OR coalesce(c.extent_start, '-infinity') <= "
+    "                             timestamptz 'epoch' + $5::bigint * interval '1 microsecond') "
+    "ORDER BY c.id LIMIT $6::int"};
+
+inline constexpr pg::Statement kCollectionRowById{"catalogs_collection_by_id",
+                                           STACFED_COLLECTION_ROW
+                                           "FROM stacfed.collections c WHERE c.id = $1"};
+
+inline constexpr pg::Statement kCatalogExists{"catalogs_exists",
+                                       "SELECT 1 FROM stacfed.catalogs WHERE id = $1"};
+
+// One row per collection in scope, or one row with NULL when the catalog has none; no row
+// when the catalog does not exist.
+inline constexpr pg::Statement kCatalogScope{
+    "catalogs_scope",
+    "SELECT k.id, cc.collection_id FROM stacfed.catalogs k "
+    "LEFT JOIN stacfed.catalog_collections cc ON cc.catalog_id = k.id WHERE k.id = $1"};
+
+// The root's children: catalogs nobody holds, then collections no catalog holds.
+#define STACFED_TOP_LEVEL                                                \
+  "WHERE NOT EXISTS (SELECT 1 FROM stacfed.catalog_links l "            \
+  "                  JOIN stacfed.catalogs p ON p.id = l.parent_id "    \
+  "                  WHERE l.child_kind = 'catalog' AND l.child_id = k.id) " \
+  "ORDER BY k.position, k.id"
+#define STACFED_ORPHAN_COLLECTIONS                                                    \
+  "FROM stacfed.collections c WHERE NOT EXISTS (SELECT 1 FROM stacfed.catalog_links l " \
+  "  WHERE l.child_kind = 'collection' AND l.child_id = c.id) ORDER BY c.id"
+
+inline constexpr pg::Statement kTopLevelCatalogLinks{
+    "catalogs_top_level_links",
+    "SELECT k.id, coalesce(k.content->>'title', '') FROM stacfed.catalogs k " STACFED_TOP_LEVEL};
+inline constexpr pg::Statement kTopLevelCatalogRows{"catalogs_top_level_rows",
+                                             STACFED_CATALOG_ROW STACFED_TOP_LEVEL};
+inline constexpr pg::Statement kOrphanCollectionLinks{
+    "catalogs_orphan_collection_links",
+    "SELECT c.id, coalesce(c.content->>'title', '') " STACFED_ORPHAN_COLLECTIONS};
+inline constexpr pg::Statement kOrphanCollectionRows{
+    "catalogs_orphan_collection_rows", STACFED_COLLECTION_ROW STACFED_ORPHAN_COLLECTIONS};
+
+// Browse pages: keyset on the items' primary key (collection, id).
+inline constexpr pg::Statement kBrowseItems{
+    "catalogs_browse_items",
+    "SELECT i.id FROM stacfed.items i WHERE i.collection = $1 AND ($2::text IS NULL OR i.id > $2) "
+    "ORDER BY i.id LIMIT $3::int"};
+
+
+#undef STACFED_TOP_LEVEL
+#undef STACFED_ORPHAN_COLLECTIONS
+#undef STACFED_CATALOG_ROW
+#undef STACFED_COLLECTION_ROW
+}  // namespace stacfed::search::statements

@@ -121,6 +121,15 @@ std::string ToValidUtf8(std::string_view text) {
   return out;
 }
 
+std::string Excerpt(std::string_view text, size_t max_bytes) {
+  std::string out = ToValidUtf8(text);
+  if (out.size() <= max_bytes) return out;
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+  out.resize(cut);
+  return out + "...";
+}
+
 std::string JsonString(std::string_view value) {
   std::string out;
   out.reserve(value.size() + 2);

@@ -47,6 +47,9 @@ bool IsValidUtf8(std::string_view text);
 // `text` with every byte that does not belong to a well-formed UTF-8 sequence replaced by
 // U+FFFD, for echoing untrusted bytes into a JSON response.
 std::string ToValidUtf8(std::string_view text);
+// `text` as valid UTF-8 of at most `max_bytes` (plus "..." when cut), cut between characters:
+// what a message quotes of a client's input.
+std::string Excerpt(std::string_view text, size_t max_bytes);
 
 // Base64url without padding, for opaque paging tokens.
 std::string Base64UrlEncode(std::string_view bytes);

@@ -83,6 +83,20 @@ constexpr std::array<GeometryShape, 6> kShapes = {{
     {"MultiPolygon", 3, 4, true, false},
 }};
 
+// Coordinates with every number as a double, written as an integer when it is one: equal
+// geometries then print alike however they were written (1, 1.0, 1e0; WKT or GeoJSON).
+json::value CanonicalCoordinates(const json::value& v) {
+  if (const json::array* array = v.if_array()) {
+    json::array out;
+    out.reserve(array->size());
+    for (const json::value& element : *array) out.push_back(CanonicalCoordinates(element));
+    return out;
+  }
+  const double d = v.to_number<double>();  // checked to be a finite number before
+  if (d == std::trunc(d) && std::abs(d) < 1e15) return json::value(static_cast<int64_t>(d));
+  return json::value(d);
+}
+
 // Rebuilds the geometry with only type and coordinates/geometries.
 absl::StatusOr<json::value> CleanGeometry(const json::value& v, int nesting) {
   if (nesting > 8) return Invalid("geometry collections nest too deeply");
@@ -122,7 +136,7 @@ absl::StatusOr<json::value> CleanGeometry(const json::value& v, int nesting) {
         }
       }
     }
-    clean["coordinates"] = *coordinates;
+    clean["coordinates"] = CanonicalCoordinates(*coordinates);
     return json::value(std::move(clean));
   }
   return Invalid(StrCat("'", type_name, "' is not a GeoJSON geometry type"));

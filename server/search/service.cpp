@@ -223,11 +223,17 @@ boost::asio::awaitable<absl::StatusOr<SearchResult>> SearchService::Search(
   result.fingerprint = SearchFingerprint(request, scope.path);
   STACFED_CO_RETURN_IF_ERROR(ResolveToken(request, result.fingerprint, *signer_));
   SearchRequest searched = request;  // the links still show the request as it was sent
+  // The queryables a filter is checked against are the endpoint's (those its /queryables
+  // lists), not those of the `collections` asked for: a filter written from the root's
+  // queryables stays valid, and finds nothing, in a collection whose items lack a property.
+  std::vector<std::string> queryables_scope;
+  if (!scope.collection.empty()) queryables_scope = {scope.collection};
   if (!scope.catalog.empty()) {
     STACFED_CO_ASSIGN_OR_RETURN(Narrowed in_catalog, co_await CatalogCollections(db, scope.catalog));
     if (!in_catalog) {
       co_return absl::NotFoundError(StrCat("catalog '", scope.catalog, "' does not exist"));
     }
+    queryables_scope = *in_catalog;
     searched.collections = RestrictToScope(searched.collections, *in_catalog);
     if (searched.collections.empty()) {
       // Nothing in scope: an empty page, not a search over every collection.
@@ -239,7 +245,7 @@ boost::asio::awaitable<absl::StatusOr<SearchResult>> SearchService::Search(
   SearchContext context;
   std::shared_ptr<const Queryables> queryables;
   if (searched.filter) {
-    STACFED_CO_ASSIGN_OR_RETURN(queryables, co_await QueryablesOf(db, searched.collections));
+    STACFED_CO_ASSIGN_OR_RETURN(queryables, co_await QueryablesOf(db, queryables_scope));
     context.queryables = queryables.get();
   }
   STACFED_CO_ASSIGN_OR_RETURN(Narrowed in_time, co_await CollectionsInTime(db, searched));

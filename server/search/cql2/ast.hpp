@@ -98,10 +98,12 @@ struct Node {
   // messages ("at 12", "at args[1].args[0]").
   std::string where;
 
+  // The same filter, however it was written: a number by its value (the text keeps its
+  // spelling, which differs between the encodings), `where` not at all.
   bool operator==(const Node& other) const {
-    return op == other.op && args == other.args && text == other.text &&
-           number == other.number && boolean == other.boolean && time == other.time &&
-           open == other.open;  // `where` says nothing of the meaning
+    return op == other.op && args == other.args &&
+           (op == Op::kNumber || text == other.text) && number == other.number &&
+           boolean == other.boolean && time == other.time && open == other.open;
   }
 };
 
@@ -120,5 +122,7 @@ bool IsComparison(Op op);  // =, <>, <, <=, >, >=
 inline constexpr int kMaxDepth = 64;         // nesting of operators and arrays
 inline constexpr size_t kMaxNodes = 10000;   // all nodes of one filter
 inline constexpr size_t kMaxInList = 1000;   // elements of one IN list or array
+// The longest explanation an error gives (it quotes the client's input, cut to fit).
+inline constexpr size_t kMaxMessageBytes = 1000;
 
 }  // namespace stacfed::search::cql2

@@ -16,7 +16,8 @@ namespace json = boost::json;
 
 absl::Status ErrorAt(std::string_view path, std::string_view what) {
   return absl::InvalidArgumentError(
-      StrCat("filter: at ", path.empty() ? std::string_view("the top") : path, ": ", what));
+      StrCat("filter: at ", Excerpt(path.empty() ? std::string_view("the top") : path, 200), ": ",
+             Excerpt(what, kMaxMessageBytes)));
 }
 
 std::string_view View(const json::string& s) { return {s.data(), s.size()}; }
@@ -163,8 +164,8 @@ class Converter {
                                        depth + 1));
       node.args.push_back(std::move(arg));
     }
-    if (node.op == Op::kIn && node.args[1].op != Op::kArray) {
-      return ErrorAt(path, "the second argument of \"in\" must be an array of values");
+    if (node.op == Op::kIn && (node.args[1].op != Op::kArray || node.args[1].args.empty())) {
+      return ErrorAt(path, "the second argument of \"in\" must be an array of one or more values");
     }
     return node;
   }

@@ -51,7 +51,7 @@ bool IsWordPart(unsigned char c) { return IsWordStart(c) || c == '.' || (c >= '0
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 absl::Status ErrorAt(size_t at, std::string_view what) {
-  return absl::InvalidArgumentError(StrCat("filter: at ", at, ": ", what));
+  return absl::InvalidArgumentError(StrCat("filter: at ", at, ": ", Excerpt(what, kMaxMessageBytes)));
 }
 
 // What a token is, for "found ..." in messages.
@@ -434,7 +434,9 @@ class Parser {
       }
       std::vector<Node> args(2);
       args[0] = std::move(left);
+      const size_t list_at = Peek().at;
       STACFED_ASSIGN_OR_RETURN(args[1], ArrayLiteral());
+      if (args[1].args.empty()) return ErrorAt(list_at, "IN needs one or more values");
       return Negated(negated, at, Make(Op::kIn, at, std::move(args)));
     }
     if (left.op == Op::kBoolean) return left;  // TRUE or FALSE as a predicate

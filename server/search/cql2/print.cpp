@@ -1,6 +1,7 @@
 #include "server/search/cql2/print.hpp"
 
 #include "libstac/base/strings.hpp"
+#include "libstac/model/facets.hpp"
 
 namespace stacfed::search::cql2 {
 namespace {
@@ -27,7 +28,8 @@ void AppendJson(std::string& out, const Node& node) {
       AppendJsonString(out, node.text);
       return;
     case Op::kNumber:
-      out += node.text;
+      // Canonical JSON, not the text as written (cql2-text allows "+1", ".5", "-0").
+      out += FacetNumberText(node.number == 0 ? 0.0 : node.number);
       return;
     case Op::kBoolean:
       out += node.boolean ? "true" : "false";

@@ -12,10 +12,9 @@
 namespace stacfed::search::cql2 {
 namespace {
 
-constexpr Micros kDayMicros = 86400LL * 1000000;
 
 absl::Status Error(const Node& node, std::string_view what) {
-  return absl::InvalidArgumentError(StrCat("filter: ", node.where, ": ", what));
+  return absl::InvalidArgumentError(StrCat("filter: ", node.where, ": ", Excerpt(what, kMaxMessageBytes)));
 }
 
 std::string_view TypeName(ValueType type) { return ValueTypeName(type); }
@@ -70,8 +69,11 @@ class Translator {
         return out;
       }
       case Op::kNot: {
-        STACFED_ASSIGN_OR_RETURN(std::string inner, Boolean(node.args[0]));
-        return StrCat("NOT ", inner);
+        ++negations_;
+        absl::StatusOr<std::string> inner = Boolean(node.args[0]);
+        --negations_;
+        if (!inner.ok()) return inner.status();
+        return StrCat("NOT ", *inner);
       }
       case Op::kBoolean:
         return std::string(node.boolean ? "true" : "false");
@@ -180,8 +182,10 @@ class Translator {
         v.temporal = true;
         v.date = true;
         v.day = node.time;
+        // One parameter, the day's start; its end derived from it (24 hours, whatever the
+        // session's time zone), so that a use of either bound alone binds nothing unused.
         v.sql = v.start = Bind(FormatPgTimestamp(node.time), "::timestamptz");
-        v.end = Bind(FormatPgTimestamp(node.time + kDayMicros - 1), "::timestamptz");
+        v.end = StrCat("(", v.start, " + interval '86399.999999 seconds')");
         return v;
       case Op::kInterval:
         return Interval(node);
@@ -297,7 +301,8 @@ class Translator {
   std::optional<std::string> FacetDigests(const Value& a, const Value& b) {
     const Value* property = a.property != nullptr ? &a : &b;
     const Value* literal = a.property != nullptr ? &b : &a;
-    if (property->property == nullptr || !property->property->facet || property->array ||
+    if (!FacetIndexAllowed() || property->property == nullptr || !property->property->facet ||
+        property->array ||
         !property->property->column.empty() || !literal->literal ||
         literal->literal->size() > kMaxFacetValueBytes) {
       return std::nullopt;
@@ -443,7 +448,8 @@ class Translator {
                                                                 : "::text[]";
     std::string sql =
         StrCat(value.sql, " = ANY(", Bind(pg::TextArrayLiteral(texts), cast), ")");
-    if (value.property != nullptr && value.property->facet && value.property->column.empty()) {
+    if (FacetIndexAllowed() && value.property != nullptr && value.property->facet &&
+        value.property->column.empty()) {
       bool indexable = true;
       for (const std::string& v : facet_values) indexable = indexable && v.size() <= kMaxFacetValueBytes;
       if (indexable) return StrCat("(", FacetCondition(*value.property, facet_values), " AND ", sql, ")");
@@ -497,6 +503,18 @@ class Translator {
       if (!v->temporal) {
         return Error(node, StrCat(OpName(node.op), " compares times (timestamps, dates, "
                                   "intervals, time properties), not a ", TypeName(v->type)));
+      }
+    }
+    // Only T_AFTER, T_BEFORE, T_DISJOINT, T_EQUALS and T_INTERSECTS take instants (OGC 21-065
+    // 7.8); the others relate intervals (a property that may hold either is taken as it is).
+    const bool instants_allowed = node.op == Op::kTAfter || node.op == Op::kTBefore ||
+                                  node.op == Op::kTDisjoint || node.op == Op::kTEquals ||
+                                  node.op == Op::kTIntersects;
+    for (const Node& arg : node.args) {
+      if (!instants_allowed && (arg.op == Op::kTimestamp || arg.op == Op::kDate)) {
+        return Error(arg, StrCat(OpName(node.op), " relates intervals; write the instant as "
+                                 "INTERVAL(...) or use T_AFTER, T_BEFORE, T_DISJOINT, T_EQUALS "
+                                 "or T_INTERSECTS"));
       }
     }
     const std::string &as = a.start, &ae = a.end, &bs = b.start, &be = b.end;
@@ -566,12 +584,15 @@ class Translator {
         sql = StrCat(a.sql, " <@ ", b.sql);
         break;
       default:  // A_OVERLAPS: an element in common
-        sql = StrCat("EXISTS (SELECT 1 FROM jsonb_array_elements(", a.sql, ") e WHERE ", b.sql,
-                     " @> jsonb_build_array(e))");
+        // NULL (not false) when the property is missing or no array, as the other functions.
+        sql = StrCat("(CASE WHEN jsonb_typeof(", a.sql, ") = 'array' THEN EXISTS (SELECT 1 FROM"
+                     " jsonb_array_elements(", a.sql, ") e WHERE ", b.sql,
+                     " @> jsonb_build_array(e)) END)");
     }
     // An array facet that must hold the literal's elements: their digests, for the index.
     const Node& literal = node.args[1];
-    if (a.property != nullptr && a.property->facet && literal.op == Op::kArray &&
+    if (FacetIndexAllowed() && a.property != nullptr && a.property->facet &&
+        literal.op == Op::kArray &&
         !literal.args.empty() &&
         (node.op == Op::kAContains || node.op == Op::kAEquals || node.op == Op::kAOverlaps)) {
       std::vector<std::string> values;
@@ -591,8 +612,15 @@ class Translator {
     return sql;
   }
 
+  // The facets' digests narrow a condition to the items holding the values: FALSE instead of
+  // NULL for an item without the property. Under an even number of NOTs that changes no
+  // answer (a condition true with an unknown part is true whatever it is); under an odd
+  // number it would (NOT FALSE is TRUE where NOT NULL is NULL), so there it is left out.
+  bool FacetIndexAllowed() const { return negations_ % 2 == 0; }
+
   const Queryables& queryables_;
   QueryBuilder& builder_;
+  int negations_ = 0;  // the NOTs around the condition being translated
 };
 
 }  // namespace

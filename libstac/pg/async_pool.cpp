@@ -64,6 +64,9 @@ struct PooledConnection {
   PGconn* conn;
   Descriptor socket;
   NameSet prepared;  // statements already prepared on this connection
+  // plan_cache_mode was set to force_custom_plan for a custom-planned statement; the next
+  // generic one sets it back to force_generic_plan.
+  bool custom_plans = false;
   // A cancel was sent for the statement running on it: the connection is not reused.
   bool cancel_requested = false;
 };
@@ -445,10 +448,21 @@ void AsyncPool::Impl::ReleaseSlot() {
 net::awaitable<absl::StatusOr<Result>> AsyncPool::Impl::Run(PooledConnection& c,
                                                             const Statement& statement,
                                                             const std::vector<Param>& params) {
-  // An unnamed statement (empty name) is not prepared: PostgreSQL plans it with the actual
-  // values on every execution, for queries whose best plan depends on them (spatial
-  // selectivity), where a cached generic plan would guess.
-  const bool unnamed = statement.name.empty();
+  // A custom-planned statement (or one without a name) is not prepared: PostgreSQL plans it
+  // with the actual values on every execution (async_pool.hpp, Plan).
+  const bool unnamed = statement.plan == Plan::kCustom || statement.name.empty();
+  // plan_cache_mode decides for the unnamed statement too: the server's sessions force generic
+  // plans, so a custom-planned statement switches the connection's mode (and the next generic
+  // one back), a round trip paid only when the mode changes.
+  if ((statement.plan == Plan::kCustom) != c.custom_plans) {
+    c.custom_plans = statement.plan == Plan::kCustom;
+    const char* set = c.custom_plans ? "SET plan_cache_mode = force_custom_plan"
+                                     : "SET plan_cache_mode = force_generic_plan";
+    if (!PQsendQuery(c.conn, set)) co_return ConnectionError(c.conn, "send");
+    STACFED_CO_RETURN_IF_ERROR(co_await Flush(c));
+    auto done = co_await Collect(c, "plan_cache_mode");
+    if (!done.ok()) co_return done.status();
+  }
   auto prepared = c.prepared.find(statement.name);
   if (!unnamed && prepared == c.prepared.end() &&
       c.prepared.size() >= kMaxPreparedPerConnection) {

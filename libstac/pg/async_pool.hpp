@@ -36,8 +36,9 @@ namespace stacfed::pg {
 // A named statement; `name` must be unique per distinct `sql` (a compile-time constant).
 // An empty `name` runs `sql` unprepared, planned with the actual values each time.
 struct Statement {
-  std::string_view name;
+  std::string_view name;  // names the statement in messages, and when prepared
   std::string_view sql;
+  Plan plan = Plan::kGeneric;
 };
 
 // The most statements prepared on one connection; beyond it they are all deallocated.

@@ -38,6 +38,14 @@ class Result {
   std::shared_ptr<PGresult> result_;
 };
 
+// How PostgreSQL plans a statement. Generic: prepared once per connection and planned without
+// its values (plan_cache_mode = force_generic_plan for the server's sessions): no planning per
+// request, for statements whose best plan does not depend on the values, or that decide at run
+// time (search/query.hpp). Custom: not prepared; planned with the actual values on every
+// execution, for statements whose plan does (a count over a filter, where the statistics of
+// the values decide between an index and a scan), at the price of planning each time.
+enum class Plan { kGeneric, kCustom };
+
 class Connection {
  public:
   // Opens a connection from a libpq URL or key=value string.

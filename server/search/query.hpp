@@ -64,6 +64,7 @@ struct Conditions {
 struct Statement {
   std::string name;
   std::string sql;
+  pg::Plan plan = pg::Plan::kGeneric;
 };
 
 struct SearchQuery {

@@ -260,8 +260,8 @@ boost::asio::awaitable<absl::StatusOr<SearchResult>> SearchService::Search(
   STACFED_CO_ASSIGN_OR_RETURN(SearchQuery query,
                               BuildSearchQuery(searched, context, options_.count_limit));
   const Cost cost = IsExpensiveSearch(searched) ? Cost::kExpensive : Cost::kCheap;
-  const pg::Statement page_statement{query.page.name, query.page.sql};
-  const pg::Statement count_statement{query.count.name, query.count.sql};
+  const pg::Statement page_statement{query.page.name, query.page.sql, query.page.plan};
+  const pg::Statement count_statement{query.count.name, query.count.sql, query.count.plan};
   STACFED_CO_ASSIGN_OR_RETURN(
       result.rows, co_await db.Run(cost, page_statement,
                                    std::move(query.params)));

@@ -118,6 +118,29 @@ TEST_CASE("async pool: the statements prepared on a connection are bounded",
   CHECK(pool.OpenConnections() == 1);
 }
 
+TEST_CASE("async pool: a custom-planned statement is planned with its values", "[pg][async_pool]") {
+  TestDatabase db;
+  net::io_context io;
+  // As the server's sessions: generic plans forced for every prepared statement.
+  AsyncPool pool(io, db.url(),
+                 AsyncPoolOptions{.max_connections = 1,
+                                  .session_setup = "SET plan_cache_mode = force_generic_plan"});
+  constexpr Statement kGenericMode{"test_generic_mode", "SELECT current_setting('plan_cache_mode')"};
+  constexpr Statement kCustomMode{"test_custom_mode", "SELECT current_setting('plan_cache_mode')",
+                                  Plan::kCustom};
+  CHECK(ExecuteNow(io, pool, kGenericMode)->Scalar() == "force_generic_plan");
+  CHECK(ExecuteNow(io, pool, kCustomMode)->Scalar() == "force_custom_plan");
+  CHECK(ExecuteNow(io, pool, kCustomMode)->Scalar() == "force_custom_plan");
+  CHECK(ExecuteNow(io, pool, kGenericMode)->Scalar() == "force_generic_plan");
+  // The custom one was never prepared.
+  constexpr Statement kPreparedNames{
+      "test_prepared_names", "SELECT string_agg(name, ',' ORDER BY name) FROM pg_prepared_statements"};
+  const std::string names(ExecuteNow(io, pool, kPreparedNames)->Scalar());
+  CHECK(names.find("test_custom_mode") == std::string::npos);
+  CHECK(names.find("test_generic_mode") != std::string::npos);
+  CHECK(pool.OpenConnections() == 1);
+}
+
 TEST_CASE("async pool: errors keep their meaning", "[pg][async_pool]") {
   TestDatabase db;
   net::io_context io;

@@ -49,7 +49,10 @@ std::vector<int64_t> Sorted(std::vector<int64_t> v) {
 std::string ArrayText(std::vector<int64_t> digests) {
   std::sort(digests.begin(), digests.end());
   std::string out = "{";
-  for (int64_t d : digests) out += (out.size() > 1 ? "," : "") + std::to_string(d);
+  for (int64_t d : digests) {
+    if (out.size() > 1) out += ',';
+    out += std::to_string(d);
+  }
   return out + "}";
 }
 
@@ -85,7 +88,10 @@ TEST_CASE("a facet value too long or too many becomes the overflow digest", "[in
   CHECK(FacetsOf(R"("platform":")" + long_value + R"(","variable_id":"tas")") ==
         Sorted({FacetOverflowHash(), FacetHash("variable_id", "tas")}));
   std::string many = "[";
-  for (size_t i = 0; i <= stacfed::kMaxFacetsPerItem; ++i) many += (i ? "," : "") + std::to_string(i);
+  for (size_t i = 0; i <= stacfed::kMaxFacetsPerItem; ++i) {
+    if (i > 0) many += ',';
+    many += std::to_string(i);
+  }
   many += "]";
   CHECK(FacetsOf(R"("instruments":)" + many) == std::vector<int64_t>{FacetOverflowHash()});
 }

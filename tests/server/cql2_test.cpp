@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "libstac/base/strings.hpp"
 #include "server/search/cql2/parse.hpp"
 #include "server/search/cql2/print.hpp"
 #include "server/search/cql2/to_sql.hpp"
@@ -218,7 +219,10 @@ TEST_CASE("cql2: nesting, size and list limits are enforced", "[search][cql2]") 
   for (int i = 0; i < cql2::kMaxDepth + 5; ++i) nots += "NOT ";
   TextError(nots + "a = 1");
   std::string list = "a IN (";
-  for (size_t i = 0; i <= cql2::kMaxInList; ++i) list += (i ? ",'" : "'") + std::to_string(i) + "'";
+  for (size_t i = 0; i <= cql2::kMaxInList; ++i) {
+    if (i > 0) list += ',';
+    list += stacfed::StrCat("'", i, "'");
+  }
   TextError(list + ")");
   std::string json_deep;
   for (int i = 0; i < cql2::kMaxDepth + 5; ++i) json_deep += R"({"op":"not","args":[)";
@@ -282,7 +286,7 @@ TEST_CASE("cql2 to SQL: a date binds one value, whichever of its bounds is used"
     const Sql sql = ToSql(text);
     INFO(text << " -> " << sql.sql);
     for (size_t i = 1; i <= sql.params.size(); ++i) {
-      CHECK(sql.sql.find("$" + std::to_string(i)) != std::string::npos);
+      CHECK(sql.sql.find(stacfed::StrCat("$", i)) != std::string::npos);
     }
   }
 }

@@ -16,7 +16,7 @@
 # BENCH_DB as for bench/load.sh, COLLECTION (default cmip6-cmip).
 # Needs: wrk, pgbench, psql, curl, python3 (deploy/install-deps.sh --bench).
 #
-# The SQL files are copies of the server's statements (server/api/search_sql.cpp, handlers.cpp);
+# The SQL files are copies of the server's statements (server/search/query.cpp, statements.hpp);
 # the script warns when the statements the server really sends differ from them.
 set -euo pipefail
 
@@ -81,7 +81,7 @@ EOF
 #   [| connections, default $CONNECTIONS: the limit-1000 page is also measured alone, one
 #   client, for its latency]
 # The collections whose items can overlap the interval: the server searches only those
-# (handlers.cpp, CollectionsInTime), bound one parameter each, padded to 16 (search_sql.cpp).
+# (server/search/service.cpp, CollectionsInTime), bound one parameter each, padded to 16 (query.cpp).
 mapfile -t in_time < <(sql "SELECT id FROM stacfed.collections WHERE items_max_end_datetime >= '$dt_start' AND items_min_datetime <= '$dt_end'")
 [ ${#in_time[@]} -gt 8 ] && [ ${#in_time[@]} -le 16 ] ||
   die "${#in_time[@]} collections overlap $dt_start/$dt_end; search_bbox_datetime.sql binds 9-16"

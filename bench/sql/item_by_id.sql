@@ -1,3 +1,3 @@
--- One item (GET /collections/C/items/ID): statement api_item of server/api/handlers.cpp (one
+-- One item (GET /collections/C/items/ID): statement api_item of server/search/statements.hpp (one
 -- row always, telling a missing collection from a missing item).
 SELECT c.id IS NOT NULL, i.content, i.links FROM (SELECT :collection::text AS cid) q LEFT JOIN stacfed.collections c ON c.id = q.cid LEFT JOIN stacfed.items i ON i.collection = q.cid AND i.id = :item_id::text;

@@ -1,8 +1,8 @@
 -- Search, first page, by bbox and a closed datetime interval over all collections
 -- (POST /search {"bbox":[...],"datetime":"start/end","limit":N}), as the server runs it:
--- 1. which collections have items that can overlap the interval (sql/0006; handlers.cpp,
+-- 1. which collections have items that can overlap the interval (sql/0006; server/search/service.cpp,
 --    kCollectionsInTime), then
--- 2. the page statement of server/api/search_sql.cpp for those collections (on the benchmark
+-- 2. the page statement of server/search/query.cpp for those collections (on the benchmark
 --    data 16 of the 20, bound one parameter each; bench/api.sh passes them as :c1..:c16):
 --    walk the time order first, GIST only for sparse matches.
 -- The count statement is left out (cached, see search_collection.sql).

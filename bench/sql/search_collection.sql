@@ -1,5 +1,5 @@
 -- Search, first page, by one collection (GET /search?collections=C&limit=N): the page
--- statement of server/api/search_sql.cpp for this shape. Its count statement is left out: the
+-- statement of server/search/query.cpp for this shape. Its count statement is left out: the
 -- server caches counts per search (STACFED_COUNT_CACHE_SECONDS, default 30 s), so under load it
 -- runs at most once per I/O thread every 30 s. bench/api.sh passes the variables with -D and
 -- checks this text against the statement the server really sent (pg_stat_activity).

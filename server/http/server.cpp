@@ -56,7 +56,7 @@ constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
 // Settings of the server's database sessions.
 // - Generic plans only: the API's statements are written so that one plan fits every value
 //   (collections bound one parameter each for run-time partition pruning, spatial searches
-//   deciding between walk and GIST index as they run; api/search_sql.hpp). A custom plan
+//   deciding between walk and GIST index as they run; search/query.hpp). A custom plan
 //   re-planned a 20-partition search for each request: 1-3 ms of planning for a query that
 //   runs in well under one.
 // - No parallel workers: an API request is short, workers would take the cores the other

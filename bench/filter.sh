@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# Filter benchmark (issue 14): CQL2 searches over HTTP against the same SQL run by pgbench.
+#
+#   bench/load.sh      # first: leaves the 1,000,000-item database stacfed_bench
+#   bench/filter.sh    # adds a Sentinel-2-like collection of EO_ITEMS items once, then measures
+#
+# Four searches as scientists write them: CMIP6 facets across every collection (GET
+# cql2-text), facets with IN within one collection, an EO cloud-cover and platform filter on
+# /collections/{id}/items, and a POST cql2-json filter with a spatial, a temporal and a numeric
+# condition. For each: the statement the server sends (and its parameters) is read from
+# PostgreSQL's log of one request (log_min_duration_statement=0 for the benchmark database,
+# only while it is captured), so pgbench runs exactly the server's SQL; then RUNS rounds
+# alternating
+#   wrk -t2 -c32 -d10s --latency URL                                 (the server)
+#   pgbench -n -M prepared -c 32 -j 2 -T 10 -f <captured statement>  (the ceiling)
+# and the medians of req/s, p50, p99, TPS and their ratio. Targets: p99 <= 20 ms and
+# req/s >= 0.7 of the ceiling.
+#
+# Environment: RUNS (default 3), DURATION (default 10s), CONNECTIONS (default 32), EO_ITEMS
+# (default 200000), QUERIES (names, space-separated; default all), WARMUP (default 3s),
+# STACFED, API_PORT (default 8090), BENCH_DB_PORT / BENCH_DB as for bench/load.sh (the embedded
+# cluster only: the statements are read from its log).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+
+RUNS=${RUNS:-3}
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-3s}
+CONNECTIONS=${CONNECTIONS:-32}
+API_PORT=${API_PORT:-8090}
+EO_ITEMS=${EO_ITEMS:-200000}
+EO_COLLECTION=sentinel-2-l2a-bench
+
+for tool in wrk pgbench psql curl python3; do
+  command -v $tool >/dev/null || die "$tool not found (deploy/install-deps.sh --bench)"
+done
+[ -x "$STACFED" ] || die "$STACFED not found: build it (Release) first"
+[ -z "${DATABASE_URL:-}" ] || die "bench/filter.sh reads statements from the embedded cluster's log: unset DATABASE_URL"
+
+bench_server_url
+db_url=$(url_for "$BENCH_DB")
+pg_log=$STACFED_HOME/postgres.log
+sql() { psql_q -At "$db_url" -c "$1"; }
+items=$(sql "SELECT count(*) FROM stacfed.items") || die "no benchmark database: run bench/load.sh first"
+
+# --- the EO collection, once -------------------------------------------------------------------
+if [ "$(sql "SELECT count(*) FROM stacfed.collections WHERE id = '$EO_COLLECTION'")" = 0 ]; then
+  eo_data=bench/data/eo-$EO_ITEMS.ndjson
+  [ -s "$eo_data" ] || python3 bench/generate.py --eo-items "$EO_ITEMS" --out "$eo_data"
+  say "loading $eo_data"
+  DATABASE_URL=$db_url "$STACFED" load "$eo_data" >&2
+  sql "VACUUM ANALYZE stacfed.items" >/dev/null
+  items=$(sql "SELECT count(*) FROM stacfed.items")
+fi
+say "database $BENCH_DB: $items items"
+warn_if_busy
+
+# --- the searches ------------------------------------------------------------------------------
+# name | method | path or body
+eo_body=$(python3 - "$EO_COLLECTION" <<'EOF'
+import json, sys
+print(json.dumps({"collections": [sys.argv[1]], "limit": 10, "filter-lang": "cql2-json", "filter": {
+    "op": "and", "args": [
+        {"op": "s_intersects", "args": [{"property": "geometry"}, {"bbox": [5, 45, 15, 55]}]},
+        {"op": "t_intersects", "args": [{"property": "datetime"},
+                                        {"interval": ["2020-01-01T00:00:00Z", "2021-12-31T23:59:59Z"]}]},
+        {"op": "<=", "args": [{"property": "eo:cloud_cover"}, 30]}]}}, separators=(",", ":")))
+EOF
+)
+enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+queries=(
+  "cmip6_facets|GET|/search?limit=10&filter=$(enc "cmip6:variable_id = 'tas' AND cmip6:experiment_id = 'ssp585'")"
+  "cmip6_in_collection|GET|/search?collections=cmip6-scenariomip&limit=10&filter=$(enc "cmip6:frequency IN ('day', '3hr') AND cmip6:member_id = 'r1i1p1f1'")"
+  "eo_cloud_platform|GET|/collections/$EO_COLLECTION/items?limit=10&filter=$(enc "eo:cloud_cover < 10 AND platform = 'sentinel-2b'")"
+  "eo_spatial_temporal|POST|$eo_body"
+)
+selected=()
+for q in "${queries[@]}"; do
+  if [ -z "${QUERIES:-}" ] || [[ " $QUERIES " == *" ${q%%|*} "* ]]; then selected+=("$q"); fi
+done
+[ ${#selected[@]} -gt 0 ] || die "QUERIES='$QUERIES' names none of: $(printf '%s ' "${queries[@]%%|*}")"
+
+tmp=$(mktemp -d)
+cleanup() {
+  stop_server
+  sql "ALTER DATABASE $BENCH_DB RESET log_min_duration_statement" >/dev/null 2>&1 || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+request() {  # request METHOD TARGET [OUT]
+  if [ "$1" = POST ]; then
+    curl -fs -o "${3:-/dev/null}" -H 'Content-Type: application/json' -d "$2" "$base/search"
+  else
+    curl -fs -o "${3:-/dev/null}" "$base$2"
+  fi
+}
+
+# --- capture: the page statement of each search and its parameters, from PostgreSQL's log -----
+sql "ALTER DATABASE $BENCH_DB SET log_min_duration_statement = 0" >/dev/null
+sql "ALTER DATABASE $BENCH_DB SET log_parameter_max_length = -1" >/dev/null
+start_server "$db_url" "$API_PORT" "$tmp/serve.log"
+for q in "${selected[@]}"; do
+  IFS='|' read -r name method target <<<"$q"
+  request "$method" "$target" "$tmp/$name.json" || die "$name: request failed: $(tail -3 "$tmp/serve.log")"
+  from=$(stat -c %s "$pg_log")
+  request "$method" "$target"  # counts and queryables now cached: the page statement alone
+  sleep 0.3
+  tail -c +"$((from + 1))" "$pg_log" >"$tmp/$name.log"
+  python3 - "$tmp/$name.log" "$tmp/$name.sql" "$tmp/$name.vars" "$name" <<'EOF' || die "$name: no statement captured"
+import re, sys
+log, sql_out, vars_out, name = sys.argv[1:]
+text = open(log, encoding="utf-8", errors="replace").read()
+# "LOG:  duration: 0.5 ms  execute search_...: SELECT ...\n... DETAIL:  parameters: $1 = '...', ..."
+found = re.findall(r"execute (search_[0-9a-f]+): (.*?)\n[^\n]*DETAIL:  parameters: (.*?)\n(?=\S)", text, re.S)
+pages = [f for f in found if "LIMIT" in f[1]]
+if not pages:
+    sys.exit("%s: no page statement in the log" % name)
+_, statement, params = pages[-1]
+values = {int(n): (None if v == "NULL" else v[1:-1].replace("''", "'"))
+          for n, v in re.findall(r"\$(\d+) = (NULL|'(?:[^']|'')*')", params)}
+statement = re.sub(r"\$(\d+)", lambda m: ":p" + m.group(1), " ".join(statement.split()))
+open(sql_out, "w").write(statement + ";\n")
+with open(vars_out, "w") as f:
+    for n in sorted(values):
+        if values[n] is None or "\n" in values[n]:
+            sys.exit("%s: parameter $%d cannot be passed to pgbench" % (name, n))
+        f.write("p%d=%s\n" % (n, values[n]))
+EOF
+  say "$name: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["features"]), "items on the first page, numberMatched", d.get("numberMatched"))' "$tmp/$name.json")"
+done
+stop_server
+sql "ALTER DATABASE $BENCH_DB RESET log_min_duration_statement" >/dev/null
+sql "ALTER DATABASE $BENCH_DB RESET log_parameter_max_length" >/dev/null
+
+# --- measure -------------------------------------------------------------------------------------
+start_server "$db_url" "$API_PORT" "$tmp/serve.log"
+run_wrk() {  # run_wrk NAME METHOD TARGET OUT DURATION
+  if [ "$2" = POST ]; then
+    python3 - "$3" >"$tmp/$1.lua" <<'EOF'
+import json, sys
+print('wrk.method = "POST"')
+print('wrk.body = %s' % json.dumps(sys.argv[1]))
+print('wrk.headers["Content-Type"] = "application/json"')
+EOF
+    wrk -t2 -c"$CONNECTIONS" -d"$5" --latency -s "$tmp/$1.lua" "$base/search" >"$4"
+  else
+    wrk -t2 -c"$CONNECTIONS" -d"$5" --latency "$base$3" >"$4"
+  fi
+}
+# pgbench's sessions get the settings of the server's (kApiSessionSetup).
+server_session="-c plan_cache_mode=force_generic_plan -c max_parallel_workers_per_gather=0"
+run_pgbench() {  # run_pgbench NAME OUT
+  local defs=() line
+  while IFS= read -r line; do defs+=(-D "$line"); done <"$tmp/$1.vars"
+  PGOPTIONS="$server_session" pgbench -n -M prepared -c "$CONNECTIONS" -j 2 -T "${DURATION%s}" \
+    -f "$tmp/$1.sql" "${defs[@]}" "$db_url" >"$2" 2>&1
+}
+for q in "${selected[@]}"; do
+  IFS='|' read -r name method target <<<"$q"
+  run_wrk "$name" "$method" "$target" "$tmp/$name.warm" "$WARMUP"
+  for run in $(seq 1 "$RUNS"); do
+    run_wrk "$name" "$method" "$target" "$tmp/$name.wrk.$run" "$DURATION"
+    run_pgbench "$name" "$tmp/$name.pgbench.$run" || { cat "$tmp/$name.pgbench.$run" >&2; die "$name: pgbench failed"; }
+    grep -q "Non-2xx" "$tmp/$name.wrk.$run" && die "$name: the server answered errors: $(grep Non-2xx "$tmp/$name.wrk.$run")"
+    say "$name run $run: $(grep -h 'Requests/sec' "$tmp/$name.wrk.$run") | $(grep -h '^tps' "$tmp/$name.pgbench.$run")"
+  done
+done
+
+mkdir -p bench/results
+report=bench/results/filter-$(date -u +%Y%m%dT%H%M%SZ).txt
+python3 - "$tmp" "$RUNS" "${selected[@]}" >"$report" <<EOF
+import re, statistics, sys
+tmp, runs, queries = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+def wrk(path):
+    text = open(path).read()
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    lat = {p: float(v) * unit[u] for p, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)}
+    return rps, lat["50"], lat["99"]
+def tps(path):
+    return float(re.search(r"^tps = ([\d.]+)", open(path).read(), re.M).group(1))
+print("# stacfed filter benchmark")
+print("date: $(date -u +%Y-%m-%dT%H:%M:%SZ); machine: $(machine_line), load average at start $load_avg")
+print("commit: $(commit_line); database: $BENCH_DB, $items items")
+print("wrk -t2 -c$CONNECTIONS -d$DURATION --latency; pgbench -n -M prepared -c $CONNECTIONS -j 2 -T ${DURATION%s} on the captured statement; medians of %d runs" % runs)
+print()
+print("| query | stacfed req/s (min-max) | p50 ms | p99 ms | pgbench TPS (min-max) | ratio |")
+print("|---|---|---|---|---|---|")
+for q in queries:
+    name = q.split("|")[0]
+    w = [wrk("%s/%s.wrk.%d" % (tmp, name, r)) for r in range(1, runs + 1)]
+    t = [tps("%s/%s.pgbench.%d" % (tmp, name, r)) for r in range(1, runs + 1)]
+    rps = [x[0] for x in w]
+    print("| %s | %.0f (%.0f-%.0f) | %.2f | %.2f | %.0f (%.0f-%.0f) | %.2f |" % (
+        name, statistics.median(rps), min(rps), max(rps), statistics.median(x[1] for x in w),
+        statistics.median(x[2] for x in w), statistics.median(t), min(t), max(t),
+        statistics.median(rps) / statistics.median(t)))
+EOF
+cat "$report"
+say "report written to $report"

@@ -18,7 +18,7 @@ root=$(pwd)
 seconds=${1:-600}
 [ $# -gt 0 ] && shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_search_query fuzz_search_body fuzz_item)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_search_query fuzz_search_body fuzz_item fuzz_cql2_text fuzz_cql2_json)
 case "$seconds" in
   '' | *[!0-9]*) echo "usage: deploy/fuzz.sh [SECONDS] [TARGET...]" >&2; exit 2 ;;
 esac

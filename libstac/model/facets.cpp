@@ -56,6 +56,7 @@ int64_t FacetHash(std::string_view key, std::string_view value) {
 }
 
 std::string FacetNumberText(double value) {
+  if (value == 0) value = 0;  // -0 is 0
   char buffer[32];
   auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
   return std::string(buffer, ec == std::errc() ? end : buffer);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "libstac/base/strings.hpp"
+#include "libstac/model/facets.hpp"
 #include "server/search/cql2/parse.hpp"
 #include "server/search/cql2/print.hpp"
 #include "server/search/cql2/to_sql.hpp"
@@ -65,6 +66,7 @@ Queryables TestQueryables() {
   q.AddPropertyRow("instruments", "{array}", R"(["msi","olci"])", false);
   q.AddPropertyRow("updated", "{string}", std::nullopt, false);
   q.AddPropertyRow("title", "{string}", std::nullopt, false);
+  q.AddPropertyRow("mixed", "{string,number}", std::nullopt, false);
   return q;
 }
 
@@ -299,4 +301,41 @@ TEST_CASE("cql2 to SQL: facet digests only where they change no answer", "[searc
   CHECK(ToSql("NOT (latest = true AND cmip6:variable_id IN ('tas'))").sql.find("facets") ==
         std::string::npos);
   CHECK(ToSql("NOT A_OVERLAPS(instruments, ('msi'))").sql.find("facets") == std::string::npos);
+}
+
+TEST_CASE("cql2 to SQL: a property of mixed types is read as what it is compared with", "[search][cql2]") {
+  CHECK_THAT(ToSql("mixed = 1").sql, Catch::Contains("stacfed.jsonb_number("));
+  CHECK_THAT(ToSql("mixed < eo:cloud_cover").sql, Catch::Contains("stacfed.jsonb_number("));
+  CHECK_THAT(ToSql("mixed = TRUE").sql, Catch::Contains("stacfed.jsonb_boolean("));
+  CHECK_THAT(ToSql("mixed > TIMESTAMP('2020-01-01T00:00:00Z')").sql,
+             Catch::Contains("stacfed.jsonb_timestamptz("));
+  CHECK_THAT(ToSql("mixed IN (1, 2)").sql, Catch::Contains("stacfed.jsonb_number("));
+  CHECK_THAT(ToSql("mixed = 'a'").sql, Catch::Contains("properties->>"));
+  // Mixed literals in a list: one comparison each, each typed.
+  const Sql mixed_list = ToSql("mixed IN ('a', 1)");
+  CHECK_THAT(mixed_list.sql, Catch::Contains("properties->>"));
+  CHECK_THAT(mixed_list.sql, Catch::Contains("stacfed.jsonb_number("));
+}
+
+TEST_CASE("cql2 to SQL: a list where one value belongs is refused", "[search][cql2]") {
+  SqlError("id IN (('a'))");
+  SqlError("title IN ('a', ('b'))");
+  for (const std::string json : {
+           R"({"op":"between","args":[{"property":"eo:cloud_cover"},[1],2]})",
+           R"({"op":"like","args":[{"property":"title"},["a%"]]})",
+           R"({"op":"=","args":[{"op":"casei","args":[["a"]]},"a"]})"}) {
+    Queryables queryables = TestQueryables();
+    QueryBuilder builder;
+    auto sql = cql2::ToSql(Json(json), queryables, builder);
+    INFO(json);
+    CHECK(sql.status().code() == absl::StatusCode::kInvalidArgument);
+  }
+}
+
+TEST_CASE("cql2 to SQL: numbers are bound as their canonical text", "[search][cql2]") {
+  const Sql sql = ToSql("eo:cloud_cover = +1.50 OR eo:cloud_cover = -0 OR eo:cloud_cover IN (.5, 007)");
+  CHECK(std::find(sql.params.begin(), sql.params.end(), "1.5") != sql.params.end());
+  CHECK(std::find(sql.params.begin(), sql.params.end(), "0") != sql.params.end());
+  CHECK(std::find(sql.params.begin(), sql.params.end(), "{\"0.5\",\"7\"}") != sql.params.end());
+  CHECK(stacfed::FacetNumberText(-0.0) == "0");
 }

@@ -32,8 +32,10 @@ struct Value {
   // A date literal: its day (comparisons read it as the whole day).
   bool date = false;
   Micros day = 0;
-  // The queryable, when the value is a property read as it is (no CASEI/ACCENTI around it).
+  // The queryable, when the value is a property read as it is (no CASEI/ACCENTI around it),
+  // and the placeholder of its key (to read it as another type, AsType).
   const Queryable* property = nullptr;
+  std::string key;
   // A literal's canonical text for facet digests: the string, the number's shortest text,
   // "true"/"false".
   std::optional<std::string> literal;
@@ -126,28 +128,13 @@ class Translator {
       }
       return v;
     }
-    const std::string key = Bind(q->name, "::text");
+    v.key = Bind(q->name, "::text");
     if (q->array) {
       v.array = true;
-      v.sql = StrCat("(properties->", key, ")");
+      v.sql = StrCat("(properties->", v.key, ")");
       return v;
     }
-    switch (q->type) {
-      case ValueType::kNumber:
-      case ValueType::kInteger:
-        v.sql = StrCat("stacfed.jsonb_number(properties->", key, ")");
-        break;
-      case ValueType::kBoolean:
-        v.sql = StrCat("stacfed.jsonb_boolean(properties->", key, ")");
-        break;
-      case ValueType::kTimestamp:
-        v.sql = StrCat("stacfed.jsonb_timestamptz(properties->", key, ")");
-        v.temporal = true;
-        v.start = v.end = v.sql;
-        break;
-      default:
-        v.sql = StrCat("(properties->>", key, ")");
-    }
+    ReadAs(v, q->type);
     return v;
   }
 
@@ -163,8 +150,8 @@ class Translator {
         return v;
       case Op::kNumber:
         v.type = ValueType::kNumber;
-        v.sql = Bind(node.text, "::float8");
         v.literal = CanonicalNumber(node.number);
+        v.sql = Bind(*v.literal, "::float8");
         return v;
       case Op::kBoolean:
         v.type = ValueType::kBoolean;
@@ -199,6 +186,7 @@ class Translator {
       case Op::kCaseI:
       case Op::kAccentI: {
         STACFED_ASSIGN_OR_RETURN(Value inner, Scalar(node.args[0]));
+        STACFED_RETURN_IF_ERROR(CheckSingle(node, inner));
         if (inner.type != ValueType::kString && inner.type != ValueType::kAny) {
           return Error(node, StrCat(OpName(node.op), " takes a string, not a ",
                                     TypeName(inner.type)));
@@ -234,6 +222,48 @@ class Translator {
     }
     v.sql = v.start;
     return v;
+  }
+
+  // Reads the property of `v` as `type`: typed accessors that give NULL for a value of
+  // another type, text for strings and for values of any type.
+  void ReadAs(Value& v, ValueType type) {
+    v.type = type;
+    v.temporal = false;
+    switch (type) {
+      case ValueType::kNumber:
+      case ValueType::kInteger:
+        v.sql = StrCat("stacfed.jsonb_number(properties->", v.key, ")");
+        break;
+      case ValueType::kBoolean:
+        v.sql = StrCat("stacfed.jsonb_boolean(properties->", v.key, ")");
+        break;
+      case ValueType::kTimestamp:
+        v.sql = StrCat("stacfed.jsonb_timestamptz(properties->", v.key, ")");
+        v.temporal = true;
+        v.start = v.end = v.sql;
+        break;
+      default:
+        v.sql = StrCat("(properties->>", v.key, ")");
+    }
+  }
+
+  // A property of mixed types (kAny) compared with a typed value is read as that type: as
+  // text it would meet a number or a boolean in SQL, which PostgreSQL refuses.
+  void Unify(Value& a, Value& b) {
+    auto retype = [this](Value& any, const Value& typed) {
+      if (any.type == ValueType::kAny && any.property != nullptr && !any.key.empty() &&
+          !any.array && typed.type != ValueType::kAny && typed.type != ValueType::kGeometry) {
+        ReadAs(any, typed.type);
+      }
+    };
+    retype(a, b);
+    retype(b, a);
+  }
+
+  // A list where one value belongs (`x IN (('a'))`, BETWEEN or LIKE with an array): refused.
+  absl::Status CheckSingle(const Node& node, const Value& v) {
+    if (!v.array) return absl::OkStatus();
+    return Error(node, "a list is not a single value; lists go to IN and the A_* functions");
   }
 
   // A literal array as jsonb, its elements literals of one type.
@@ -313,6 +343,7 @@ class Translator {
   absl::StatusOr<std::string> Compare(const Node& node) {
     STACFED_ASSIGN_OR_RETURN(Value a, Scalar(node.args[0]));
     STACFED_ASSIGN_OR_RETURN(Value b, Scalar(node.args[1]));
+    Unify(a, b);
     STACFED_RETURN_IF_ERROR(CheckComparable(node, a, b));
     if (a.type == ValueType::kGeometry) {
       return Error(node, "geometries are compared with S_EQUALS, not =");
@@ -380,6 +411,8 @@ class Translator {
   absl::StatusOr<std::string> Like(const Node& node) {
     STACFED_ASSIGN_OR_RETURN(Value value, Scalar(node.args[0]));
     STACFED_ASSIGN_OR_RETURN(Value pattern, Scalar(node.args[1]));
+    STACFED_RETURN_IF_ERROR(CheckSingle(node.args[0], value));
+    STACFED_RETURN_IF_ERROR(CheckSingle(node.args[1], pattern));
     if (value.type != ValueType::kString && value.type != ValueType::kAny) {
       return Error(node, StrCat("LIKE compares strings; ",
                                 value.property ? value.property->name : std::string("the value"),
@@ -393,6 +426,13 @@ class Translator {
     STACFED_ASSIGN_OR_RETURN(Value value, Scalar(node.args[0]));
     STACFED_ASSIGN_OR_RETURN(Value low, Scalar(node.args[1]));
     STACFED_ASSIGN_OR_RETURN(Value high, Scalar(node.args[2]));
+    for (size_t i = 0; i < 3; ++i) {
+      STACFED_RETURN_IF_ERROR(CheckSingle(node.args[i], i == 0 ? value : i == 1 ? low : high));
+    }
+    Unify(value, low);
+    Unify(value, high);
+    Unify(low, high);
+    STACFED_RETURN_IF_ERROR(CheckComparable(node, low, high));
     STACFED_RETURN_IF_ERROR(CheckComparable(node, value, low));
     STACFED_RETURN_IF_ERROR(CheckComparable(node, value, high));
     if (!Numeric(value.type) && value.type != ValueType::kTimestamp &&
@@ -404,31 +444,41 @@ class Translator {
   }
 
   absl::StatusOr<std::string> In(const Node& node) {
-    STACFED_ASSIGN_OR_RETURN(Value value, Scalar(node.args[0]));
     const Node& list = node.args[1];
-    if (list.args.empty()) return std::string("false");
+    if (list.args.empty()) return std::string("false");  // (the parsers refuse it)
+    STACFED_ASSIGN_OR_RETURN(Value value, Scalar(node.args[0]));
     if (value.array || value.type == ValueType::kGeometry) {
       return Error(node, "IN compares a single value with a list");
     }
-    // Literals only: one array parameter, whatever the list's length.
-    std::vector<std::string> texts, facet_values;
-    ValueType type = ValueType::kAny;
+    // Literals of one type only: one array parameter, whatever the list's length.
+    auto literal_type = [](const Node& element) {
+      return element.op == Op::kString   ? ValueType::kString
+             : element.op == Op::kNumber ? ValueType::kNumber
+                                         : ValueType::kBoolean;
+    };
     bool literals = true;
     for (const Node& element : list.args) {
-      if (element.op != Op::kString && element.op != Op::kNumber && element.op != Op::kBoolean) {
-        literals = false;
-        break;
-      }
-      const ValueType element_type = element.op == Op::kString   ? ValueType::kString
-                                     : element.op == Op::kNumber ? ValueType::kNumber
-                                                                 : ValueType::kBoolean;
+      literals = literals && (element.op == Op::kString || element.op == Op::kNumber ||
+                              element.op == Op::kBoolean) &&
+                 literal_type(element) == literal_type(list.args[0]);
+    }
+    std::vector<std::string> texts, facet_values;
+    ValueType type = ValueType::kAny;
+    if (literals) {
+      Value first;
+      first.type = literal_type(list.args[0]);
+      Unify(value, first);
+    }
+    for (const Node& element : literals ? list.args : std::vector<Node>{}) {
+      const ValueType element_type = literal_type(element);
       if (!Comparable(value.type, element_type)) {
         return Error(element, StrCat("the list holds a ", TypeName(element_type), ", the value is a ",
                                      TypeName(value.type)));
       }
       type = element_type;
-      texts.push_back(element.op == Op::kBoolean ? (element.boolean ? "true" : "false")
-                                                 : element.text);
+      texts.push_back(element.op == Op::kBoolean  ? (element.boolean ? "true" : "false")
+                      : element.op == Op::kNumber ? CanonicalNumber(element.number)
+                                                  : element.text);
       facet_values.push_back(element.op == Op::kNumber    ? CanonicalNumber(element.number)
                              : element.op == Op::kBoolean ? texts.back()
                                                           : element.text);
@@ -438,8 +488,14 @@ class Translator {
       std::string out = "(";
       for (size_t i = 0; i < list.args.size(); ++i) {
         STACFED_ASSIGN_OR_RETURN(Value element, Scalar(list.args[i]));
-        STACFED_RETURN_IF_ERROR(CheckComparable(list.args[i], value, element));
-        StrAppend(&out, i > 0 ? " OR " : "", value.sql, " = ", element.sql);
+        STACFED_RETURN_IF_ERROR(CheckSingle(list.args[i], element));
+        Value compared = value;
+        Unify(compared, element);
+        STACFED_RETURN_IF_ERROR(CheckComparable(list.args[i], compared, element));
+        if (compared.date != element.date) {
+          return Error(list.args[i], "IN compares a date with dates only; use T_INTERSECTS");
+        }
+        StrAppend(&out, i > 0 ? " OR " : "", compared.sql, " = ", element.sql);
       }
       return StrCat(out, ")");
     }

@@ -4,10 +4,9 @@
 #   bench/load.sh      # first: leaves the 1,000,000-item database stacfed_bench
 #   bench/filter.sh    # adds a Sentinel-2-like collection of EO_ITEMS items once, then measures
 #
-# Four searches as scientists write them: CMIP6 facets across every collection (GET
-# cql2-text), facets with IN within one collection, an EO cloud-cover and platform filter on
-# /collections/{id}/items, and a POST cql2-json filter with a spatial, a temporal and a numeric
-# condition. For each: the statement the server sends (and its parameters) is read from
+# Four searches (issue 14): two CMIP6 facets across every collection, a rare filter, a cloud
+# cover filter on a Sentinel-2-like collection, and S_INTERSECTS with a 50-vertex polygon
+# (POST cql2-json). For each: the statement the server sends (and its parameters) is read from
 # PostgreSQL's log of one request (log_min_duration_statement=0 for the benchmark database,
 # only while it is captured), so pgbench runs exactly the server's SQL; then RUNS rounds
 # alternating
@@ -59,23 +58,34 @@ say "database $BENCH_DB: $items items"
 warn_if_busy
 
 # --- the searches ------------------------------------------------------------------------------
-# name | method | path or body
-eo_body=$(python3 - "$EO_COLLECTION" <<'EOF'
-import json, sys
-print(json.dumps({"collections": [sys.argv[1]], "limit": 10, "filter-lang": "cql2-json", "filter": {
-    "op": "and", "args": [
-        {"op": "s_intersects", "args": [{"property": "geometry"}, {"bbox": [5, 45, 15, 55]}]},
-        {"op": "t_intersects", "args": [{"property": "datetime"},
-                                        {"interval": ["2020-01-01T00:00:00Z", "2021-12-31T23:59:59Z"]}]},
-        {"op": "<=", "args": [{"property": "eo:cloud_cover"}, 30]}]}}, separators=(",", ":")))
+# The four of issue 14: two CMIP6 facets (hundreds of matches in a million), a rare filter
+# (a combination with 10-99 matches, found in the data), eo:cloud_cover < 10 on the EO
+# collection (a tenth of it, no index: the walk finds matches at once), and S_INTERSECTS with a
+# 50-vertex polygon (a circle of radius 8 degrees around 10E 50N) over every collection.
+IFS='|' read -r rare_source rare_variable rare_member rare_count < <(sql "
+  SELECT properties->>'cmip6:source_id', properties->>'cmip6:variable_id',
+         properties->>'cmip6:member_id', count(*)
+  FROM stacfed.items WHERE collection LIKE 'cmip6-%'
+  GROUP BY 1, 2, 3 HAVING count(*) BETWEEN 10 AND 99 ORDER BY count(*) DESC, 1, 2, 3 LIMIT 1")
+[ -n "$rare_count" ] || die "no rare combination of source, variable and member in the data"
+say "rare filter: $rare_source, $rare_variable, $rare_member: $rare_count items"
+polygon_body=$(python3 <<'EOF'
+import json, math
+ring = [[round(10 + 8 * math.cos(2 * math.pi * k / 49), 4), round(50 + 8 * math.sin(2 * math.pi * k / 49), 4)]
+        for k in range(49)]
+ring.append(ring[0])  # 50 positions, closed
+print(json.dumps({"limit": 10, "filter-lang": "cql2-json", "filter": {
+    "op": "s_intersects", "args": [{"property": "geometry"}, {"type": "Polygon", "coordinates": [ring]}]}},
+    separators=(",", ":")))
 EOF
 )
 enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+# name | method | path or body
 queries=(
-  "cmip6_facets|GET|/search?limit=10&filter=$(enc "cmip6:variable_id = 'tas' AND cmip6:experiment_id = 'ssp585'")"
-  "cmip6_in_collection|GET|/search?collections=cmip6-scenariomip&limit=10&filter=$(enc "cmip6:frequency IN ('day', '3hr') AND cmip6:member_id = 'r1i1p1f1'")"
-  "eo_cloud_platform|GET|/collections/$EO_COLLECTION/items?limit=10&filter=$(enc "eo:cloud_cover < 10 AND platform = 'sentinel-2b'")"
-  "eo_spatial_temporal|POST|$eo_body"
+  "facets_tas_ssp585|GET|/search?limit=10&filter=$(enc "cmip6:variable_id = 'tas' AND cmip6:experiment_id = 'ssp585'")"
+  "rare_filter|GET|/search?limit=10&filter=$(enc "cmip6:source_id = '$rare_source' AND cmip6:variable_id = '$rare_variable' AND cmip6:member_id = '$rare_member'")"
+  "eo_cloud_cover|GET|/collections/$EO_COLLECTION/items?limit=10&filter=$(enc "eo:cloud_cover < 10")"
+  "s_intersects_polygon50|POST|$polygon_body"
 )
 selected=()
 for q in "${queries[@]}"; do

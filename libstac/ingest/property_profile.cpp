@@ -1,7 +1,10 @@
 #include "libstac/ingest/property_profile.hpp"
 
 #include <algorithm>
+#include <array>
 #include <boost/json/parse.hpp>
+#include <map>
+#include <set>
 
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
@@ -21,40 +24,27 @@ namespace dom = simdjson::dom;
 constexpr size_t kMaxProfiledNameBytes = 256;
 constexpr size_t kMaxProfiledProperties = 256;
 
-// The text a scalar is listed and hashed by: a string unescaped (hash) or as JSON (listing).
-struct Scalar {
-  bool ok = false;
-  std::string hashed;  // what FacetHash takes
-  std::string listed;  // JSON text for the values list
-};
-
-Scalar ScalarOf(dom::element value) {
-  Scalar s;
+// Whether `value` is a scalar whose text goes into digests and lists (string, number,
+// boolean), and that text: a string unescaped (its digest) and as JSON (its listing).
+bool IsListedScalar(dom::element value) {
   switch (value.type()) {
-    case dom::element_type::STRING: {
-      std::string_view text = value.get_string().value_unsafe();
-      s.hashed.assign(text);
-      AppendJsonString(s.listed, text);
-      s.ok = true;
-      break;
-    }
+    case dom::element_type::STRING:
     case dom::element_type::INT64:
     case dom::element_type::UINT64:
-    case dom::element_type::DOUBLE: {
-      double number = 0;
-      if (value.get_double().get(number)) break;
-      s.hashed = s.listed = FacetNumberText(number);
-      s.ok = true;
-      break;
-    }
+    case dom::element_type::DOUBLE:
     case dom::element_type::BOOL:
-      s.hashed = s.listed = value.get_bool().value_unsafe() ? "true" : "false";
-      s.ok = true;
-      break;
+      return true;
     default:
-      break;
+      return false;
   }
-  return s;
+}
+
+// The text a number or boolean is hashed and listed by (the same for both).
+std::string ScalarText(dom::element value) {
+  if (value.type() == dom::element_type::BOOL) return value.get_bool().value_unsafe() ? "true" : "false";
+  double number = 0;
+  (void)value.get_double().get(number);
+  return FacetNumberText(number);
 }
 
 char TypeCode(dom::element value) {
@@ -77,23 +67,13 @@ char TypeCode(dom::element value) {
   }
 }
 
-std::string_view TypeName(char code) {
-  switch (code) {
-    case 's':
-      return "string";
-    case 'i':
-      return "integer";
-    case 'n':
-      return "number";
-    case 'b':
-      return "boolean";
-    case '0':
-      return "null";
-    case 'a':
-      return "array";
-    default:
-      return "object";
-  }
+// Type codes as bits of PropertySummary::Property::types, and their names.
+constexpr std::string_view kTypeCodes = "sinb0ao";
+constexpr std::array<std::string_view, 7> kTypeNames = {"string", "integer", "number", "boolean",
+                                                        "null",   "array",   "object"};
+uint8_t TypeBit(char code) {
+  const size_t at = kTypeCodes.find(code);
+  return at == std::string_view::npos ? 0 : static_cast<uint8_t>(1u << at);
 }
 
 void AppendU16(std::string& out, size_t n) {
@@ -118,23 +98,57 @@ std::string_view ReadBytes(std::string_view& in, size_t n) {
   return out;
 }
 
-// The values of one property: the scalar itself, or an array's scalar elements.
-// Returns false when they are too many or too long to list (and to index).
-bool ValuesOf(dom::element value, std::vector<Scalar>& out) {
-  auto add = [&](dom::element v) {
-    Scalar s = ScalarOf(v);
-    if (!s.ok) return true;  // null, object: not a value to list
-    if (s.hashed.size() > kMaxFacetValueBytes) return false;
-    out.push_back(std::move(s));
+// Whether the values of a property can be listed (and indexed): a scalar, or an array of at
+// most kMaxFacetsPerItem elements, none a string longer than kMaxFacetValueBytes (numbers and
+// booleans are short). The count of listed values goes to `count`.
+bool Listable(dom::element value, size_t& count) {
+  count = 0;
+  auto fits = [&](dom::element v) {
+    if (!IsListedScalar(v)) return true;  // null, object: not a value to list
+    if (v.type() == dom::element_type::STRING &&
+        v.get_string().value_unsafe().size() > kMaxFacetValueBytes) {
+      return false;
+    }
+    ++count;
     return true;
   };
-  if (value.type() != dom::element_type::ARRAY) return add(value);
+  if (value.type() != dom::element_type::ARRAY) return fits(value);
   dom::array array = value.get_array().value_unsafe();
   if (array.size() > kMaxFacetsPerItem) return false;
   for (dom::element element : array) {
-    if (!add(element)) return false;
+    if (!fits(element)) return false;
   }
   return true;
+}
+
+// Appends the listed values of `value` (itself or its elements) to the profile, each as
+// [u16 length][JSON text], and their digests to `facets` when `key` is a facet.
+void AppendValues(std::string_view key, bool facet, dom::element value, std::string& profile,
+                  std::vector<int64_t>& facets) {
+  auto add = [&](dom::element v) {
+    if (!IsListedScalar(v)) return;
+    const size_t length_at = profile.size();
+    AppendU16(profile, 0);
+    if (v.type() == dom::element_type::STRING) {
+      const std::string_view text = v.get_string().value_unsafe();
+      if (facet) facets.push_back(FacetHash(key, text));
+      AppendJsonString(profile, text);
+    } else {
+      const std::string text = ScalarText(v);
+      if (facet) facets.push_back(FacetHash(key, text));
+      profile += text;
+    }
+    const size_t length = profile.size() - length_at - 2;
+    profile[length_at] = static_cast<char>(length & 0xff);
+    profile[length_at + 1] = static_cast<char>((length >> 8) & 0xff);
+  };
+  if (value.type() != dom::element_type::ARRAY) {
+    add(value);
+    return;
+  }
+  // (A copy: ranging over value_unsafe() of the temporary result would dangle.)
+  const dom::array array = value.get_array().value_unsafe();
+  for (dom::element element : array) add(element);
 }
 
 }  // namespace
@@ -146,29 +160,25 @@ void ProfileProperties(dom::object properties, std::vector<int64_t>& facets, std
   profile.clear();
   bool overflow = false;
   size_t profiled = 0;
-  std::vector<Scalar> values;
   for (auto [key, value] : properties) {
-    values.clear();
-    const bool listable = ValuesOf(value, values);
-    if (IsFacetKey(key)) {
-      if (!listable) {
-        overflow = true;
-      } else {
-        for (const Scalar& s : values) facets.push_back(FacetHash(key, s.hashed));
+    size_t count = 0;
+    const bool listable = Listable(value, count);
+    const bool facet = IsFacetKey(key);
+    if (facet && !listable) overflow = true;
+    if (key.size() > kMaxProfiledNameBytes || profiled == kMaxProfiledProperties) {
+      if (facet && listable) {
+        std::string ignored;
+        AppendValues(key, true, value, ignored, facets);
       }
+      continue;
     }
-    if (key.size() > kMaxProfiledNameBytes || profiled == kMaxProfiledProperties) continue;
     ++profiled;
     AppendU16(profile, key.size());
     profile.append(key);
     profile += TypeCode(value);
     profile += listable ? '\0' : '\1';
-    AppendU16(profile, listable ? values.size() : 0);
-    if (!listable) continue;
-    for (const Scalar& s : values) {
-      AppendU16(profile, s.listed.size());
-      profile.append(s.listed);
-    }
+    AppendU16(profile, listable ? count : 0);
+    if (listable) AppendValues(key, facet, value, profile, facets);
   }
   std::sort(facets.begin(), facets.end());
   facets.erase(std::unique(facets.begin(), facets.end()), facets.end());
@@ -179,10 +189,16 @@ void ProfileProperties(dom::object properties, std::vector<int64_t>& facets, std
   if (overflow) facets.push_back(FacetOverflowHash());
 }
 
+std::vector<std::string> PropertySummary::Property::TypeNames() const {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < kTypeNames.size(); ++i) {
+    if (types & (1u << i)) names.emplace_back(kTypeNames[i]);
+  }
+  return names;
+}
+
 void PropertySummary::Add(std::string_view collection, std::string_view profile) {
-  auto found = by_collection_.find(collection);
-  if (found == by_collection_.end()) found = by_collection_.emplace(std::string(collection), Properties{}).first;
-  Properties& properties = found->second;
+  Properties& properties = by_collection_[ToAbsl(collection)];
   while (!profile.empty()) {
     const std::string_view name = ReadBytes(profile, ReadU16(profile));
     if (profile.size() < 2) break;
@@ -190,21 +206,23 @@ void PropertySummary::Add(std::string_view collection, std::string_view profile)
     const bool many = profile[1] != '\0';
     profile.remove_prefix(2);
     const size_t count = ReadU16(profile);
-    auto it = properties.find(name);
-    if (it == properties.end()) it = properties.emplace(std::string(name), Property{}).first;
-    Property& property = it->second;
-    property.types.emplace(TypeName(type));
+    Property& property = properties[ToAbsl(name)];
+    property.types |= TypeBit(type);
     property.many = property.many || many;
     for (size_t i = 0; i < count; ++i) {
       const std::string_view listed = ReadBytes(profile, ReadU16(profile));
       if (property.many) continue;
-      property.values.emplace(listed);
+      if (!property.values.contains(ToAbsl(listed))) property.values.emplace(listed);
       if (property.values.size() > kMaxListedValues) {
         property.many = true;
         property.values.clear();
       }
     }
   }
+}
+
+void PropertySummary::MarkMany(std::string_view collection, std::string_view name) {
+  by_collection_[ToAbsl(collection)][ToAbsl(name)].many = true;
 }
 
 namespace {
@@ -273,34 +291,50 @@ std::string JsonArrayOf(const std::set<std::string>& values) {
 
 absl::Status MergePropertyProfiles(pg::Connection& conn, std::span<const StagedItem> items,
                                    std::span<const size_t> rows) {
+  // The collections of the batch, in order, with what is recorded of each: properties the
+  // table already lists as "many" are not gathered value by value again.
+  std::vector<std::string_view> collections;
+  for (size_t row : rows) {
+    const std::string_view c = items[row].collection;
+    if (std::find(collections.begin(), collections.end(), c) == collections.end()) collections.push_back(c);
+  }
+  std::map<std::string, std::map<std::string, Recorded, std::less<>>, std::less<>> recorded_by;
   PropertySummary summary;
+  for (std::string_view collection : collections) {
+    STACFED_ASSIGN_OR_RETURN(auto recorded, ReadRecorded(conn, collection));
+    for (const auto& [name, entry] : recorded) {
+      if (entry.many) summary.MarkMany(collection, name);
+    }
+    recorded_by.emplace(std::string(collection), std::move(recorded));
+  }
   for (size_t row : rows) summary.Add(items[row].collection, items[row].property_profile);
   for (const auto& [collection, properties] : summary.collections()) {
-    STACFED_ASSIGN_OR_RETURN(auto recorded, ReadRecorded(conn, collection));
+    const auto& recorded = recorded_by.find(collection)->second;
     pg::TextArrayBuilder names, types, values;
     size_t changed = 0;
     for (const auto& [name, property] : properties) {
+      const std::vector<std::string> type_names = property.TypeNames();
+      if (type_names.empty()) continue;  // marked "many" from the table, not in this batch
       auto known = recorded.find(name);
-      std::set<std::string> new_types = property.types;
-      std::set<std::string> new_values = property.values;
-      bool many = property.many;
-      if (known != recorded.end()) {
-        for (const std::string& t : known->second.types) new_types.erase(t);
-        if (known->second.many) {
-          many = false;  // nothing to add: the row already says "many"
-          new_values.clear();
-        } else {
-          for (const std::string& v : known->second.values) new_values.erase(v);
+      bool news = known == recorded.end();
+      if (!news) {
+        for (const std::string& t : type_names) news = news || !known->second.types.contains(t);
+        if (!known->second.many) {
+          news = news || property.many;
+          for (const std::string& v : property.values) {
+            news = news || !known->second.values.contains(v);
+          }
         }
-        if (new_types.empty() && new_values.empty() && !many) continue;
       }
+      if (!news) continue;
       ++changed;
       names.Add(name);
-      types.Add(pg::TextArrayLiteral(std::vector<std::string>(property.types.begin(), property.types.end())));
-      if (many) {
+      types.Add(pg::TextArrayLiteral(type_names));
+      if (property.many) {
         values.AddNull();
       } else {
-        values.Add(JsonArrayOf(property.values));
+        std::set<std::string> sorted(property.values.begin(), property.values.end());
+        values.Add(JsonArrayOf(sorted));
       }
     }
     if (changed == 0) continue;

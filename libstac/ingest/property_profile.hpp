@@ -10,13 +10,13 @@
 //   stays listed (a filter on it then finds nothing, which is right).
 
 #include <cstdint>
-#include <map>
-#include <set>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 
 namespace simdjson::dom {
@@ -43,17 +43,20 @@ inline constexpr size_t kMaxListedValues = 100;
 class PropertySummary {
  public:
   struct Property {
-    std::set<std::string> types;   // "string", "integer", "number", "boolean", "null", "array", "object"
-    std::set<std::string> values;  // JSON text of scalar values (array elements for arrays)
-    bool many = false;             // more than kMaxListedValues values, or one too long to list
+    uint8_t types = 0;  // bits of "string", "integer", "number", "boolean", "null", "array", "object"
+    absl::flat_hash_set<std::string> values;  // JSON text of scalar values (array elements for arrays)
+    bool many = false;  // more than kMaxListedValues values, or one too long to list
+    std::vector<std::string> TypeNames() const;
   };
-  using Properties = std::map<std::string, Property, std::less<>>;
+  using Properties = absl::flat_hash_map<std::string, Property>;
 
   void Add(std::string_view collection, std::string_view profile);
-  const std::map<std::string, Properties, std::less<>>& collections() const { return by_collection_; }
+  // Values of `name` are not gathered (the table already says there are many).
+  void MarkMany(std::string_view collection, std::string_view name);
+  const absl::flat_hash_map<std::string, Properties>& collections() const { return by_collection_; }
 
  private:
-  std::map<std::string, Properties, std::less<>> by_collection_;
+  absl::flat_hash_map<std::string, Properties> by_collection_;
 };
 
 // Merges the profiles of `rows` of `items` into stacfed.collection_properties. It first reads

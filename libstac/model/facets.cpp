@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 
+#include "absl/container/flat_hash_set.h"
 #include "libstac/base/hash.hpp"
 
 namespace stacfed {
@@ -32,20 +33,21 @@ constexpr std::array<std::string_view, 22> kStacFacets = {
     "collection_type",
 };
 
+// Looked up once per property of every item written: hashed sets, not scans of the lists.
 template <size_t N>
-bool Contains(const std::array<std::string_view, N>& names, std::string_view key) {
-  for (std::string_view name : names) {
-    if (name == key) return true;
-  }
-  return false;
+absl::flat_hash_set<std::string_view> SetOf(const std::array<std::string_view, N>& names) {
+  return absl::flat_hash_set<std::string_view>(names.begin(), names.end());
 }
 
 }  // namespace
 
 bool IsFacetKey(std::string_view key) {
-  if (Contains(kStacFacets, key)) return true;
+  static const auto* const stac = new absl::flat_hash_set<std::string_view>(SetOf(kStacFacets));
+  static const auto* const project =
+      new absl::flat_hash_set<std::string_view>(SetOf(kProjectFacets));
+  if (stac->contains(key)) return true;
   const size_t colon = key.rfind(':');
-  return Contains(kProjectFacets, colon == std::string_view::npos ? key : key.substr(colon + 1));
+  return project->contains(colon == std::string_view::npos ? key : key.substr(colon + 1));
 }
 
 int64_t FacetHash(std::string_view key, std::string_view value) {

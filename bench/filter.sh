@@ -123,9 +123,14 @@ for q in "${selected[@]}"; do
   python3 - "$tmp/$name.log" "$tmp/$name.sql" "$tmp/$name.vars" "$name" <<'EOF' || die "$name: no statement captured"
 import re, sys
 log, sql_out, vars_out, name = sys.argv[1:]
-text = open(log, encoding="utf-8", errors="replace").read()
-# "LOG:  duration: 0.5 ms  execute search_...: SELECT ...\n... DETAIL:  parameters: $1 = '...', ..."
-found = re.findall(r"execute (search_[0-9a-f]+): (.*?)\n[^\n]*DETAIL:  parameters: (.*?)\n(?=\S)", text, re.S)
+lines = open(log, encoding="utf-8", errors="replace").read().splitlines()
+# "... LOG:  duration: 0.5 ms  execute search_...: WITH ..." then "... DETAIL:  parameters: $1 = '...', ..."
+found = []
+for i, line in enumerate(lines[:-1]):
+    m = re.search(r"execute (search_[0-9a-f]+): (.*)$", line)
+    d = re.search(r"DETAIL:  parameters: (.*)$", lines[i + 1])
+    if m and d:
+        found.append((m.group(1), m.group(2), d.group(1)))
 pages = [f for f in found if "LIMIT" in f[1]]
 if not pages:
     sys.exit("%s: no page statement in the log" % name)

@@ -91,16 +91,24 @@ std::string FilterWalk(const Conditions& conditions, const std::string& keyset,
     if (condition.kind == Kind::kPlain) continue;
     StrAppend(&hit, hit.empty() ? "" : " AND ", "(", condition.sql, ")");
   }
+  // The walk is not materialized: it streams, stops once the page is full, and copies only
+  // the hits. Materialized, a filter that matched nothing copied the content of all
+  // kWalkRows rows into the CTE's store (13 of 20 ms for a rare facet filter on 1M items).
+  // Whether it reached its end is asked only when the hits do not fill the page, of the
+  // index alone (the CASE evaluates that InitPlan only then).
   const std::string walk = StrCat("SELECT ", kPageColumns, ", (", hit,
                                   ") AS hit FROM stacfed.items", PlainConditions(conditions),
                                   keyset, order.OrderBy(reversed), " LIMIT ", kWalkRows);
+  const std::string walked = StrCat("SELECT 1 FROM stacfed.items", PlainConditions(conditions),
+                                    keyset, order.OrderBy(reversed), " LIMIT ", kWalkRows);
   const std::string matches = StrCat("SELECT ", kPageColumns, " FROM stacfed.items",
                                      AllConditions(conditions), keyset);
   return StrCat(
-      "WITH walk AS MATERIALIZED (", walk, "), ",
-      "hits AS (SELECT ", kPageColumnNames, " FROM walk WHERE hit LIMIT ", limit, "), ",
+      "WITH hits AS (SELECT ", kPageColumnNames, " FROM (", walk, ") walk WHERE hit LIMIT ",
+      limit, "), ",
       "decided AS (SELECT CASE WHEN (SELECT count(*) FROM hits) >= ", limit,
-      " THEN true ELSE (SELECT count(*) FROM walk) < ", kWalkRows, " END AS by_walk), ",
+      " THEN true ELSE (SELECT count(*) FROM (", walked, ") walked) < ", kWalkRows,
+      " END AS by_walk), ",
       "matches AS MATERIALIZED (", matches, ") ",
       "SELECT * FROM (",
       "SELECT * FROM hits WHERE (SELECT by_walk FROM decided)",

@@ -155,12 +155,7 @@ sql "ALTER DATABASE $BENCH_DB RESET log_parameter_max_length" >/dev/null
 start_server "$db_url" "$API_PORT" "$tmp/serve.log"
 run_wrk() {  # run_wrk NAME METHOD TARGET OUT DURATION
   if [ "$2" = POST ]; then
-    python3 - "$3" >"$tmp/$1.lua" <<'EOF'
-import json, sys
-print('wrk.method = "POST"')
-print('wrk.body = %s' % json.dumps(sys.argv[1]))
-print('wrk.headers["Content-Type"] = "application/json"')
-EOF
+    wrk_post_script "$3" >"$tmp/$1.lua"
     wrk -t2 -c"$CONNECTIONS" -d"$5" --latency -s "$tmp/$1.lua" "$base/search" >"$4"
   else
     wrk -t2 -c"$CONNECTIONS" -d"$5" --latency "$base$3" >"$4"
@@ -187,33 +182,8 @@ done
 
 mkdir -p bench/results
 report=bench/results/filter-$(date -u +%Y%m%dT%H%M%SZ).txt
-python3 - "$tmp" "$RUNS" "${selected[@]}" >"$report" <<EOF
-import re, statistics, sys
-tmp, runs, queries = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-def wrk(path):
-    text = open(path).read()
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-    lat = {p: float(v) * unit[u] for p, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)}
-    return rps, lat["50"], lat["99"]
-def tps(path):
-    return float(re.search(r"^tps = ([\d.]+)", open(path).read(), re.M).group(1))
-print("# stacfed filter benchmark")
-print("date: $(date -u +%Y-%m-%dT%H:%M:%SZ); machine: $(machine_line), load average at start $load_avg")
-print("commit: $(commit_line); database: $BENCH_DB, $items items")
-print("wrk -t2 -c$CONNECTIONS -d$DURATION --latency; pgbench -n -M prepared -c $CONNECTIONS -j 2 -T ${DURATION%s} on the captured statement; medians of %d runs" % runs)
-print()
-print("| query | stacfed req/s (min-max) | p50 ms | p99 ms | pgbench TPS (min-max) | ratio |")
-print("|---|---|---|---|---|---|")
-for q in queries:
-    name = q.split("|")[0]
-    w = [wrk("%s/%s.wrk.%d" % (tmp, name, r)) for r in range(1, runs + 1)]
-    t = [tps("%s/%s.pgbench.%d" % (tmp, name, r)) for r in range(1, runs + 1)]
-    rps = [x[0] for x in w]
-    print("| %s | %.0f (%.0f-%.0f) | %.2f | %.2f | %.0f (%.0f-%.0f) | %.2f |" % (
-        name, statistics.median(rps), min(rps), max(rps), statistics.median(x[1] for x in w),
-        statistics.median(x[2] for x in w), statistics.median(t), min(t), max(t),
-        statistics.median(rps) / statistics.median(t)))
-EOF
+wrk_pgbench_report "stacfed filter benchmark" \
+  "wrk -t2 -c$CONNECTIONS -d$DURATION --latency; pgbench -n -M prepared -c $CONNECTIONS -j 2 -T ${DURATION%s} on the captured statement" \
+  "$tmp" "$RUNS" "${selected[@]}" >"$report"
 cat "$report"
 say "report written to $report"

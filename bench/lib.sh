@@ -85,3 +85,49 @@ warn_if_busy() {
   fi
   load_avg=$load
 }
+
+# wrk_pgbench_report TITLE COMMAND_LINE TMP RUNS NAME...: the table of medians of RUNS runs of
+# each NAME from TMP/NAME.wrk.N (wrk --latency) and TMP/NAME.pgbench.N, on stdout: req/s,
+# p50, p99, TPS and the ratio req/s / TPS (bench/api.sh, bench/filter.sh). A NAME may carry
+# "|..." after it (the scripts' query lines), which is cut off.
+wrk_pgbench_report() {
+  local title=$1 command=$2
+  shift 2
+  printf '# %s\n' "$title"
+  printf 'date: %s; machine: %s, load average at start %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(machine_line)" "$load_avg"
+  printf 'commit: %s; database: %s, %s items\n' "$(commit_line)" "$BENCH_DB" "$items"
+  printf '%s; medians of %s runs\n\n' "$command" "$2"
+  python3 - "$@" <<'EOF'
+import re, statistics, sys
+tmp, runs, queries = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+def wrk(path):
+    text = open(path).read()
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    lat = {p: float(v) * unit[u] for p, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)}
+    return rps, lat["50"], lat["99"]
+def tps(path):
+    return float(re.search(r"^tps = ([\d.]+)", open(path).read(), re.M).group(1))
+print("| query | stacfed req/s (min-max) | p50 ms | p99 ms | pgbench TPS (min-max) | ratio |")
+print("|---|---|---|---|---|---|")
+for q in queries:
+    name = q.split("|")[0]
+    w = [wrk("%s/%s.wrk.%d" % (tmp, name, r)) for r in range(1, runs + 1)]
+    t = [tps("%s/%s.pgbench.%d" % (tmp, name, r)) for r in range(1, runs + 1)]
+    rps = [x[0] for x in w]
+    print("| %s | %.0f (%.0f-%.0f) | %.2f | %.2f | %.0f (%.0f-%.0f) | %.2f |" % (
+        name, statistics.median(rps), min(rps), max(rps), statistics.median(x[1] for x in w),
+        statistics.median(x[2] for x in w), statistics.median(t), min(t), max(t),
+        statistics.median(rps) / statistics.median(t)))
+EOF
+}
+
+# wrk_post_script BODY: a wrk Lua script (on stdout) that POSTs BODY as JSON.
+wrk_post_script() {
+  python3 - "$1" <<'EOF'
+import json, sys
+print('wrk.method = "POST"')
+print('wrk.body = %s' % json.dumps(sys.argv[1]))
+print('wrk.headers["Content-Type"] = "application/json"')
+EOF
+}

@@ -43,7 +43,7 @@ bool IsListedScalar(dom::element value) {
 std::string ScalarText(dom::element value) {
   if (value.type() == dom::element_type::BOOL) return value.get_bool().value_unsafe() ? "true" : "false";
   double number = 0;
-  (void)value.get_double().get(number);
+  if (value.get_double().get(number)) number = 0;  // a number: it always converts
   return FacetNumberText(number);
 }
 

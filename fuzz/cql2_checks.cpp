@@ -163,14 +163,14 @@ struct Translation {
 Translation Translate(const cql2::Node& filter, bool input_utf8) {
   static const search::Queryables queryables = FuzzQueryables();
   search::QueryBuilder builder;
-  absl::StatusOr<std::string> sql = cql2::ToSql(filter, queryables, builder);
+  absl::StatusOr<cql2::Translation> sql = cql2::ToSql(filter, queryables, builder);
   Translation out;
   if (!sql.ok()) {
     out.status = sql.status();
     CheckRefusal(out.status, input_utf8);
     return out;
   }
-  out.sql = std::move(*sql);
+  out.sql = std::move(sql->sql);
   out.params = builder.TakeParams();
   CheckSqlText(out.sql);
   CheckParameters(out.sql, out.params, input_utf8);

@@ -1,5 +1,6 @@
 #include "server/api/handlers.hpp"
 
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -153,6 +154,17 @@ http::Handler Static(std::function<Response(const Request&)> render) {
   };
 }
 
+// STACFED_FACET_PLAN: auto (default), index or walk (search::FacetPlan).
+absl::StatusOr<search::FacetPlan> FacetPlanFromEnv() {
+  const char* value = std::getenv("STACFED_FACET_PLAN");
+  const std::string_view plan = value == nullptr ? "auto" : value;
+  if (plan == "auto") return search::FacetPlan::kAuto;
+  if (plan == "index") return search::FacetPlan::kIndex;
+  if (plan == "walk") return search::FacetPlan::kWalk;
+  return absl::InvalidArgumentError(
+      StrCat("STACFED_FACET_PLAN is '", Excerpt(plan, 100), "': expected auto, index or walk"));
+}
+
 }  // namespace
 
 absl::StatusOr<ApiOptions> ApiOptionsFromEnv(std::string token_key) {
@@ -164,6 +176,7 @@ absl::StatusOr<ApiOptions> ApiOptionsFromEnv(std::string token_key) {
                            GetEnvInt("STACFED_COUNT_CACHE_SECONDS",
                                      options.search.count_cache_ttl.count(), 0, 86400));
   options.search.count_cache_ttl = std::chrono::seconds(ttl);
+  STACFED_ASSIGN_OR_RETURN(options.search.facet_plan, FacetPlanFromEnv());
   options.landing = LandingInfoFromEnv();
   options.service = std::make_shared<const search::SearchService>(
       options.search, std::make_shared<const search::TokenSigner>(std::move(token_key)));

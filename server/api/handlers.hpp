@@ -24,6 +24,9 @@
 //                                0 disables). Counts are cached by the search service, keyed
 //                                by a SHA-256 digest of the count statement and its values,
 //                                bounded in entries and bytes (libstac/base/expiring_cache.hpp).
+//   STACFED_FACET_PLAN           how a filter that facet digests answer is run: auto (default:
+//                                PostgreSQL's statistics of the digests decide whether the
+//                                GIN index is asked first), index (always) or walk (never).
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>

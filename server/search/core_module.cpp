@@ -129,31 +129,6 @@ constexpr std::array<Parameter, 7> kItemSearchParameters = {{
 
 // ---- conditions ------------------------------------------------------------------------------
 
-// Collections are bound one parameter each (query.hpp says why), padded to these arities.
-constexpr std::array<size_t, 6> kCollectionArities = {1, 2, 4, 8, 16, 32};
-
-std::string CollectionsCondition(const std::vector<std::string>& collections,
-                                 QueryBuilder& builder) {
-  size_t arity = 0;
-  for (size_t candidate : kCollectionArities) {
-    if (collections.size() <= candidate) {
-      arity = candidate;
-      break;
-    }
-  }
-  if (arity == 0) {
-    return StrCat("collection = ANY(", builder.Bind(pg::TextArrayLiteral(collections)),
-                  "::text[])");
-  }
-  std::string condition = "collection IN (";
-  for (size_t i = 0; i < arity; ++i) {
-    const std::string& name = collections[std::min(i, collections.size() - 1)];
-    StrAppend(&condition, i > 0 ? ", " : "", builder.Bind(name), "::text");
-  }
-  condition += ")";
-  return condition;
-}
-
 // The query geometry from its GeoJSON parameter, computed once per execution (an InitPlan),
 // not once per row tested; a parameter is not folded into a constant in a generic plan.
 // ST_Intersects brings its own && index condition.
@@ -196,7 +171,7 @@ class CoreModule : public Module {
   absl::Status Constrain(const SearchRequest& request, const SearchContext&,
                          Conditions& conditions, QueryBuilder& builder) const override {
     if (!request.collections.empty()) {
-      conditions.Add(CollectionsCondition(request.collections, builder));
+      conditions.Add(CollectionsIn(request.collections, builder));
     }
     if (!request.ids.empty()) {
       conditions.Add(StrCat("id = ANY(", builder.Bind(pg::TextArrayLiteral(request.ids)),

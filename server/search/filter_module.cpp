@@ -3,6 +3,7 @@
 // the classes of CQL2 it implements, and its condition.
 
 #include <array>
+#include <set>
 
 #include "absl/strings/match.h"
 #include "libstac/base/status_macros.hpp"
@@ -10,6 +11,8 @@
 #include "server/search/core_modules.hpp"
 #include "server/search/cql2/parse.hpp"
 #include "server/search/cql2/to_sql.hpp"
+#include "server/search/facet_stats.hpp"
+#include "server/search/queryables.hpp"
 
 namespace stacfed::search {
 namespace {
@@ -17,6 +20,10 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::string_view kCrs84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+
+// The most collections a filter's facet values narrow a search to (as many as one list of
+// collection parameters holds, query.hpp); beyond it the search is not narrowed.
+constexpr size_t kMaxHoldingCollections = 32;
 
 absl::Status Invalid(std::string_view parameter, std::string_view why) {
   return absl::InvalidArgumentError(StrCat("invalid '", parameter, "': ", why));
@@ -128,12 +135,55 @@ class Filter : public Module {
     return absl::OkStatus();
   }
 
+  // How many items the facet digests that every match holds would find, when there are
+  // such digests.
+  static std::optional<IndexEstimate> IndexEstimateOf(const cql2::Translation& filter,
+                                                      const SearchContext& context) {
+    if (filter.index_digests.empty()) return std::nullopt;
+    switch (context.facet_plan) {
+      case FacetPlan::kIndex:
+        return IndexEstimate{.matches = 0, .items = 1};
+      case FacetPlan::kWalk:
+        return std::nullopt;
+      case FacetPlan::kAuto:
+        break;
+    }
+    if (context.facet_stats == nullptr) return std::nullopt;
+    return IndexEstimate{.matches = context.facet_stats->Estimate(filter.index_digests),
+                         .items = context.facet_stats->items()};
+  }
+
+  // The collections whose items can hold the facet values every match must hold, when
+  // they are few enough to be bound as a list (then PostgreSQL reads only their
+  // partitions): a filter on an experiment that one collection holds searches that one.
+  static std::optional<std::vector<std::string>> CollectionsHolding(
+      const cql2::Translation& filter, const Queryables& queryables) {
+    std::optional<std::set<std::string>> holding;
+    for (const cql2::FacetValues& facet : filter.index_values) {
+      std::optional<std::vector<std::string>> these =
+          queryables.CollectionsHolding(facet.name, facet.values);
+      if (!these) continue;
+      std::set<std::string> kept;
+      for (std::string& collection : *these) {
+        if (!holding || holding->contains(collection)) kept.insert(std::move(collection));
+      }
+      holding = std::move(kept);
+    }
+    if (!holding || holding->size() > kMaxHoldingCollections) return std::nullopt;
+    return std::vector<std::string>(holding->begin(), holding->end());
+  }
+
   absl::Status Constrain(const SearchRequest& request, const SearchContext& context,
                          Conditions& conditions, QueryBuilder& builder) const override {
     if (!request.filter) return absl::OkStatus();
-    STACFED_ASSIGN_OR_RETURN(std::string sql,
+    STACFED_ASSIGN_OR_RETURN(cql2::Translation filter,
                              cql2::ToSql(*request.filter, *context.queryables, builder));
-    conditions.Add(std::move(sql), Conditions::Kind::kFilter);
+    conditions.Add(std::move(filter.sql), Conditions::Kind::kFilter,
+                   IndexEstimateOf(filter, context));
+    if (std::optional<std::vector<std::string>> holding =
+            CollectionsHolding(filter, *context.queryables)) {
+      conditions.Add(holding->empty() ? "false" : CollectionsIn(*holding, builder));
+    }
     return absl::OkStatus();
   }
 

@@ -27,6 +27,12 @@
 namespace stacfed::search {
 
 class Queryables;
+class FacetStatistics;
+
+// How a filter that facet digests answer is run (STACFED_FACET_PLAN): as the statistics say
+// (auto), or always asking the GIN index first (index) or walking the time order first
+// (walk), for diagnosis and tests of both statements.
+enum class FacetPlan { kAuto, kIndex, kWalk };
 
 // The endpoints a module may serve; conformance and parameters are per family.
 enum class Family {
@@ -48,6 +54,9 @@ struct Parameter {
 struct SearchContext {
   // The properties the searched collections' items carry (queryables.hpp); never null.
   const Queryables* queryables = nullptr;
+  // How often facet values occur (facet_stats.hpp); null when the items were never analyzed.
+  const FacetStatistics* facet_stats = nullptr;
+  FacetPlan facet_plan = FacetPlan::kAuto;
 };
 
 class Module {

@@ -1,10 +1,13 @@
 #include "server/search/query.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cstdio>
 
 #include "libstac/base/hash.hpp"
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
+#include "libstac/pg/text_array.hpp"
 
 namespace stacfed::search {
 namespace {
@@ -118,7 +121,70 @@ std::string FilterWalk(const Conditions& conditions, const std::string& keyset,
       ") page", order.OrderByColumns(reversed));
 }
 
+// The statement of a search whose filter names a facet that every match must hold (a
+// condition reached through ANDs only, Condition::indexed): the GIN index of the facets'
+// digests finds the matches whatever their place in time, so it is asked first, for at most
+// kIndexRows matches. When it has no more (a rare value: tens or hundreds of matches in a
+// million items), they are sorted and that is the answer, without walking the time order at
+// all; when it has more (a frequent value), the walk finds a page quickly and `walk` (the
+// FilterWalk statement) answers. The unused branch is never executed.
+std::string IndexFirst(const Conditions& conditions, const std::string& keyset,
+                       const SortSpec& order, bool reversed, const std::string& limit,
+                       const std::string& walk) {
+  const std::string probe = StrCat("SELECT ", kPageColumns, " FROM stacfed.items",
+                                   AllConditions(conditions), keyset, " LIMIT ", kIndexProbeRows);
+  return StrCat(
+      "WITH indexed AS MATERIALIZED (", probe, "), ",
+      "complete AS (SELECT count(*) < ", kIndexProbeRows, " AS by_index FROM indexed) ",
+      "SELECT * FROM (",
+      "SELECT * FROM (SELECT * FROM indexed", order.OrderByColumns(reversed), " LIMIT ", limit,
+      ") i WHERE (SELECT by_index FROM complete)",
+      " UNION ALL ",
+      "SELECT * FROM (", walk, ") w WHERE NOT (SELECT by_index FROM complete)",
+      ") page", order.OrderByColumns(reversed));
+}
+
+// Whether a condition's index should be asked first: its matches are few, and a walk of
+// kWalkRows rows would not likely fill a page of `rows` (the walk checks the time order's
+// first rows; at a match rate below rows/kWalkRows it reads them all in vain).
+bool IndexFirstPays(const Conditions& conditions, int rows) {
+  for (const Conditions::Condition& condition : conditions.list) {
+    if (!condition.index) continue;
+    const IndexEstimate& estimate = *condition.index;
+    if (estimate.matches <= kIndexRows &&
+        estimate.matches * kWalkRows < 2.0 * rows * estimate.items) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
+
+// Collections are bound one parameter each (query.hpp says why), padded to these arities.
+constexpr std::array<size_t, 6> kCollectionArities = {1, 2, 4, 8, 16, 32};
+
+std::string CollectionsIn(const std::vector<std::string>& collections,
+                                 QueryBuilder& builder) {
+  size_t arity = 0;
+  for (size_t candidate : kCollectionArities) {
+    if (collections.size() <= candidate) {
+      arity = candidate;
+      break;
+    }
+  }
+  if (arity == 0) {
+    return StrCat("collection = ANY(", builder.Bind(pg::TextArrayLiteral(collections)),
+                  "::text[])");
+  }
+  std::string condition = "collection IN (";
+  for (size_t i = 0; i < arity; ++i) {
+    const std::string& name = collections[std::min(i, collections.size() - 1)];
+    StrAppend(&condition, i > 0 ? ", " : "", builder.Bind(name), "::text");
+  }
+  condition += ")";
+  return condition;
+}
 
 std::string QueryBuilder::Bind(pg::Param value) {
   params_.push_back(std::move(value));
@@ -148,7 +214,10 @@ absl::StatusOr<SearchQuery> AssembleSearch(const Conditions& conditions, QueryBu
                                    AllConditions(conditions), keyset, order.OrderBy(reversed),
                                    " LIMIT ", limit);
   if (conditions.Has(Kind::kFilter)) {
-    query.page = Named(FilterWalk(conditions, keyset, order, reversed, limit));
+    std::string walk = FilterWalk(conditions, keyset, order, reversed, limit);
+    query.page = Named(IndexFirstPays(conditions, page_size + 1)
+                           ? IndexFirst(conditions, keyset, order, reversed, limit, walk)
+                           : std::move(walk));
   } else if (conditions.Has(Kind::kSpatial)) {
     query.page = Named(SpatialWalk(conditions, keyset, order, reversed, limit, plain));
   } else {

@@ -20,6 +20,7 @@
 // statements stays small; longer lists use one array parameter.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,16 @@ class QueryBuilder {
   std::vector<pg::Param> params_;
 };
 
+// `collection IN ($1, ...)` for a non-empty list of collections (padded, see above).
+std::string CollectionsIn(const std::vector<std::string>& collections, QueryBuilder& builder);
+
+// What the statistics say of a condition an index alone can answer: how many of how many
+// items match (FacetStatistics).
+struct IndexEstimate {
+  double matches = 0;
+  double items = 0;
+};
+
 // What restricts a search, in the order the statement lists it.
 struct Conditions {
   enum class Kind {
@@ -52,10 +63,17 @@ struct Conditions {
   struct Condition {
     std::string sql;
     Kind kind = Kind::kPlain;
+    // Set when an index the condition names (the facets' GIN) finds every match: how many
+    // it would find. When they are few, the statement asks that index first (IndexFirst in
+    // query.cpp) rather than walking the time order.
+    std::optional<IndexEstimate> index;
   };
   std::vector<Condition> list;
 
-  void Add(std::string sql, Kind kind = Kind::kPlain) { list.push_back({std::move(sql), kind}); }
+  void Add(std::string sql, Kind kind = Kind::kPlain,
+           std::optional<IndexEstimate> index = std::nullopt) {
+    list.push_back({std::move(sql), kind, index});
+  }
   bool Has(Kind kind) const;
 };
 
@@ -94,5 +112,12 @@ absl::StatusOr<SearchQuery> AssembleSearch(const Conditions& conditions, QueryBu
 
 // How many rows, in page order, a search checks before it trusts an index.
 inline constexpr int kWalkRows = 2000;
+
+// A filter an index answers (Condition::index) asks the index first when it is estimated to
+// match at most kIndexRows items and too few for a walk of kWalkRows to fill the page; the
+// index is then read for at most kIndexProbeRows matches (estimates err) before the
+// statement gives up sorting them and walks the time order instead.
+inline constexpr int kIndexRows = 2000;
+inline constexpr int kIndexProbeRows = 4000;
 
 }  // namespace stacfed::search

@@ -159,7 +159,8 @@ Queryables Queryables::Builtin() {
 }
 
 void Queryables::AddPropertyRow(std::string_view name, std::string_view types_literal,
-                                std::optional<std::string_view> values_json, bool array_values) {
+                                std::optional<std::string_view> values_json, bool array_values,
+                                std::string_view collection) {
   if (by_name_.contains(name) && !by_name_.at(std::string(name)).column.empty()) {
     return;  // a property cannot shadow an item field (start_datetime is the range start)
   }
@@ -173,6 +174,16 @@ void Queryables::AddPropertyRow(std::string_view name, std::string_view types_li
       for (const json::value& v : parsed.get_array()) values.push_back(json::serialize(v));
     } else {
       many = true;
+    }
+  }
+  if (!collection.empty() && IsFacetKey(name) && holders_complete_) {
+    held_values_ += 1 + values.size();
+    if (held_values_ > kMaxHeldValues) {
+      holders_complete_ = false;
+      holders_.clear();
+    } else {
+      holders_[std::string(name)][std::string(collection)] =
+          many ? std::nullopt : std::optional<std::vector<std::string>>(values);
     }
   }
   auto [it, inserted] = by_name_.try_emplace(std::string(name));
@@ -198,6 +209,22 @@ void Queryables::AddPropertyRow(std::string_view name, std::string_view types_li
     merged.insert(values.begin(), values.end());
     q.values.assign(merged.begin(), merged.end());
   }
+}
+
+std::optional<std::vector<std::string>> Queryables::CollectionsHolding(
+    std::string_view name, const std::vector<std::string>& values) const {
+  if (!holders_complete_) return std::nullopt;
+  std::vector<std::string> holding;
+  auto facet = holders_.find(name);
+  if (facet == holders_.end()) return holding;
+  std::set<std::string, std::less<>> wanted;
+  for (const std::string& value : values) wanted.insert(json::serialize(json::string(value)));
+  for (const auto& [collection, recorded] : facet->second) {
+    bool holds = !recorded.has_value();
+    for (size_t i = 0; !holds && i < recorded->size(); ++i) holds = wanted.contains((*recorded)[i]);
+    if (holds) holding.push_back(collection);
+  }
+  return holding;
 }
 
 const Queryable* Queryables::Find(std::string_view name) const {

@@ -39,10 +39,19 @@ class Queryables {
   static Queryables Builtin();
 
   // Adds the property rows of stacfed.collection_properties: (name, types text[] as its
-  // array literal, values jsonb text or NULL, array_values "t"/"f") for the collections
-  // in scope; a property seen in several collections merges.
+  // array literal, values jsonb text or NULL, array_values "t"/"f", collection) for the
+  // collections in scope; a property seen in several collections merges.
   void AddPropertyRow(std::string_view name, std::string_view types_literal,
-                      std::optional<std::string_view> values_json, bool array_values);
+                      std::optional<std::string_view> values_json, bool array_values,
+                      std::string_view collection = {});
+
+  // The collections (among those added) whose items can hold facet `name` with one of the
+  // string `values`: those that recorded it with many values or with one of these; none
+  // when no collection records it. nullopt when that is not known (too many collections
+  // and values to keep). The write path records a value before the items holding it are
+  // committed, so no collection holding a match is ever left out.
+  std::optional<std::vector<std::string>> CollectionsHolding(
+      std::string_view name, const std::vector<std::string>& values) const;
 
   // The queryable `name` ("eo:cloud_cover", also "properties.eo:cloud_cover"); nullptr when
   // unknown.
@@ -54,7 +63,16 @@ class Queryables {
 
  private:
   std::map<std::string, Queryable, std::less<>> by_name_;
+  // Per facet and collection: its values as JSON text, nullopt when many.
+  std::map<std::string, std::map<std::string, std::optional<std::vector<std::string>>>,
+           std::less<>>
+      holders_;
+  size_t held_values_ = 0;
+  bool holders_complete_ = true;
 };
+
+// The most values (over all facets and collections) Queryables keeps per collection.
+inline constexpr size_t kMaxHeldValues = 100000;
 
 // The most values a queryable lists as its enum.
 inline constexpr size_t kMaxEnumValues = 50;

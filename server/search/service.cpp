@@ -10,6 +10,7 @@
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
 #include "libstac/pg/text_array.hpp"
+#include "server/search/facet_stats.hpp"
 #include "server/search/modules.hpp"
 #include "server/search/query.hpp"
 #include "server/search/statements.hpp"
@@ -22,6 +23,7 @@ using Narrowed = std::optional<std::vector<std::string>>;
 
 constexpr std::chrono::seconds kScopeTtl{5};
 constexpr std::chrono::seconds kQueryablesTtl{5};
+constexpr std::chrono::seconds kFacetStatisticsTtl{60};
 
 }  // namespace
 
@@ -47,6 +49,12 @@ absl::StatusOr<SearchQuery> BuildSearchQuery(const SearchRequest& request,
 }
 
 namespace {
+
+double ToDouble(std::string_view text) {
+  double value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
 
 int64_t ToInt64(std::string_view text) {
   int64_t value = 0;
@@ -93,13 +101,15 @@ struct SearchService::Caches {
   explicit Caches(const SearchOptions& options)
       : counts({.ttl = options.count_cache_ttl, .max_entries = 20000, .max_bytes = 4 << 20}),
         scopes({.ttl = kScopeTtl, .max_entries = 1000, .max_bytes = 16 << 20}),
-        queryables({.ttl = kQueryablesTtl, .max_entries = 200, .max_bytes = 32 << 20}) {}
+        queryables({.ttl = kQueryablesTtl, .max_entries = 200, .max_bytes = 32 << 20}),
+        facet_stats({.ttl = kFacetStatisticsTtl, .max_entries = 1, .max_bytes = 1 << 20}) {}
 
   std::mutex mutex;
   // numberMatched of a search; nullopt means "counted, above the limit".
   ExpiringCache<std::optional<int64_t>> counts;
   ExpiringCache<Narrowed> scopes;
   ExpiringCache<std::shared_ptr<const Queryables>> queryables;
+  ExpiringCache<std::shared_ptr<const FacetStatistics>> facet_stats;
 };
 
 SearchService::SearchService(SearchOptions options, std::shared_ptr<const TokenSigner> signer)
@@ -192,13 +202,34 @@ SearchService::QueryablesOf(const Executor& db, const std::vector<std::string>& 
   for (int row = 0; row < rows.Rows(); ++row) {
     std::optional<std::string_view> values;
     if (!rows.IsNull(row, 2)) values = rows.Get(row, 2);
-    queryables->AddPropertyRow(rows.Get(row, 0), rows.Get(row, 1), values, rows.Get(row, 3) == "t");
+    queryables->AddPropertyRow(rows.Get(row, 0), rows.Get(row, 1), values, rows.Get(row, 3) == "t",
+                               rows.Get(row, 4));
     bytes += 256 + rows.Get(row, 0).size() + (values ? values->size() * 2 : 0);
   }
   std::shared_ptr<const Queryables> shared = std::move(queryables);
   std::lock_guard lock(caches_->mutex);
   caches_->queryables.Store(key, shared, bytes, Clock::now());
   co_return shared;
+}
+
+boost::asio::awaitable<absl::StatusOr<std::shared_ptr<const FacetStatistics>>>
+SearchService::FacetStatisticsOf(const Executor& db) const {
+  static const Sha256Digest kKey = Sha256("facet statistics");
+  {
+    std::lock_guard lock(caches_->mutex);
+    if (const auto* cached = caches_->facet_stats.Find(kKey, Clock::now())) co_return *cached;
+  }
+  STACFED_CO_ASSIGN_OR_RETURN(
+      pg::Result rows, co_await db.Run(Cost::kCheap, statements::kFacetStatistics, {}));
+  std::shared_ptr<const FacetStatistics> stats;
+  if (rows.Rows() == 1 && !rows.IsNull(0, 2)) {
+    std::optional<FacetStatistics> parsed =
+        FacetStatistics::Parse(rows.Get(0, 0), rows.Get(0, 1), ToDouble(rows.Get(0, 2)));
+    if (parsed) stats = std::make_shared<const FacetStatistics>(*std::move(parsed));
+  }
+  std::lock_guard lock(caches_->mutex);
+  caches_->facet_stats.Store(kKey, stats, stats ? stats->size() * 32 : 0, Clock::now());
+  co_return stats;
 }
 
 // An empty page of /collections/{id}/items: tells a missing collection apart (404).
@@ -243,10 +274,16 @@ boost::asio::awaitable<absl::StatusOr<SearchResult>> SearchService::Search(
     }
   }
   SearchContext context;
+  context.facet_plan = options_.facet_plan;
   std::shared_ptr<const Queryables> queryables;
+  std::shared_ptr<const FacetStatistics> facet_stats;
   if (searched.filter) {
     STACFED_CO_ASSIGN_OR_RETURN(queryables, co_await QueryablesOf(db, queryables_scope));
     context.queryables = queryables.get();
+    if (options_.facet_plan == FacetPlan::kAuto) {
+      STACFED_CO_ASSIGN_OR_RETURN(facet_stats, co_await FacetStatisticsOf(db));
+      context.facet_stats = facet_stats.get();
+    }
   }
   STACFED_CO_ASSIGN_OR_RETURN(Narrowed in_time, co_await CollectionsInTime(db, searched));
   if (in_time && in_time->empty()) {

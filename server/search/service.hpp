@@ -46,6 +46,8 @@ struct SearchOptions {
   int64_t count_limit = kDefaultCountLimit;
   // How long a count is reused for the same search; 0 disables.
   std::chrono::seconds count_cache_ttl{30};
+  // How a filter that facet digests answer is run (modules.hpp).
+  FacetPlan facet_plan = FacetPlan::kAuto;
 };
 
 // Where a search runs.
@@ -100,6 +102,11 @@ class SearchService {
   // for 5 s.
   boost::asio::awaitable<absl::StatusOr<std::shared_ptr<const Queryables>>> QueryablesOf(
       const Executor& db, const std::vector<std::string>& collections) const;
+
+  // PostgreSQL's statistics of the facets' digests (facet_stats.hpp), reused for a minute;
+  // null when the items were never analyzed.
+  boost::asio::awaitable<absl::StatusOr<std::shared_ptr<const FacetStatistics>>>
+  FacetStatisticsOf(const Executor& db) const;
 
   const TokenSigner& signer() const { return *signer_; }
   const SearchOptions& options() const { return options_; }

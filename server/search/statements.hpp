@@ -32,9 +32,20 @@ inline constexpr pg::Statement kCollectionsInTime{
 // of every collection when $1 is NULL: the queryables of a search.
 inline constexpr pg::Statement kCollectionProperties{
     "search_collection_properties",
-    "SELECT name, types::text, \"values\"::text, 'array' = ANY(types)"
+    "SELECT name, types::text, \"values\"::text, 'array' = ANY(types), collection_id"
     " FROM stacfed.collection_properties"
     " WHERE $1::text[] IS NULL OR collection_id = ANY($1::text[])"};
+
+// PostgreSQL's statistics of the facets' digests over all partitions (most common digests,
+// their frequencies) and the number of items: FacetStatistics. No row before an ANALYZE.
+inline constexpr pg::Statement kFacetStatistics{
+    "search_facet_statistics",
+    "SELECT s.most_common_elems::text, s.most_common_elem_freqs::text,"
+    " (SELECT sum(greatest(c.reltuples, 0)) FROM pg_inherits i"
+    "  JOIN pg_class c ON c.oid = i.inhrelid"
+    "  WHERE i.inhparent = 'stacfed.items'::regclass)::float8"
+    " FROM pg_stats s WHERE s.schemaname = 'stacfed' AND s.tablename = 'items'"
+    " AND s.attname = 'facets' AND s.inherited AND s.most_common_elems IS NOT NULL"};
 
 // Columns of catalogs_render.hpp's CatalogColumn. Children that are collections not loaded
 // yet are left out so that every child link resolves; sub-catalogs come first ('catalog' sorts

@@ -81,7 +81,7 @@ Sql ToSql(const std::string& text) {
   auto sql = cql2::ToSql(Text(text), queryables, builder);
   INFO(text);
   REQUIRE(sql.ok());
-  Sql out{*sql, {}};
+  Sql out{sql->sql, {}};
   for (const auto& p : builder.params()) out.params.push_back(p ? std::string(*p) : "NULL");
   return out;
 }
@@ -263,6 +263,67 @@ TEST_CASE("cql2 to SQL: types come from the queryables", "[search][cql2]") {
   CHECK_THAT(ToSql("cmip6:variable_id = 'tas'").sql, Catch::Contains("facets &&"));
   CHECK_THAT(ToSql("cmip6:variable_id IN ('tas', 'pr')").sql, Catch::Contains("facets &&"));
   CHECK(ToSql("title = 'tas'").sql.find("facets") == std::string::npos);
+}
+
+cql2::Translation Translate(const std::string& text, const Queryables& queryables) {
+  QueryBuilder builder;
+  auto translation = cql2::ToSql(Text(text), queryables, builder);
+  INFO(text);
+  REQUIRE(translation.ok());
+  return *std::move(translation);
+}
+
+TEST_CASE("cql2 to SQL: the facet conditions every match must satisfy are reported",
+          "[search][cql2]") {
+  const Queryables queryables = TestQueryables();
+  const int64_t overflow = stacfed::FacetOverflowHash();
+  const int64_t tas = stacfed::FacetHash("cmip6:variable_id", "tas");
+  const int64_t pr = stacfed::FacetHash("cmip6:variable_id", "pr");
+  using Sets = std::vector<std::vector<int64_t>>;
+
+  // Reached through ANDs only: each condition is a set of digests (a value or the overflow).
+  cql2::Translation t = Translate("cmip6:variable_id = 'tas' AND eo:cloud_cover < 10", queryables);
+  CHECK(t.index_digests == Sets{{tas, overflow}});
+  REQUIRE(t.index_values.size() == 1);
+  CHECK(t.index_values[0].name == "cmip6:variable_id");
+  CHECK(t.index_values[0].values == std::vector<std::string>{"tas"});
+  t = Translate("(cmip6:variable_id IN ('tas', 'pr')) AND (latest = true AND cmip6:variable_id = 'pr')",
+                queryables);
+  CHECK(t.index_digests == Sets{{tas, pr, overflow}, {stacfed::FacetHash("latest", "true"), overflow},
+                                {pr, overflow}});
+  CHECK(t.index_values.size() == 2);  // the strings only: true is no string
+  // Under OR or NOT a match need not hold the digests: nothing is reported.
+  for (const std::string text :
+       {"cmip6:variable_id = 'tas' OR eo:cloud_cover < 10", "NOT NOT cmip6:variable_id = 'tas'",
+        "NOT (cmip6:variable_id <> 'tas' OR eo:cloud_cover < 10)", "eo:cloud_cover < 10",
+        "title = 'tas'"}) {
+    t = Translate(text, queryables);
+    INFO(text);
+    CHECK(t.index_digests.empty());
+    CHECK(t.index_values.empty());
+  }
+  // Array facets narrow through the index, never through the recorded values.
+  t = Translate("A_CONTAINS(instruments, ('msi'))", queryables);
+  CHECK(t.index_digests.size() == 1);
+  CHECK(t.index_values.empty());
+}
+
+TEST_CASE("the collections whose items can hold facet values", "[search][cql2]") {
+  Queryables q = Queryables::Builtin();
+  q.AddPropertyRow("cmip6:experiment_id", "{string}", R"(["historical","ssp585"])", false, "a");
+  q.AddPropertyRow("cmip6:experiment_id", "{string}", R"(["historical"])", false, "b");
+  q.AddPropertyRow("cmip6:experiment_id", "{string}", std::nullopt, false, "c");  // many values
+  q.AddPropertyRow("title", "{string}", R"(["ssp585"])", false, "d");  // not a facet
+  CHECK(q.CollectionsHolding("cmip6:experiment_id", {"ssp585"}) ==
+        std::vector<std::string>{"a", "c"});
+  CHECK(q.CollectionsHolding("cmip6:experiment_id", {"historical", "x"}) ==
+        std::vector<std::string>{"a", "b", "c"});
+  // A facet no collection records: none can hold it.
+  CHECK(q.CollectionsHolding("cmip6:source_id", {"x"}) == std::vector<std::string>{});
+  // Values are compared as JSON strings: quotes and escapes do not confuse them.
+  q.AddPropertyRow("cmip6:source_id", "{string}", R"(["a\"b"])", false, "e");
+  CHECK(q.CollectionsHolding("cmip6:source_id", {"a\"b"}) == std::vector<std::string>{"e"});
+  CHECK(q.CollectionsHolding("cmip6:source_id", {"a"}) == std::vector<std::string>{});
 }
 
 TEST_CASE("cql2 to SQL: unknown properties and mismatched types are refused", "[search][cql2]") {

@@ -5,6 +5,9 @@
 #include <string>
 
 #include "libstac/pg/text_array.hpp"
+#include "libstac/base/strings.hpp"
+#include "server/search/facet_stats.hpp"
+#include "server/search/query.hpp"
 #include "server/search/queryables.hpp"
 #include "server/search/service.hpp"
 
@@ -116,6 +119,48 @@ TEST_CASE("searches are cheap or expensive by what can make them read more than 
   SearchRequest many;
   many.collections.assign(kCheapMaxCollections + 1, "c");
   CHECK(IsExpensiveSearch(many));
+}
+
+TEST_CASE("facet statistics parse PostgreSQL's arrays and estimate conjunctions",
+          "[search][sql]") {
+  // Two digests with their frequencies, then the minimum, maximum and null fraction.
+  std::optional<FacetStatistics> stats =
+      FacetStatistics::Parse("{-7,42}", "{0.5,0.01,0.01,0.5,0}", 1000);
+  REQUIRE(stats);
+  CHECK(stats->items() == 1000);
+  CHECK(stats->Estimate({{-7}}) == Approx(500));
+  CHECK(stats->Estimate({{-7}, {42}}) == Approx(5));   // independent: multiplied
+  CHECK(stats->Estimate({{-7, 42}}) == Approx(510));   // one of several: added
+  CHECK(stats->Estimate({{99}}) == Approx(5));         // unlisted: half the least frequent
+  CHECK(stats->Estimate({{-7, -7, -7}}) == Approx(1000));  // never above every item
+  CHECK_FALSE(FacetStatistics::Parse("{-7,42}", "{0.5,0.01}", 1000));  // no trailer
+  CHECK_FALSE(FacetStatistics::Parse("{-7,x}", "{0.5,0.01,0.01,0.5,0}", 1000));
+  CHECK_FALSE(FacetStatistics::Parse("-7,42", "{0.5,0.01,0.01,0.5,0}", 1000));
+  CHECK(FacetStatistics::Parse("{}", "{0,0,0}", 0));
+}
+
+TEST_CASE("a filter whose matches are few asks the facets' index first", "[search][sql]") {
+  auto page = [](std::optional<IndexEstimate> index) {
+    Conditions conditions;
+    conditions.Add("facets && $1::int8[]", Conditions::Kind::kFilter, index);
+    absl::StatusOr<SearchQuery> query =
+        AssembleSearch(conditions, QueryBuilder(), SortSpec::Default(), nullptr, 10, 100);
+    REQUIRE(query.ok());
+    return query->page.sql;
+  };
+  constexpr std::string_view kIndexFirst = "WITH indexed AS MATERIALIZED";
+  // No estimate (never analyzed, or a filter the index cannot answer alone): the walk.
+  CHECK(page(std::nullopt).find(kIndexFirst) == std::string::npos);
+  CHECK(page(std::nullopt).find("WITH hits") != std::string::npos);
+  // Few matches among many items: the index, bounded, with the walk as its fallback.
+  const std::string indexed = page(IndexEstimate{.matches = 100, .items = 1e6});
+  CHECK(indexed.starts_with(kIndexFirst));
+  CHECK(indexed.find(StrCat("LIMIT ", kIndexProbeRows)) != std::string::npos);
+  CHECK(indexed.find("WITH hits") != std::string::npos);
+  // Many matches: a short walk fills the page.
+  CHECK(page(IndexEstimate{.matches = 50000, .items = 1e6}).find(kIndexFirst) == std::string::npos);
+  // Matches dense enough that a walk of kWalkRows fills the page, however few.
+  CHECK(page(IndexEstimate{.matches = 100, .items = 200}).find(kIndexFirst) == std::string::npos);
 }
 
 }  // namespace

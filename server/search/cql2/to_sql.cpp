@@ -58,22 +58,34 @@ class Translator {
   Translator(const Queryables& queryables, QueryBuilder& builder)
       : queryables_(queryables), builder_(builder) {}
 
+  // The digests conditions every match must satisfy (reached from the top through ANDs
+  // only): an item matches only if it holds one digest of each set.
+  std::vector<std::vector<int64_t>> TakeIndexDigests() { return std::move(index_digests_); }
+  std::vector<FacetValues> TakeIndexValues() { return std::move(index_values_); }
+
   absl::StatusOr<std::string> Boolean(const Node& node) {
     switch (node.op) {
       case Op::kAnd:
       case Op::kOr: {
+        const bool conjunctive = conjunctive_;
+        conjunctive_ = conjunctive && node.op == Op::kAnd;
         std::string out = "(";
         for (size_t i = 0; i < node.args.size(); ++i) {
-          STACFED_ASSIGN_OR_RETURN(std::string part, Boolean(node.args[i]));
-          StrAppend(&out, i > 0 ? (node.op == Op::kAnd ? " AND " : " OR ") : "", part);
+          absl::StatusOr<std::string> part = Boolean(node.args[i]);
+          if (!part.ok()) return part.status();
+          StrAppend(&out, i > 0 ? (node.op == Op::kAnd ? " AND " : " OR ") : "", *part);
         }
+        conjunctive_ = conjunctive;
         out += ")";
         return out;
       }
       case Op::kNot: {
+        const bool conjunctive = conjunctive_;
+        conjunctive_ = false;
         ++negations_;
         absl::StatusOr<std::string> inner = Boolean(node.args[0]);
         --negations_;
+        conjunctive_ = conjunctive;
         if (!inner.ok()) return inner.status();
         return StrCat("NOT ", *inner);
       }
@@ -320,10 +332,19 @@ class Translator {
 
   // The digests condition for `values` of a facet: the items holding one of them, or a
   // value too long or too many to be indexed (FacetOverflowHash).
-  std::string FacetCondition(const Queryable& q, const std::vector<std::string>& values) {
+  // `strings`: the values are strings, which the recorded values of each collection can tell
+  // (FacetValues).
+  std::string FacetCondition(const Queryable& q, const std::vector<std::string>& values,
+                             bool strings = false) {
+    std::vector<int64_t> hashes;
+    for (const std::string& value : values) hashes.push_back(FacetHash(q.name, value));
+    hashes.push_back(FacetOverflowHash());
     std::vector<std::string> digests;
-    for (const std::string& value : values) digests.push_back(StrCat(FacetHash(q.name, value)));
-    digests.push_back(StrCat(FacetOverflowHash()));
+    for (int64_t hash : hashes) digests.push_back(StrCat(hash));
+    if (conjunctive_) {
+      index_digests_.push_back(std::move(hashes));
+      if (strings && !q.array) index_values_.push_back({q.name, values});
+    }
     return StrCat("facets && ", Bind(pg::TextArrayLiteral(digests), "::int8[]"));
   }
 
@@ -337,7 +358,8 @@ class Translator {
         literal->literal->size() > kMaxFacetValueBytes) {
       return std::nullopt;
     }
-    return FacetCondition(*property->property, {*literal->literal});
+    return FacetCondition(*property->property, {*literal->literal},
+                          literal->type == ValueType::kString);
   }
 
   absl::StatusOr<std::string> Compare(const Node& node) {
@@ -508,7 +530,10 @@ class Translator {
         value.property->column.empty()) {
       bool indexable = true;
       for (const std::string& v : facet_values) indexable = indexable && v.size() <= kMaxFacetValueBytes;
-      if (indexable) return StrCat("(", FacetCondition(*value.property, facet_values), " AND ", sql, ")");
+      if (indexable) {
+        return StrCat("(", FacetCondition(*value.property, facet_values, type == ValueType::kString),
+                      " AND ", sql, ")");
+      }
     }
     return sql;
   }
@@ -677,14 +702,21 @@ class Translator {
   const Queryables& queryables_;
   QueryBuilder& builder_;
   int negations_ = 0;  // the NOTs around the condition being translated
+  bool conjunctive_ = true;  // the condition being translated is reached through ANDs only
+  std::vector<std::vector<int64_t>> index_digests_;
+  std::vector<FacetValues> index_values_;
 };
 
 }  // namespace
 
-absl::StatusOr<std::string> ToSql(const Node& filter, const Queryables& queryables,
+absl::StatusOr<Translation> ToSql(const Node& filter, const Queryables& queryables,
                                   QueryBuilder& builder) {
   Translator translator(queryables, builder);
-  return translator.Boolean(filter);
+  Translation translation;
+  STACFED_ASSIGN_OR_RETURN(translation.sql, translator.Boolean(filter));
+  translation.index_digests = translator.TakeIndexDigests();
+  translation.index_values = translator.TakeIndexValues();
+  return translation;
 }
 
 }  // namespace stacfed::search::cql2

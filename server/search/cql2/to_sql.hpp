@@ -14,7 +14,9 @@
 // comparison of mismatched types says what was expected ("eo:cloud_cover is a number; it
 // cannot be compared with the string '10'").
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "server/search/cql2/ast.hpp"
@@ -23,7 +25,24 @@
 
 namespace stacfed::search::cql2 {
 
-absl::StatusOr<std::string> ToSql(const Node& filter, const Queryables& queryables,
+// A facet that must hold one of some strings (`name IN (...)`, `name = '...'`).
+struct FacetValues {
+  std::string name;
+  std::vector<std::string> values;
+};
+
+struct Translation {
+  std::string sql;
+  // The facet digests every match holds one of, per set (the facet conditions reached from
+  // the top through ANDs only): when there are any, the GIN index of items.facets alone
+  // finds every match, and FacetStatistics estimates how many there are.
+  std::vector<std::vector<int64_t>> index_digests;
+  // The facets among them compared with strings: the collections whose items can hold
+  // them are known (Queryables::CollectionsHolding).
+  std::vector<FacetValues> index_values;
+};
+
+absl::StatusOr<Translation> ToSql(const Node& filter, const Queryables& queryables,
                                   QueryBuilder& builder);
 
 }  // namespace stacfed::search::cql2

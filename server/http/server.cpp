@@ -2,6 +2,8 @@
 
 #include <array>
 #include <atomic>
+#include <optional>
+#include <string>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -139,8 +141,29 @@ std::string AddressOf(const tcp::endpoint& endpoint) { return endpoint.address()
 // see: too many or too large header fields (431), an HTTP/1.1 request without exactly one
 // valid Host, a target with raw bytes a URL may not hold, decoded values with NUL bytes or
 // invalid UTF-8 (400).
+// The addresses of a connection's two ends ("" when unknown), read once per connection, and
+// the base URL its last Host header gave (a keep-alive connection sends the same one).
+struct Peers {
+  std::string local;
+  std::string remote;
+  std::optional<std::string> last_host;
+  std::string last_base_url;
+};
+
+Peers PeersOf(const tcp::socket& socket) {
+  ErrorCode ec;
+  const tcp::endpoint local = socket.local_endpoint(ec);
+  const tcp::endpoint remote = socket.remote_endpoint(ec);
+  Peers peers;
+  if (!ec) {
+    peers.local = AddressOf(local);
+    peers.remote = AddressOf(remote);
+  }
+  return peers;
+}
+
 absl::Status FillRequest(bhttp::request<bhttp::string_body>& message, const ServerOptions& options,
-                         const HostPolicy& hosts, const tcp::socket& socket, Request& request) {
+                         const HostPolicy& hosts, Peers& peers, Request& request) {
   request.method = MethodOf(message.method());
   const std::string_view target(message.target().data(), message.target().size());
   size_t count = 0;
@@ -174,16 +197,18 @@ absl::Status FillRequest(bhttp::request<bhttp::string_body>& message, const Serv
   if (host_index == SIZE_MAX && message.version() >= 11) {
     return absl::InvalidArgumentError("An HTTP/1.1 request must have a Host header (RFC 9112).");
   }
-  if (host_index != SIZE_MAX) STACFED_RETURN_IF_ERROR(HostPolicy::CheckHost(host));
+  const bool same_host = peers.last_host && *peers.last_host == host;
+  if (host_index != SIZE_MAX && !same_host) STACFED_RETURN_IF_ERROR(HostPolicy::CheckHost(host));
   STACFED_RETURN_IF_ERROR(CheckRequestTarget(target, request.method));
   DecodeTarget(target, request);
   STACFED_RETURN_IF_ERROR(CheckDecodedRequest(request));
 
-  ErrorCode ec;
-  const tcp::endpoint local = socket.local_endpoint(ec);
-  const tcp::endpoint remote = socket.remote_endpoint(ec);
-  request.base_url = hosts.BaseUrl(host, ec ? std::string_view() : std::string_view(AddressOf(local)));
-  request.remote_address = ec ? std::string() : AddressOf(remote);
+  if (!same_host) {
+    peers.last_base_url = hosts.BaseUrl(host, peers.local);
+    peers.last_host = std::string(host);
+  }
+  request.base_url = peers.last_base_url;
+  request.remote_address = peers.remote;
   request.body = std::move(message.body());
   request.path_params.clear();
   return absl::OkStatus();
@@ -422,6 +447,7 @@ net::awaitable<void> Server::Impl::AcceptLoop() {
 }
 
 net::awaitable<void> Server::Impl::Session(Worker& worker, tcp::socket socket) {
+  Peers peers = PeersOf(socket);
   beast::tcp_stream stream(std::move(socket));
   SessionRegistration registration(worker, stream);
   beast::flat_buffer buffer;
@@ -484,7 +510,7 @@ net::awaitable<void> Server::Impl::Session(Worker& worker, tcp::socket socket) {
     // The handler's time is not the socket's: the database has its own timeouts.
     stream.expires_never();
     auto& message = parser.get();
-    if (absl::Status filled = FillRequest(message, options, *hosts, stream.socket(), request);
+    if (absl::Status filled = FillRequest(message, options, *hosts, peers, request);
         !filled.ok()) {
       co_await RejectAndClose(stream, ErrorResponse(filled), options);
       co_return;

@@ -19,10 +19,8 @@ constexpr std::string_view kPageColumns =
 constexpr std::string_view kPageColumnNames = "collection, id, t, content, links";
 
 Statement Named(std::string sql) {
-  char name[32];
-  std::snprintf(name, sizeof name, "search_%016llx",
-                static_cast<unsigned long long>(StableHash64(sql)));
-  return Statement{name, std::move(sql)};
+  std::string name = StrCat("search_", absl::Hex(StableHash64(sql), absl::kZeroPad16));
+  return Statement{std::move(name), std::move(sql)};
 }
 
 // " WHERE true AND a AND b", with the conditions `keep` accepts.

@@ -44,7 +44,8 @@ absl::StatusOr<SearchQuery> BuildSearchQuery(const SearchRequest& request,
   for (const Module* module : EnabledModules()) {
     STACFED_RETURN_IF_ERROR(module->Constrain(request, context, conditions, builder));
   }
-  return AssembleSearch(conditions, std::move(builder), SortSpec::Default(),
+  static const SortSpec kDefaultOrder = SortSpec::Default();
+  return AssembleSearch(conditions, std::move(builder), kDefaultOrder,
                         request.token ? &*request.token : nullptr, request.limit, count_limit);
 }
 

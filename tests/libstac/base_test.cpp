@@ -30,6 +30,18 @@ TEST_CASE("SHA-256 and HMAC-SHA-256 match their published test vectors", "[crypt
   // RFC 4231, test case 2.
   CHECK(Hex(stacfed::AsBytes(stacfed::HmacSha256("Jefe", "what do ya want for nothing?"))) ==
         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  // The contexts each thread reuses: a digest after another, a key after another.
+  CHECK(Hex(stacfed::AsBytes(stacfed::Sha256(""))) ==
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(Hex(stacfed::AsBytes(stacfed::Sha256("abc"))) ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  const std::string key20(20, '\x0b');  // RFC 4231, test case 1
+  CHECK(Hex(stacfed::AsBytes(stacfed::HmacSha256(key20, "Hi There"))) ==
+        "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  CHECK(Hex(stacfed::AsBytes(stacfed::HmacSha256("Jefe", "what do ya want for nothing?"))) ==
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  CHECK(Hex(stacfed::AsBytes(stacfed::HmacSha256("Jefe", "what do ya want for nothing?"))) ==
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
   CHECK(stacfed::ConstantTimeEquals("abc", "abc"));
   CHECK_FALSE(stacfed::ConstantTimeEquals("abc", "abd"));
   CHECK_FALSE(stacfed::ConstantTimeEquals("abc", "ab"));

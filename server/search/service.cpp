@@ -51,14 +51,10 @@ absl::StatusOr<SearchQuery> BuildSearchQuery(const SearchRequest& request,
 
 namespace {
 
-double ToDouble(std::string_view text) {
-  double value = 0;
-  std::from_chars(text.data(), text.data() + text.size(), value);
-  return value;
-}
-
-int64_t ToInt64(std::string_view text) {
-  int64_t value = 0;
+// A number PostgreSQL printed (0 if it is none).
+template <typename T>
+T NumberOf(std::string_view text) {
+  T value = 0;
   std::from_chars(text.data(), text.data() + text.size(), value);
   return value;
 }
@@ -225,7 +221,7 @@ SearchService::FacetStatisticsOf(const Executor& db) const {
   std::shared_ptr<const FacetStatistics> stats;
   if (rows.Rows() == 1 && !rows.IsNull(0, 2)) {
     std::optional<FacetStatistics> parsed =
-        FacetStatistics::Parse(rows.Get(0, 0), rows.Get(0, 1), ToDouble(rows.Get(0, 2)));
+        FacetStatistics::Parse(rows.Get(0, 0), rows.Get(0, 1), NumberOf<double>(rows.Get(0, 2)));
     if (parsed) stats = std::make_shared<const FacetStatistics>(*std::move(parsed));
   }
   std::lock_guard lock(caches_->mutex);
@@ -321,7 +317,7 @@ boost::asio::awaitable<absl::StatusOr<SearchResult>> SearchService::Search(
           pg::Result count, co_await db.Run(cost, count_statement,
                                             std::move(query.count_params)));
       if (count.Rows() == 1) {
-        const int64_t value = ToInt64(count.Scalar());
+        const int64_t value = NumberOf<int64_t>(count.Scalar());
         if (value <= options_.count_limit) result.counted = value;
       }
       std::lock_guard lock(caches_->mutex);

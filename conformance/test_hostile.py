@@ -81,7 +81,8 @@ def ids_in(items):
 
 def routes(items, catalog):
     collection, item = ids_in(items)
-    search_params = ["bbox", "intersects", "datetime", "ids", "collections", "limit", "token"]
+    search_params = ["bbox", "intersects", "datetime", "ids", "collections", "limit", "token",
+                     "filter", "query"]
     return [
         ("/search", search_params),
         (f"/collections/{collection}/items", search_params),
@@ -175,6 +176,9 @@ def post_bodies(foreign_token):
         "unknown": [1],
         "": [1],
         "filter": [{"op": "=", "args": [{"property": "id"}, "x"]}],
+        "query": [{"id": {"eq": "x"}}, {"id": {"in": ["x"] * 5000}}, {"id": {"startsWith": DEEP}},
+                  {"id": {"eq": 1e308}}, {f"p{i}": {"eq": i} for i in range(2000)},
+                  {"\u0000": {"eq": 1}}, {"id": {"contains": "\u0000"}}],
     }
     bodies = []
     for name, values in members.items():

@@ -12,5 +12,7 @@ const Module& CoreSearchModule();
 const Module& ChildrenBrowseableModule();
 // CQL2 filter (filter, filter-lang, filter-crs) on item search and items (filter_module.cpp).
 const Module& FilterModule();
+// The Query extension (query) on item search and items, as CQL2 (query_module.cpp).
+const Module& QueryModule();
 
 }  // namespace stacfed::search

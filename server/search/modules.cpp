@@ -13,6 +13,7 @@ const std::vector<const Module*>& EnabledModules() {
       &CoreSearchModule(),
       &ChildrenBrowseableModule(),
       &FilterModule(),
+      &QueryModule(),  // after the filter: its Finish joins the filter's tree
   };
   return modules;
 }

@@ -58,6 +58,9 @@ struct SearchRequest {
   std::optional<std::string> filter_crs;
   std::optional<cql2::Node> filter;
 
+  // Query module: the query object as sent (its Finish step ANDs it into `filter`).
+  std::optional<boost::json::value> query;
+
   bool operator==(const SearchRequest&) const = default;
 };
 

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "libstac/base/strings.hpp"
 #include "libstac/model/datetime.hpp"
+#include "server/search/cql2/parse.hpp"
 #include "server/search/page_token.hpp"
 #include "server/search/params.hpp"
 #include "server/search/query.hpp"
@@ -210,6 +211,63 @@ TEST_CASE("POST bodies read numbers exactly, so a next link's body means the sam
   CHECK(again->request == first->request);
   CHECK(SearchFingerprint(again->request, "/search") ==
         SearchFingerprint(first->request, "/search"));
+}
+
+// The filter tree a query gives, compared with the cql2-text it means.
+cql2::Node QueryTree(const std::string& query_json) {
+  absl::StatusOr<SearchRequest> get = Get({{"query", query_json}});
+  INFO(query_json);
+  REQUIRE(get.ok());
+  absl::StatusOr<ParsedBody> post = Post(StrCat(R"({"query":)", query_json, "}"));
+  REQUIRE(post.ok());
+  REQUIRE(get->filter);
+  CHECK(post->request.filter == get->filter);  // GET and POST alike
+  return *get->filter;
+}
+
+cql2::Node Cql2(const std::string& text) {
+  absl::StatusOr<cql2::Node> node = cql2::ParseText(text);
+  REQUIRE(node.ok());
+  return *node;
+}
+
+TEST_CASE("query (the Query extension) reads as the CQL2 it means", "[search][query]") {
+  CHECK(QueryTree(R"({"a":{"eq":"x"}})") == Cql2("a = 'x'"));
+  CHECK(QueryTree(R"({"a":{"neq":1,"lt":2.5,"lte":3,"gt":true,"gte":-4}})") ==
+        Cql2("a <> 1 AND a < 2.5 AND a <= 3 AND a > true AND a >= -4"));
+  CHECK(QueryTree(R"({"a":{"in":["x",1]},"properties.b":{"eq":"y"}})") ==
+        Cql2("a IN ('x', 1) AND properties.b = 'y'"));
+  // The wildcards of LIKE in the operand are literal.
+  CHECK(QueryTree(R"({"a":{"startsWith":"x%_\\"}})") == Cql2(R"(a LIKE 'x\%\_\\%')"));
+  CHECK(QueryTree(R"({"a":{"endsWith":"x"}})") == Cql2("a LIKE '%x'"));
+  CHECK(QueryTree(R"({"a":{"contains":"x"}})") == Cql2("a LIKE '%x%'"));
+  // Beside a filter: both hold.
+  absl::StatusOr<SearchRequest> both =
+      Get({{"query", R"({"a":{"eq":"x"}})"}, {"filter", "b = 1"}});
+  REQUIRE(both.ok());
+  CHECK(*both->filter == Cql2("b = 1 AND a = 'x'"));
+  // An empty query constrains nothing.
+  absl::StatusOr<SearchRequest> empty = Get({{"query", "{}"}});
+  REQUIRE(empty.ok());
+  CHECK_FALSE(empty->filter);
+}
+
+TEST_CASE("malformed queries are refused, naming the parameter", "[search][query]") {
+  for (const std::string query :
+       {"x", "[]", "1", R"({"a":1})", R"({"a":{}})", R"({"a":{"like":"x"}})",
+        R"({"a":{"in":[]}})", R"({"a":{"in":[[1]]}})", R"({"a":{"eq":null}})",
+        R"({"a":{"eq":{"b":1}}})", R"({"a":{"startsWith":1}})"}) {
+    absl::StatusOr<SearchRequest> get = Get({{"query", query}});
+    INFO(query);
+    REQUIRE_FALSE(get.ok());
+    CHECK(IsInvalid(get.status()));
+    CHECK_THAT(std::string(get.status().message()), Catch::Contains("query"));
+  }
+  // A query of more conditions than an IN list may hold.
+  std::string many = "{";
+  for (int i = 0; i < 1001; ++i) StrAppend(&many, i > 0 ? "," : "", "\"p", i, "\":{\"eq\":1}");
+  many += "}";
+  CHECK_FALSE(Get({{"query", many}}).ok());
 }
 
 TEST_CASE("search parameter errors", "[search][errors]") {

@@ -1,12 +1,32 @@
 """What pystac-client (0.9) and stac-browser do, replayed in plain Python: they must work
 against stacfed with no workaround (reference/stac-api.md sections 3 and 4)."""
 
+import json
 import re
 
 import pytest
 import requests
 
 from stacutil import GEOJSON, JSON, keys_of, links_by_rel, matches_datetime
+
+
+# item_search.py's OP_MAP, longest operators first, as its _format_query tries them.
+_QUERY_OPS = [(">=", "gte"), ("<=", "lte"), ("<>", "neq"), ("=", "eq"), (">", "gt"), ("<", "lt")]
+
+
+def _format_query(strings):
+    out = {}
+    for text in strings:
+        for symbol, name in _QUERY_OPS:
+            if symbol in text:
+                prop, value = text.split(symbol, 1)
+                try:
+                    value = json.loads(value)
+                except ValueError:
+                    pass
+                out.setdefault(prop, {})[name] = value
+                break
+    return out
 
 
 class MiniPystacClient:
@@ -62,6 +82,14 @@ class MiniPystacClient:
         assert self.conforms_to("item-search"), "pystac-client: no ITEM_SEARCH"
         link = self._link(self.root, "search")
         assert link is not None, "pystac-client: no search link typed geo+json/json"
+        if "query" in params:
+            # ItemSearch: asserts QUERY, turns ["p<10"] into {"p": {"lt": 10}}, and sends it
+            # as a JSON string in GET.
+            assert self.conforms_to("item-search#query"), "pystac-client: no QUERY"
+            query = params["query"]
+            if isinstance(query, list):
+                query = _format_query(query)
+            params["query"] = json.dumps(query) if method == "GET" else query
         if method == "GET":
             params = {k: (",".join(v) if isinstance(v, list) else v) for k, v in params.items()}
         for page in self._pages(method, link["href"], params):
@@ -124,6 +152,22 @@ def test_search_with_a_year_as_pystac_client_sends_it(client, items):
     dt = "2023-01-01T00:00:00Z/2023-12-31T23:59:59Z"  # datetime="2023"
     got = {(f["collection"], f["id"]) for f in client.search(datetime=dt, limit=20)}
     assert got == {(i["collection"], i["id"]) for i in items if matches_datetime(i, dt)}
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_search_with_query_as_pystac_client_sends_it(client, items, method):
+    clouds = sorted(i["properties"]["eo:cloud_cover"] for i in items
+                    if "eo:cloud_cover" in i["properties"])
+    cut = clouds[len(clouds) // 2]
+    got = [(f["collection"], f["id"]) for f in client.search(
+        method=method, query=[f"eo:cloud_cover<{cut}", "platform<>none"], limit=3)]
+    want = {(i["collection"], i["id"]) for i in items
+            if isinstance(i["properties"].get("eo:cloud_cover"), (int, float))
+            and i["properties"]["eo:cloud_cover"] < cut
+            and isinstance(i["properties"].get("platform"), str)
+            and i["properties"]["platform"] != "none"}
+    assert want and len(got) == len(set(got))
+    assert set(got) == want
 
 
 def test_matched(client, items):

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 
 #include "libstac/base/hash.hpp"
 #include "libstac/base/status_macros.hpp"
@@ -120,9 +119,10 @@ std::string FilterWalk(const Conditions& conditions, const std::string& keyset,
 }
 
 // The statement of a search whose filter names a facet that every match must hold (a
-// condition reached through ANDs only, Condition::indexed): the GIN index of the facets'
-// digests finds the matches whatever their place in time, so it is asked first, for at most
-// kIndexRows matches. When it has no more (a rare value: tens or hundreds of matches in a
+// condition reached through ANDs only, with an estimate: Condition::index) and whose
+// matches are estimated few (IndexFirstPays): the GIN index of the facets' digests finds the
+// matches whatever their place in time, so it is asked first, for at most kIndexProbeRows
+// matches. When it has no more (a rare value: tens or hundreds of matches in a
 // million items), they are sorted and that is the answer, without walking the time order at
 // all; when it has more (a frequent value), the walk finds a page quickly and `walk` (the
 // FilterWalk statement) answers. The unused branch is never executed.
@@ -162,8 +162,7 @@ bool IndexFirstPays(const Conditions& conditions, int rows) {
 // Collections are bound one parameter each (query.hpp says why), padded to these arities.
 constexpr std::array<size_t, 6> kCollectionArities = {1, 2, 4, 8, 16, 32};
 
-std::string CollectionsIn(const std::vector<std::string>& collections,
-                                 QueryBuilder& builder) {
+std::string CollectionsIn(const std::vector<std::string>& collections, QueryBuilder& builder) {
   size_t arity = 0;
   for (size_t candidate : kCollectionArities) {
     if (collections.size() <= candidate) {

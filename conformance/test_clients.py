@@ -90,6 +90,18 @@ class MiniPystacClient:
             if isinstance(query, list):
                 query = _format_query(query)
             params["query"] = json.dumps(query) if method == "GET" else query
+        if "sortby" in params:
+            # ItemSearch._format_sortby: "-a,+b" or ["-a", "b"] become [{"field", "direction"}];
+            # GET sends them back as "-a,+b" (the '+' percent-encoded by requests).
+            assert self.conforms_to("item-search#sort"), "pystac-client: no SORT"
+            parts = params["sortby"]
+            if isinstance(parts, str):
+                parts = parts.split(",")
+            sortby = [{"field": p[1:], "direction": "desc"} if p.startswith("-") else
+                      {"field": p[1:] if p.startswith("+") else p, "direction": "asc"}
+                      for p in parts]
+            params["sortby"] = sortby if method == "POST" else ",".join(
+                ("-" if s["direction"] == "desc" else "+") + s["field"] for s in sortby)
         if method == "GET":
             params = {k: (",".join(v) if isinstance(v, list) else v) for k, v in params.items()}
         for page in self._pages(method, link["href"], params):
@@ -168,6 +180,16 @@ def test_search_with_query_as_pystac_client_sends_it(client, items, method):
             and i["properties"]["platform"] != "none"}
     assert want and len(got) == len(set(got))
     assert set(got) == want
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_search_sorted_as_pystac_client_sends_it(client, items, method):
+    got = [f["id"] for f in client.search(method=method, sortby="-properties.eo:cloud_cover,id",
+                                          collections=["sentinel-2-l2a"], limit=4)]
+    ranked = sorted((i for i in items if i["collection"] == "sentinel-2-l2a"),
+                    key=lambda i: i["id"])
+    ranked.sort(key=lambda i: -i["properties"]["eo:cloud_cover"])
+    assert len(ranked) > 4 and got == [i["id"] for i in ranked]
 
 
 def test_matched(client, items):

@@ -82,7 +82,7 @@ def ids_in(items):
 def routes(items, catalog):
     collection, item = ids_in(items)
     search_params = ["bbox", "intersects", "datetime", "ids", "collections", "limit", "token",
-                     "filter", "query"]
+                     "filter", "query", "sortby"]
     return [
         ("/search", search_params),
         (f"/collections/{collection}/items", search_params),
@@ -179,6 +179,9 @@ def post_bodies(foreign_token):
         "query": [{"id": {"eq": "x"}}, {"id": {"in": ["x"] * 5000}}, {"id": {"startsWith": DEEP}},
                   {"id": {"eq": 1e308}}, {f"p{i}": {"eq": i} for i in range(2000)},
                   {"\u0000": {"eq": 1}}, {"id": {"contains": "\u0000"}}],
+        "sortby": [[{"field": "id"}], [{"field": "\u0000"}], [{"field": DEEP}],
+                   [{"field": "eo:cloud_cover", "direction": "desc"}] * 9, [{"field": None}],
+                   [{"field": "id", "direction": None}], "-id", [["id"]]],
     }
     bodies = []
     for name, values in members.items():

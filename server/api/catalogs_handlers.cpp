@@ -254,11 +254,15 @@ awaitable<absl::StatusOr<Response>> PostScopedSearch(const Request& request,
                                  ScopeOf(request), options);
 }
 
-awaitable<absl::StatusOr<Response>> GetCatalogQueryables(const Request& request,
-                                                         const ApiOptions& options) {
+// /catalogs/{id}/queryables or /catalogs/{id}/sortables: of the items below the catalog.
+awaitable<absl::StatusOr<Response>> GetCatalogPropertySchema(const Request& request,
+                                                             const ApiOptions& options,
+                                                             PropertySchema schema) {
   const std::string& id = request.path_params.at(0);
   if (!request.query_params.empty()) {
-    co_return absl::InvalidArgumentError("queryables take no parameters");
+    co_return absl::InvalidArgumentError(
+        schema == PropertySchema::kQueryables ? "queryables take no parameters"
+                                              : "sortables take no parameters");
   }
   const Database db(request);
   STACFED_CO_ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> collections,
@@ -272,8 +276,9 @@ awaitable<absl::StatusOr<Response>> GetCatalogQueryables(const Request& request,
     if (!found.ok()) co_return found.status();
     queryables = std::move(*found);
   }
-  co_return JsonResponse(RenderQueryables(*queryables, StrCat(request.base_url, request.target),
-                                          StrCat("Queryables of the items of catalog ", id)),
+  co_return JsonResponse(RenderPropertySchema(schema, *queryables,
+                                              StrCat(request.base_url, request.target),
+                                              StrCat("the items of catalog ", id)),
                          kSchemaJson);
 }
 
@@ -306,10 +311,13 @@ void RegisterCatalogRoutes(http::Router& router, const ApiOptions& api_options) 
   router.Add(Method::kGet, "/catalogs/{catalogId}/collections", Wrap(GetScopedCollections));
   router.Add(Method::kGet, "/catalogs/{catalogId}/children", Wrap(GetChildren));
   router.Add(Method::kGet, "/catalogs/{catalogId}/conformance", Wrap(GetScopedConformance));
-  router.Add(Method::kGet, "/catalogs/{catalogId}/queryables",
-             Wrap([options](const Request& request) {
-               return GetCatalogQueryables(request, *options);
-             }));
+  for (auto [schema, path] :
+       {std::pair{PropertySchema::kQueryables, "/catalogs/{catalogId}/queryables"},
+        std::pair{PropertySchema::kSortables, "/catalogs/{catalogId}/sortables"}}) {
+    router.Add(Method::kGet, path, Wrap([options, schema](const Request& request) {
+                 return GetCatalogPropertySchema(request, *options, schema);
+               }));
+  }
   router.Add(Method::kGet, "/catalogs/{catalogId}/search", Wrap([options](const Request& request) {
                return GetScopedSearch(request, *options);
              }));

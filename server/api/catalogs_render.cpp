@@ -9,8 +9,9 @@
 
 #include "libstac/base/strings.hpp"
 #include "server/api/links.hpp"
-#include "server/search/modules.hpp"
+#include "server/api/queryables_render.hpp"
 #include "server/api/render.hpp"
+#include "server/search/modules.hpp"
 
 namespace stacfed::api {
 namespace {
@@ -141,6 +142,10 @@ void AppendCatalog(std::string& out, const pg::Result& rows, int row, std::strin
   AppendLink(out, "search", kGeoJson, StrCat(self, "/search"), "GET");
   out += ',';
   AppendLink(out, "search", kGeoJson, StrCat(self, "/search"), "POST");
+  out += ',';
+  AppendLink(out, kQueryablesRel, kSchemaJson, StrCat(self, "/queryables"));
+  out += ',';
+  AppendLink(out, kSortablesRel, kSchemaJson, StrCat(self, "/sortables"));
   const std::string_view stored = StoredLinksInner(rows.Get(row, kCatLinks));
   if (!stored.empty()) {
     out += ',';

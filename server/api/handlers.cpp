@@ -100,10 +100,12 @@ awaitable<absl::StatusOr<Response>> GetItem(const Request& request) {
   co_return response;
 }
 
-awaitable<absl::StatusOr<Response>> GetQueryables(const Request& request,
-                                                  const ApiOptions& options) {
+// /queryables or /sortables: of the items of every collection.
+awaitable<absl::StatusOr<Response>> GetPropertySchema(const Request& request,
+                                                      const ApiOptions& options,
+                                                      PropertySchema schema) {
   if (!request.query_params.empty()) {
-    co_return absl::InvalidArgumentError("/queryables takes no parameters");
+    co_return absl::InvalidArgumentError(StrCat(RawPath(request), " takes no parameters"));
   }
   // Arguments bound to references are named: GCC 12 destroys a temporary in a co_await
   // expression twice.
@@ -111,18 +113,21 @@ awaitable<absl::StatusOr<Response>> GetQueryables(const Request& request,
   const std::vector<std::string> every_collection;
   STACFED_CO_ASSIGN_OR_RETURN(std::shared_ptr<const search::Queryables> queryables,
                               co_await options.service->QueryablesOf(db, every_collection));
-  Response response = JsonResponse(
-      RenderQueryables(*queryables, StrCat(request.base_url, request.target),
-                       "Queryables of the items of every collection"),
-      kSchemaJson);
-  co_return response;
+  co_return JsonResponse(RenderPropertySchema(schema, *queryables,
+                                              StrCat(request.base_url, request.target),
+                                              "the items of every collection"),
+                         kSchemaJson);
 }
 
-awaitable<absl::StatusOr<Response>> GetCollectionQueryables(const Request& request,
-                                                            const ApiOptions& options) {
+// /collections/{id}/queryables or /collections/{id}/sortables.
+awaitable<absl::StatusOr<Response>> GetCollectionPropertySchema(const Request& request,
+                                                                const ApiOptions& options,
+                                                                PropertySchema schema) {
   const std::string& collection = request.path_params.at(0);
   if (!request.query_params.empty()) {
-    co_return absl::InvalidArgumentError("queryables take no parameters");
+    co_return absl::InvalidArgumentError(
+        schema == PropertySchema::kQueryables ? "queryables take no parameters"
+                                              : "sortables take no parameters");
   }
   const Database db(request);
   STACFED_CO_ASSIGN_OR_RETURN(pg::Result exists,
@@ -132,8 +137,9 @@ awaitable<absl::StatusOr<Response>> GetCollectionQueryables(const Request& reque
   std::vector<std::string> scope = {collection};
   STACFED_CO_ASSIGN_OR_RETURN(std::shared_ptr<const search::Queryables> queryables,
                               co_await options.service->QueryablesOf(db, scope));
-  co_return JsonResponse(RenderQueryables(*queryables, StrCat(request.base_url, request.target),
-                                          StrCat("Queryables of the items of ", collection)),
+  co_return JsonResponse(RenderPropertySchema(schema, *queryables,
+                                              StrCat(request.base_url, request.target),
+                                              StrCat("the items of ", collection)),
                          kSchemaJson);
 }
 
@@ -241,7 +247,8 @@ awaitable<absl::StatusOr<Response>> SearchItems(const http::Request& http_reques
   STACFED_CO_ASSIGN_OR_RETURN(search::SearchResult result,
                               co_await options.service->Search(db, std::move(request), scope));
   origin.fingerprint = std::move(result.fingerprint);
-  co_return JsonResponse(RenderItemCollection(result.request, result.rows, result.counted, origin),
+  co_return JsonResponse(RenderItemCollection(result.request, result.rows, result.token_columns,
+                                              result.counted, origin),
                          kGeoJson);
 }
 
@@ -262,13 +269,16 @@ void RegisterRoutes(http::Router& router, const ApiOptions& api_options) {
                return GetCollectionItems(request, *options);
              }));
   router.Add(Method::kGet, "/collections/{collectionId}/items/{itemId}", Wrap(GetItem));
-  router.Add(Method::kGet, "/queryables", Wrap([options](const Request& request) {
-               return GetQueryables(request, *options);
-             }));
-  router.Add(Method::kGet, "/collections/{collectionId}/queryables",
-             Wrap([options](const Request& request) {
-               return GetCollectionQueryables(request, *options);
-             }));
+  for (auto [schema, name] : {std::pair{PropertySchema::kQueryables, "queryables"},
+                               std::pair{PropertySchema::kSortables, "sortables"}}) {
+    router.Add(Method::kGet, StrCat("/", name), Wrap([options, schema](const Request& request) {
+                 return GetPropertySchema(request, *options, schema);
+               }));
+    router.Add(Method::kGet, StrCat("/collections/{collectionId}/", name),
+               Wrap([options, schema](const Request& request) {
+                 return GetCollectionPropertySchema(request, *options, schema);
+               }));
+  }
   router.Add(Method::kGet, "/search", Wrap([options](const Request& request) {
                return GetSearch(request, *options);
              }));

@@ -47,6 +47,8 @@ std::string RenderLanding(const LandingInfo& info, std::string_view base_url,
   AppendLink(out, "search", kGeoJson, StrCat(base_url, "/search"), "POST");
   out += ',';
   AppendLink(out, kQueryablesRel, kSchemaJson, StrCat(base_url, "/queryables"));
+  out += ',';
+  AppendLink(out, kSortablesRel, kSchemaJson, StrCat(base_url, "/sortables"));
   if (!child_links.empty()) {
     out += ',';
     out += child_links;

@@ -1,6 +1,7 @@
 #include "server/api/queryables_render.hpp"
 
 #include "libstac/base/strings.hpp"
+#include "server/search/sort.hpp"
 
 namespace stacfed::api {
 namespace {
@@ -43,17 +44,20 @@ void AppendValueSchema(std::string& out, const Queryable& q) {
   }
 }
 
-}  // namespace
-
-std::string RenderQueryables(const search::Queryables& queryables, std::string_view self_href,
-                             std::string_view title) {
-  std::string out = R"({"$schema":"https://json-schema.org/draft/2019-09/schema","$id":)";
+// The schema of the queryables `keep` accepts.
+template <typename Keep>
+std::string RenderSchema(const search::Queryables& queryables, std::string_view schema,
+                         std::string_view self_href, std::string_view title, Keep keep) {
+  std::string out = R"({"$schema":)";
+  AppendJsonString(out, schema);
+  out += R"(,"$id":)";
   AppendJsonString(out, self_href);
   out += R"(,"type":"object","title":)";
   AppendJsonString(out, title);
   out += R"(,"properties":{)";
   bool first = true;
   for (const auto& [name, q] : queryables.all()) {
+    if (!keep(q)) continue;
     if (!first) out += ',';
     first = false;
     AppendJsonString(out, name);
@@ -74,6 +78,28 @@ std::string RenderQueryables(const search::Queryables& queryables, std::string_v
   // A filter naming a property outside the list is refused (400), as the schema says.
   out += R"(},"additionalProperties":false})";
   return out;
+}
+
+}  // namespace
+
+std::string RenderQueryables(const search::Queryables& queryables, std::string_view self_href,
+                             std::string_view title) {
+  return RenderSchema(queryables, "https://json-schema.org/draft/2019-09/schema", self_href, title,
+                      [](const Queryable&) { return true; });
+}
+
+std::string RenderSortables(const search::Queryables& queryables, std::string_view self_href,
+                            std::string_view title) {
+  return RenderSchema(queryables, "https://json-schema.org/draft/2020-12/schema", self_href, title,
+                      [](const Queryable& q) { return search::IsSortable(q); });
+}
+
+std::string RenderPropertySchema(PropertySchema schema, const search::Queryables& queryables,
+                                 std::string_view self_href, std::string_view subject) {
+  if (schema == PropertySchema::kSortables) {
+    return RenderSortables(queryables, self_href, StrCat("Sortables of ", subject));
+  }
+  return RenderQueryables(queryables, self_href, StrCat("Queryables of ", subject));
 }
 
 }  // namespace stacfed::api

@@ -4,6 +4,7 @@
 
 #include "libstac/base/strings.hpp"
 #include "server/api/links.hpp"
+#include "server/api/queryables_render.hpp"
 #include "server/search/query.hpp"
 
 namespace stacfed::api {
@@ -81,15 +82,21 @@ void AppendItem(std::string& out, ItemLinkWriter& links, std::string_view collec
   CloseLinksAndAppendMembers(out, stored_links, content);
 }
 
-// The token of a page boundary: the row's sort key values, in the order of the default sort
-// (server/search/sort.hpp: datetime as microseconds, collection, id).
-PageToken TokenForRow(const pg::Result& rows, int row, PageToken::Direction direction,
-                      std::optional<int64_t> matched, const SearchOrigin& origin) {
+// The token of a page boundary: the row's sort key values (server/search/sort.hpp), read
+// from `token_columns`.
+PageToken TokenForRow(const pg::Result& rows, int row, std::span<const int> token_columns,
+                      PageToken::Direction direction, std::optional<int64_t> matched,
+                      const SearchOrigin& origin) {
   PageToken token;
   token.direction = direction;
-  token.keys = {std::string(rows.Get(row, search::kColDatetimeMicros)),
-                std::string(rows.Get(row, search::kColCollection)),
-                std::string(rows.Get(row, search::kColId))};
+  token.keys.reserve(token_columns.size());
+  for (int column : token_columns) {
+    if (rows.IsNull(row, column)) {
+      token.keys.emplace_back();
+    } else {
+      token.keys.emplace_back(std::string(rows.Get(row, column)));
+    }
+  }
   token.matched = matched;
   token.search = origin.fingerprint;
   return token;
@@ -131,6 +138,7 @@ std::optional<int64_t> Matched(const SearchRequest& request, const pg::Result& r
 }  // namespace
 
 std::string RenderItemCollection(const SearchRequest& request, const pg::Result& rows,
+                                 std::span<const int> token_columns,
                                  std::optional<int64_t> counted, const SearchOrigin& origin) {
   const int fetched = rows.Rows();
   const int shown = std::min(fetched, request.limit);
@@ -175,12 +183,15 @@ std::string RenderItemCollection(const SearchRequest& request, const pg::Result&
     if (has_next) {
       out += ',';
       AppendPageLink(out, "next",
-                     TokenForRow(rows, last, PageToken::Direction::kNext, matched, origin), origin);
+                     TokenForRow(rows, last, token_columns, PageToken::Direction::kNext, matched,
+                                 origin),
+                     origin);
     }
     if (has_prev) {
       out += ',';
       AppendPageLink(out, "prev",
-                     TokenForRow(rows, first, PageToken::Direction::kPrev, matched, origin),
+                     TokenForRow(rows, first, token_columns, PageToken::Direction::kPrev, matched,
+                                 origin),
                      origin);
     }
   }
@@ -216,6 +227,11 @@ void AppendCollection(std::string& out, std::string_view base_url, std::string_v
   // (catalogs_handlers.cpp, /collections/{id}/browse).
   generated += ',';
   AppendLink(generated, "child", kJson, StrCat(CollectionUrl(base_url, id), "/browse"));
+  generated += ',';
+  const std::string collection_url = CollectionUrl(base_url, id);
+  AppendLink(generated, kQueryablesRel, kSchemaJson, StrCat(collection_url, "/queryables"));
+  generated += ',';
+  AppendLink(generated, kSortablesRel, kSchemaJson, StrCat(collection_url, "/sortables"));
   AppendWithLinks(out, generated, links, content);
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -42,10 +43,11 @@ struct SearchOrigin {
 };
 
 // A FeatureCollection from the rows of a search statement (server/search/query.hpp,
-// PageColumn). `counted` is numberMatched from the count statement of a full first page
-// (nullopt: unknown, the field is omitted); a page that is not full counts itself, and later
-// pages take it from their token.
+// PageColumn); `token_columns` hold the values of the sort keys (TokenColumns). `counted` is
+// numberMatched from the count statement of a full first page (nullopt: unknown, the field is
+// omitted); a page that is not full counts itself, and later pages take it from their token.
 std::string RenderItemCollection(const SearchRequest& request, const pg::Result& rows,
+                                 std::span<const int> token_columns,
                                  std::optional<int64_t> counted, const SearchOrigin& origin);
 
 // One Feature with its self, parent, collection and root links.

@@ -14,5 +14,7 @@ const Module& ChildrenBrowseableModule();
 const Module& FilterModule();
 // The Query extension (query) on item search and items, as CQL2 (query_module.cpp).
 const Module& QueryModule();
+// The Sort extension (sortby) on item search and items (sort_module.cpp).
+const Module& SortByModule();
 
 }  // namespace stacfed::search

@@ -14,6 +14,7 @@ const std::vector<const Module*>& EnabledModules() {
       &ChildrenBrowseableModule(),
       &FilterModule(),
       &QueryModule(),  // after the filter: its Finish joins the filter's tree
+      &SortByModule(),
   };
   return modules;
 }

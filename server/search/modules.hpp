@@ -15,6 +15,7 @@
 //   };
 
 #include <boost/json/value.hpp>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -75,6 +76,14 @@ class Module {
   virtual absl::Status Constrain(const SearchRequest&, const SearchContext&, Conditions&,
                                  QueryBuilder&) const {
     return absl::OkStatus();
+  }
+  // The order of the rows, when this module sets it (binding its values through `builder`,
+  // after every condition's); nullopt leaves it to the next module and, at last, the
+  // default. Paging follows from it (sort.hpp).
+  virtual absl::StatusOr<std::optional<SortSpec>> Order(const SearchRequest&,
+                                                        const SearchContext&,
+                                                        QueryBuilder&) const {
+    return std::nullopt;
   }
 };
 

@@ -13,9 +13,23 @@ namespace {
 
 using Kind = Conditions::Kind;
 
-constexpr std::string_view kPageColumns =
+constexpr std::string_view kDefaultPageColumns =
     "collection, id, (extract(epoch FROM datetime) * 1000000)::int8 AS t, content, links";
-constexpr std::string_view kPageColumnNames = "collection, id, t, content, links";
+constexpr std::string_view kDefaultPageColumnNames = "collection, id, t, content, links";
+
+// The columns of a page in `order`: the default ones, then the values of its other keys.
+struct PageColumns {
+  explicit PageColumns(const SortSpec& order)
+      : select(kDefaultPageColumns), names(kDefaultPageColumnNames) {
+    for (const SortKey& key : order.keys()) {
+      if (key.select.empty()) continue;
+      StrAppend(&select, ", ", key.select, " AS ", key.column);
+      StrAppend(&names, ", ", key.column);
+    }
+  }
+  std::string select;  // "collection, id, ... AS t, content, links, <select> AS s3"
+  std::string names;   // "collection, id, t, content, links, s3"
+};
 
 Statement Named(std::string sql) {
   std::string name = StrCat("search_", absl::Hex(StableHash64(sql), absl::kZeroPad16));
@@ -54,6 +68,7 @@ std::string PlainConditions(const Conditions& conditions) {
 std::string SpatialWalk(const Conditions& conditions, const std::string& keyset,
                         const SortSpec& order, bool reversed, const std::string& limit,
                         const std::string& plain) {
+  const PageColumns columns(order);
   std::string spatial;
   for (const Conditions::Condition& condition : conditions.list) {
     if (condition.kind == Kind::kSpatial) spatial = condition.sql;
@@ -62,14 +77,14 @@ std::string SpatialWalk(const Conditions& conditions, const std::string& keyset,
   // (Joining the hits back to items for their content set up a 20-partition Append per
   // execution, which cost more than the lookups themselves.) content stays a TOAST pointer
   // until it is sent.
-  const std::string walk = StrCat("SELECT ", kPageColumns, ", geometry FROM stacfed.items",
+  const std::string walk = StrCat("SELECT ", columns.select, ", geometry FROM stacfed.items",
                                   PlainConditions(conditions), keyset, order.OrderBy(reversed),
                                   " LIMIT ", kWalkRows);
   return StrCat(
       "WITH walk AS MATERIALIZED (", walk, "), ",
       // No ORDER BY here: the materialized walk is read back in its own (page) order, and
       // without a sort the walk stops as soon as the page is full.
-      "hits AS (SELECT ", kPageColumnNames, " FROM walk WHERE ", spatial, " LIMIT ", limit, "), ",
+      "hits AS (SELECT ", columns.names, " FROM walk WHERE ", spatial, " LIMIT ", limit, "), ",
       "decided AS (SELECT CASE WHEN (SELECT count(*) FROM hits) >= ", limit,
       " THEN true ELSE (SELECT count(*) FROM walk) < ", kWalkRows, " END AS by_walk) ",
       "SELECT * FROM (",
@@ -86,6 +101,7 @@ std::string SpatialWalk(const Conditions& conditions, const std::string& keyset,
 // its end) and sorted.
 std::string FilterWalk(const Conditions& conditions, const std::string& keyset,
                        const SortSpec& order, bool reversed, const std::string& limit) {
+  const PageColumns columns(order);
   std::string hit;
   for (const Conditions::Condition& condition : conditions.list) {
     if (condition.kind == Kind::kPlain) continue;
@@ -96,15 +112,15 @@ std::string FilterWalk(const Conditions& conditions, const std::string& keyset,
   // kWalkRows rows into the CTE's store (13 of 20 ms for a rare facet filter on 1M items).
   // Whether it reached its end is asked only when the hits do not fill the page, of the
   // index alone (the CASE evaluates that InitPlan only then).
-  const std::string walk = StrCat("SELECT ", kPageColumns, ", (", hit,
+  const std::string walk = StrCat("SELECT ", columns.select, ", (", hit,
                                   ") AS hit FROM stacfed.items", PlainConditions(conditions),
                                   keyset, order.OrderBy(reversed), " LIMIT ", kWalkRows);
   const std::string walked = StrCat("SELECT 1 FROM stacfed.items", PlainConditions(conditions),
                                     keyset, order.OrderBy(reversed), " LIMIT ", kWalkRows);
-  const std::string matches = StrCat("SELECT ", kPageColumns, " FROM stacfed.items",
+  const std::string matches = StrCat("SELECT ", columns.select, " FROM stacfed.items",
                                      AllConditions(conditions), keyset);
   return StrCat(
-      "WITH hits AS (SELECT ", kPageColumnNames, " FROM (", walk, ") walk WHERE hit LIMIT ",
+      "WITH hits AS (SELECT ", columns.names, " FROM (", walk, ") walk WHERE hit LIMIT ",
       limit, "), ",
       "decided AS (SELECT CASE WHEN (SELECT count(*) FROM hits) >= ", limit,
       " THEN true ELSE (SELECT count(*) FROM (", walked, ") walked) < ", kWalkRows,
@@ -129,7 +145,7 @@ std::string FilterWalk(const Conditions& conditions, const std::string& keyset,
 std::string IndexFirst(const Conditions& conditions, const std::string& keyset,
                        const SortSpec& order, bool reversed, const std::string& limit,
                        const std::string& walk) {
-  const std::string probe = StrCat("SELECT ", kPageColumns, " FROM stacfed.items",
+  const std::string probe = StrCat("SELECT ", PageColumns(order).select, " FROM stacfed.items",
                                    AllConditions(conditions), keyset, " LIMIT ", kIndexProbeRows);
   return StrCat(
       "WITH indexed AS MATERIALIZED (", probe, "), ",
@@ -183,6 +199,23 @@ std::string CollectionsIn(const std::vector<std::string>& collections, QueryBuil
   return condition;
 }
 
+std::vector<int> TokenColumns(const SortSpec& order) {
+  std::vector<int> columns;
+  int extra = kColLinks;
+  for (const SortKey& key : order.keys()) {
+    if (!key.select.empty()) {
+      columns.push_back(++extra);
+    } else if (key.column == "t") {
+      columns.push_back(kColDatetimeMicros);
+    } else if (key.column == "collection") {
+      columns.push_back(kColCollection);
+    } else {
+      columns.push_back(kColId);
+    }
+  }
+  return columns;
+}
+
 std::string QueryBuilder::Bind(pg::Param value) {
   params_.push_back(std::move(value));
   return StrCat("$", params_.size());
@@ -207,7 +240,7 @@ absl::StatusOr<SearchQuery> AssembleSearch(const Conditions& conditions, QueryBu
   const std::string limit_param = builder.Bind(StrCat(page_size + 1));
   const std::string limit = StrCat(limit_param, "::int");
 
-  const std::string plain = StrCat("SELECT ", kPageColumns, " FROM stacfed.items",
+  const std::string plain = StrCat("SELECT ", PageColumns(order).select, " FROM stacfed.items",
                                    AllConditions(conditions), keyset, order.OrderBy(reversed),
                                    " LIMIT ", limit);
   if (conditions.Has(Kind::kFilter)) {
@@ -221,13 +254,15 @@ absl::StatusOr<SearchQuery> AssembleSearch(const Conditions& conditions, QueryBu
     query.page = Named(plain);
   }
   query.params = builder.TakeParams();
+  query.token_columns = TokenColumns(order);
 
   if (token == nullptr) {
-    // The count takes the page's parameters but for the limit, whose place (the last) holds
-    // its own cap: LIMIT keeps a count of millions of rows from costing more than the page.
+    // The count takes the conditions' parameters (the first ones) and its own cap: LIMIT
+    // keeps a count of millions of rows from costing more than the page.
     query.count = Named(StrCat("SELECT count(*) FROM (SELECT 1 FROM stacfed.items",
-                               AllConditions(conditions), " LIMIT ", limit, ") matches"));
-    query.count_params.assign(query.params.begin(), query.params.end() - 1);
+                               AllConditions(conditions), " LIMIT $", conditions.params + 1,
+                               "::int) matches"));
+    query.count_params.assign(query.params.begin(), query.params.begin() + conditions.params);
     query.count_params.emplace_back(StrCat(std::max<int64_t>(count_limit, 0) + 1));
     // A filter's count is planned with its values: the statistics of the facets' digests tell
     // the index from a scan, and the count runs once per search and cache period, so its

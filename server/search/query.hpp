@@ -69,6 +69,8 @@ struct Conditions {
     std::optional<IndexEstimate> index;
   };
   std::vector<Condition> list;
+  // How many parameters the conditions bound (the first ones): the count takes only these.
+  size_t params = 0;
 
   void Add(std::string sql, Kind kind = Kind::kPlain,
            std::optional<IndexEstimate> index = std::nullopt) {
@@ -91,6 +93,8 @@ struct SearchQuery {
   // First pages only (name empty otherwise): one row, one column, the capped count.
   Statement count;
   std::vector<pg::Param> count_params;
+  // For each key of the order, the page's result column holding its value (TokenColumns).
+  std::vector<int> token_columns;
 };
 
 // Result columns of every page statement.
@@ -100,12 +104,18 @@ enum PageColumn : int {
   kColDatetimeMicros = 2,
   kColContent = 3,  // the item JSON without links
   kColLinks = 4,    // stored extra links: a JSON array or NULL
+  // Then the values of the order's keys that are not among these (SortKey::select), in the
+  // order of the keys.
 };
 
+// For each key of `order`, the page's result column holding its value: what a page token
+// keeps of a row.
+std::vector<int> TokenColumns(const SortSpec& order);
+
 // The statements of a search with `conditions` (values already bound through `builder`, in
-// order), walked in `order` from `token` (none: the first page), `limit` rows a page; the
-// count (first pages) stops at `count_limit` + 1. InvalidArgument when the token does not fit
-// the order.
+// order, then those of `order`), walked in `order` from `token` (none: the first page),
+// `limit` rows a page; the count (first pages) takes only the conditions' parameters and stops
+// at `count_limit` + 1. InvalidArgument when the token does not fit the order.
 absl::StatusOr<SearchQuery> AssembleSearch(const Conditions& conditions, QueryBuilder builder,
                                            const SortSpec& order, const PageToken* token,
                                            int limit, int64_t count_limit);

@@ -38,6 +38,14 @@ struct DatetimeInterval {
   bool operator==(const DatetimeInterval&) const = default;
 };
 
+// One key of a requested order (the Sort extension's sortby): a field as the client named it,
+// without "properties.".
+struct SortField {
+  std::string field;
+  bool descending = false;
+  bool operator==(const SortField&) const = default;
+};
+
 struct SearchRequest {
   // Item search (core module).
   std::vector<std::string> ids;          // empty: any id
@@ -60,6 +68,9 @@ struct SearchRequest {
 
   // Query module: the query object as sent (its Finish step ANDs it into `filter`).
   std::optional<boost::json::value> query;
+
+  // Sort module: the requested order; empty for the default (datetime DESC, collection, id).
+  std::vector<SortField> sortby;
 
   bool operator==(const SearchRequest&) const = default;
 };

@@ -33,6 +33,7 @@ constexpr std::chrono::seconds kFacetStatisticsTtl{60};
 // pages cost in proportion: those are expensive.
 bool IsExpensiveSearch(const SearchRequest& request) {
   return request.bbox || request.intersects || request.datetime || request.filter ||
+         !IsIndexedOrder(request.sortby) ||
          request.ids.size() > kCheapMaxIds || request.limit > kCheapMaxLimit ||
          request.collections.size() > kCheapMaxCollections;
 }
@@ -44,8 +45,14 @@ absl::StatusOr<SearchQuery> BuildSearchQuery(const SearchRequest& request,
   for (const Module* module : EnabledModules()) {
     STACFED_RETURN_IF_ERROR(module->Constrain(request, context, conditions, builder));
   }
+  conditions.params = builder.params().size();
   static const SortSpec kDefaultOrder = SortSpec::Default();
-  return AssembleSearch(conditions, std::move(builder), kDefaultOrder,
+  std::optional<SortSpec> order;
+  for (const Module* module : EnabledModules()) {
+    STACFED_ASSIGN_OR_RETURN(order, module->Order(request, context, builder));
+    if (order) break;
+  }
+  return AssembleSearch(conditions, std::move(builder), order ? *order : kDefaultOrder,
                         request.token ? &*request.token : nullptr, request.limit, count_limit);
 }
 
@@ -274,7 +281,7 @@ boost::asio::awaitable<absl::StatusOr<SearchResult>> SearchService::Search(
   context.facet_plan = options_.facet_plan;
   std::shared_ptr<const Queryables> queryables;
   std::shared_ptr<const FacetStatistics> facet_stats;
-  if (searched.filter) {
+  if (searched.filter || !searched.sortby.empty()) {
     STACFED_CO_ASSIGN_OR_RETURN(queryables, co_await QueryablesOf(db, queryables_scope));
     context.queryables = queryables.get();
     if (options_.facet_plan == FacetPlan::kAuto) {
@@ -294,6 +301,7 @@ boost::asio::awaitable<absl::StatusOr<SearchResult>> SearchService::Search(
   STACFED_CO_ASSIGN_OR_RETURN(SearchQuery query,
                               BuildSearchQuery(searched, context, options_.count_limit));
   const Cost cost = IsExpensiveSearch(searched) ? Cost::kExpensive : Cost::kCheap;
+  result.token_columns = query.token_columns;
   const pg::Statement page_statement{query.page.name, query.page.sql, query.page.plan};
   const pg::Statement count_statement{query.count.name, query.count.sql, query.count.plan};
   STACFED_CO_ASSIGN_OR_RETURN(

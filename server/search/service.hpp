@@ -67,6 +67,9 @@ struct SearchResult {
   // The count of a full first page (nullopt above the count limit, or when not counted: a
   // page that is not full counts itself, later pages carry the count in their token).
   std::optional<int64_t> counted;
+  // For each sort key, the rows' column holding its value (query.hpp's TokenColumns): what
+  // the tokens of the next and previous pages keep of their boundary rows.
+  std::vector<int> token_columns;
 };
 
 // The statements of a search: every enabled module adds its conditions, in order, and the

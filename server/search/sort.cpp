@@ -1,10 +1,12 @@
 #include "server/search/sort.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "libstac/base/strings.hpp"
 #include "libstac/model/datetime.hpp"
 #include "server/search/query.hpp"
+#include "server/search/queryables.hpp"
 
 namespace stacfed::search {
 namespace {
@@ -32,6 +34,8 @@ std::string_view Cast(SortType type) {
       return "::float8";
     case SortType::kText:
       return "::text";
+    case SortType::kBool:
+      return "::bool";
   }
   return "";
 }
@@ -72,13 +76,121 @@ std::string After(const std::vector<SortKey>& keys, const std::vector<std::strin
                 " = ", values[from], " AND ", After(keys, values, ops, from + 1), "))");
 }
 
+// A timestamp expression as the token keeps it: microseconds since the epoch.
+std::string Micros(std::string_view timestamp) {
+  return StrCat("(extract(epoch FROM ", timestamp, ") * 1000000)::int8");
+}
+
+// The key of an item field (a column), or nullopt when `name` is a property.
+std::optional<SortKey> FieldKey(std::string_view name, bool descending, size_t index) {
+  if (name == "id" || name == "collection") {
+    return SortKey{std::string(name), SortType::kText, descending, std::string(name), ""};
+  }
+  // An item's datetime is the start of its range (sql/0001).
+  if (name == "datetime" || name == "start_datetime") {
+    return SortKey{"datetime", SortType::kTimestamp, descending, "t", ""};
+  }
+  if (name == "end_datetime") {
+    return SortKey{"end_datetime", SortType::kTimestamp, descending, StrCat("s", index),
+                   Micros("end_datetime")};
+  }
+  return std::nullopt;
+}
+
+// The two keys of a property: whether the item lacks it (or holds a value of another type),
+// which sorts those items last, then its value, with a placeholder of its type where it is
+// missing so that no key is ever NULL (a token could not compare against NULL).
+void AppendPropertyKeys(std::vector<SortKey>& keys, const Queryable& property, bool descending,
+                        QueryBuilder& builder) {
+  const std::string name = StrCat(builder.Bind(property.name), "::text");
+  std::string value, missing;
+  SortType type = SortType::kText;
+  switch (property.type) {
+    case ValueType::kNumber:
+    case ValueType::kInteger:
+      value = StrCat("stacfed.jsonb_number(properties->", name, ")");
+      missing = "0";
+      type = SortType::kNumber;
+      break;
+    case ValueType::kBoolean:
+      value = StrCat("stacfed.jsonb_boolean(properties->", name, ")");
+      missing = "false";
+      type = SortType::kBool;
+      break;
+    case ValueType::kTimestamp:
+      value = StrCat("stacfed.jsonb_timestamptz(properties->", name, ")");
+      missing = "'epoch'::timestamptz";
+      type = SortType::kTimestamp;
+      break;
+    default:
+      value = StrCat("(properties->>", name, ")");
+      missing = "''";
+  }
+  const std::string absent = StrCat("(", value, " IS NULL)");
+  keys.push_back({absent, SortType::kBool, false, StrCat("s", keys.size()), absent});
+  const std::string present = StrCat("coalesce(", value, ", ", missing, ")");
+  keys.push_back({present, type, descending, StrCat("s", keys.size()),
+                  type == SortType::kTimestamp ? Micros(present) : present});
+}
+
 }  // namespace
+
+bool IsIndexedOrder(const std::vector<SortField>& sortby) {
+  return sortby.empty() || sortby.front().field == "datetime" ||
+         sortby.front().field == "start_datetime";
+}
+
+bool IsSortable(const Queryable& queryable) {
+  return !queryable.array && queryable.type != ValueType::kGeometry &&
+         queryable.type != ValueType::kAny;
+}
+
+absl::StatusOr<SortSpec> SortSpecFor(const std::vector<SortField>& sortby,
+                                     const Queryables& queryables, QueryBuilder& builder) {
+  if (sortby.empty()) return SortSpec::Default();
+  if (sortby.size() > kMaxSortFields) {
+    return absl::InvalidArgumentError(
+        StrCat("invalid 'sortby': at most ", kMaxSortFields, " fields may be given"));
+  }
+  std::vector<SortKey> keys;
+  std::vector<std::string_view> named;
+  for (const SortField& field : sortby) {
+    const Queryable* queryable = queryables.Find(field.field);
+    if (queryable == nullptr || !IsSortable(*queryable)) {
+      return absl::InvalidArgumentError(
+          StrCat("invalid 'sortby': '", Excerpt(field.field, 100),
+                 "' is not sortable; see /sortables for the fields that are"));
+    }
+    const std::string_view name = queryable->name;
+    if (std::find(named.begin(), named.end(), name) != named.end() ||
+        (name == "start_datetime" &&
+         std::find(named.begin(), named.end(), "datetime") != named.end()) ||
+        (name == "datetime" &&
+         std::find(named.begin(), named.end(), "start_datetime") != named.end())) {
+      return absl::InvalidArgumentError(
+          StrCat("invalid 'sortby': '", name, "' is named twice"));
+    }
+    named.push_back(name);
+    if (std::optional<SortKey> key = FieldKey(name, field.descending, keys.size())) {
+      keys.push_back(*std::move(key));
+    } else {
+      AppendPropertyKeys(keys, *queryable, field.descending, builder);
+    }
+  }
+  const bool ties_descending = !sortby.front().descending;
+  for (std::string_view tie : {"collection", "id"}) {
+    if (std::find(named.begin(), named.end(), tie) == named.end()) {
+      keys.push_back(*FieldKey(tie, ties_descending, keys.size()));
+    }
+  }
+  return SortSpec(std::move(keys));
+}
 
 SortSpec SortSpec::Default() {
   return SortSpec({
-      SortKey{"datetime", SortType::kTimestamp, true, "t"},
-      SortKey{"collection", SortType::kText, false, "collection"},
-      SortKey{"id", SortType::kText, false, "id"},
+      SortKey{"datetime", SortType::kTimestamp, true, "t", ""},
+      SortKey{"collection", SortType::kText, false, "collection", ""},
+      SortKey{"id", SortType::kText, false, "id", ""},
   });
 }
 

@@ -15,12 +15,15 @@
 
 #include "absl/status/statusor.h"
 #include "server/search/page_token.hpp"
+#include "server/search/request.hpp"
 
 namespace stacfed::search {
 
 class QueryBuilder;
+class Queryables;
+struct Queryable;
 
-enum class SortType { kTimestamp, kText, kNumber };
+enum class SortType { kTimestamp, kText, kNumber, kBool };
 
 struct SortKey {
   std::string sql;      // the expression sorted by: "datetime", "collection"
@@ -29,6 +32,9 @@ struct SortKey {
   // The page's result column holding the row's value of this key, as the token keeps it
   // (a timestamp as microseconds since the epoch).
   std::string column;
+  // The expression of `column`, when the page does not select it anyway (it selects t,
+  // collection and id, query.hpp's PageColumn); empty for those.
+  std::string select;
 
   bool operator==(const SortKey&) const = default;
 };
@@ -58,5 +64,27 @@ class SortSpec {
  private:
   std::vector<SortKey> keys_;
 };
+
+// Whether items can be sorted by a queryable: one of their fields (id, collection, datetime,
+// start_datetime, end_datetime) or a property whose values are of one scalar type (strings,
+// numbers, booleans or times), not an array, an object, a geometry or a mix of types.
+bool IsSortable(const Queryable& queryable);
+
+// Whether a requested order walks the order index (items_order_idx) rather than sorting every
+// match: the default, or datetime first, either way.
+bool IsIndexedOrder(const std::vector<SortField>& sortby);
+
+// The most fields a sortby may name.
+inline constexpr size_t kMaxSortFields = 8;
+
+// The order a sortby asks for: its fields, each read as its queryable's type, then collection
+// and id (unless named) so that the order is total; property names are bound through
+// `builder`. A property some items lack sorts those items after the others in either
+// direction: its key is (value IS NULL, coalesce(value, ...)). The tie-breakers run against
+// the first field (ascending after a descending first field, like the default order), so that
+// `datetime` either way walks the order index, forwards or backwards. InvalidArgument naming a
+// field that is unknown, unsortable or repeated.
+absl::StatusOr<SortSpec> SortSpecFor(const std::vector<SortField>& sortby,
+                                     const Queryables& queryables, QueryBuilder& builder);
 
 }  // namespace stacfed::search

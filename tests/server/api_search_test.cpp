@@ -121,7 +121,8 @@ Page RunSearch(pg::Connection& conn, const SearchRequest& request, SearchOrigin 
   origin.fingerprint = (*result)->fingerprint;
   origin.signer = Signer().get();
   const std::string text =
-      RenderItemCollection((*result)->request, (*result)->rows, (*result)->counted, origin);
+      RenderItemCollection((*result)->request, (*result)->rows, (*result)->token_columns,
+                           (*result)->counted, origin);
   boost::system::error_code ec;
   Page page{json::parse(text, ec), {}};
   INFO(text);

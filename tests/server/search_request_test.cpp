@@ -381,10 +381,47 @@ TEST_CASE("the fingerprint of a search covers its filters, not its limit", "[sea
            [](SearchRequest& r) { r.ids = {"x"}; },
            [](SearchRequest& r) { r.bbox = Bbox{0, 0, 1, 2}; },
            [](SearchRequest& r) { r.datetime = DatetimeInterval{0, 0}; },
+           [](SearchRequest& r) { r.sortby = {{"datetime", false}}; },
        }) {
     SearchRequest changed = *base;
     change(changed);
     CHECK(SearchFingerprint(changed, "/search") != fp);
+  }
+}
+
+TEST_CASE("sortby reads GET signs, encoded or decoded, and POST objects alike", "[search][sort]") {
+  const std::vector<SortField> expected = {
+      {"datetime", true}, {"id", false}, {"eo:cloud_cover", false}};
+  for (const char* text :
+       {"-datetime,+id,eo:cloud_cover", "-properties.datetime, id,+properties.eo:cloud_cover"}) {
+    absl::StatusOr<SearchRequest> get = Get({{"sortby", text}});
+    INFO(text);
+    REQUIRE(get.ok());
+    CHECK(get->sortby == expected);
+  }
+  absl::StatusOr<ParsedBody> post = Post(
+      R"({"sortby":[{"field":"properties.datetime","direction":"desc"},{"field":"id"},)"
+      R"({"field":"eo:cloud_cover","direction":"asc"}]})");
+  REQUIRE(post.ok());
+  CHECK(post->request.sortby == expected);
+}
+
+TEST_CASE("malformed sortby is refused, naming the parameter", "[search][sort]") {
+  for (const char* text : {"", ",", "-", "+", "properties.", "a,b,c,d,e,f,g,h,i"}) {
+    absl::StatusOr<SearchRequest> get = Get({{"sortby", text}});
+    INFO(text);
+    REQUIRE(IsInvalid(get.status()));
+    CHECK_THAT(std::string(get.status().message()), Catch::Contains("sortby"));
+  }
+  for (const char* body : {R"({"sortby":"datetime"})", R"({"sortby":[]})", R"({"sortby":[{}]})",
+                           R"({"sortby":[{"field":1}]})",
+                           R"({"sortby":[{"field":"id","direction":"up"}]})",
+                           R"({"sortby":[{"field":"id","order":"asc"}]})",
+                           R"({"sortby":[{"field":""}]})"}) {
+    absl::StatusOr<ParsedBody> post = Post(body);
+    INFO(body);
+    REQUIRE(IsInvalid(post.status()));
+    CHECK_THAT(std::string(post.status().message()), Catch::Contains("sortby"));
   }
 }
 

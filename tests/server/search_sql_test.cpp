@@ -10,6 +10,7 @@
 #include "server/search/query.hpp"
 #include "server/search/queryables.hpp"
 #include "server/search/service.hpp"
+#include "server/search/sort.hpp"
 
 namespace stacfed::search {
 namespace {
@@ -161,6 +162,87 @@ TEST_CASE("a filter whose matches are few asks the facets' index first", "[searc
   CHECK(page(IndexEstimate{.matches = 50000, .items = 1e6}).find(kIndexFirst) == std::string::npos);
   // Matches dense enough that a walk of kWalkRows fills the page, however few.
   CHECK(page(IndexEstimate{.matches = 100, .items = 200}).find(kIndexFirst) == std::string::npos);
+}
+
+// Queryables of the builtin fields and three properties, as the write path records them.
+Queryables SortQueryables() {
+  Queryables queryables = Queryables::Builtin();
+  queryables.AddPropertyRow("eo:cloud_cover", "{number}", std::nullopt, false);
+  queryables.AddPropertyRow("platform", "{string}", std::nullopt, false);
+  queryables.AddPropertyRow("instruments", "{string}", std::nullopt, true);
+  return queryables;
+}
+
+TEST_CASE("a sortby is the order of its fields, then collection and id", "[search][sort]") {
+  const Queryables queryables = SortQueryables();
+  QueryBuilder builder;
+  // The default order, asked for.
+  auto same = SortSpecFor({{"datetime", true}}, queryables, builder);
+  REQUIRE(same.ok());
+  CHECK(*same == SortSpec::Default());
+  CHECK(builder.params().empty());
+  // datetime ascending walks the same index backwards: the ties run against it.
+  auto ascending = SortSpecFor({{"datetime", false}}, queryables, builder);
+  REQUIRE(ascending.ok());
+  REQUIRE(ascending->keys().size() == 3);
+  CHECK_FALSE(ascending->keys()[0].descending);
+  CHECK(ascending->keys()[1].descending);
+  CHECK(ascending->keys()[2].descending);
+  CHECK(ascending->OrderBy(false) == " ORDER BY datetime, collection DESC, id DESC");
+  CHECK(ascending->OrderBy(true) == " ORDER BY datetime DESC, collection ASC, id ASC");
+  // A property: whether it is missing, then its value, its name bound.
+  auto cloud = SortSpecFor({{"properties.eo:cloud_cover", true}, {"id", false}}, queryables, builder);
+  REQUIRE(cloud.ok());
+  REQUIRE(cloud->keys().size() == 4);
+  CHECK(builder.params().back() == pg::Param("eo:cloud_cover"));
+  CHECK_THAT(cloud->keys()[0].sql, Catch::Contains("IS NULL"));
+  CHECK(cloud->keys()[1].type == SortType::kNumber);
+  CHECK(cloud->keys()[1].descending);
+  CHECK(cloud->keys()[2].sql == "id");
+  CHECK(cloud->keys()[3].sql == "collection");
+  // The values the page must select for its tokens, each in its own column.
+  CHECK(TokenColumns(*cloud) == std::vector<int>{kColLinks + 1, kColLinks + 2, kColId, kColCollection});
+  CHECK(TokenColumns(SortSpec::Default()) ==
+        std::vector<int>{kColDatetimeMicros, kColCollection, kColId});
+}
+
+TEST_CASE("unknown, unsortable or repeated sort fields are refused", "[search][sort]") {
+  const Queryables queryables = SortQueryables();
+  QueryBuilder builder;
+  for (const std::vector<SortField>& sortby : std::vector<std::vector<SortField>>{
+           {{"nope", false}},
+           {{"geometry", false}},
+           {{"instruments", false}},
+           {{"id", false}, {"id", true}},
+           {{"datetime", false}, {"start_datetime", true}},
+       }) {
+    INFO(sortby.front().field);
+    auto spec = SortSpecFor(sortby, queryables, builder);
+    REQUIRE(spec.status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK_THAT(std::string(spec.status().message()), Catch::Contains("sortby"));
+  }
+}
+
+TEST_CASE("a sorted search selects its keys and counts without them", "[search][sort]") {
+  static const Queryables queryables = SortQueryables();
+  SearchRequest request;
+  request.collections = {"c1"};
+  request.sortby = {{"eo:cloud_cover", false}};
+  absl::StatusOr<SearchQuery> query =
+      BuildSearchQuery(request, SearchContext{&queryables}, 100);
+  REQUIRE(query.ok());
+  CHECK_THAT(query->page.sql, Catch::Contains(" AS s0"));
+  CHECK_THAT(query->page.sql, Catch::Contains(" AS s1"));
+  // The count binds the collection and its cap only: the property name belongs to the order.
+  CHECK(query->count_params.size() == 2);
+  CHECK(query->count_params.back() == pg::Param("101"));
+  CHECK_THAT(query->count.sql, Catch::Contains("LIMIT $2::int"));
+  CHECK(query->token_columns.size() == 4);
+  // Unsorted searches keep their statement.
+  request.sortby.clear();
+  absl::StatusOr<SearchQuery> plain = BuildSearchQuery(request, SearchContext{&queryables}, 100);
+  REQUIRE(plain.ok());
+  CHECK(plain->page.sql.find(" AS s0") == std::string::npos);
 }
 
 }  // namespace

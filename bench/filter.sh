@@ -24,6 +24,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
+# shellcheck source=bench/search_lib.sh
+. bench/search_lib.sh
 
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-10s}
@@ -41,7 +43,6 @@ done
 
 bench_server_url
 db_url=$(url_for "$BENCH_DB")
-pg_log=$STACFED_HOME/postgres.log
 sql() { psql_q -At "$db_url" -c "$1"; }
 items=$(sql "SELECT count(*) FROM stacfed.items") || die "no benchmark database: run bench/load.sh first"
 
@@ -87,103 +88,5 @@ queries=(
   "eo_cloud_cover|GET|/collections/$EO_COLLECTION/items?limit=10&filter=$(enc "eo:cloud_cover < 10")"
   "s_intersects_polygon50|POST|$polygon_body"
 )
-selected=()
-for q in "${queries[@]}"; do
-  if [ -z "${QUERIES:-}" ] || [[ " $QUERIES " == *" ${q%%|*} "* ]]; then selected+=("$q"); fi
-done
-[ ${#selected[@]} -gt 0 ] || die "QUERIES='$QUERIES' names none of: $(printf '%s ' "${queries[@]%%|*}")"
-
-tmp=$(mktemp -d)
-cleanup() {
-  stop_server
-  sql "ALTER DATABASE $BENCH_DB RESET log_min_duration_statement" >/dev/null 2>&1 || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-request() {  # request METHOD TARGET [OUT]
-  if [ "$1" = POST ]; then
-    curl -fs -o "${3:-/dev/null}" -H 'Content-Type: application/json' -d "$2" "$base/search"
-  else
-    curl -fs -o "${3:-/dev/null}" "$base$2"
-  fi
-}
-
-# --- capture: the page statement of each search and its parameters, from PostgreSQL's log -----
-sql "ALTER DATABASE $BENCH_DB SET log_min_duration_statement = 0" >/dev/null
-sql "ALTER DATABASE $BENCH_DB SET log_parameter_max_length = -1" >/dev/null
-start_server "$db_url" "$API_PORT" "$tmp/serve.log"
-for q in "${selected[@]}"; do
-  IFS='|' read -r name method target <<<"$q"
-  request "$method" "$target" "$tmp/$name.json" || die "$name: request failed: $(tail -3 "$tmp/serve.log")"
-  from=$(stat -c %s "$pg_log")
-  request "$method" "$target"  # counts and queryables now cached: the page statement alone
-  sleep 0.3
-  tail -c +"$((from + 1))" "$pg_log" >"$tmp/$name.log"
-  python3 - "$tmp/$name.log" "$tmp/$name.sql" "$tmp/$name.vars" "$name" <<'EOF' || die "$name: no statement captured"
-import re, sys
-log, sql_out, vars_out, name = sys.argv[1:]
-lines = open(log, encoding="utf-8", errors="replace").read().splitlines()
-# "... LOG:  duration: 0.5 ms  execute search_...: WITH ..." then "... DETAIL:  parameters: $1 = '...', ..."
-found = []
-for i, line in enumerate(lines[:-1]):
-    m = re.search(r"execute (search_[0-9a-f]+): (.*)$", line)
-    d = re.search(r"DETAIL:  parameters: (.*)$", lines[i + 1])
-    if m and d:
-        found.append((m.group(1), m.group(2), d.group(1)))
-pages = [f for f in found if "LIMIT" in f[1]]
-if not pages:
-    sys.exit("%s: no page statement in the log" % name)
-_, statement, params = pages[-1]
-values = {int(n): (None if v == "NULL" else v[1:-1].replace("''", "'"))
-          for n, v in re.findall(r"\$(\d+) = (NULL|'(?:[^']|'')*')", params)}
-statement = re.sub(r"\$(\d+)", lambda m: ":p" + m.group(1), " ".join(statement.split()))
-open(sql_out, "w").write(statement + ";\n")
-with open(vars_out, "w") as f:
-    for n in sorted(values):
-        if values[n] is None or "\n" in values[n]:
-            sys.exit("%s: parameter $%d cannot be passed to pgbench" % (name, n))
-        f.write("p%d=%s\n" % (n, values[n]))
-EOF
-  say "$name: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["features"]), "items on the first page, numberMatched", d.get("numberMatched"))' "$tmp/$name.json")"
-done
-stop_server
-sql "ALTER DATABASE $BENCH_DB RESET log_min_duration_statement" >/dev/null
-sql "ALTER DATABASE $BENCH_DB RESET log_parameter_max_length" >/dev/null
-
-# --- measure -------------------------------------------------------------------------------------
-start_server "$db_url" "$API_PORT" "$tmp/serve.log"
-run_wrk() {  # run_wrk NAME METHOD TARGET OUT DURATION
-  if [ "$2" = POST ]; then
-    wrk_post_script "$3" >"$tmp/$1.lua"
-    wrk -t2 -c"$CONNECTIONS" -d"$5" --latency -s "$tmp/$1.lua" "$base/search" >"$4"
-  else
-    wrk -t2 -c"$CONNECTIONS" -d"$5" --latency "$base$3" >"$4"
-  fi
-}
-# pgbench's sessions get the settings of the server's (kApiSessionSetup).
-server_session="-c plan_cache_mode=force_generic_plan -c max_parallel_workers_per_gather=0"
-run_pgbench() {  # run_pgbench NAME OUT
-  local defs=() line
-  while IFS= read -r line; do defs+=(-D "$line"); done <"$tmp/$1.vars"
-  PGOPTIONS="$server_session" pgbench -n -M prepared -c "$CONNECTIONS" -j 2 -T "${DURATION%s}" \
-    -f "$tmp/$1.sql" "${defs[@]}" "$db_url" >"$2" 2>&1
-}
-for q in "${selected[@]}"; do
-  IFS='|' read -r name method target <<<"$q"
-  run_wrk "$name" "$method" "$target" "$tmp/$name.warm" "$WARMUP"
-  for run in $(seq 1 "$RUNS"); do
-    run_wrk "$name" "$method" "$target" "$tmp/$name.wrk.$run" "$DURATION"
-    run_pgbench "$name" "$tmp/$name.pgbench.$run" || { cat "$tmp/$name.pgbench.$run" >&2; die "$name: pgbench failed"; }
-    grep -q "Non-2xx" "$tmp/$name.wrk.$run" && die "$name: the server answered errors: $(grep Non-2xx "$tmp/$name.wrk.$run")"
-    say "$name run $run: $(grep -h 'Requests/sec' "$tmp/$name.wrk.$run") | $(grep -h '^tps' "$tmp/$name.pgbench.$run")"
-  done
-done
-
-mkdir -p bench/results
-report=bench/results/filter-$(date -u +%Y%m%dT%H%M%SZ).txt
-wrk_pgbench_report "stacfed filter benchmark" \
-  "wrk -t2 -c$CONNECTIONS -d$DURATION --latency; pgbench -n -M prepared -c $CONNECTIONS -j 2 -T ${DURATION%s} on the captured statement" \
-  "$tmp" "$RUNS" "${selected[@]}" >"$report"
-cat "$report"
-say "report written to $report"
+select_queries "${queries[@]}"
+bench_searches filter "stacfed filter benchmark" "${selected[@]}"

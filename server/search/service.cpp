@@ -38,6 +38,11 @@ bool IsExpensiveSearch(const SearchRequest& request) {
          request.collections.size() > kCheapMaxCollections;
 }
 
+bool IsCountedByCollection(const SearchRequest& request) {
+  return request.ids.empty() && !request.bbox && !request.intersects && !request.datetime &&
+         !request.filter;
+}
+
 absl::StatusOr<SearchQuery> BuildSearchQuery(const SearchRequest& request,
                                              const SearchContext& context, int64_t count_limit) {
   QueryBuilder builder;
@@ -251,6 +256,38 @@ boost::asio::awaitable<absl::Status> SearchService::CheckScopeCollection(
   co_return absl::OkStatus();
 }
 
+boost::asio::awaitable<absl::StatusOr<std::optional<int64_t>>> SearchService::ItemsOf(
+    const Executor& db, const std::vector<std::string>& collections) const {
+  std::vector<pg::Param> params;
+  params.emplace_back(collections.empty() ? pg::Param()
+                                          : pg::Param(pg::TextArrayLiteral(collections)));
+  STACFED_CO_ASSIGN_OR_RETURN(
+      pg::Result count,
+      co_await db.Run(Cost::kCheap, statements::kCollectionItemCount, std::move(params)));
+  if (count.Rows() != 1) co_return std::nullopt;
+  co_return NumberOf<int64_t>(count.Scalar());
+}
+
+boost::asio::awaitable<absl::StatusOr<std::optional<int64_t>>> SearchService::CountMatches(
+    const Executor& db, Cost cost, SearchQuery query) const {
+  const Sha256Digest key = RunKey(query.count.name, query.count_params);
+  {
+    std::lock_guard lock(caches_->mutex);
+    if (const auto* hit = caches_->counts.Find(key, Clock::now())) co_return *hit;
+  }
+  const pg::Statement statement{query.count.name, query.count.sql, query.count.plan};
+  STACFED_CO_ASSIGN_OR_RETURN(pg::Result count,
+                              co_await db.Run(cost, statement, std::move(query.count_params)));
+  std::optional<int64_t> counted;
+  if (count.Rows() == 1) {
+    const int64_t value = NumberOf<int64_t>(count.Scalar());
+    if (value <= options_.count_limit) counted = value;
+  }
+  std::lock_guard lock(caches_->mutex);
+  caches_->counts.Store(key, counted, 0, Clock::now());
+  co_return counted;
+}
+
 boost::asio::awaitable<absl::StatusOr<SearchResult>> SearchService::Search(
     const Executor& db, SearchRequest request, const SearchScope& scope) const {
   SearchResult result;
@@ -303,7 +340,6 @@ boost::asio::awaitable<absl::StatusOr<SearchResult>> SearchService::Search(
   const Cost cost = IsExpensiveSearch(searched) ? Cost::kExpensive : Cost::kCheap;
   result.token_columns = query.token_columns;
   const pg::Statement page_statement{query.page.name, query.page.sql, query.page.plan};
-  const pg::Statement count_statement{query.count.name, query.count.sql, query.count.plan};
   STACFED_CO_ASSIGN_OR_RETURN(
       result.rows, co_await db.Run(cost, page_statement,
                                    std::move(query.params)));
@@ -311,25 +347,11 @@ boost::asio::awaitable<absl::StatusOr<SearchResult>> SearchService::Search(
   // A first page with a further page needs a count (a page that is not full counts itself;
   // later pages carry the count in their token).
   if (!searched.token && result.rows.Rows() > searched.limit) {
-    const Sha256Digest key = RunKey(query.count.name, query.count_params);
-    bool cached = false;
-    {
-      std::lock_guard lock(caches_->mutex);
-      if (const auto* hit = caches_->counts.Find(key, Clock::now())) {
-        result.counted = *hit;
-        cached = true;
-      }
-    }
-    if (!cached) {
-      STACFED_CO_ASSIGN_OR_RETURN(
-          pg::Result count, co_await db.Run(cost, count_statement,
-                                            std::move(query.count_params)));
-      if (count.Rows() == 1) {
-        const int64_t value = NumberOf<int64_t>(count.Scalar());
-        if (value <= options_.count_limit) result.counted = value;
-      }
-      std::lock_guard lock(caches_->mutex);
-      caches_->counts.Store(key, result.counted, 0, Clock::now());
+    if (IsCountedByCollection(searched)) {
+      STACFED_CO_ASSIGN_OR_RETURN(result.counted, co_await ItemsOf(db, searched.collections));
+    } else {
+      STACFED_CO_ASSIGN_OR_RETURN(result.counted,
+                                  co_await CountMatches(db, cost, std::move(query)));
     }
   }
   result.request = std::move(request);

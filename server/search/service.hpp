@@ -42,7 +42,8 @@ class Executor {
 inline constexpr int64_t kDefaultCountLimit = 10000;
 
 struct SearchOptions {
-  // The most matches counted for numberMatched; above it numberMatched is omitted.
+  // The most matches counted for numberMatched of a search with filters (beyond collections);
+  // above it numberMatched is omitted. Searches of whole collections take their item counts.
   int64_t count_limit = kDefaultCountLimit;
   // How long a count is reused for the same search; 0 disables.
   std::chrono::seconds count_cache_ttl{30};
@@ -76,6 +77,9 @@ struct SearchResult {
 // default order pages them (the golden SQL test calls this directly).
 absl::StatusOr<SearchQuery> BuildSearchQuery(const SearchRequest& request,
                                              const SearchContext& context, int64_t count_limit);
+// Whether a search's matches are all the items of its collections (it names nothing else), so
+// that numberMatched is their item count (sql/0014) rather than a count of rows.
+bool IsCountedByCollection(const SearchRequest& request);
 // Whether a search may read far more rows than it returns (it then runs in the heavy lane).
 bool IsExpensiveSearch(const SearchRequest& request);
 // Beyond these a search is expensive even without a spatial, time or CQL2 filter.
@@ -115,6 +119,14 @@ class SearchService {
   const SearchOptions& options() const { return options_; }
 
  private:
+  // The items of `collections` (every collection when empty), as the write path counts them.
+  boost::asio::awaitable<absl::StatusOr<std::optional<int64_t>>> ItemsOf(
+      const Executor& db, const std::vector<std::string>& collections) const;
+  // The matches of a search, counted up to the count limit (nullopt above it), reused for
+  // the count cache's period.
+  boost::asio::awaitable<absl::StatusOr<std::optional<int64_t>>> CountMatches(
+      const Executor& db, Cost cost, SearchQuery query) const;
+
   // NotFound when the scope is a collection that does not exist.
   boost::asio::awaitable<absl::Status> CheckScopeCollection(const Executor& db,
                                                             const SearchScope& scope) const;

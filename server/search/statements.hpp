@@ -28,6 +28,13 @@ inline constexpr pg::Statement kCollectionsInTime{
     " WHERE items_max_end_datetime >= coalesce($1::timestamptz, '-infinity')"
     " AND items_min_datetime <= coalesce($2::timestamptz, 'infinity')"};
 
+// How many items some collections hold (sql/0014, kept by the write path), or every
+// collection when $1 is NULL: numberMatched of a search that names nothing but collections.
+inline constexpr pg::Statement kCollectionItemCount{
+    "search_collection_item_count",
+    "SELECT coalesce(sum(item_count), 0)::int8 FROM stacfed.collections"
+    " WHERE $1::text[] IS NULL OR id = ANY($1::text[])"};
+
 // The properties the items of some collections carry (sql/0012, kept by the write path), or
 // of every collection when $1 is NULL: the queryables of a search.
 inline constexpr pg::Statement kCollectionProperties{

@@ -84,6 +84,8 @@ TEST_CASE("upsert updates changed items; insert rejects existing ones; ignore sk
   CHECK(ignore.report.items_unchanged == 1);
   CHECK(ignore.rejections.empty());
   CHECK(Count(db.url(), "SELECT count(*) FROM stacfed.items") == 5);
+  // The collection's item count (sql/0014) follows every mode.
+  CHECK(Count(db.url(), "SELECT item_count FROM stacfed.collections WHERE id = 'cmip6'") == 5);
   for (const auto& p : {first, changed, more, again}) unlink(p.c_str());
 }
 
@@ -145,6 +147,8 @@ TEST_CASE("a concurrent insert of the same item falls back to ON CONFLICT withou
   CHECK(result->updated == 1);
   CHECK(Count(db.url(), "SELECT count(*) FROM stacfed.items WHERE datetime = '2021-01-01T00:00:00Z'") == 1);
   CHECK(Count(db.url(), "SELECT count(*) FROM stacfed.items") == 2);
+  // The staging path counts what it inserted (the other session wrote item-1 by hand).
+  CHECK(Count(db.url(), "SELECT item_count FROM stacfed.collections WHERE id = 'cmip6'") == 1);
   unlink(collection.c_str());
 }
 
@@ -343,6 +347,7 @@ TEST_CASE("a new collection is written without look-ups; items met again still c
   CHECK(upsert.warnings.size() == 5);
   CHECK(Count(db.url(), "SELECT count(*) FROM stacfed.items") == 13);
   CHECK(Count(db.url(), "SELECT count(*) FROM stacfed.items WHERE datetime = '2021-06-01T00:00:00Z'") == 5);
+  CHECK(Count(db.url(), "SELECT item_count FROM stacfed.collections WHERE id = 'cmip6'") == 13);
 
   SECTION("insert mode rejects the repeats by line, naming the first copy's") {
     stacfed::testing::TestDatabase fresh;
@@ -356,6 +361,7 @@ TEST_CASE("a new collection is written without look-ups; items met again still c
     }
     std::sort(lines.begin(), lines.end());
     CHECK(lines == std::vector<int64_t>{12, 13, 14, 15, 16});
+    CHECK(Count(fresh.url(), "SELECT item_count FROM stacfed.collections") == 13);
     CHECK(Count(fresh.url(), "SELECT count(*) FROM stacfed.items WHERE datetime = '2021-06-01T00:00:00Z'") == 0);
   }
   unlink(path.c_str());

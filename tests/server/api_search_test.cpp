@@ -50,9 +50,11 @@ SELECT c, 'item-' || lpad(n::text, 2, '0'), ST_SetSRID(ST_MakePoint(x, 10), 4326
 FROM unnest(ARRAY['alpha','beta','gamma']) c, generate_series(1, 20) n,
      LATERAL (SELECT timestamptz '2020-01-01T00:00:00Z' + (n / 5) * interval '1 day' AS t,
                      -175 + (n - 1) * (350.0 / 19) AS x) v;
--- The time bounds the write path keeps (sql/0006).
-UPDATE stacfed.collections c SET items_min_datetime = b.lo, items_max_end_datetime = b.hi
-FROM (SELECT collection, min(datetime) lo, max(end_datetime) hi FROM stacfed.items GROUP BY 1) b
+-- The time bounds and item counts the write path keeps (sql/0006, sql/0014).
+UPDATE stacfed.collections c SET items_min_datetime = b.lo, items_max_end_datetime = b.hi,
+  item_count = b.n
+FROM (SELECT collection, min(datetime) lo, max(end_datetime) hi, count(*) n
+      FROM stacfed.items GROUP BY 1) b
 WHERE b.collection = c.id;
 )sql";
 
@@ -287,6 +289,13 @@ TEST_CASE("numberMatched is exact up to the count limit, omitted beyond", "[api]
   Fixture f;
   SearchRequest request;
   request.limit = 5;
+  // A search of whole collections takes their item counts, whatever the limit.
+  CHECK(RunSearch(f.conn, request, GetOrigin(""), 0).body.at("numberMatched") == 60);
+  request.collections = {"alpha", "gamma", "nope"};
+  CHECK(RunSearch(f.conn, request, GetOrigin(""), 0).body.at("numberMatched") == 40);
+  request.collections.clear();
+  // Others count their matches, up to the limit.
+  request.bbox = search::Bbox{-180, -90, 180, 90};
   CHECK(RunSearch(f.conn, request, GetOrigin(""), 100).body.at("numberMatched") == 60);
   CHECK(RunSearch(f.conn, request, GetOrigin(""), 60).body.at("numberMatched") == 60);
   const Page capped = RunSearch(f.conn, request, GetOrigin(""), 59);

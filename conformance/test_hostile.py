@@ -82,7 +82,7 @@ def ids_in(items):
 def routes(items, catalog):
     collection, item = ids_in(items)
     search_params = ["bbox", "intersects", "datetime", "ids", "collections", "limit", "token",
-                     "filter", "query", "sortby"]
+                     "filter", "query", "sortby", "q"]
     return [
         ("/search", search_params),
         (f"/collections/{collection}/items", search_params),
@@ -182,6 +182,8 @@ def post_bodies(foreign_token):
         "sortby": [[{"field": "id"}], [{"field": "\u0000"}], [{"field": DEEP}],
                    [{"field": "eo:cloud_cover", "direction": "desc"}] * 9, [{"field": None}],
                    [{"field": "id", "direction": None}], "-id", [["id"]]],
+        "q": ["(" * 5000, "\u0000", ["\u0000"], [DEEP[:3000]] * 70, "a " * 3000, "'|&!:*",
+              ["'", "\\"], 1, {"a": 1}],
     }
     bodies = []
     for name, values in members.items():

@@ -16,5 +16,8 @@ const Module& FilterModule();
 const Module& QueryModule();
 // The Sort extension (sortby) on item search and items (sort_module.cpp).
 const Module& SortByModule();
+// The Free-Text extension (q) on item search and items, with relevance ranking
+// (free_text_module.cpp).
+const Module& FreeTextModule();
 
 }  // namespace stacfed::search

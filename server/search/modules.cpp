@@ -15,6 +15,7 @@ const std::vector<const Module*>& EnabledModules() {
       &FilterModule(),
       &QueryModule(),  // after the filter: its Finish joins the filter's tree
       &SortByModule(),
+      &FreeTextModule(),  // after sort: an explicit sortby wins over relevance
   };
   return modules;
 }

@@ -243,7 +243,11 @@ absl::StatusOr<SearchQuery> AssembleSearch(const Conditions& conditions, QueryBu
   const std::string plain = StrCat("SELECT ", PageColumns(order).select, " FROM stacfed.items",
                                    AllConditions(conditions), keyset, order.OrderBy(reversed),
                                    " LIMIT ", limit);
-  if (conditions.Has(Kind::kFilter)) {
+  if (!order.WalksOrderIndex()) {
+    // Sorted otherwise (sortby, relevance): the matches are found through the conditions'
+    // indexes and sorted; walking an order no index gives would sort every row first.
+    query.page = Named(plain);
+  } else if (conditions.Has(Kind::kFilter)) {
     std::string walk = FilterWalk(conditions, keyset, order, reversed, limit);
     query.page = Named(IndexFirstPays(conditions, page_size + 1)
                            ? IndexFirst(conditions, keyset, order, reversed, limit, walk)

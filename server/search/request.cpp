@@ -213,6 +213,7 @@ std::string SearchFingerprint(const SearchRequest& request, std::string_view sco
                        request.datetime->end ? StrCat(*request.datetime->end) : ".."));
   }
   if (request.filter) AppendField(canonical, 'f', cql2::ToJson(*request.filter));
+  if (request.q) AppendField(canonical, 'q', *request.q);
   // The order: a token holds the sort key values of its row, which fit no other order.
   for (const SortField& key : request.sortby) {
     AppendField(canonical, key.descending ? '-' : '+', key.field);

@@ -72,6 +72,10 @@ struct SearchRequest {
   // Sort module: the requested order; empty for the default (datetime DESC, collection, id).
   std::vector<SortField> sortby;
 
+  // Free-text module: `q` as a PostgreSQL tsquery (free_text.hpp); its terms also rank the
+  // matches when no sortby is given.
+  std::optional<std::string> q;
+
   bool operator==(const SearchRequest&) const = default;
 };
 

@@ -32,7 +32,7 @@ constexpr std::chrono::seconds kFacetStatisticsTtl{60};
 // count) read far more rows than it returns, and long id lists, many collections or large
 // pages cost in proportion: those are expensive.
 bool IsExpensiveSearch(const SearchRequest& request) {
-  return request.bbox || request.intersects || request.datetime || request.filter ||
+  return request.bbox || request.intersects || request.datetime || request.filter || request.q ||
          !IsIndexedOrder(request.sortby) ||
          request.ids.size() > kCheapMaxIds || request.limit > kCheapMaxLimit ||
          request.collections.size() > kCheapMaxCollections;
@@ -40,7 +40,7 @@ bool IsExpensiveSearch(const SearchRequest& request) {
 
 bool IsCountedByCollection(const SearchRequest& request) {
   return request.ids.empty() && !request.bbox && !request.intersects && !request.datetime &&
-         !request.filter;
+         !request.filter && !request.q;
 }
 
 absl::StatusOr<SearchQuery> BuildSearchQuery(const SearchRequest& request,

@@ -47,6 +47,10 @@ class SortSpec {
   explicit SortSpec(std::vector<SortKey> keys) : keys_(std::move(keys)) {}
 
   const std::vector<SortKey>& keys() const { return keys_; }
+  // Whether the rows come in the order of an index every partition has (items_order_idx,
+  // forwards or backwards): datetime first. Only then can a search walk the order and test
+  // its filters on the rows it meets; any other order sorts the matches.
+  bool WalksOrderIndex() const { return !keys_.empty() && keys_.front().sql == "datetime"; }
 
   // " ORDER BY datetime DESC, collection, id"; `reversed` walks backwards (a previous page).
   std::string OrderBy(bool reversed) const;

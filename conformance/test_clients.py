@@ -29,6 +29,18 @@ def _format_query(strings):
     return out
 
 
+def _format_fields(value):
+    """item_search.py's _format_fields: "a,-b" or ["a", "-b"] -> {"include", "exclude"}."""
+    names = value.split(",") if isinstance(value, str) else value
+    out = {"include": [], "exclude": []}
+    for name in names:
+        if name.startswith("-"):
+            out["exclude"].append(name[1:])
+        else:
+            out["include"].append(name[1:] if name.startswith("+") else name)
+    return out
+
+
 class MiniPystacClient:
     """The parts of pystac_client.Client / ItemSearch / CollectionClient / StacApiIO that
     matter for a server, re-implemented in a few lines."""
@@ -104,6 +116,12 @@ class MiniPystacClient:
                 ("-" if s["direction"] == "desc" else "+") + s["field"] for s in sortby)
         if method == "GET":
             params = {k: (",".join(v) if isinstance(v, list) else v) for k, v in params.items()}
+        if "fields" in params:
+            # Always both lists in POST; GET writes them as "+a,-b" (_fields_dict_to_str).
+            assert self.conforms_to("item-search#fields"), "pystac-client: no FIELDS"
+            fields = _format_fields(params["fields"])
+            params["fields"] = fields if method == "POST" else ",".join(
+                [f"+{x}" for x in fields["include"]] + [f"-{x}" for x in fields["exclude"]])
         for page in self._pages(method, link["href"], params):
             yield from page["features"]
 
@@ -235,3 +253,19 @@ def test_root_self_is_stable_for_stac_browser(base, client):
     self_href = [link for link in client.root["links"] if link["rel"] == "self"][0]["href"]
     again = requests.get(self_href).json()
     assert [link for link in again["links"] if link["rel"] == "self"][0]["href"] == self_href
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_search_with_fields_as_pystac_client_sends_them(client, items, method):
+    s2 = [i for i in items if i["collection"] == "sentinel-2-l2a"]
+    got = list(client.search(method=method, collections=["sentinel-2-l2a"],
+                             fields="id,properties.eo:cloud_cover", limit=7))
+    assert sorted(got, key=lambda f: f["id"]) == sorted(
+        ({"id": i["id"], "properties": {"eo:cloud_cover": i["properties"]["eo:cloud_cover"]}}
+         for i in s2), key=lambda f: f["id"])
+    # Excludes alone: pystac-client sends an empty include, so the default set without them.
+    got = list(client.search(method=method, collections=["sentinel-2-l2a"],
+                             fields=["-geometry", "-assets"], limit=50))
+    assert len(got) == len(s2)
+    assert all(set(f) == {"type", "stac_version", "id", "collection", "bbox", "links",
+                          "properties"} and set(f["properties"]) == {"datetime"} for f in got)

@@ -277,3 +277,28 @@ def test_protocol_abuse(base, request_bytes):
         status = int(answer.split(b" ", 2)[1])
         assert status < 500, answer[:300]
     assert requests.get(base + "/").status_code == 200  # and it is still there
+
+
+FIELDS_BODIES = [
+    {"include": ["id"]}, {"include": ["a" * 5000]}, {"exclude": ["x"] * 5000},
+    {"include": [DEEP[:100]], "exclude": [None]}, {"include": ["\u0000"]},
+    {"include": ["properties..x"]}, {"include": "id"}, "id,-geometry", [], {},
+    {"include": ["id"], "x": 1}, {"exclude": [{"a": 1}]}, {"include": [".."] * 1001},
+    {"include": ["properties"], "exclude": ["properties." + "a." * 400 + "b"]},
+]
+
+
+def test_fields_with_hostile_values(base, items, catalog):
+    """fields (the Fields extension): every hostile GET value on the item routes, and hostile
+    POST members, answer without a 5xx."""
+    collection, _ = ids_in(items)
+    with requests.Session() as s:
+        for path in ("/search", f"/collections/{collection}/items", f"/catalogs/{catalog}/search"):
+            for value in query_values() + ["-", "+", ",,,", "a." * 600, "-" * 3000]:
+                url = f"{base}{path}?fields={_quote(value)}"
+                check_answer(s.get(url), url[:200])
+        for path in ("/search", f"/catalogs/{catalog}/search"):
+            for fields in FIELDS_BODIES + INJECTION[:5] + NUMBERS[:3]:
+                r = s.post(base + path, data=json.dumps({"fields": fields}),
+                           headers={"Content-Type": "application/json"})
+                check_answer(r, f"POST {path} fields={json.dumps(fields)[:100]}")

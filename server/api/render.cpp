@@ -156,11 +156,21 @@ std::string RenderItemCollection(const SearchRequest& request, const pg::Result&
   out.reserve(reserve);
   out += R"({"type":"FeatureCollection","features":[)";
   ItemLinkWriter item_links(origin.base_url);
+  // With fields, each item is written whole into `whole`, then what they keep of it is copied:
+  // only such searches read the stored text.
+  std::optional<search::FieldsFilter> fields;
+  if (request.fields) fields.emplace(*request.fields, search::ItemDefaultFields());
+  std::string whole;
   for (int i = 0; i < shown; ++i) {
     const int row = backwards ? shown - 1 - i : i;
     if (i > 0) out += ',';
-    AppendItem(out, item_links, rows.Get(row, search::kColCollection), rows.Get(row, search::kColId),
-               rows.Get(row, search::kColLinks), rows.Get(row, search::kColContent));
+    AppendItem(fields ? whole : out, item_links, rows.Get(row, search::kColCollection),
+               rows.Get(row, search::kColId), rows.Get(row, search::kColLinks),
+               rows.Get(row, search::kColContent));
+    if (fields) {
+      fields->Append(whole, out);
+      whole.clear();
+    }
   }
   out += R"(],"links":[)";
   const std::string self_href =

@@ -10,6 +10,9 @@ namespace stacfed::search {
 const Module& CoreSearchModule();
 // The catalog tree's children and browseable classes (conformance only).
 const Module& ChildrenBrowseableModule();
+// The Fields extension (fields) on item search and items: which members of each item are
+// returned (fields_module.cpp, fields.hpp).
+const Module& FieldsModule();
 // CQL2 filter (filter, filter-lang, filter-crs) on item search and items (filter_module.cpp).
 const Module& FilterModule();
 // The Query extension (query) on item search and items, as CQL2 (query_module.cpp).

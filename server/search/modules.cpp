@@ -12,6 +12,7 @@ const std::vector<const Module*>& EnabledModules() {
   static const std::vector<const Module*> modules = {
       &CoreSearchModule(),
       &ChildrenBrowseableModule(),
+      &FieldsModule(),  // what a response shows of each item: constrains nothing
       &FilterModule(),
       &QueryModule(),  // after the filter: its Finish joins the filter's tree
       &SortByModule(),

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "libstac/model/datetime.hpp"
 #include "server/search/cql2/ast.hpp"
+#include "server/search/fields.hpp"
 #include "server/search/page_token.hpp"
 
 namespace stacfed::search {
@@ -58,6 +59,10 @@ struct SearchRequest {
   // The token as sent; ResolveToken checks it and sets `token`.
   std::optional<std::string> token_text;
   std::optional<PageToken> token;
+
+  // Fields module: which members of each item to return (fields.hpp); absent: all of them,
+  // written from the stored text without parsing it.
+  std::optional<FieldsSpec> fields;
 
   // Filter module (CQL2): the parameters as sent, then the tree (modules' Finish step).
   std::optional<std::string> filter_text;        // GET filter=..., or a POST string
@@ -101,7 +106,10 @@ std::vector<std::string> SplitList(std::string_view text);
 std::string BboxGeoJson(const Bbox& bbox);
 
 // What a search's tokens are bound to: a digest of its filters (not its limit) and of
-// `scope`, the path it was sent to ("/search", "/collections/C/items", ...).
+// `scope`, the path it was sent to ("/search", "/collections/C/items", ...). Not its
+// `fields`: they choose what is shown of each item, not which items match or in what order,
+// so a token stays right for the same search with other fields (a client may page on with
+// fewer fields than its first page had).
 std::string SearchFingerprint(const SearchRequest& request, std::string_view scope);
 
 // Checks request.token_text, when there is one, and moves it into request.token: a token

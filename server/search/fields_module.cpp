@@ -1,0 +1,54 @@
+// The Fields extension (STAC API item-search#fields and ogcapi-features#fields) as a module:
+// the `fields` parameter of item searches and collection items, read into
+// SearchRequest::fields (its forms and rules: fields.hpp). It does not change which items
+// match; the item collection is written through a FieldsFilter when the request has fields
+// (server/api/render.cpp), and without one, from the stored text as always.
+
+#include <array>
+
+#include <boost/json/value.hpp>
+
+#include "libstac/base/status_macros.hpp"
+#include "server/search/core_modules.hpp"
+#include "server/search/fields.hpp"
+
+namespace stacfed::search {
+namespace {
+
+namespace json = boost::json;
+
+absl::Status FieldsFromQuery(std::string_view value, SearchRequest& r) {
+  STACFED_ASSIGN_OR_RETURN(r.fields, ParseFieldsText(value));
+  return absl::OkStatus();
+}
+absl::Status FieldsFromBody(const json::value& v, SearchRequest& r) {
+  STACFED_ASSIGN_OR_RETURN(r.fields, FieldsFromJson(v));
+  return absl::OkStatus();
+}
+
+constexpr std::array<Parameter, 1> kParameters = {{{"fields", FieldsFromQuery, FieldsFromBody}}};
+
+class Fields : public Module {
+ public:
+  std::string_view Name() const override { return "fields"; }
+
+  std::vector<std::string_view> Conformance(Family family) const override {
+    if (family == Family::kItemSearch) return {"https://api.stacspec.org/v1.0.0/item-search#fields"};
+    if (family == Family::kItems) return {"https://api.stacspec.org/v1.0.0/ogcapi-features#fields"};
+    return {};
+  }
+
+  std::span<const Parameter> Parameters(Family family) const override {
+    if (family == Family::kItems || family == Family::kItemSearch) return kParameters;
+    return {};
+  }
+};
+
+}  // namespace
+
+const Module& FieldsModule() {
+  static const Fields module;
+  return module;
+}
+
+}  // namespace stacfed::search

@@ -51,11 +51,11 @@ def select(item, include, exclude):
                     if not any(_at_or_below(_path(p), e) for e in exclude)}
     rules = included | exclude
 
-    def mark(path):  # an include wins over the same path excluded
-        if path in included:
-            return True
+    def mark(path):  # an exclude wins over the same path included
         if path in exclude:
             return False
+        if path in included:
+            return True
         return None
 
     def pick(obj, prefix, inherited):
@@ -104,7 +104,7 @@ CASES = {
     "exclude-from-all": (None, {"exclude": ["geometry", "properties.created"]}),
     "exclude-with-null-include": (None, {"include": None, "exclude": ["bbox"]}),
     "default": ("", {}),
-    "conflict-include-wins": ("id,geometry,-geometry", {"include": ["id", "geometry"],
+    "conflict-exclude-wins": ("id,geometry,-geometry", {"include": ["id", "geometry"],
                                                         "exclude": ["geometry", "bbox"]}),
     "nested-exclude": ("id,properties,-properties.datetime,-properties.eo:cloud_cover",
                        {"include": ["id", "properties"],

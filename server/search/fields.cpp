@@ -106,11 +106,12 @@ std::vector<std::string_view> Segments(std::string_view path) {
   return out;
 }
 
-// Marks the node of `path`. An include is never overridden by an exclude of the same path.
+// Marks the node of `path`. An exclude of a path wins over an include of the same path (the
+// issue's rule; the extension's rule 6 says the opposite, docs/search.md "Fields").
 void Insert(Node& root, std::string_view path, Mark mark) {
   Node* node = &root;
   for (std::string_view name : Segments(path)) node = &node->Child(name);
-  if (mark == Mark::kInclude || node->mark != Mark::kInclude) node->mark = mark;
+  if (mark == Mark::kExclude || node->mark != Mark::kExclude) node->mark = mark;
 }
 
 // Whether `path` is `ancestor` or lies below it.
@@ -127,7 +128,7 @@ bool Excluded(std::string_view path, const std::vector<std::string>& exclude) {
 }
 
 // The rules of `spec`. The default set gives way to every exclude at or above its paths
-// ("DEFAULT except for ..."); an explicit include wins over the same path excluded.
+// ("DEFAULT except for ..."); an exclude wins over the same path included.
 std::unique_ptr<Node> BuildRules(const FieldsSpec& spec, std::span<const std::string> defaults) {
   auto root = std::make_unique<Node>();
   if (spec.include && !spec.include->empty()) {

@@ -103,7 +103,8 @@ std::optional<SortKey> FieldKey(std::string_view name, bool descending, size_t i
 void AppendPropertyKeys(std::vector<SortKey>& keys, const Queryable& property, bool descending,
                         QueryBuilder& builder) {
   const std::string name = StrCat(builder.Bind(property.name), "::text");
-  std::string value, missing;
+  std::string value;
+  std::string_view missing = "''";
   SortType type = SortType::kText;
   switch (property.type) {
     case ValueType::kNumber:
@@ -124,7 +125,6 @@ void AppendPropertyKeys(std::vector<SortKey>& keys, const Queryable& property, b
       break;
     default:
       value = StrCat("(properties->>", name, ")");
-      missing = "''";
   }
   const std::string absent = StrCat("(", value, " IS NULL)");
   keys.push_back({absent, SortType::kBool, false, StrCat("s", keys.size()), absent});

@@ -17,9 +17,8 @@ namespace {
 
 namespace json = boost::json;
 
-// The words of an item, as the index of sql/0015 holds them: the same expression.
-constexpr std::string_view kItemWords =
-    "to_tsvector('simple'::regconfig, stacfed.item_text(properties))";
+// The words of an item (sql/0015: a stored tsvector with a GIN index).
+constexpr std::string_view kItemWords = "words";
 
 absl::Status QFromQuery(std::string_view value, SearchRequest& r) {
   STACFED_ASSIGN_OR_RETURN(r.q, TsQueryOfParameter(value));

@@ -210,10 +210,19 @@ def test_huge_header_is_rejected(base):
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"[1,2,3]", b'"a string"', b"{\"limit\": 5",
-                                  b'{"collections": "CMIP6"}', b'{"ids": [1, 2]}'])
+                                  b'{"collections": 5}', b'{"ids": [1, 2]}'])
 def test_bad_post_body_is_400(base, body):
     r = requests.post(base + "/search", data=body, headers={"Content-Type": "application/json"})
     assert_error(r, 400)
+
+
+def test_post_lists_as_comma_separated_strings(base):
+    # As in GET: stac-api-validator (its issue 656) and some clients send a string.
+    for member, value in (("collections", "CMIP6,sentinel-2-l2a"), ("ids", "a,b")):
+        as_string = requests.post(base + "/search", json={member: value, "limit": 100}).json()
+        as_list = requests.post(base + "/search", json={member: value.split(","),
+                                                        "limit": 100}).json()
+        assert as_string["features"] == as_list["features"], member
 
 
 def test_post_search_with_charset_content_type(base):

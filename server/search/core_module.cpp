@@ -55,7 +55,13 @@ absl::Status IdsFromQuery(std::string_view value, SearchRequest& r) {
   r.ids = SplitList(value);
   return absl::OkStatus();
 }
+// A POST list member may also be a string of comma-separated names, as in GET (some clients,
+// stac-api-validator among them, send "collections": "a").
 absl::Status IdsFromJson(const json::value& v, SearchRequest& r) {
+  if (v.is_string()) {
+    STACFED_ASSIGN_OR_RETURN(std::string_view text, StringMember(v, "ids"));
+    return IdsFromQuery(text, r);
+  }
   STACFED_ASSIGN_OR_RETURN(r.ids, StringList(v, "ids"));
   return absl::OkStatus();
 }
@@ -64,6 +70,10 @@ absl::Status CollectionsFromQuery(std::string_view value, SearchRequest& r) {
   return absl::OkStatus();
 }
 absl::Status CollectionsFromJson(const json::value& v, SearchRequest& r) {
+  if (v.is_string()) {
+    STACFED_ASSIGN_OR_RETURN(std::string_view text, StringMember(v, "collections"));
+    return CollectionsFromQuery(text, r);
+  }
   STACFED_ASSIGN_OR_RETURN(r.collections, StringList(v, "collections"));
   return absl::OkStatus();
 }

@@ -26,7 +26,10 @@ absl::Status FieldsFromBody(const json::value& v, SearchRequest& r) {
   return absl::OkStatus();
 }
 
-constexpr std::array<Parameter, 1> kParameters = {{{"fields", FieldsFromQuery, FieldsFromBody}}};
+// "fields": null is refused (stac-api-validator expects a 400): the extension defines the
+// member as an object, and reading null as "absent" would hide a client's mistake.
+constexpr std::array<Parameter, 1> kParameters = {
+    {{"fields", FieldsFromQuery, FieldsFromBody, /*null_is_absent=*/false}}};
 
 class Fields : public Module {
  public:

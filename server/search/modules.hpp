@@ -44,11 +44,13 @@ enum class Family {
 };
 
 // A request parameter: its name, and how its GET (text) and POST (JSON) forms are read into
-// a request. A POST member that is null counts as absent.
+// a request. A POST member that is null counts as absent, unless `null_is_absent` is false:
+// then from_json reads the null.
 struct Parameter {
   std::string_view name;
   absl::Status (*from_query)(std::string_view value, SearchRequest& request);
   absl::Status (*from_json)(const boost::json::value& value, SearchRequest& request);
+  bool null_is_absent = true;
 };
 
 // What constraining a query needs besides the request.

@@ -74,7 +74,7 @@ absl::StatusOr<ParsedBody> ParseBody(std::string_view body, Family family) {
       return absl::InvalidArgumentError(
           StrCat("unknown search parameter '", name, "'; supported: ", ParameterNames(family)));
     }
-    if (member.value().is_null()) continue;  // a null member is an absent one
+    if (member.value().is_null() && parameter->null_is_absent) continue;
     STACFED_RETURN_IF_ERROR(parameter->from_json(member.value(), parsed.request));
   }
   STACFED_RETURN_IF_ERROR(Finish(parsed.request, family));

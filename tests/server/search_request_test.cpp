@@ -287,7 +287,11 @@ TEST_CASE("search parameter errors", "[search][errors]") {
   }
   CHECK(IsInvalid(Post("{not json").status()));
   CHECK(IsInvalid(Post("[1,2]").status()));
-  CHECK(IsInvalid(Post(R"({"collections":"c1"})").status()));
+  CHECK(IsInvalid(Post(R"({"collections":5})").status()));
+  CHECK(IsInvalid(Post(R"({"collections":"a\u0000b"})").status()));
+  // A string is read as in GET (stac-api-validator sends one).
+  CHECK(Post(R"({"collections":"c1,c2"})")->request.collections ==
+        std::vector<std::string>{"c1", "c2"});
   CHECK(IsInvalid(Post(R"({"bbox":"0,0,1,1"})").status()));
   CHECK(IsInvalid(Post(R"({"unknown":1})").status()));
   CHECK(Post(R"({"bbox":null,"datetime":null})").ok());

@@ -210,6 +210,16 @@ def test_search_sorted_as_pystac_client_sends_it(client, items, method):
     assert len(ranked) > 4 and got == [i["id"] for i in ranked]
 
 
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_search_with_q_as_pystac_client_sends_it(client, items, method):
+    # ItemSearch passes q through as given: here a string, comma-separated (basic).
+    from test_free_text import has
+    got = {(f["collection"], f["id"]) for f in client.search(method=method, q="tas,cesm2",
+                                                             limit=5)}
+    want = {(i["collection"], i["id"]) for i in items if has(i, "tas") or has(i, "cesm2")}
+    assert want and got == want
+
+
 def test_matched(client, items):
     count = client.matched(collections=["eerie-pacific-regional"])
     if count is None:

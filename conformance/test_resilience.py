@@ -153,6 +153,26 @@ def test_number_matched_above_the_count_limit_is_omitted(own_server, items, http
                 assert page["numberMatched"] == len(every)
 
 
+def test_a_slow_count_finishes_in_the_background(own_server, items, http):
+    """A first page does not wait for a count beyond STACFED_COUNT_WAIT_MS: it goes without
+    numberMatched, the count finishes on its own and the same search then has it."""
+    srv = own_server(STACFED_COUNT_WAIT_MS=0, STACFED_COUNT_CACHE_SECONDS=600)
+    params = {"limit": 2, "bbox": "-180,-90,180,90"}
+    want = sum(1 for i in items if i.get("geometry"))
+    first = http.get(srv.base + "/search", params=params).json()
+    assert "numberMatched" not in first, "a count of 0 ms cannot have been waited for"
+    deadline = time.monotonic() + 10
+    while True:
+        doc = http.get(srv.base + "/search", params=params).json()
+        if "numberMatched" in doc or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert doc.get("numberMatched") == want
+    # Waiting as long as it takes: the first page has it at once.
+    srv = own_server(STACFED_COUNT_WAIT_MS=-1)
+    assert http.get(srv.base + "/search", params=params).json()["numberMatched"] == want
+
+
 def test_etag_changes_when_the_item_changes(own_server, cluster, workdir, stac_bin, items,
                                            collections):
     """Upserting a changed item while the server runs: the old ETag no longer matches and the

@@ -14,4 +14,11 @@ boost::asio::awaitable<absl::StatusOr<pg::Result>> Database::Run(
   co_return co_await pool->Execute(statement, std::move(params), call_);
 }
 
+std::shared_ptr<const search::Executor> Database::Detached() const {
+  std::shared_ptr<Database> detached(new Database());
+  detached->client_ = std::string(call_.client);
+  detached->call_.client = detached->client_;
+  return detached;
+}
+
 }  // namespace stacfed::api

@@ -11,6 +11,8 @@
 //   STACFED_CO_ASSIGN_OR_RETURN(pg::Result row, co_await db.Run(Cost::kCheap, kItemById, params));
 
 #include <boost/asio/awaitable.hpp>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -31,8 +33,14 @@ class Database : public search::Executor {
   boost::asio::awaitable<absl::StatusOr<pg::Result>> Run(
       Cost cost, const pg::Statement& statement, std::vector<pg::Param> params) const override;
 
+  // The same client's turn, without the hang-up (and without the request it points into).
+  std::shared_ptr<const search::Executor> Detached() const override;
+
  private:
+  Database() = default;
+
   pg::ExecuteOptions call_;
+  std::string client_;  // a detached copy's own client address; call_.client points into it
 };
 
 }  // namespace stacfed::api

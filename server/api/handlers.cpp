@@ -178,6 +178,10 @@ absl::StatusOr<ApiOptions> ApiOptionsFromEnv(std::string token_key) {
   STACFED_ASSIGN_OR_RETURN(
       options.search.count_limit,
       GetEnvInt("STACFED_COUNT_LIMIT", search::kDefaultCountLimit, 0, 100'000'000));
+  STACFED_ASSIGN_OR_RETURN(const int64_t count_wait,
+                           GetEnvInt("STACFED_COUNT_WAIT_MS", options.search.count_wait.count(),
+                                     -1, 60'000));
+  options.search.count_wait = std::chrono::milliseconds(count_wait);
   STACFED_ASSIGN_OR_RETURN(const int64_t ttl,
                            GetEnvInt("STACFED_COUNT_CACHE_SECONDS",
                                      options.search.count_cache_ttl.count(), 0, 86400));

@@ -1,6 +1,12 @@
 #include "server/search/service.hpp"
 
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <charconv>
 #include <mutex>
 #include <set>
@@ -24,6 +30,16 @@ using Narrowed = std::optional<std::vector<std::string>>;
 constexpr std::chrono::seconds kScopeTtl{5};
 constexpr std::chrono::seconds kQueryablesTtl{5};
 constexpr std::chrono::seconds kFacetStatisticsTtl{60};
+// Counts running at once (most in the background); beyond, a first page goes uncounted.
+constexpr size_t kMaxCountsInFlight = 256;
+
+// A count started for a page: its result once it is known, and a timer the page waits on
+// (cancelled when the count ends).
+struct PendingCount {
+  explicit PendingCount(const boost::asio::any_io_executor& executor) : done(executor) {}
+  boost::asio::steady_timer done;
+  std::optional<absl::StatusOr<std::optional<int64_t>>> result;
+};
 
 }  // namespace
 
@@ -116,6 +132,8 @@ struct SearchService::Caches {
   std::mutex mutex;
   // numberMatched of a search; nullopt means "counted, above the limit".
   ExpiringCache<std::optional<int64_t>> counts;
+  // The counts running now (RunKey digests).
+  std::set<Sha256Digest> counting;
   ExpiringCache<Narrowed> scopes;
   ExpiringCache<std::shared_ptr<const Queryables>> queryables;
   ExpiringCache<std::shared_ptr<const FacetStatistics>> facet_stats;
@@ -268,24 +286,62 @@ boost::asio::awaitable<absl::StatusOr<std::optional<int64_t>>> SearchService::It
   co_return NumberOf<int64_t>(count.Scalar());
 }
 
+boost::asio::awaitable<absl::StatusOr<std::optional<int64_t>>> SearchService::RunCount(
+    const Executor& db, Cost cost, pg::Statement statement, std::vector<pg::Param> params,
+    Sha256Digest key) const {
+  absl::StatusOr<pg::Result> count = co_await db.Run(cost, statement, std::move(params));
+  std::lock_guard lock(caches_->mutex);
+  caches_->counting.erase(key);
+  if (!count.ok()) co_return count.status();
+  std::optional<int64_t> counted;
+  if (count->Rows() == 1) {
+    const int64_t value = NumberOf<int64_t>(count->Scalar());
+    if (value <= options_.count_limit) counted = value;
+  }
+  caches_->counts.Store(key, counted, 0, Clock::now());
+  co_return counted;
+}
+
 boost::asio::awaitable<absl::StatusOr<std::optional<int64_t>>> SearchService::CountMatches(
     const Executor& db, Cost cost, SearchQuery query) const {
   const Sha256Digest key = RunKey(query.count.name, query.count_params);
   {
     std::lock_guard lock(caches_->mutex);
     if (const auto* hit = caches_->counts.Find(key, Clock::now())) co_return *hit;
+    // Already being counted (in the background, for an earlier request): not twice.
+    if (caches_->counting.contains(key)) co_return std::nullopt;
+    if (caches_->counting.size() >= kMaxCountsInFlight) co_return std::nullopt;
+    caches_->counting.insert(key);
   }
-  const pg::Statement statement{query.count.name, query.count.sql, query.count.plan};
-  STACFED_CO_ASSIGN_OR_RETURN(pg::Result count,
-                              co_await db.Run(cost, statement, std::move(query.count_params)));
-  std::optional<int64_t> counted;
-  if (count.Rows() == 1) {
-    const int64_t value = NumberOf<int64_t>(count.Scalar());
-    if (value <= options_.count_limit) counted = value;
+  std::shared_ptr<const Executor> detached = db.Detached();
+  if (detached == nullptr || options_.count_wait.count() < 0) {
+    const pg::Statement statement{query.count.name, query.count.sql, query.count.plan};
+    co_return co_await RunCount(db, cost, statement, std::move(query.count_params), key);
   }
-  std::lock_guard lock(caches_->mutex);
-  caches_->counts.Store(key, counted, 0, Clock::now());
-  co_return counted;
+  // The count runs on its own, so that a slow one can finish after the page has gone; the
+  // page waits for it at most count_wait.
+  auto executor = co_await boost::asio::this_coro::executor;
+  auto pending = std::make_shared<PendingCount>(executor);
+  // The coroutine owns everything it reads: the statement's text lives in `query`, which the
+  // page's frame holds.
+  boost::asio::co_spawn(
+      executor,
+      [this, detached, cost, name = std::string(query.count.name),
+       sql = std::string(query.count.sql), plan = query.count.plan,
+       params = std::move(query.count_params), key,
+       pending]() mutable -> boost::asio::awaitable<void> {
+        const pg::Statement owned{name, sql, plan};
+        pending->result = co_await RunCount(*detached, cost, owned, std::move(params), key);
+        pending->done.cancel();
+      },
+      boost::asio::detached);
+  if (!pending->result) {
+    pending->done.expires_after(options_.count_wait);
+    boost::system::error_code ec;
+    co_await pending->done.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+  }
+  if (!pending->result) co_return std::nullopt;  // still counting: this page goes without
+  co_return *pending->result;
 }
 
 boost::asio::awaitable<absl::StatusOr<SearchResult>> SearchService::Search(

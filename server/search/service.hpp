@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "libstac/base/crypto.hpp"
 #include "libstac/pg/async_pool.hpp"
 #include "server/search/modules.hpp"
 #include "server/search/query.hpp"
@@ -37,14 +38,22 @@ class Executor {
   virtual ~Executor() = default;
   virtual boost::asio::awaitable<absl::StatusOr<pg::Result>> Run(
       Cost cost, const pg::Statement& statement, std::vector<pg::Param> params) const = 0;
+  // A copy for work that goes on after the answer (a count in the background): it keeps the
+  // client's turn in the lanes but no longer stops when the client hangs up. nullptr when
+  // this executor cannot outlive its request; such work is then awaited.
+  virtual std::shared_ptr<const Executor> Detached() const { return nullptr; }
 };
 
-inline constexpr int64_t kDefaultCountLimit = 10000;
+inline constexpr int64_t kDefaultCountLimit = 1'000'000;
 
 struct SearchOptions {
   // The most matches counted for numberMatched of a search with filters (beyond collections);
   // above it numberMatched is omitted. Searches of whole collections take their item counts.
   int64_t count_limit = kDefaultCountLimit;
+  // How long a first page waits for a count of its matches it does not have yet: a count
+  // still running then finishes in the background, and the page goes without numberMatched
+  // (the same search asked again has it from the cache). Negative: always wait.
+  std::chrono::milliseconds count_wait{10};
   // How long a count is reused for the same search; 0 disables.
   std::chrono::seconds count_cache_ttl{30};
   // How a filter that facet digests answer is run (modules.hpp).
@@ -122,10 +131,15 @@ class SearchService {
   // The items of `collections` (every collection when empty), as the write path counts them.
   boost::asio::awaitable<absl::StatusOr<std::optional<int64_t>>> ItemsOf(
       const Executor& db, const std::vector<std::string>& collections) const;
-  // The matches of a search, counted up to the count limit (nullopt above it), reused for
-  // the count cache's period.
+  // The matches of a search, counted up to the count limit (nullopt above it, or when the
+  // count outlasts count_wait and goes on in the background), reused for the count cache's
+  // period.
   boost::asio::awaitable<absl::StatusOr<std::optional<int64_t>>> CountMatches(
       const Executor& db, Cost cost, SearchQuery query) const;
+  // Runs a count statement and caches what it says under `key`.
+  boost::asio::awaitable<absl::StatusOr<std::optional<int64_t>>> RunCount(
+      const Executor& db, Cost cost, pg::Statement statement, std::vector<pg::Param> params,
+      Sha256Digest key) const;
 
   // NotFound when the scope is a collection that does not exist.
   boost::asio::awaitable<absl::Status> CheckScopeCollection(const Executor& db,

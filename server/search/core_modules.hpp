@@ -16,5 +16,7 @@ const Module& FilterModule();
 const Module& QueryModule();
 // The Sort extension (sortby) on item search and items (sort_module.cpp).
 const Module& SortByModule();
+// The Aggregation extension (aggregations and its options) on /aggregate (aggregate.cpp).
+const Module& AggregationModule();
 
 }  // namespace stacfed::search

@@ -46,6 +46,17 @@ struct SortField {
   bool operator==(const SortField&) const = default;
 };
 
+// The Aggregation extension's parameters (aggregate.hpp reads and checks them): the
+// aggregations asked for, in order, and their options; unset options take their defaults.
+struct AggregationParams {
+  std::vector<std::string> names;
+  std::optional<std::string> datetime_interval;  // datetime_frequency_interval
+  std::optional<int> geohash_precision;          // centroid_geohash_grid_frequency_precision
+  std::optional<int> geotile_precision;          // centroid_geotile_grid_frequency_precision
+  std::optional<int> buckets;                    // aggregation_buckets: the top N kept
+  bool operator==(const AggregationParams&) const = default;
+};
+
 struct SearchRequest {
   // Item search (core module).
   std::vector<std::string> ids;          // empty: any id
@@ -71,6 +82,9 @@ struct SearchRequest {
 
   // Sort module: the requested order; empty for the default (datetime DESC, collection, id).
   std::vector<SortField> sortby;
+
+  // Aggregation module (/aggregate only).
+  AggregationParams aggregation;
 
   bool operator==(const SearchRequest&) const = default;
 };

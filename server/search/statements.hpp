@@ -35,6 +35,13 @@ inline constexpr pg::Statement kCollectionItemCount{
     "SELECT coalesce(sum(item_count), 0)::int8 FROM stacfed.collections"
     " WHERE $1::text[] IS NULL OR id = ANY($1::text[])"};
 
+// The item counts of some collections (sql/0014), or of every collection when $1 is NULL:
+// total_count and collection_frequency of an aggregation over whole collections.
+inline constexpr pg::Statement kCollectionItemCounts{
+    "aggregate_collection_item_counts",
+    "SELECT id, item_count FROM stacfed.collections"
+    " WHERE $1::text[] IS NULL OR id = ANY($1::text[])"};
+
 // The properties the items of some collections carry (sql/0012, kept by the write path), or
 // of every collection when $1 is NULL: the queryables of a search.
 inline constexpr pg::Statement kCollectionProperties{

@@ -497,3 +497,50 @@ def test_bad_post(base, body, parameter):
     r = requests.post(f"{base}/aggregate", json=body)
     assert_error(r, 400)
     assert parameter in r.json()["description"], r.json()
+
+
+# --- whole collections: the counts the write path keeps --------------------------------------
+
+
+def string_facets(base, path=""):
+    r = requests.get(f"{base}{path}/aggregations")
+    return sorted(a["name"] for a in r.json()["aggregations"]
+                  if a.get("property") and a["frequency_distribution_data_type"] == "string")
+
+
+EVERYTHING = {"op": "not", "args": [{"op": "isNull", "args": [{"property": "id"}]}]}
+
+
+@pytest.mark.parametrize("path", ["", "/collections/CMIP6", "/collections/sentinel-2-l2a",
+                                  "/catalogs/esgf", "/catalogs/copernicus"])
+def test_whole_collections_from_kept_counts(base, federation, path):
+    """Over whole collections, total_count, collection_frequency, the time range and string
+    facets come from the counts the write path keeps (sql/0014, sql/0015): they equal the
+    counts of the fixture items, and a count of the matching rows (a filter that matches
+    every item forces one)."""
+    if path.startswith("/catalogs") and not federation["applied"]:
+        pytest.skip("the federation did not apply")
+    if path.startswith("/catalogs/"):
+        below = _closure(path.rsplit("/", 1)[1])
+        items = [i for i in ITEMS if i["collection"] in below]
+    elif path.startswith("/collections/"):
+        items = [i for i in ITEMS if i["collection"] == path.rsplit("/", 1)[1]]
+    else:
+        items = ITEMS
+    facets = string_facets(base, path)[:28]  # with the 4 others, at most 32 at once
+    assert facets
+    asked = ["total_count", "datetime_min", "datetime_max", "collection_frequency"] + facets
+    kept, _ = aggregate(base, body={"aggregations": asked, "aggregation_buckets": 10000}, path=path)
+    counted, _ = aggregate(base, body={"aggregations": asked, "aggregation_buckets": 10000,
+                                       "filter": EVERYTHING}, path=path)
+    check_all(kept, items)
+    assert kept == counted
+    props = facet_names(base, path)
+    for name in facets:
+        assert buckets(kept[name]) == term_counts(items, props[name]), name
+    # The top N alike.
+    kept, _ = aggregate(base, {"aggregations": ",".join(facets), "aggregation_buckets": "1"},
+                        path=path)
+    counted, _ = aggregate(base, {"aggregations": ",".join(facets), "aggregation_buckets": "1",
+                                  "filter": "id IS NOT NULL"}, path=path)
+    assert kept == counted

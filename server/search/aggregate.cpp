@@ -7,7 +7,11 @@
 #include <memory>
 #include <set>
 
+#include <boost/json/parse.hpp>
+
+#include "absl/container/flat_hash_map.h"
 #include "libstac/base/hash.hpp"
+#include "libstac/model/facets.hpp"
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
 #include "libstac/pg/text_array.hpp"
@@ -529,43 +533,175 @@ boost::asio::awaitable<absl::StatusOr<std::shared_ptr<const Queryables>>> Querya
   co_return co_await service.QueryablesOf(db, scope.collections);
 }
 
+// Whether the counts the write path keeps per collection can answer every aggregation of a
+// search of whole collections: item counts, time ranges and facet values (of string facets;
+// FacetCountsOf may still find that it cannot).
 bool CountedByCollections(const std::vector<AggregationDef>& aggregations) {
   for (const AggregationDef& def : aggregations) {
-    if (def.kind != AggregationKind::kTotalCount &&
-        def.kind != AggregationKind::kCollectionFrequency) {
-      return false;
+    switch (def.kind) {
+      case AggregationKind::kTotalCount:
+      case AggregationKind::kCollectionFrequency:
+      case AggregationKind::kDatetimeMin:
+      case AggregationKind::kDatetimeMax:
+        break;
+      case AggregationKind::kTermFrequency:
+        if (def.bucket_type != "string") return false;
+        break;
+      default:
+        return false;
     }
   }
   return true;
 }
 
-// total_count and collection_frequency of a search of whole collections: the item counts
-// the write path keeps (sql/0014), as exact as a count of rows and without reading them.
-boost::asio::awaitable<absl::StatusOr<AggregateRows>> FromItemCounts(
-    const Executor& db, const std::vector<AggregationDef>& aggregations,
-    const std::vector<std::string>& collections, int bucket_limit) {
-  std::vector<pg::Param> params;
-  params.emplace_back(collections.empty() ? pg::Param()
-                                          : pg::Param(pg::TextArrayLiteral(collections)));
-  STACFED_CO_ASSIGN_OR_RETURN(
-      pg::Result rows,
-      co_await db.Run(Cost::kCheap, statements::kCollectionItemCounts, std::move(params)));
+pg::Param CollectionsParam(const std::vector<std::string>& collections) {
+  return collections.empty() ? pg::Param() : pg::Param(pg::TextArrayLiteral(collections));
+}
+
+// The most frequent `limit` buckets (ties by key) of `counts`, and their total.
+void TopBuckets(const std::map<std::string, int64_t>& counts, int limit, int index,
+                AggregateRows& out) {
   std::vector<AggregateRows::Bucket> buckets;
-  AggregateRows out;
-  for (int r = 0; r < rows.Rows(); ++r) {
-    int64_t n = 0;
-    if (!NumberOf(rows.Get(r, 1), n)) co_return absl::InternalError("an item count does not parse");
-    out.count += n;
-    if (n > 0) buckets.push_back({std::string(rows.Get(r, 0)), n});
+  int64_t total = 0;
+  for (const auto& [key, n] : counts) {
+    if (n <= 0) continue;
+    buckets.push_back({key, n});
+    total += n;
   }
   std::sort(buckets.begin(), buckets.end(), [](const auto& a, const auto& b) {
     return a.frequency != b.frequency ? a.frequency > b.frequency : a.key < b.key;
   });
-  if (buckets.size() > size_t(bucket_limit)) buckets.resize(size_t(bucket_limit));
+  if (buckets.size() > size_t(limit)) buckets.resize(size_t(limit));
+  out.buckets[index] = std::move(buckets);
+  out.totals[index] = total;
+}
+
+// A "{a,b}" array literal of JSON type names: whether every one is in `allowed`.
+bool TypesWithin(std::string_view literal, std::initializer_list<std::string_view> allowed) {
+  if (literal.size() < 2) return false;
+  for (const std::string& type : SplitList(literal.substr(1, literal.size() - 2))) {
+    if (std::find(allowed.begin(), allowed.end(), type) == allowed.end()) return false;
+  }
+  return true;
+}
+
+// The term frequencies of string facets over whole collections (every one when
+// `collections` is empty), from the per-collection counts of facet digests (sql/0015): for
+// each collection and facet, the digests of the values its items hold (sql/0012 lists them
+// while they are at most 100) looked up. nullopt when that is not exact: a collection holds
+// too many values to list, values that are not strings, items whose facets overflowed
+// (FacetOverflowHash) or whose facets are still to be computed; the matches are then counted.
+boost::asio::awaitable<absl::StatusOr<bool>> FacetCountsOf(
+    const Executor& db, const std::vector<AggregationDef>& aggregations,
+    const std::vector<std::string>& collections, int bucket_limit, AggregateRows& out) {
+  std::vector<std::string> names;
+  for (const AggregationDef& def : aggregations) {
+    if (def.kind == AggregationKind::kTermFrequency) names.push_back(def.property);
+  }
+  if (names.empty()) co_return true;
+  std::vector<pg::Param> params;
+  params.emplace_back(pg::TextArrayLiteral(names));
+  params.emplace_back(CollectionsParam(collections));
+  STACFED_CO_ASSIGN_OR_RETURN(
+      pg::Result values, co_await db.Run(Cost::kCheap, statements::kFacetValues, std::move(params)));
+  // digest -> (facet name, value), and the collections holding any of these facets.
+  absl::flat_hash_map<int64_t, std::pair<std::string, std::string>> by_digest;
+  std::set<std::string> holding;
+  std::string digests = StrCat("{", FacetOverflowHash());
+  for (int r = 0; r < values.Rows(); ++r) {
+    const std::string_view name = values.Get(r, 1);
+    bool array = false;
+    for (const AggregationDef& def : aggregations) {
+      if (def.kind == AggregationKind::kTermFrequency && def.property == name) array = def.array;
+    }
+    const bool strings = array ? TypesWithin(values.Get(r, 2), {"string", "array", "null"})
+                               : TypesWithin(values.Get(r, 2), {"string", "null"});
+    if (!strings || values.IsNull(r, 3) || values.Get(r, 4) == "t") co_return false;
+    boost::system::error_code ec;
+    const std::string_view listed_text = values.Get(r, 3);
+    const json::value listed =
+        json::parse(json::string_view(listed_text.data(), listed_text.size()), ec);
+    if (ec || !listed.is_array()) co_return false;
+    for (const json::value& value : listed.get_array()) {
+      if (value.is_null()) continue;
+      if (!value.is_string()) co_return false;
+      std::string text(value.get_string().data(), value.get_string().size());
+      const int64_t digest = FacetHash(name, text);
+      if (by_digest.emplace(digest, std::pair{std::string(name), std::move(text)}).second) {
+        StrAppend(&digests, ",", digest);
+      }
+    }
+    holding.emplace(values.Get(r, 0));
+  }
+  digests += '}';
+  std::map<std::string, std::map<std::string, int64_t>> counts;  // facet -> value -> items
+  if (!holding.empty()) {
+    std::vector<pg::Param> lookup;
+    lookup.emplace_back(pg::TextArrayLiteral(std::vector<std::string>(holding.begin(), holding.end())));
+    lookup.emplace_back(digests);
+    STACFED_CO_ASSIGN_OR_RETURN(
+        pg::Result found, co_await db.Run(Cost::kCheap, statements::kFacetCounts, std::move(lookup)));
+    for (int r = 0; r < found.Rows(); ++r) {
+      int64_t digest = 0, n = 0;
+      if (!NumberOf(found.Get(r, 1), digest) || !NumberOf(found.Get(r, 2), n)) {
+        co_return absl::InternalError("a facet count does not parse");
+      }
+      if (digest == FacetOverflowHash()) co_return false;
+      auto it = by_digest.find(digest);
+      if (it != by_digest.end()) counts[it->second.first][it->second.second] += n;
+    }
+  }
   for (size_t i = 0; i < aggregations.size(); ++i) {
-    if (aggregations[i].kind != AggregationKind::kCollectionFrequency) continue;
-    out.buckets[int(i)] = buckets;
-    out.totals[int(i)] = out.count;
+    const AggregationDef& def = aggregations[i];
+    if (def.kind != AggregationKind::kTermFrequency) continue;
+    TopBuckets(counts[def.property], bucket_limit, int(i), out);
+  }
+  co_return true;
+}
+
+// The aggregations of a search of whole collections (CountedByCollections) from what the
+// write path keeps per collection: item counts (sql/0014), facet counts (sql/0015), and the
+// time range from the ends of the time indexes. As exact as counting the rows, in
+// milliseconds at any size; nullopt when the facet counts cannot answer exactly.
+boost::asio::awaitable<absl::StatusOr<std::optional<AggregateRows>>> FromCollectionCounts(
+    const Executor& db, const std::vector<AggregationDef>& aggregations,
+    const std::vector<std::string>& collections, int bucket_limit) {
+  AggregateRows out;
+  STACFED_CO_ASSIGN_OR_RETURN(bool exact,
+                              co_await FacetCountsOf(db, aggregations, collections, bucket_limit, out));
+  if (!exact) co_return std::nullopt;
+  std::vector<pg::Param> params;
+  params.emplace_back(CollectionsParam(collections));
+  STACFED_CO_ASSIGN_OR_RETURN(
+      pg::Result rows,
+      co_await db.Run(Cost::kCheap, statements::kCollectionItemCounts, std::move(params)));
+  std::map<std::string, int64_t> per_collection;
+  for (int r = 0; r < rows.Rows(); ++r) {
+    int64_t n = 0;
+    if (!NumberOf(rows.Get(r, 1), n)) co_return absl::InternalError("an item count does not parse");
+    out.count += n;
+    per_collection[std::string(rows.Get(r, 0))] = n;
+  }
+  bool time_range = false;
+  for (size_t i = 0; i < aggregations.size(); ++i) {
+    const AggregationKind kind = aggregations[i].kind;
+    if (kind == AggregationKind::kCollectionFrequency) TopBuckets(per_collection, bucket_limit, int(i), out);
+    time_range = time_range || kind == AggregationKind::kDatetimeMin ||
+                 kind == AggregationKind::kDatetimeMax;
+  }
+  if (time_range && out.count > 0) {
+    std::vector<pg::Param> range_params;
+    range_params.emplace_back(CollectionsParam(collections));
+    STACFED_CO_ASSIGN_OR_RETURN(
+        pg::Result range,
+        co_await db.Run(Cost::kCheap, statements::kCollectionsTimeRange, std::move(range_params)));
+    int64_t micros = 0;
+    if (range.Rows() == 1 && !range.IsNull(0, 0) && NumberOf(range.Get(0, 0), micros)) {
+      out.min_datetime = micros;
+    }
+    if (range.Rows() == 1 && !range.IsNull(0, 1) && NumberOf(range.Get(0, 1), micros)) {
+      out.max_end_datetime = micros;
+    }
   }
   co_return out;
 }
@@ -613,12 +749,16 @@ boost::asio::awaitable<absl::StatusOr<std::string>> Aggregate(const SearchServic
     if (in_time) searched.collections = std::move(*in_time);
   }
   AggregateRows rows;
+  std::optional<AggregateRows> counted;
+  if (!nothing && IsCountedByCollection(searched) && CountedByCollections(aggregations)) {
+    STACFED_CO_ASSIGN_OR_RETURN(
+        counted, co_await FromCollectionCounts(db, aggregations, searched.collections,
+                                               request.aggregation.buckets.value_or(kDefaultBuckets)));
+  }
   if (nothing) {
     // No collection in scope or in time: every count is 0, without asking for items.
-  } else if (IsCountedByCollection(searched) && CountedByCollections(aggregations)) {
-    STACFED_CO_ASSIGN_OR_RETURN(
-        rows, co_await FromItemCounts(db, aggregations, searched.collections,
-                                      request.aggregation.buckets.value_or(kDefaultBuckets)));
+  } else if (counted) {
+    rows = std::move(*counted);
   } else {
     QueryBuilder builder;
     Conditions conditions;

@@ -544,3 +544,16 @@ def test_whole_collections_from_kept_counts(base, federation, path):
     counted, _ = aggregate(base, {"aggregations": ",".join(facets), "aggregation_buckets": "1",
                                   "filter": "id IS NOT NULL"}, path=path)
     assert kept == counted
+
+
+def test_statement_timeout_gives_503(own_server, base):
+    """An aggregation the statement timeout ends is a 503 with a plain description, and the
+    server goes on serving."""
+    facets = [n for n, p in facet_names(base).items() if p][:20]
+    srv = own_server(STACFED_DB_STATEMENT_TIMEOUT_MS=1)
+    r = requests.get(srv.base + "/aggregate",
+                     params={"aggregations": ",".join(BUILTIN + facets),
+                             "filter": "id IS NOT NULL", "aggregation_buckets": "10000"})
+    assert_error(r, 503)
+    assert "longer than the server allows" in r.json()["description"], r.json()
+    assert requests.get(srv.base + "/conformance").status_code == 200

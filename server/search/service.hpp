@@ -100,7 +100,7 @@ inline constexpr size_t kMaxNarrowedCollections = 32;
 // no item in the interval is walked to its end before the merged page can be returned.
 boost::asio::awaitable<absl::StatusOr<std::optional<std::vector<std::string>>>>
 CollectionsInTime(const Executor& db, const SearchRequest& request);
-// The requested collections limited to a scope (sorted); with none requested, the whole scope.
+// The requested collections limited to `scope` (sorted); with none requested, the whole scope.
 std::vector<std::string> RestrictToScope(const std::vector<std::string>& requested,
                                          const std::vector<std::string>& scope);
 

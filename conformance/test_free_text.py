@@ -187,3 +187,11 @@ def test_malformed_post_q_is_400(base, http, body):
     r = http.post(base + "/search", json=body)
     assert_error(r, 400)
     assert "'q'" in r.json()["description"]
+
+
+def test_aggregate_counts_q_matches(base, http):
+    # /aggregate takes q as /search does.
+    r = http.get(base + "/aggregate", params={"aggregations": "total_count", "q": "tas,pr"})
+    assert r.status_code == 200, r.text
+    total = next(a for a in r.json()["aggregations"] if a["name"] == "total_count")
+    assert total["value"] == len(matching(lambda i: has(i, "tas") or has(i, "pr")))

@@ -79,12 +79,30 @@ def ids_in(items):
     return first["collection"], first["id"]
 
 
+AGGREGATE_PARAMS = ["aggregations", "datetime_frequency_interval",
+                    "centroid_geohash_grid_frequency_precision",
+                    "centroid_geotile_grid_frequency_precision", "aggregation_buckets"]
+# Every kind of aggregation, so that a hostile value beside them reaches the statement.
+EVERY_AGGREGATION = ("total_count,datetime_min,datetime_max,datetime_frequency,"
+                     "collection_frequency,centroid_geohash_grid_frequency,"
+                     "centroid_geotile_grid_frequency,cmip6:variable_id_frequency,"
+                     "cmip6:realm_frequency")
+
+
 def routes(items, catalog):
     collection, item = ids_in(items)
     search_params = ["bbox", "intersects", "datetime", "ids", "collections", "limit", "token",
                      "filter", "query", "sortby", "q"]
+    aggregate_params = AGGREGATE_PARAMS + ["bbox", "intersects", "datetime", "ids",
+                                           "collections", "filter", "query", "q"]
     return [
         ("/search", search_params),
+        ("/aggregate", aggregate_params),
+        (f"/collections/{collection}/aggregate", aggregate_params),
+        (f"/catalogs/{catalog}/aggregate", aggregate_params),
+        ("/aggregations", ["x"]),
+        (f"/collections/{collection}/aggregations", ["x"]),
+        (f"/catalogs/{catalog}/aggregations", ["x"]),
         (f"/collections/{collection}/items", search_params),
         (f"/catalogs/{catalog}/search", search_params),
         ("/collections", ["limit", "token", "q", "bbox", "datetime"]),
@@ -136,6 +154,47 @@ def test_every_get_parameter_with_hostile_values(base, items, catalog, foreign_t
     assert checked > 2000
 
 
+def test_aggregate_parameters_with_hostile_values(base):
+    """Each parameter of /aggregate hostile beside valid aggregations of every kind, so
+    that what it passes reaches the statement."""
+    checked = 0
+    with requests.Session() as s:
+        for param in AGGREGATE_PARAMS[1:] + ["bbox", "datetime", "filter", "collections"]:
+            for value in query_values():
+                url = (f"{base}/aggregate?aggregations={_quote(EVERY_AGGREGATION)}"
+                       f"&{param}={_quote(value)}")
+                check_answer(s.get(url), url[:200])
+                checked += 1
+        for value in INJECTION + WEIRD_TEXT + ["total_count," * 40, "_frequency",
+                                               "properties.cmip6:variable_id_frequency"]:
+            url = f"{base}/aggregate?aggregations={_quote(value)}"
+            r = s.get(url)
+            check_answer(r, url[:200])
+            assert r.status_code == 400, url[:200]
+    assert checked > 500
+
+
+def test_aggregate_post_members_with_hostile_values(base, catalog):
+    members = {
+        "aggregations": [[], ["total_count"] * 2, [1], [None], "total_count", [DEEP[:100]],
+                         ["\u0000"], [["total_count"]], ["x" * 5000], ["total_count"] * 100],
+        "datetime_frequency_interval": ["", "YEAR", 1, ["year"], "year'--", "\u0000"],
+        "centroid_geohash_grid_frequency_precision": [0, 13, -1, 1.5, "5", 2 ** 64, None, []],
+        "centroid_geotile_grid_frequency_precision": [-1, 30, 1e400, "0", True],
+        "aggregation_buckets": [0, -1, 10001, 2 ** 63, 1.0000001, "1", False, {}],
+    }
+    with requests.Session() as s:
+        for path in ("/aggregate", f"/catalogs/{catalog}/aggregate"):
+            for name, values in members.items():
+                for value in values + INJECTION[:5] + NUMBERS[:3]:
+                    body = {"aggregations": EVERY_AGGREGATION.split(","), name: value}
+                    r = s.post(base + path, data=json.dumps(body),
+                               headers={"Content-Type": "application/json"})
+                    check_answer(r, f"POST {path} {json.dumps(body)[:160]}")
+                    if value is not None:  # a null member is an absent one
+                        assert r.status_code in (400, 404), (path, name, value)
+
+
 def test_duplicate_unknown_and_empty_parameters(base, items, catalog):
     with requests.Session() as s:
         for path, params in routes(items, catalog):
@@ -159,6 +218,9 @@ def test_hostile_path_segments(base, items, catalog, segment):
                      f"/catalogs/{segment}", f"/catalogs/{segment}/search",
                      f"/catalogs/{segment}/collections", f"/catalogs/{segment}/children",
                      f"/catalogs/{segment}/catalogs", f"/catalogs/{segment}/conformance",
+                     f"/collections/{segment}/aggregate",
+                     f"/collections/{segment}/aggregations", f"/catalogs/{segment}/aggregate",
+                     f"/catalogs/{segment}/aggregations",
                      f"/{segment}", f"/search/{segment}"):
             check_answer(s.get(base + path), path[:200])
 

@@ -182,7 +182,10 @@ SAMPLE_QUERY_VALUES = {
     "collections": "CMIP6",
     "limit": "5",
     "intersects": '{"type":"Point","coordinates":[0.5,0.5]}',
+    "aggregations": "total_count",
 }
+# Members of a POST body that a documented body schema requires.
+SAMPLE_BODY_VALUES = {"aggregations": ["total_count"]}
 
 
 # Every path the server routes (server/api: handlers.cpp, catalogs_handlers.cpp), with its
@@ -193,6 +196,8 @@ SERVED_PATHS = (
     "/collections/{}/browse",
     "/catalogs", "/catalogs/{}", "/catalogs/{}/catalogs", "/catalogs/{}/collections",
     "/catalogs/{}/children", "/catalogs/{}/conformance", "/catalogs/{}/search",
+    "/aggregate", "/aggregations", "/collections/{}/aggregate", "/collections/{}/aggregations",
+    "/catalogs/{}/aggregate", "/catalogs/{}/aggregations",
 )
 
 
@@ -224,14 +229,25 @@ def test_openapi_describes_what_is_served(base, items, federation):
         for method, op in operations.items():
             if method not in ("get", "post"):
                 continue
-            r = requests.request(method.upper(), url, json={} if method == "post" else None)
+            params = [_resolve(spec, p) for p in op.get("parameters", []) +
+                      operations.get("parameters", [])]
+            # What the operation requires (/aggregate's aggregations), from the samples.
+            required = {p["name"]: SAMPLE_QUERY_VALUES[p["name"]] for p in params
+                        if p.get("in") == "query" and p.get("required")}
+            body = {}
+            if method == "post":
+                content = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+                schema = _resolve(spec, content.get("schema", {}))
+                body = {name: SAMPLE_BODY_VALUES[name] for name in schema.get("required", [])}
+            r = requests.request(method.upper(), url, json=body if method == "post" else None,
+                                 params=required if method == "get" else None)
             assert r.status_code == 200, f"{method.upper()} {url} (documented): {r.status_code}"
             if method != "get":
                 continue
-            for param in op.get("parameters", []) + operations.get("parameters", []):
-                param = _resolve(spec, param)
+            for param in params:
                 if param.get("in") != "query" or param["name"] not in SAMPLE_QUERY_VALUES:
                     continue
-                r = requests.get(url, params={param["name"]: SAMPLE_QUERY_VALUES[param["name"]]})
+                r = requests.get(url, params={**required,
+                                              param["name"]: SAMPLE_QUERY_VALUES[param["name"]]})
                 assert r.status_code == 200, \
                     f"GET {url} with documented {param['name']}: {r.status_code} {r.text[:200]}"

@@ -2,6 +2,7 @@
 // stacfed.items with one INSERT ... ON CONFLICT, all inside one transaction.
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <map>
 
@@ -242,6 +243,132 @@ absl::Status AddItemCounts(pg::Connection& conn, const std::map<std::string, int
   return absl::OkStatus();
 }
 
+// Per (collection, digest), how many items holding it a batch adds (or, negative, removes):
+// the changes to stacfed.collection_facet_counts (sql/0016). Ordered, so that they are
+// written, and their rows locked, in one order by every writer.
+using FacetDelta = std::map<std::pair<std::string, int64_t>, int64_t>;
+
+// An item's facets are distinct digests (property_profile.cpp sorts and dedupes them): each
+// counts the item once.
+void AddFacets(FacetDelta& delta, std::string_view collection, std::span<const int64_t> facets,
+               int64_t sign) {
+  for (int64_t digest : facets) delta[{std::string(collection), digest}] += sign;
+}
+
+// The digests of a bigint[] as PostgreSQL prints it, "{1,-2,3}" (NULL: none).
+absl::StatusOr<std::vector<int64_t>> ParseDigests(std::string_view literal) {
+  std::vector<int64_t> out;
+  if (literal.size() < 2 || literal.front() != '{' || literal.back() != '}') {
+    return absl::InternalError(StrCat("unexpected facets array '", Excerpt(literal, 40), "'"));
+  }
+  literal = literal.substr(1, literal.size() - 2);
+  while (!literal.empty()) {
+    const size_t comma = literal.find(',');
+    const std::string_view part = literal.substr(0, comma);
+    int64_t value = 0;
+    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
+    if (ec != std::errc() || end != part.data() + part.size()) {
+      return absl::InternalError(StrCat("unexpected facets array element '", Excerpt(part, 40), "'"));
+    }
+    out.push_back(value);
+    if (comma == std::string_view::npos) break;
+    literal.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+constexpr std::string_view kAddFacetCounts =
+    "INSERT INTO stacfed.collection_facet_counts AS f (collection_id, digest, items)"
+    " SELECT c, d, n FROM unnest($1::text[], $2::int8[], $3::int8[]) AS u(c, d, n)"
+    " ORDER BY c, d"
+    " ON CONFLICT (collection_id, digest) DO UPDATE SET items = f.items + EXCLUDED.items";
+
+// Writes a batch's changes to the facet counts, in one statement, in (collection, digest)
+// order. Called last in a batch's transaction (after the collections' rows it locks), so
+// that no writer waits for a collection's row while holding a count's.
+absl::Status ApplyFacetCounts(pg::Connection& conn, const FacetDelta& delta) {
+  pg::TextArrayBuilder collections;
+  std::string digests = "{", counts = "{";
+  bool any = false;
+  for (const auto& [key, n] : delta) {
+    if (n == 0) continue;
+    collections.Add(key.first);
+    StrAppend(&digests, any ? "," : "", key.second);
+    StrAppend(&counts, any ? "," : "", n);
+    any = true;
+  }
+  if (!any) return absl::OkStatus();
+  digests += '}';
+  counts += '}';
+  STACFED_ASSIGN_OR_RETURN(
+      auto added, conn.Query(kAddFacetCounts, {std::move(collections).Finish(), digests, counts}));
+  (void)added;
+  return absl::OkStatus();
+}
+
+// The rows of stacfed_staging that an update changes (their content differs), locked, with
+// their facets as stored: what their update removes from the facet counts.
+constexpr std::string_view kLockChanged =
+    "SELECT i.collection, i.id, i.facets::text FROM stacfed.items i"
+    " JOIN stacfed_staging s ON i.collection = s.collection AND i.id = s.id"
+    " WHERE i.content_hash <> s.content_hash FOR UPDATE OF i";
+
+// Subtracts the facets of the locked rows about to be replaced and adds those of the items
+// replacing them (`rows` of `items`, keyed by collection and id).
+absl::Status CountReplaced(pg::Connection& conn, std::span<const StagedItem> items,
+                           const std::vector<size_t>& rows, FacetDelta& delta) {
+  STACFED_ASSIGN_OR_RETURN(auto locked, conn.Query(kLockChanged));
+  KeyMap<size_t> by_key;
+  by_key.reserve(rows.size());
+  for (size_t row : rows) by_key[{items[row].collection, items[row].id}] = row;
+  for (int r = 0; r < locked.Rows(); ++r) {
+    auto it = by_key.find({locked.Get(r, 0), locked.Get(r, 1)});
+    if (it == by_key.end()) continue;  // not staged by this batch (cannot happen)
+    const StagedItem& item = items[it->second];
+    if (!locked.IsNull(r, 2)) {
+      STACFED_ASSIGN_OR_RETURN(std::vector<int64_t> old, ParseDigests(locked.Get(r, 2)));
+      AddFacets(delta, item.collection, old, -1);
+    }
+    AddFacets(delta, item.collection, item.facets, +1);
+  }
+  return absl::OkStatus();
+}
+
+// Conflicts with every writer's ROW EXCLUSIVE lock and with itself, not with readers.
+constexpr std::string_view kLockItemWrites =
+    "LOCK TABLE stacfed.items IN SHARE ROW EXCLUSIVE MODE";
+
+// The staged rows that exist, whether their content differs, and their facets as stored.
+constexpr std::string_view kStagedExisting =
+    "SELECT s.collection, s.id, i.content_hash <> s.content_hash, i.facets::text"
+    " FROM stacfed_staging s JOIN stacfed.items i ON i.collection = s.collection AND i.id = s.id";
+
+// The facet counts' changes of writing the staged `rows` with `mode` (no other writer runs):
+// a new item adds its facets; an upsert that changes an item replaces the old ones.
+absl::Status CountStaged(pg::Connection& conn, std::span<const StagedItem> items,
+                         const std::vector<size_t>& rows, WriteMode mode, FacetDelta& delta) {
+  STACFED_ASSIGN_OR_RETURN(auto existing, conn.Query(kStagedExisting));
+  KeyMap<int> found;  // row of `existing`
+  found.reserve(size_t(existing.Rows()));
+  for (int r = 0; r < existing.Rows(); ++r) found[{existing.Get(r, 0), existing.Get(r, 1)}] = r;
+  for (size_t row : rows) {
+    const StagedItem& item = items[row];
+    auto it = found.find({item.collection, item.id});
+    if (it == found.end()) {
+      AddFacets(delta, item.collection, item.facets, +1);
+      continue;
+    }
+    const int r = it->second;
+    if (mode != WriteMode::kUpsert || existing.Get(r, 2) != "t") continue;
+    if (!existing.IsNull(r, 3)) {
+      STACFED_ASSIGN_OR_RETURN(std::vector<int64_t> old, ParseDigests(existing.Get(r, 3)));
+      AddFacets(delta, item.collection, old, -1);
+    }
+    AddFacets(delta, item.collection, item.facets, +1);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status WidenTimeBounds(pg::Connection& conn, std::span<const StagedItem> items,
                              const std::vector<size_t>& rows) {
   struct Bounds {
@@ -335,10 +462,16 @@ absl::StatusOr<BatchResult> WriteByLookup(
       }
     }
   }
-  if (!fresh.empty()) STACFED_RETURN_IF_ERROR(CopyRows(conn, kCopyItems, false, items, fresh));
+  FacetDelta facet_delta;
+  if (!fresh.empty()) {
+    STACFED_RETURN_IF_ERROR(CopyRows(conn, kCopyItems, false, items, fresh));
+    for (size_t row : fresh) AddFacets(facet_delta, items[row].collection, items[row].facets, +1);
+  }
   if (!changed.empty()) {
     STACFED_RETURN_IF_ERROR(conn.Execute(kCreateStaging));
     STACFED_RETURN_IF_ERROR(CopyRows(conn, kCopyStaging, true, items, changed));
+    // Locked first, so that the update changes exactly the rows whose facets were read.
+    STACFED_RETURN_IF_ERROR(CountReplaced(conn, items, changed, facet_delta));
     STACFED_ASSIGN_OR_RETURN(auto updated, conn.Query(kUpdateFromStaging));
     (void)updated;
   }
@@ -352,6 +485,7 @@ absl::StatusOr<BatchResult> WriteByLookup(
     written.insert(written.end(), changed.begin(), changed.end());
     STACFED_RETURN_IF_ERROR(WidenTimeBounds(conn, items, written));
   }
+  STACFED_RETURN_IF_ERROR(ApplyFacetCounts(conn, facet_delta));
   if (before_commit) STACFED_RETURN_IF_ERROR(before_commit(conn));
   STACFED_RETURN_IF_ERROR(txn.Commit());
   return result;
@@ -364,9 +498,16 @@ absl::StatusOr<BatchResult> WriteThroughStaging(
   BatchResult result;
   STACFED_RETURN_IF_ERROR(conn.Execute(kCreateStaging));
   STACFED_ASSIGN_OR_RETURN(auto txn, pg::Transaction::Begin(conn));
+  // This path is taken when a concurrent writer raced this batch for its keys. Other writers
+  // wait (readers do not) until it commits: which rows exist, and their facets, then cannot
+  // change between the look-up below and the write, so the facet counts (and the item
+  // counts) stay exact.
+  STACFED_RETURN_IF_ERROR(conn.Execute(kLockItemWrites));
   STACFED_RETURN_IF_ERROR(CopyRows(conn, kCopyStaging, true, items, rows));
   const int64_t staged = static_cast<int64_t>(rows.size());
   std::map<std::string, int64_t> inserted;
+  FacetDelta facet_delta;
+  STACFED_RETURN_IF_ERROR(CountStaged(conn, items, rows, mode, facet_delta));
   if (mode == WriteMode::kUpsert) {
     STACFED_ASSIGN_OR_RETURN(auto counts, conn.Query(kUpsert));
     for (int r = 0; r < counts.Rows(); ++r) {
@@ -395,6 +536,7 @@ absl::StatusOr<BatchResult> WriteThroughStaging(
   // Conservative: the rows that turned out unchanged or already present widen nothing that
   // is not already covered, or at worst widen the bounds a little more than needed.
   STACFED_RETURN_IF_ERROR(WidenTimeBounds(conn, items, rows));
+  STACFED_RETURN_IF_ERROR(ApplyFacetCounts(conn, facet_delta));
   if (before_commit) STACFED_RETURN_IF_ERROR(before_commit(conn));
   STACFED_RETURN_IF_ERROR(txn.Commit());
   return result;

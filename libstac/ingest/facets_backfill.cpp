@@ -26,6 +26,17 @@ constexpr std::string_view kSetFacets =
     "UPDATE stacfed.items i SET facets = u.facets::bigint[]"
     " FROM unnest($2::text[], $3::text[]) AS u(id, facets)"
     " WHERE i.collection = $1 AND i.id = u.id";
+// The facet counts (sql/0016) follow: the page's rows, locked, lose their stored digests and
+// gain the new ones, in (collection, digest) order, before the facets are set.
+constexpr std::string_view kCountFacets =
+    "WITH old AS (SELECT i.id, i.facets FROM stacfed.items i"
+    "  WHERE i.collection = $1 AND i.id = ANY($2::text[]) FOR UPDATE),"
+    " delta AS (SELECT d, -1 AS n FROM old, LATERAL (SELECT DISTINCT unnest(old.facets) AS d) x"
+    "  UNION ALL SELECT d, 1 FROM old JOIN unnest($2::text[], $3::text[]) AS u(id, facets)"
+    "  ON u.id = old.id, LATERAL (SELECT DISTINCT unnest(u.facets::bigint[]) AS d) y)"
+    " INSERT INTO stacfed.collection_facet_counts AS f (collection_id, digest, items)"
+    " SELECT $1, d, sum(n) FROM delta GROUP BY d HAVING sum(n) <> 0 ORDER BY d"
+    " ON CONFLICT (collection_id, digest) DO UPDATE SET items = f.items + EXCLUDED.items";
 constexpr std::string_view kDone = "DELETE FROM stacfed.facets_backfill WHERE collection_id = $1";
 
 std::string BigintArrayLiteral(const std::vector<int64_t>& values) {
@@ -59,9 +70,15 @@ absl::StatusOr<std::string> BackfillPage(pg::Connection& conn, const std::string
     rows.push_back(r);
   }
   STACFED_RETURN_IF_ERROR(MergePropertyProfiles(conn, profiled, rows));
-  STACFED_ASSIGN_OR_RETURN(auto set, conn.Query(kSetFacets, {collection, std::move(ids).Finish(),
-                                                             std::move(facets).Finish()}));
+  const std::string id_array = std::move(ids).Finish();
+  const std::string facet_array = std::move(facets).Finish();
+  STACFED_ASSIGN_OR_RETURN(auto txn, pg::Transaction::Begin(conn));
+  STACFED_ASSIGN_OR_RETURN(auto counted,
+                           conn.Query(kCountFacets, {collection, id_array, facet_array}));
+  (void)counted;
+  STACFED_ASSIGN_OR_RETURN(auto set, conn.Query(kSetFacets, {collection, id_array, facet_array}));
   (void)set;
+  STACFED_RETURN_IF_ERROR(txn.Commit());
   updated += page.Rows();
   return profiled.back().id;
 }

@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "libstac/base/strings.hpp"
+#include "server/api/aggregate_handlers.hpp"
 #include "server/api/links.hpp"
 #include "server/api/queryables_render.hpp"
 #include "server/api/render.hpp"
@@ -146,6 +147,7 @@ void AppendCatalog(std::string& out, const pg::Result& rows, int row, std::strin
   AppendLink(out, kQueryablesRel, kSchemaJson, StrCat(self, "/queryables"));
   out += ',';
   AppendLink(out, kSortablesRel, kSchemaJson, StrCat(self, "/sortables"));
+  AppendAggregateLinks(out, self);
   const std::string_view stored = StoredLinksInner(rows.Get(row, kCatLinks));
   if (!stored.empty()) {
     out += ',';

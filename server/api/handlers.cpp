@@ -14,6 +14,7 @@
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
 #include "libstac/pg/async_pool.hpp"
+#include "server/api/aggregate_handlers.hpp"
 #include "server/api/catalogs_handlers.hpp"
 #include "server/api/database.hpp"
 #include "server/api/handler_support.hpp"
@@ -292,6 +293,7 @@ void RegisterRoutes(http::Router& router, const ApiOptions& api_options) {
   // The landing page, /collections and /collections/{id} live with the catalog tree
   // (catalogs_handlers.cpp): they link catalogs and offer collection search.
   RegisterCatalogRoutes(router, api_options);
+  RegisterAggregateRoutes(router, api_options);
 }
 
 }  // namespace stacfed::api

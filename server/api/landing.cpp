@@ -2,6 +2,7 @@
 
 #include "libstac/base/env.hpp"
 #include "libstac/base/strings.hpp"
+#include "server/api/aggregate_handlers.hpp"
 #include "server/api/links.hpp"
 #include "server/api/queryables_render.hpp"
 #include "server/search/modules.hpp"
@@ -49,6 +50,7 @@ std::string RenderLanding(const LandingInfo& info, std::string_view base_url,
   AppendLink(out, kQueryablesRel, kSchemaJson, StrCat(base_url, "/queryables"));
   out += ',';
   AppendLink(out, kSortablesRel, kSchemaJson, StrCat(base_url, "/sortables"));
+  AppendAggregateLinks(out, base_url);
   if (!child_links.empty()) {
     out += ',';
     out += child_links;

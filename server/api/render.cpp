@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "libstac/base/strings.hpp"
+#include "server/api/aggregate_handlers.hpp"
 #include "server/api/links.hpp"
 #include "server/api/queryables_render.hpp"
 #include "server/search/query.hpp"
@@ -242,6 +243,7 @@ void AppendCollection(std::string& out, std::string_view base_url, std::string_v
   AppendLink(generated, kQueryablesRel, kSchemaJson, StrCat(collection_url, "/queryables"));
   generated += ',';
   AppendLink(generated, kSortablesRel, kSchemaJson, StrCat(collection_url, "/sortables"));
+  AppendAggregateLinks(generated, collection_url);
   AppendWithLinks(out, generated, links, content);
 }
 

@@ -165,6 +165,8 @@ class CoreModule : public Module {
         return {"https://api.stacspec.org/v1.0.0/ogcapi-features"};
       case Family::kItemSearch:
         return {"https://api.stacspec.org/v1.0.0/item-search"};
+      case Family::kAggregate:
+        break;  // the aggregation module's
     }
     return {};
   }

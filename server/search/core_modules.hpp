@@ -22,5 +22,7 @@ const Module& SortByModule();
 // The Free-Text extension (q) on item search and items, with relevance ranking
 // (free_text_module.cpp).
 const Module& FreeTextModule();
+// The Aggregation extension (aggregations and its options) on /aggregate (aggregate.cpp).
+const Module& AggregationModule();
 
 }  // namespace stacfed::search

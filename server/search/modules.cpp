@@ -17,6 +17,7 @@ const std::vector<const Module*>& EnabledModules() {
       &QueryModule(),  // after the filter: its Finish joins the filter's tree
       &SortByModule(),
       &FreeTextModule(),  // after sort: an explicit sortby wins over relevance
+      &AggregationModule(),
   };
   return modules;
 }
@@ -26,7 +27,8 @@ const std::vector<std::string>& ConformanceUris() {
     std::vector<std::string> all;
     for (const Module* module : EnabledModules()) {
       for (Family family :
-           {Family::kLanding, Family::kCollections, Family::kItems, Family::kItemSearch}) {
+           {Family::kLanding, Family::kCollections, Family::kItems, Family::kItemSearch,
+            Family::kAggregate}) {
         for (std::string_view uri : module->Conformance(family)) all.emplace_back(uri);
       }
     }
@@ -48,22 +50,42 @@ void AppendConformsTo(std::string& out) {
   out += ']';
 }
 
-const Parameter* FindParameter(Family family, std::string_view name) {
+bool IsPageParameter(std::string_view name) {
+  return name == "limit" || name == "token" || name == "sortby" || name == "fields";
+}
+
+namespace {
+
+// Calls `visit` with every parameter of `family`: /aggregate takes the item search
+// parameters that select items, so that a module's parameter (filter, query, q ...) works
+// there as on /search without the module naming the family.
+template <typename Visit>
+void ForEachParameter(Family family, Visit visit) {
   for (const Module* module : EnabledModules()) {
-    for (const Parameter& parameter : module->Parameters(family)) {
-      if (parameter.name == name) return &parameter;
+    if (family == Family::kAggregate) {
+      for (const Parameter& parameter : module->Parameters(Family::kItemSearch)) {
+        if (!IsPageParameter(parameter.name)) visit(parameter);
+      }
     }
+    for (const Parameter& parameter : module->Parameters(family)) visit(parameter);
   }
-  return nullptr;
+}
+
+}  // namespace
+
+const Parameter* FindParameter(Family family, std::string_view name) {
+  const Parameter* found = nullptr;
+  ForEachParameter(family, [&](const Parameter& parameter) {
+    if (found == nullptr && parameter.name == name) found = &parameter;
+  });
+  return found;
 }
 
 std::string ParameterNames(Family family) {
   std::string names;
-  for (const Module* module : EnabledModules()) {
-    for (const Parameter& parameter : module->Parameters(family)) {
-      StrAppend(&names, names.empty() ? "" : ", ", parameter.name);
-    }
-  }
+  ForEachParameter(family, [&](const Parameter& parameter) {
+    StrAppend(&names, names.empty() ? "" : ", ", parameter.name);
+  });
   return names;
 }
 

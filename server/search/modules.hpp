@@ -41,6 +41,10 @@ enum class Family {
   kCollections,  // /collections, /collections/{id}
   kItems,        // /collections/{id}/items (OGC API Features)
   kItemSearch,   // /search (and a catalog's /search)
+  // /aggregate (at the root, of a collection, of a catalog): the item search parameters
+  // that select items (every module's, but for those that page or shape a page: limit,
+  // token, sortby, fields), and the aggregation module's own.
+  kAggregate,
 };
 
 // A request parameter: its name, and how its GET (text) and POST (JSON) forms are read into
@@ -88,6 +92,9 @@ class Module {
     return std::nullopt;
   }
 };
+
+// Item search parameters that do not select items: /aggregate does not take them.
+bool IsPageParameter(std::string_view name);
 
 // The modules of this server, in the order they constrain a query (core first).
 const std::vector<const Module*>& EnabledModules();

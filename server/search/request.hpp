@@ -47,6 +47,17 @@ struct SortField {
   bool operator==(const SortField&) const = default;
 };
 
+// The Aggregation extension's parameters (aggregate.hpp reads and checks them): the
+// aggregations asked for, in order, and their options; unset options take their defaults.
+struct AggregationParams {
+  std::vector<std::string> names;
+  std::optional<std::string> datetime_interval;  // datetime_frequency_interval
+  std::optional<int> geohash_precision;          // centroid_geohash_grid_frequency_precision
+  std::optional<int> geotile_precision;          // centroid_geotile_grid_frequency_precision
+  std::optional<int> buckets;                    // aggregation_buckets: the top N kept
+  bool operator==(const AggregationParams&) const = default;
+};
+
 struct SearchRequest {
   // Item search (core module).
   std::vector<std::string> ids;          // empty: any id
@@ -80,6 +91,8 @@ struct SearchRequest {
   // Free-text module: `q` as a PostgreSQL tsquery (free_text.hpp); its terms also rank the
   // matches when no sortby is given.
   std::optional<std::string> q;
+  // Aggregation module (/aggregate only).
+  AggregationParams aggregation;
 
   bool operator==(const SearchRequest&) const = default;
 };

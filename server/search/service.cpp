@@ -59,14 +59,20 @@ bool IsCountedByCollection(const SearchRequest& request) {
          !request.filter && !request.q;
 }
 
-absl::StatusOr<SearchQuery> BuildSearchQuery(const SearchRequest& request,
-                                             const SearchContext& context, int64_t count_limit) {
-  QueryBuilder builder;
-  Conditions conditions;
+absl::Status BuildConditions(const SearchRequest& request, const SearchContext& context,
+                             Conditions& conditions, QueryBuilder& builder) {
   for (const Module* module : EnabledModules()) {
     STACFED_RETURN_IF_ERROR(module->Constrain(request, context, conditions, builder));
   }
   conditions.params = builder.params().size();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SearchQuery> BuildSearchQuery(const SearchRequest& request,
+                                             const SearchContext& context, int64_t count_limit) {
+  QueryBuilder builder;
+  Conditions conditions;
+  STACFED_RETURN_IF_ERROR(BuildConditions(request, context, conditions, builder));
   static const SortSpec kDefaultOrder = SortSpec::Default();
   std::optional<SortSpec> order;
   for (const Module* module : EnabledModules()) {
@@ -109,6 +115,8 @@ Sha256Digest RunKey(std::string_view name, const std::vector<pg::Param>& params)
   return Sha256(key);
 }
 
+}  // namespace
+
 // The requested collections limited to a scope; with none requested, the whole scope.
 std::vector<std::string> RestrictToScope(const std::vector<std::string>& requested,
                                          const std::vector<std::string>& scope) {
@@ -119,8 +127,6 @@ std::vector<std::string> RestrictToScope(const std::vector<std::string>& request
   }
   return kept;
 }
-
-}  // namespace
 
 struct SearchService::Caches {
   explicit Caches(const SearchOptions& options)
@@ -144,11 +150,6 @@ SearchService::SearchService(SearchOptions options, std::shared_ptr<const TokenS
 
 SearchService::~SearchService() = default;
 
-namespace {
-
-// A search with a datetime filter, restricted to the collections whose items can overlap
-// it (empty: none can; nullopt: leave the request as it is). Without this, a partition with
-// no item in the interval is walked to its end before the merged page can be returned.
 boost::asio::awaitable<absl::StatusOr<Narrowed>> CollectionsInTime(const Executor& db,
                                                                    const SearchRequest& request) {
   if (!request.datetime || !request.ids.empty()) co_return Narrowed();
@@ -179,8 +180,6 @@ boost::asio::awaitable<absl::StatusOr<Narrowed>> CollectionsInTime(const Executo
   if (narrowed.size() == request.collections.size()) co_return Narrowed();
   co_return narrowed;
 }
-
-}  // namespace
 
 boost::asio::awaitable<absl::StatusOr<Narrowed>> SearchService::CatalogCollections(
     const Executor& db, const std::string& catalog) const {

@@ -82,6 +82,11 @@ struct SearchResult {
   std::vector<int> token_columns;
 };
 
+// What restricts a search: every enabled module adds its conditions, in order, binding
+// their values through `builder` (a search's statements and an aggregation's are built on
+// them).
+absl::Status BuildConditions(const SearchRequest& request, const SearchContext& context,
+                             Conditions& conditions, QueryBuilder& builder);
 // The statements of a search: every enabled module adds its conditions, in order, and the
 // default order pages them (the golden SQL test calls this directly).
 absl::StatusOr<SearchQuery> BuildSearchQuery(const SearchRequest& request,
@@ -98,6 +103,15 @@ inline constexpr size_t kCheapMaxCollections = 32;
 
 // Beyond this many collections the time narrowing is not bound as a list.
 inline constexpr size_t kMaxNarrowedCollections = 32;
+
+// A search with a datetime filter, restricted to the collections whose items can overlap
+// it (empty: none can; nullopt: leave the request as it is). Without this, a partition with
+// no item in the interval is walked to its end before the merged page can be returned.
+boost::asio::awaitable<absl::StatusOr<std::optional<std::vector<std::string>>>>
+CollectionsInTime(const Executor& db, const SearchRequest& request);
+// The requested collections limited to `scope` (sorted); with none requested, the whole scope.
+std::vector<std::string> RestrictToScope(const std::vector<std::string>& requested,
+                                         const std::vector<std::string>& scope);
 
 class SearchService {
  public:
@@ -124,13 +138,14 @@ class SearchService {
   boost::asio::awaitable<absl::StatusOr<std::shared_ptr<const FacetStatistics>>>
   FacetStatisticsOf(const Executor& db) const;
 
+  // The items of `collections` (every collection when empty), as the write path counts them.
+  boost::asio::awaitable<absl::StatusOr<std::optional<int64_t>>> ItemsOf(
+      const Executor& db, const std::vector<std::string>& collections) const;
+
   const TokenSigner& signer() const { return *signer_; }
   const SearchOptions& options() const { return options_; }
 
  private:
-  // The items of `collections` (every collection when empty), as the write path counts them.
-  boost::asio::awaitable<absl::StatusOr<std::optional<int64_t>>> ItemsOf(
-      const Executor& db, const std::vector<std::string>& collections) const;
   // The matches of a search, counted up to the count limit (nullopt above it, or when the
   // count outlasts count_wait and goes on in the background), reused for the count cache's
   // period.

@@ -35,6 +35,40 @@ inline constexpr pg::Statement kCollectionItemCount{
     "SELECT coalesce(sum(item_count), 0)::int8 FROM stacfed.collections"
     " WHERE $1::text[] IS NULL OR id = ANY($1::text[])"};
 
+// The item counts of some collections (sql/0014), or of every collection when $1 is NULL:
+// total_count and collection_frequency of an aggregation over whole collections.
+inline constexpr pg::Statement kCollectionItemCounts{
+    "aggregate_collection_item_counts",
+    "SELECT id, item_count FROM stacfed.collections"
+    " WHERE $1::text[] IS NULL OR id = ANY($1::text[])"};
+
+// For some facets, the values the items of some collections hold (sql/0012; NULL when many)
+// and the JSON types seen, with whether the collection's facets are still to be computed
+// (sql/0012's backfill): whether the facet counts below can answer for them.
+inline constexpr pg::Statement kFacetValues{
+    "aggregate_facet_values",
+    "SELECT p.collection_id, p.name, p.types::text, p.\"values\"::text,"
+    " EXISTS (SELECT 1 FROM stacfed.facets_backfill b WHERE b.collection_id = p.collection_id)"
+    " FROM stacfed.collection_properties p WHERE p.name = ANY($1::text[])"
+    " AND ($2::text[] IS NULL OR p.collection_id = ANY($2::text[]))"};
+
+// How many items of some collections hold some facet digests (sql/0016, kept by the write
+// path): term frequencies over whole collections without reading an item.
+inline constexpr pg::Statement kFacetCounts{
+    "aggregate_facet_counts",
+    "SELECT collection_id, digest, items FROM stacfed.collection_facet_counts"
+    " WHERE collection_id = ANY($1::text[]) AND digest = ANY($2::int8[]) AND items <> 0"};
+
+// The time range of the items of some collections (every collection when $1 is NULL), in
+// microseconds: per collection the ends of its time indexes (one partition each).
+inline constexpr pg::Statement kCollectionsTimeRange{
+    "aggregate_collections_time_range",
+    "SELECT (extract(epoch FROM min(r.lo)) * 1000000)::int8,"
+    " (extract(epoch FROM max(r.hi)) * 1000000)::int8"
+    " FROM stacfed.collections c CROSS JOIN LATERAL (SELECT min(i.datetime) AS lo,"
+    " max(i.end_datetime) AS hi FROM stacfed.items i WHERE i.collection = c.id) r"
+    " WHERE $1::text[] IS NULL OR c.id = ANY($1::text[])"};
+
 // The properties the items of some collections carry (sql/0012, kept by the write path), or
 // of every collection when $1 is NULL: the queryables of a search.
 inline constexpr pg::Statement kCollectionProperties{

@@ -185,6 +185,7 @@ TEST_CASE("migrate computes the digests of items written before sql/0012", "[ing
   REQUIRE(conn.ok());
   REQUIRE(conn->Execute("UPDATE stacfed.items SET facets = NULL;"
                         "DELETE FROM stacfed.collection_properties;"
+                        "DELETE FROM stacfed.collection_facet_counts;"
                         "INSERT INTO stacfed.facets_backfill VALUES ('cmip6')")
               .ok());
   auto updated = stacfed::ingest::BackfillFacets(*conn);
@@ -193,8 +194,50 @@ TEST_CASE("migrate computes the digests of items written before sql/0012", "[ing
   CHECK(Scalar(db.url(), "SELECT md5(string_agg(id || facets::text, ',' ORDER BY id))"
                          " FROM stacfed.items") == expected);
   CHECK(Count(db.url(), "SELECT count(*) FROM stacfed.facets_backfill") == 0);
+  // The facet counts (sql/0016) follow the digests the backfill wrote.
+  CHECK(Count(db.url(), stacfed::testing::kFacetCountMismatches) == 0);
+  CHECK(Count(db.url(), "SELECT items FROM stacfed.collection_facet_counts WHERE digest = " +
+                            std::to_string(FacetHash("frequency", "mon"))) == 834);
   CHECK(Scalar(db.url(), "SELECT \"values\"::text FROM stacfed.collection_properties"
                          " WHERE name = 'frequency'") == R"(["day", "mon"])");
   // Nothing left: a second run updates nothing.
   CHECK(*stacfed::ingest::BackfillFacets(*conn) == 0);
+}
+
+TEST_CASE("facet counts follow every insert and update of the write path", "[ingest][db]") {
+  TestDatabase db;
+  auto load = [&](const std::string& suffix, int items, stacfed::ingest::WriteMode mode) {
+    std::string text = std::string(kCollection) + "\n";
+    for (int i = 0; i < items; ++i) {
+      const char* frequency = (i % 3 == 0) ? "mon" : (i % 3 == 1 ? "day" : "fx");
+      text += ItemWith("item-" + std::to_string(i),
+                       R"("frequency":")" + std::string(frequency) + suffix +
+                           R"(","realm":["atmos",")" + (i % 2 ? "ocean" : "land") + R"("])") +
+              "\n";
+    }
+    const std::string path = WriteTemp(text);
+    auto result = stacfed::testing::Load(db.url(), path, mode, 7);
+    unlink(path.c_str());
+    CHECK(result.rejections.empty());
+  };
+  auto items_holding = [&](const std::string& key, const std::string& value) {
+    return Count(db.url(), "SELECT coalesce(sum(items), 0) FROM stacfed.collection_facet_counts"
+                           " WHERE digest = " + std::to_string(FacetHash(key, value)));
+  };
+  load("", 30, stacfed::ingest::WriteMode::kUpsert);  // inserts
+  CHECK(Count(db.url(), stacfed::testing::kFacetCountMismatches) == 0);
+  CHECK(items_holding("frequency", "mon") == 10);
+  CHECK(items_holding("realm", "atmos") == 30);
+  CHECK(items_holding("realm", "ocean") == 15);
+  load("", 30, stacfed::ingest::WriteMode::kUpsert);  // unchanged
+  CHECK(Count(db.url(), stacfed::testing::kFacetCountMismatches) == 0);
+  CHECK(items_holding("frequency", "mon") == 10);
+  load("-v2", 20, stacfed::ingest::WriteMode::kUpsert);  // 20 changed: their values move
+  CHECK(Count(db.url(), stacfed::testing::kFacetCountMismatches) == 0);
+  CHECK(items_holding("frequency", "mon") == 3);  // items 21, 24, 27
+  CHECK(items_holding("frequency", "mon-v2") == 7);
+  CHECK(items_holding("realm", "atmos") == 30);
+  load("-v3", 40, stacfed::ingest::WriteMode::kIgnore);  // 10 new, 30 left alone
+  CHECK(Count(db.url(), stacfed::testing::kFacetCountMismatches) == 0);
+  CHECK(items_holding("frequency", "mon-v3") == 4);  // items 30, 33, 36, 39
 }

@@ -43,6 +43,14 @@ LoadResult Load(const std::string& url, const std::string& path,
 int64_t Count(const std::string& url, const std::string& sql);
 std::string Scalar(const std::string& url, const std::string& sql);
 
+// How many (collection, digest) pairs stacfed.collection_facet_counts (sql/0016) counts
+// differently from the items' facets as stored: 0 when the write path kept them exact.
+inline constexpr const char* kFacetCountMismatches =
+    "SELECT count(*) FROM (SELECT i.collection, d, count(*) AS n FROM stacfed.items i,"
+    " LATERAL (SELECT DISTINCT unnest(i.facets) AS d) x GROUP BY 1, 2) e"
+    " FULL JOIN (SELECT * FROM stacfed.collection_facet_counts WHERE items <> 0) c"
+    " ON c.collection_id = e.collection AND c.digest = e.d WHERE e.n IS DISTINCT FROM c.items";
+
 // A run of the real `stacfed` (build/stacfed) with DATABASE_URL and `env` set.
 struct Run {
   int exit_status = -1;  // -1: killed by a signal

@@ -130,8 +130,10 @@ TEST_CASE("a concurrent insert of the same item falls back to ON CONFLICT withou
   REQUIRE(other.ok());
   REQUIRE(other->Execute("BEGIN").ok());
   REQUIRE(other->Execute("INSERT INTO stacfed.items (collection, id, datetime, end_datetime, properties,"
-                         " content, content_hash) VALUES ('cmip6', 'item-1', '2020-01-01', '2020-01-01',"
-                         " '{}', '{}', 42)").ok());
+                         " content, content_hash, facets) VALUES ('cmip6', 'item-1', '2020-01-01',"
+                         " '2020-01-01', '{}', '{}', 42, '{1,2}');"
+                         // as the write path counts its facets (sql/0016)
+                         "INSERT INTO stacfed.collection_facet_counts VALUES ('cmip6', 1, 1), ('cmip6', 2, 1)").ok());
   absl::StatusOr<stacfed::ingest::BatchResult> result;
   std::thread writer([&] {
     auto conn = stacfed::pg::Connection::Open(db.url());
@@ -149,6 +151,9 @@ TEST_CASE("a concurrent insert of the same item falls back to ON CONFLICT withou
   CHECK(Count(db.url(), "SELECT count(*) FROM stacfed.items") == 2);
   // The staging path counts what it inserted (the other session wrote item-1 by hand).
   CHECK(Count(db.url(), "SELECT item_count FROM stacfed.collections WHERE id = 'cmip6'") == 1);
+  // The facet counts follow: item-1's stored facets, read under its lock, replaced by x's.
+  CHECK(Count(db.url(), stacfed::testing::kFacetCountMismatches) == 0);
+  CHECK(Count(db.url(), "SELECT items FROM stacfed.collection_facet_counts WHERE digest = 1") == 0);
   unlink(collection.c_str());
 }
 

@@ -1,0 +1,146 @@
+#include "server/api/aggregate_handlers.hpp"
+
+#include <memory>
+#include <string>
+
+#include "libstac/base/status_macros.hpp"
+#include "libstac/base/strings.hpp"
+#include "server/api/catalogs_render.hpp"
+#include "server/api/database.hpp"
+#include "server/api/handler_support.hpp"
+#include "server/api/links.hpp"
+#include "server/http/error_response.hpp"
+#include "server/http/router.hpp"
+#include "server/search/aggregate.hpp"
+#include "server/search/params.hpp"
+
+namespace stacfed::api {
+namespace {
+
+using boost::asio::awaitable;
+using http::Request;
+using http::Response;
+using search::Family;
+
+// Where an aggregation runs, from the route: the root, a collection or a catalog.
+enum class Where { kRoot, kCollection, kCatalog };
+
+search::SearchScope ScopeOf(const Request& request, Where where) {
+  search::SearchScope scope;
+  scope.path = std::string(std::string_view(request.target).substr(0, request.target.find('?')));
+  if (where == Where::kCollection) scope.collection = request.path_params.at(0);
+  if (where == Where::kCatalog) scope.catalog = request.path_params.at(0);
+  return scope;
+}
+
+// The URL of the scope's resource: the landing page, the collection or the catalog.
+std::string ScopeUrl(const Request& request, Where where) {
+  switch (where) {
+    case Where::kCollection:
+      return CollectionUrl(request.base_url, request.path_params.at(0));
+    case Where::kCatalog:
+      return CatalogUrl(request.base_url, request.path_params.at(0));
+    case Where::kRoot:
+      break;
+  }
+  return StrCat(request.base_url, "/");
+}
+
+// self, root and, in a collection or catalog, that resource.
+std::string LinksOf(const Request& request, Where where) {
+  std::string links;
+  AppendLink(links, "self", kJson, StrCat(request.base_url, request.target));
+  links += ',';
+  AppendLink(links, "root", kJson, StrCat(request.base_url, "/"));
+  if (where != Where::kRoot) {
+    links += ',';
+    AppendLink(links, where == Where::kCollection ? "collection" : "parent", kJson,
+               ScopeUrl(request, where));
+  }
+  return links;
+}
+
+awaitable<absl::StatusOr<Response>> Run(const Request& request, const ApiOptions& options,
+                                        search::SearchRequest aggregation, Where where) {
+  const Database db(request);
+  const search::SearchScope scope = ScopeOf(request, where);
+  STACFED_CO_ASSIGN_OR_RETURN(
+      std::string body, co_await search::Aggregate(*options.service, db, std::move(aggregation),
+                                                   scope, LinksOf(request, where)));
+  co_return JsonResponse(std::move(body));
+}
+
+awaitable<absl::StatusOr<Response>> GetAggregate(const Request& request, const ApiOptions& options,
+                                                 Where where) {
+  // In a collection the path names it (as on its items); elsewhere `collections` narrows.
+  const std::string path_collection =
+      where == Where::kCollection ? request.path_params.at(0) : std::string();
+  STACFED_CO_ASSIGN_OR_RETURN(
+      search::SearchRequest aggregation,
+      search::ParseQuery(request.query_params, Family::kAggregate, path_collection));
+  co_return co_await Run(request, options, std::move(aggregation), where);
+}
+
+awaitable<absl::StatusOr<Response>> PostAggregate(const Request& request,
+                                                  const ApiOptions& options, Where where) {
+  STACFED_CO_RETURN_IF_ERROR(RequireJsonBody(request));
+  STACFED_CO_ASSIGN_OR_RETURN(search::ParsedBody parsed,
+                              search::ParseBody(request.body, Family::kAggregate));
+  if (where == Where::kCollection) parsed.request.collections = {request.path_params.at(0)};
+  co_return co_await Run(request, options, std::move(parsed.request), where);
+}
+
+awaitable<absl::StatusOr<Response>> GetAggregations(const Request& request,
+                                                    const ApiOptions& options, Where where) {
+  if (!request.query_params.empty()) {
+    co_return absl::InvalidArgumentError("aggregations take no parameters");
+  }
+  const Database db(request);
+  const search::SearchScope scope = ScopeOf(request, where);
+  STACFED_CO_ASSIGN_OR_RETURN(std::vector<search::AggregationDef> available,
+                              co_await search::AggregationsOf(*options.service, db, scope));
+  co_return JsonResponse(search::RenderAggregations(available, LinksOf(request, where)));
+}
+
+template <typename Fn>
+http::Handler Wrap(Fn fn) {
+  return [fn = std::move(fn)](const Request& request) -> awaitable<Response> {
+    absl::StatusOr<Response> response = co_await fn(request);
+    if (!response.ok()) co_return http::ErrorResponse(response.status());
+    co_return std::move(response).value();
+  };
+}
+
+}  // namespace
+
+void AppendAggregateLinks(std::string& out, std::string_view base) {
+  out += ',';
+  AppendLink(out, "aggregate", kJson, StrCat(base, "/aggregate"), "GET");
+  out += ',';
+  AppendLink(out, "aggregate", kJson, StrCat(base, "/aggregate"), "POST");
+  out += ',';
+  AppendLink(out, "aggregations", kJson, StrCat(base, "/aggregations"));
+}
+
+void RegisterAggregateRoutes(http::Router& router, const ApiOptions& api_options) {
+  auto options = std::make_shared<const ApiOptions>(api_options);
+  using http::Method;
+  for (auto [where, prefix] : {std::pair{Where::kRoot, ""},
+                               std::pair{Where::kCollection, "/collections/{collectionId}"},
+                               std::pair{Where::kCatalog, "/catalogs/{catalogId}"}}) {
+    router.Add(Method::kGet, StrCat(prefix, "/aggregate"),
+               Wrap([options, where](const Request& request) {
+                 return GetAggregate(request, *options, where);
+               }));
+    router.Add(Method::kPost, StrCat(prefix, "/aggregate"),
+               Wrap([options, where](const Request& request) {
+                 return PostAggregate(request, *options, where);
+               }));
+    router.Add(Method::kGet, StrCat(prefix, "/aggregations"),
+               Wrap([options, where](const Request& request) {
+                 return GetAggregations(request, *options, where);
+               }));
+  }
+}
+
+}  // namespace stacfed::api

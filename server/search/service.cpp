@@ -278,11 +278,21 @@ boost::asio::awaitable<absl::StatusOr<std::optional<int64_t>>> SearchService::It
   std::vector<pg::Param> params;
   params.emplace_back(collections.empty() ? pg::Param()
                                           : pg::Param(pg::TextArrayLiteral(collections)));
+  // Reused like any count, for the count cache's period: a first page then costs one
+  // statement, as the page of a filtered search whose count is cached does.
+  const Sha256Digest key = RunKey(statements::kCollectionItemCount.name, params);
+  {
+    std::lock_guard lock(caches_->mutex);
+    if (const auto* hit = caches_->counts.Find(key, Clock::now())) co_return *hit;
+  }
   STACFED_CO_ASSIGN_OR_RETURN(
       pg::Result count,
       co_await db.Run(Cost::kCheap, statements::kCollectionItemCount, std::move(params)));
   if (count.Rows() != 1) co_return std::nullopt;
-  co_return NumberOf<int64_t>(count.Scalar());
+  const std::optional<int64_t> items = NumberOf<int64_t>(count.Scalar());
+  std::lock_guard lock(caches_->mutex);
+  caches_->counts.Store(key, items, 0, Clock::now());
+  co_return items;
 }
 
 boost::asio::awaitable<absl::StatusOr<std::optional<int64_t>>> SearchService::RunCount(

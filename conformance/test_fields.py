@@ -25,6 +25,8 @@ FEATURES = "https://api.stacspec.org/v1.0.0/ogcapi-features#fields"
 DEFAULT = ["type", "stac_version", "id", "geometry", "bbox", "links", "assets",
            "properties.datetime", "collection"]
 WHEN_NO_DATETIME = ["properties.start_datetime", "properties.end_datetime"]
+# What an include keeps besides, unless excluded.
+WITH_INCLUDE = ["type", "stac_version", "id", "links"]
 
 
 def _path(text):
@@ -41,7 +43,8 @@ def select(item, include, exclude):
     exclude = {_path(p) for p in exclude}
     keep_rest = include is None and bool(exclude)
     if include:
-        included = {_path(p) for p in include}
+        included = {_path(p) for p in include} | {
+            _path(p) for p in WITH_INCLUDE if not any(_at_or_below(_path(p), e) for e in exclude)}
     elif keep_rest:
         included = set()
     else:
@@ -51,11 +54,11 @@ def select(item, include, exclude):
                     if not any(_at_or_below(_path(p), e) for e in exclude)}
     rules = included | exclude
 
-    def mark(path):  # an exclude wins over the same path included
-        if path in exclude:
-            return False
+    def mark(path):  # an include wins over the same path excluded
         if path in included:
             return True
+        if path in exclude:
+            return False
         return None
 
     def pick(obj, prefix, inherited):
@@ -104,7 +107,7 @@ CASES = {
     "exclude-from-all": (None, {"exclude": ["geometry", "properties.created"]}),
     "exclude-with-null-include": (None, {"include": None, "exclude": ["bbox"]}),
     "default": ("", {}),
-    "conflict-exclude-wins": ("id,geometry,-geometry", {"include": ["id", "geometry"],
+    "conflict-include-wins": ("id,geometry,-geometry", {"include": ["id", "geometry"],
                                                         "exclude": ["geometry", "bbox"]}),
     "nested-exclude": ("id,properties,-properties.datetime,-properties.eo:cloud_cover",
                        {"include": ["id", "properties"],
@@ -252,7 +255,9 @@ def test_catalog_search_fields(base, http, federation):
     if not federation["applied"]:
         pytest.skip("the fixture federation is not applied: " + federation["message"][:200])
     doc = http.post(f"{base}/catalogs/esgf/search",
-                    json={"fields": {"include": ["id"]}, "limit": 3})
+                    json={"fields": {"include": ["id"],
+                                     "exclude": ["type", "stac_version", "links"]},
+                          "limit": 3})
     assert doc.status_code == 200, doc.text[:300]
     features = doc.json()["features"]
     assert features and all(f == {"id": f["id"]} for f in features)
@@ -264,7 +269,8 @@ def test_fields_with_other_parameters(base, http, full_search):
     params = {"collections": item["collection"], "filter": "eo:cloud_cover >= 0"}
     with requests.Session() as s:
         full = _full(base, s, base + "/search", params)
-    got = _features(walk_get(http, base + "/search", {**params, "fields": "id", "limit": 4}))
+    got = _features(walk_get(http, base + "/search", {
+        **params, "fields": "id,-type,-stac_version,-links", "limit": 4}))
     assert got == [{"id": i["id"]} for i in full]
 
 

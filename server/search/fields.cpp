@@ -106,12 +106,12 @@ std::vector<std::string_view> Segments(std::string_view path) {
   return out;
 }
 
-// Marks the node of `path`. An exclude of a path wins over an include of the same path (the
-// issue's rule; the extension's rule 6 says the opposite, docs/search.md "Fields").
+// Marks the node of `path`. An include is never overridden by an exclude of the same path
+// (the extension's rule 6, which stac-api-validator checks).
 void Insert(Node& root, std::string_view path, Mark mark) {
   Node* node = &root;
   for (std::string_view name : Segments(path)) node = &node->Child(name);
-  if (mark == Mark::kExclude || node->mark != Mark::kExclude) node->mark = mark;
+  if (mark == Mark::kInclude || node->mark != Mark::kInclude) node->mark = mark;
 }
 
 // Whether `path` is `ancestor` or lies below it.
@@ -127,12 +127,17 @@ bool Excluded(std::string_view path, const std::vector<std::string>& exclude) {
   return false;
 }
 
-// The rules of `spec`. The default set gives way to every exclude at or above its paths
-// ("DEFAULT except for ..."); an exclude wins over the same path included.
-std::unique_ptr<Node> BuildRules(const FieldsSpec& spec, std::span<const std::string> defaults) {
+// The rules of `spec`. The default set, and what an include keeps besides (`with_include`),
+// give way to every exclude at or above their paths ("DEFAULT except for ..."); an explicit
+// include wins over the same path excluded.
+std::unique_ptr<Node> BuildRules(const FieldsSpec& spec, std::span<const std::string> defaults,
+                                 std::span<const std::string> with_include = {}) {
   auto root = std::make_unique<Node>();
   if (spec.include && !spec.include->empty()) {
     for (const std::string& path : *spec.include) Insert(*root, path, Mark::kInclude);
+    for (const std::string& path : with_include) {
+      if (!Excluded(path, spec.exclude)) Insert(*root, path, Mark::kInclude);
+    }
   } else {
     for (const std::string& path : defaults) {
       if (!Excluded(path, spec.exclude)) Insert(*root, path, Mark::kInclude);
@@ -260,6 +265,7 @@ const DefaultFields& ItemDefaultFields() {
                 "properties.datetime", "collection"},
       .null_path = "properties.datetime",
       .paths_when_null = {"properties.start_datetime", "properties.end_datetime"},
+      .with_include = {"type", "stac_version", "id", "links"},
   };
   return fields;
 }
@@ -270,7 +276,8 @@ FieldsFilter::FieldsFilter(const FieldsSpec& spec, const DefaultFields& defaults
   // `fields=`) is the default set, as are an empty include and GET's excludes alone.
   keep_rest_ = !spec.include && !spec.exclude.empty();
   const bool default_set = !include_given && !keep_rest_;
-  rules_ = BuildRules(spec, default_set ? std::span(defaults.paths) : std::span<const std::string>());
+  rules_ = BuildRules(spec, default_set ? std::span(defaults.paths) : std::span<const std::string>(),
+                      defaults.with_include);
   if (default_set && !defaults.paths_when_null.empty()) {
     std::vector<std::string> paths = defaults.paths;
     paths.insert(paths.end(), defaults.paths_when_null.begin(), defaults.paths_when_null.end());

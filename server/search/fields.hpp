@@ -52,17 +52,20 @@ absl::StatusOr<FieldsSpec> ParseFieldsText(std::string_view text);
 absl::StatusOr<FieldsSpec> FieldsFromJson(const boost::json::value& value);
 
 // The fields a document keeps when the request asks for its default set: `paths`, and also
-// `paths_when_null` when the member at `null_path` is null or missing.
+// `paths_when_null` when the member at `null_path` is null or missing. With an include, it
+// keeps `with_include` as well (what says what the document is), unless they are excluded.
 struct DefaultFields {
   std::vector<std::string> paths;
   std::string null_path;
   std::vector<std::string> paths_when_null;
+  std::vector<std::string> with_include;
 };
 
 // An Item's default set, the extension's: type, stac_version, id, geometry, bbox, links,
 // assets and properties.datetime (its start_datetime and end_datetime when datetime is null),
 // and collection, which a STAC Item with a collection link (every item this server returns
-// has one) must carry to stay valid.
+// has one) must carry to stay valid. With an include: type, stac_version, id and links (the
+// extension asks to keep additions "to a minimum"; stac-api-validator expects these).
 const DefaultFields& ItemDefaultFields();
 
 // A FieldsSpec compiled into rules, applied to one document after another.

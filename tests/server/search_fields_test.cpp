@@ -143,21 +143,26 @@ TEST_CASE("fields are bounded in number and length", "[search][fields]") {
 }
 
 // The rows of the extension's table "null vs. empty vs. missing", on a document whose
-// members a and b are objects and c is not.
+// members a and b are objects and c is not (and whose id an include keeps).
 TEST_CASE("the extension's include/exclude table", "[search][fields]") {
   const std::string doc = R"({"a":{"b":1,"c":2},"b":{"x":3},"c":4,"id":"i"})";
   // include ["a","b"] / exclude missing: a and b.
-  CHECK(Filtered(Spec(Paths{"a", "b"}, {}), doc) == Json(R"({"a":{"b":1,"c":2},"b":{"x":3}})"));
+  CHECK(Filtered(Spec(Paths{"a", "b"}, {}), doc) ==
+        Json(R"({"a":{"b":1,"c":2},"b":{"x":3},"id":"i"})"));
   // include missing / exclude ["a","b"]: everything else.
   CHECK(Filtered(Spec(std::nullopt, {"a", "b"}), doc) == Json(R"({"c":4,"id":"i"})"));
-  // include ["a","b"] / exclude ["a"]: a field in both is excluded.
-  CHECK(Filtered(Spec(Paths{"a", "b"}, {"a"}), doc) == Json(R"({"b":{"x":3}})"));
+  // include ["a","b"] / exclude ["a"]: a field in both is included.
+  CHECK(Filtered(Spec(Paths{"a", "b"}, {"a"}), doc) ==
+        Json(R"({"a":{"b":1,"c":2},"b":{"x":3},"id":"i"})"));
   // include ["a"] / exclude ["a","b"].
-  CHECK(Filtered(Spec(Paths{"a"}, {"a", "b"}), doc) == Json(R"({})"));
+  CHECK(Filtered(Spec(Paths{"a"}, {"a", "b"}), doc) == Json(R"({"a":{"b":1,"c":2},"id":"i"})"));
   // include ["a.b"] / exclude ["a"]: a.b is the only field in a.
-  CHECK(Filtered(Spec(Paths{"a.b"}, {"a"}), doc) == Json(R"({"a":{"b":1}})"));
+  CHECK(Filtered(Spec(Paths{"a.b"}, {"a"}), doc) == Json(R"({"a":{"b":1},"id":"i"})"));
   // include ["a"] / exclude ["a.b"]: a without a.b.
-  CHECK(Filtered(Spec(Paths{"a"}, {"a.b"}), doc) == Json(R"({"a":{"c":2}})"));
+  CHECK(Filtered(Spec(Paths{"a"}, {"a.b"}), doc) == Json(R"({"a":{"c":2},"id":"i"})"));
+  // With an include, an item keeps what says what it is (type, stac_version, id, links)
+  // unless it is excluded.
+  CHECK(Filtered(Spec(Paths{"a"}, {"id"}), doc) == Json(R"({"a":{"b":1,"c":2}})"));
   // Everything but a nested field.
   CHECK(Filtered(Spec(std::nullopt, {"a.c"}), doc) ==
         Json(R"({"a":{"b":1},"b":{"x":3},"c":4,"id":"i"})"));

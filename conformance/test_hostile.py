@@ -83,12 +83,16 @@ def routes(items, catalog):
     collection, item = ids_in(items)
     search_params = ["bbox", "intersects", "datetime", "ids", "collections", "limit", "token",
                      "filter", "query", "sortby", "q"]
+    collection_search_params = ["limit", "token", "q", "bbox", "datetime", "filter", "filter-lang",
+                                "sortby", "fields"]
     return [
         ("/search", search_params),
         (f"/collections/{collection}/items", search_params),
         (f"/catalogs/{catalog}/search", search_params),
-        ("/collections", ["limit", "token", "q", "bbox", "datetime"]),
-        (f"/catalogs/{catalog}/collections", ["limit", "token"]),
+        ("/collections", collection_search_params),
+        (f"/catalogs/{catalog}/collections", collection_search_params),
+        ("/collection-queryables", ["x"]),
+        ("/collection-sortables", ["x"]),
         ("/catalogs", ["limit", "token", "q", "bbox", "datetime", "country", "site"]),
         (f"/collections/{collection}/browse", ["token"]),
         (f"/collections/{collection}/items/{item}", ["x"]),

@@ -190,7 +190,7 @@ SAMPLE_QUERY_VALUES = {
 SERVED_PATHS = (
     "/", "/conformance", "/api", "/api.html", "/children", "/search",
     "/collections", "/collections/{}", "/collections/{}/items", "/collections/{}/items/{}",
-    "/collections/{}/browse",
+    "/collections/{}/browse", "/collection-queryables", "/collection-sortables",
     "/catalogs", "/catalogs/{}", "/catalogs/{}/catalogs", "/catalogs/{}/collections",
     "/catalogs/{}/children", "/catalogs/{}/conformance", "/catalogs/{}/search",
 )

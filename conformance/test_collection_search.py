@@ -348,6 +348,17 @@ FILTERS = {
     "S_INTERSECTS(geometry, BBOX(-60.3, 40.3, -50.3, 50.3))":
         lambda c: matches_bbox(extent_as_item(c), [-60.3, 40.3, -50.3, 50.3]),
     "CASEI(title) LIKE '%sentinel%'": lambda c: "sentinel" in c.get("title", "").lower(),
+    # Equality with strings answered by the summaries' terms, and the same read value by value.
+    "cmip6:source_id IN ('CESM2', 'NoSuchModel')":
+        lambda c: "CESM2" in summary_values(c, "cmip6:source_id"),
+    "'sentinel-2b' = platform": lambda c: "sentinel-2b" in summary_values(c, "platform"),
+    "NOT (cmip6:experiment_id = 'historical') AND license = 'CC-BY-4.0'":
+        lambda c: "historical" not in summary_values(c, "cmip6:experiment_id")
+        and c.get("license") == "CC-BY-4.0",
+    "CASEI(cmip6:experiment_id) = 'historical'":
+        lambda c: "historical" in [str(v).lower() for v in summary_values(c, "cmip6:experiment_id")],
+    "gsd = 20": lambda c: 20 in summary_values(c, "gsd"),
+    "gsd = '20'": lambda c: "20" in [str(v) for v in summary_values(c, "gsd")],
     "nosuchsummary = 'x'": lambda c: False,
     "nosuchsummary IS NULL": lambda c: True,
 }

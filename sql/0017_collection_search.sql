@@ -17,3 +17,33 @@ AS $$
         ELSE jsonb_build_array(summaries->name)
       END) AS v
 $$;
+
+-- The text of every value summary_rows gives, as "<length of name>:<name>=<value text>"
+-- (the length makes the term unambiguous whatever the name holds): a filter comparing a
+-- summary with a string for equality (`cmip6:variable_id = 'tas'`, IN) asks the GIN index of
+-- these terms instead of reading every collection's summaries, and the answer is the same
+-- (the value text is what the filter compares). Names and values longer than 256 bytes are
+-- left out (an index entry is bounded); the filter reads the summaries for those.
+CREATE FUNCTION stacfed.summary_term(name text, value text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT length(name) || ':' || name || '=' || value $$;
+
+CREATE FUNCTION stacfed.summary_terms(summaries jsonb) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+  SELECT coalesce(array_agg(DISTINCT stacfed.summary_term(s.key, r.o ->> s.key)), '{}')
+    FROM jsonb_each(CASE WHEN jsonb_typeof(summaries) = 'object' THEN summaries
+                         ELSE '{}'::jsonb END) AS s,
+         stacfed.summary_rows(summaries, s.key) AS r(o)
+   WHERE r.o ->> s.key IS NOT NULL
+     AND octet_length(s.key) <= 256 AND octet_length(r.o ->> s.key) <= 256
+$$;
+
+-- Columns collection search sorts by and filters on without reading the whole document.
+ALTER TABLE stacfed.collections
+  ADD COLUMN search_title text GENERATED ALWAYS AS (content->>'title') STORED,
+  ADD COLUMN search_license text GENERATED ALWAYS AS (content->>'license') STORED,
+  ADD COLUMN summary_terms text[] NOT NULL
+    GENERATED ALWAYS AS (stacfed.summary_terms(content->'summaries')) STORED;
+
+CREATE INDEX collections_summary_terms_idx ON stacfed.collections USING gin (summary_terms);

@@ -94,9 +94,10 @@ absl::StatusOr<SortSpec> OrderOf(const SearchRequest& request, QueryBuilder& bui
     }
     if (name == "id") {
       keys.push_back(Key("c.id COLLATE \"C\"", SortType::kText, field.descending, keys.size()));
-    } else if (name == "title" || name == "description" || name == "license") {
-      AppendNullableKeys(keys, StrCat("(c.content->>'", name, "')"), SortType::kText,
-                         field.descending);
+    } else if (name == "title" || name == "license") {  // stored columns (sql/0017)
+      AppendNullableKeys(keys, StrCat("c.search_", name), SortType::kText, field.descending);
+    } else if (name == "description") {
+      AppendNullableKeys(keys, "(c.content->>'description')", SortType::kText, field.descending);
     } else if (name == "datetime") {
       AppendNullableKeys(keys, "c.extent_start", SortType::kTimestamp, field.descending);
     } else if (name == "end_datetime") {
@@ -135,10 +136,14 @@ absl::StatusOr<CollectionSearchQuery> BuildCollectionSearch(const SearchRequest&
     query.count_params = builder.params();
   }
   STACFED_ASSIGN_OR_RETURN(SortSpec order, OrderOf(request, builder));
+  // The page's ids and keys first, then the documents of those rows only: written as one
+  // select, PostgreSQL would turn every match's content into text before the top-N sort.
+  std::string keys = "SELECT c.id AS page_id";
   std::string select(statements::kCollectionRowSelect);
   for (size_t i = 0; i < order.keys().size(); ++i) {
     const SortKey& key = order.keys()[i];
-    StrAppend(&select, ", ", key.select, " AS ", key.column);
+    StrAppend(&keys, ", ", key.select, " AS ", key.column);
+    StrAppend(&select, ", p.", key.column);
     query.token_columns.push_back(kCollectionSearchKeyColumn + int(i));
   }
   std::string keyset;
@@ -147,9 +152,11 @@ absl::StatusOr<CollectionSearchQuery> BuildCollectionSearch(const SearchRequest&
   }
   const bool backwards =
       request.token && request.token->direction == PageToken::Direction::kPrev;
-  std::string sql = StrCat(select, " FROM stacfed.collections c WHERE true", where, keyset,
-                           order.OrderBy(backwards), " LIMIT ",
-                           builder.Bind(StrCat(request.limit + 1)), "::int");
+  std::string sql = StrCat(select, " FROM (", keys, " FROM stacfed.collections c WHERE true",
+                           where, keyset, order.OrderBy(backwards), " LIMIT ",
+                           builder.Bind(StrCat(request.limit + 1)), "::int) p",
+                           " JOIN stacfed.collections c ON c.id = p.page_id",
+                           order.OrderByColumns(backwards));
   query.page = Named(std::move(sql));
   query.params = builder.TakeParams();
   return query;

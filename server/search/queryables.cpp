@@ -174,11 +174,11 @@ Queryables Queryables::Collections() {
   keywords.array = true;
   for (Queryable builtin : {
            search::Builtin("id", ValueType::kString, "c.id", "The collection's identifier"),
-           search::Builtin("title", ValueType::kString, "(c.content->>'title')",
+           search::Builtin("title", ValueType::kString, "c.search_title",
                            "The collection's title"),
            search::Builtin("description", ValueType::kString, "(c.content->>'description')",
                            "The collection's description"),
-           search::Builtin("license", ValueType::kString, "(c.content->>'license')",
+           search::Builtin("license", ValueType::kString, "c.search_license",
                            "The collection's license (SPDX identifier, other or proprietary)"),
            std::move(keywords),
            WithEnd(search::Builtin("datetime", ValueType::kTimestamp, std::string(kStart),
@@ -197,6 +197,7 @@ Queryables Queryables::Collections() {
   q.property_object_ = "(c.content->'summaries')";
   q.per_element_ = true;
   q.open_ = true;
+  q.element_terms_ = "c.summary_terms";
   return q;
 }
 

@@ -56,6 +56,10 @@ class Queryables {
   bool per_element() const { return per_element_; }
   // Whether a name outside the list is a property of mixed type (rather than an error).
   bool open() const { return open_; }
+  // For properties read per element: the text[] column of their terms
+  // (stacfed.summary_terms, sql/0017), with which a comparison for equality with strings is
+  // answered; empty when there is none.
+  const std::string& element_terms() const { return element_terms_; }
 
   // Adds the property rows of stacfed.collection_properties: (name, types text[] as its
   // array literal, values jsonb text or NULL, array_values "t"/"f", collection) for the
@@ -91,6 +95,7 @@ class Queryables {
   std::string property_object_ = "properties";
   bool per_element_ = false;
   bool open_ = false;
+  std::string element_terms_;
 };
 
 // The most values (over all facets and collections) Queryables keeps per collection.

@@ -116,6 +116,9 @@ TEST_CASE("statements: values bound, id order by default, relevance with q",
   SearchRequest plain = Parsed({});
   CollectionSearchQuery query = Build(plain);
   CHECK(Has(query.page.sql, "ORDER BY c.id COLLATE \"C\" LIMIT $1::int"));
+  // The documents of the page's rows only, in the order of the keys.
+  CHECK(Has(query.page.sql, "LIMIT $1::int) p JOIN stacfed.collections c ON c.id = p.page_id "
+                            "ORDER BY s0"));
   CHECK(Has(query.count.sql, "SELECT count(*) FROM stacfed.collections c WHERE true"));
   CHECK(query.count_params.empty());
   CHECK(query.token_columns == std::vector<int>{kCollectionSearchKeyColumn});
@@ -167,10 +170,10 @@ TEST_CASE("pages continue from their token, either way", "[search][collections][
   request.token = PageToken{PageToken::Direction::kNext, {"f", "CMIP6", "CMIP6"}, 4, ""};
   CollectionSearchQuery next = Build(request);
   CHECK(next.count.name.empty());  // later pages take numberMatched from the token
-  CHECK(Has(next.page.sql, "ORDER BY ((c.content->>'title') IS NULL)"));
+  CHECK(Has(next.page.sql, "ORDER BY (c.search_title IS NULL)"));
   request.token->direction = PageToken::Direction::kPrev;
   CollectionSearchQuery prev = Build(request);
-  CHECK(Has(prev.page.sql, "((c.content->>'title') IS NULL) DESC"));  // walked backwards
+  CHECK(Has(prev.page.sql, "(c.search_title IS NULL) DESC"));  // walked backwards
   CHECK(next.page.sql != prev.page.sql);
   request.token->keys.pop_back();  // a token of another order
   CHECK_FALSE(BuildCollectionSearch(request, "").ok());
@@ -180,10 +183,25 @@ TEST_CASE("a filter reads collection fields, and summaries value by value",
           "[search][collections][sql]") {
   SearchRequest request = Parsed({{"filter", "title LIKE '%CMIP6%' AND cmip6:variable_id = 'tas'"}});
   CollectionSearchQuery query = Build(request);
-  CHECK(Has(query.page.sql, "(c.content->>'title') LIKE $1::text"));
+  CHECK(Has(query.page.sql, "c.search_title LIKE $1::text"));
+  // Equality with a string: the summary's terms (sql/0017), which a GIN index answers.
+  CHECK(Has(query.page.sql, "(c.summary_terms && ARRAY(SELECT stacfed.summary_term($2::text, t) "
+                            "FROM unnest(ARRAY[$3::text]) AS t))"));
+  CHECK_FALSE(Has(query.page.sql, "summary_rows"));
+  request = Parsed({{"filter", "cmip6:variable_id IN ('tas', 'pr') OR 'tas' = x"}});
+  query = Build(request);
+  CHECK(Has(query.page.sql, "(c.summary_terms && ARRAY(SELECT stacfed.summary_term($1::text, t) "
+                            "FROM unnest($2::text[]) AS t))"));
+  CHECK(Has(query.page.sql, "(c.summary_terms && ARRAY(SELECT stacfed.summary_term($4::text, t) "
+                            "FROM unnest(ARRAY[$3::text]) AS t))"));
+  // Other comparisons read the values one by one: here one longer than a term may be.
+  request = Parsed({{"filter", StrCat("x = '", std::string(300, 'v'), "' OR CASEI(x) = 'a'")}});
+  query = Build(request);
   CHECK(Has(query.page.sql,
-            "EXISTS (SELECT 1 FROM stacfed.summary_rows((c.content->'summaries'), $2::text) AS "
-            "e1(o) WHERE (e1.o->>$2::text) = $3::text)"));
+            "EXISTS (SELECT 1 FROM stacfed.summary_rows((c.content->'summaries'), $1::text) AS "
+            "e1(o) WHERE (e1.o->>$1::text) = $2::text)"));
+  CHECK(Has(query.page.sql, "WHERE lower((e2.o->>$3::text)) = $4::text)"));
+  CHECK_FALSE(Has(query.page.sql, "summary_terms"));
   // A number compares as a number; keywords is an array; the extent is a range.
   request = Parsed({{"filter", "gsd < 20 AND A_CONTAINS(keywords, ('ESGF')) AND "
                                "T_INTERSECTS(datetime, INTERVAL('2000-01-01', '2001-01-01'))"}});

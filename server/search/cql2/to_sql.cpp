@@ -1,5 +1,6 @@
 #include "server/search/cql2/to_sql.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <deque>
 #include <optional>
@@ -40,6 +41,8 @@ struct Value {
   // The jsonb object the property is read from (Queryables::property_object, or the row of
   // one element of a summary).
   std::string base;
+  // A property read per element: the index of its rows in elements_from_; -1 otherwise.
+  int element = -1;
   // A literal's canonical text for facet digests: the string, the number's shortest text,
   // "true"/"false".
   std::optional<std::string> literal;
@@ -174,6 +177,7 @@ class Translator {
       const std::string alias = StrCat("e", ++elements_);
       elements_from_.push_back(StrCat("stacfed.summary_rows(", v.base, ", ", v.key, ") AS ",
                                       alias, "(o)"));
+      v.element = int(elements_from_.size()) - 1;
       v.base = StrCat(alias, ".o");
     }
     if (q->array) {
@@ -412,6 +416,10 @@ class Translator {
     }
     // A date against a timestamp: the whole day.
     if ((a.date || b.date) && !(a.date && b.date)) return CompareWithDay(node.op, a, b);
+    if (node.op == Op::kEq) {
+      if (std::optional<std::string> terms = ElementTermsOf(a, b)) return *terms;
+      if (std::optional<std::string> terms = ElementTermsOf(b, a)) return *terms;
+    }
     std::string sql = StrCat(a.sql, " ", SqlOperator(node.op), " ", b.sql);
     if (node.op == Op::kEq) {
       if (std::optional<std::string> digests = FacetDigests(a, b)) {
@@ -419,6 +427,33 @@ class Translator {
       }
     }
     return sql;
+  }
+
+  // A property read per element (a summary) equal, as text, to one of some strings: whether
+  // its terms (Queryables::element_terms, sql/0017) hold one of them, which the GIN index of
+  // the terms answers; the same answer as testing its values one by one. It applies to such
+  // a property read as a string, the last one met, and strings no longer than `longest`
+  // bytes; not when a name or a string is too long to be a term (then the values are read).
+  bool ElementTermsApply(const Value& property, size_t longest) const {
+    constexpr size_t kMaxTermBytes = 256;  // as stacfed.summary_terms keeps them
+    return property.element >= 0 && property.element + 1 == int(elements_from_.size()) &&
+           !queryables_.element_terms().empty() && property.type == ValueType::kString &&
+           property.property != nullptr && property.property->name.size() <= kMaxTermBytes &&
+           longest <= kMaxTermBytes;
+  }
+  // The condition, where `strings` is the SQL of a text[] of the strings.
+  std::string ElementTerms(const Value& property, std::string_view strings) {
+    elements_from_.pop_back();  // no row of the values is read
+    return StrCat("(", queryables_.element_terms(), " && ARRAY(SELECT stacfed.summary_term(",
+                  property.key, ", t) FROM unnest(", strings, ") AS t))");
+  }
+  // `literal` as the strings of ElementTerms, when it is a string.
+  std::optional<std::string> ElementTermsOf(const Value& property, const Value& literal) {
+    if (!literal.literal || literal.type != ValueType::kString ||
+        !ElementTermsApply(property, literal.literal->size())) {
+      return std::nullopt;
+    }
+    return ElementTerms(property, StrCat("ARRAY[", literal.sql, "]"));
   }
 
   absl::Status CheckComparable(const Node& node, const Value& a, const Value& b) {
@@ -559,6 +594,13 @@ class Translator {
     const std::string_view cast = type == ValueType::kNumber    ? "::float8[]"
                                   : type == ValueType::kBoolean ? "::boolean[]"
                                                                 : "::text[]";
+    if (type == ValueType::kString) {
+      size_t longest = 0;
+      for (const std::string& text : texts) longest = std::max(longest, text.size());
+      if (ElementTermsApply(value, longest)) {
+        return ElementTerms(value, Bind(pg::TextArrayLiteral(texts), cast));
+      }
+    }
     std::string sql =
         StrCat(value.sql, " = ANY(", Bind(pg::TextArrayLiteral(texts), cast), ")");
     if (FacetIndexAllowed() && value.property != nullptr && value.property->facet &&

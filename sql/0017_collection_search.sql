@@ -47,3 +47,7 @@ ALTER TABLE stacfed.collections
     GENERATED ALWAYS AS (stacfed.summary_terms(content->'summaries')) STORED;
 
 CREATE INDEX collections_summary_terms_idx ON stacfed.collections USING gin (summary_terms);
+
+-- Collection search orders by id bytewise (COLLATE "C", whatever the database's collation),
+-- the default order of /collections: this index walks it, a page at a time.
+CREATE INDEX collections_id_bytewise_idx ON stacfed.collections (id COLLATE "C");

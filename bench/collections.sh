@@ -60,6 +60,7 @@ if [ "$have" != "$COLLECTIONS" ]; then
   DATABASE_URL=$db_url "$STACFED" federation apply "$tree" >&2
   sql "VACUUM ANALYZE" >/dev/null
 fi
+DATABASE_URL=$db_url "$STACFED" migrate >/dev/null  # a database of an older binary
 items=$(sql "SELECT count(*) FROM stacfed.collections")
 say "database $BENCH_DB: $items collections"
 warn_if_busy

@@ -136,15 +136,12 @@ awaitable<absl::StatusOr<Response>> SearchCollections(const Request& http_reques
     }
   }
   std::optional<int64_t> counted;
-  if (!request.token) {
-    if (rows.Rows() <= request.limit) {
-      counted = rows.Rows();  // the only page: its rows are the count
-    } else {
-      const pg::Statement count{query.count.name, query.count.sql, query.count.plan};
-      STACFED_CO_ASSIGN_OR_RETURN(pg::Result total,
-                                  co_await db.Run(cost, count, std::move(query.count_params)));
-      int64_t value = 0;
-      if (total.Rows() == 1 && absl::SimpleAtoi(ToAbsl(total.Get(0, 0)), &value)) counted = value;
+  if (query.matched_column >= 0) {
+    int64_t value = 0;
+    if (rows.Rows() == 0) {
+      counted = 0;
+    } else if (absl::SimpleAtoi(ToAbsl(rows.Get(0, query.matched_column)), &value)) {
+      counted = value;
     }
   }
   co_return JsonResponse(

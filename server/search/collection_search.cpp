@@ -129,12 +129,6 @@ absl::StatusOr<CollectionSearchQuery> BuildCollectionSearch(const SearchRequest&
   QueryBuilder builder;
   STACFED_ASSIGN_OR_RETURN(std::string where, WhereOf(request, catalog, builder));
   CollectionSearchQuery query;
-  const bool first_page = !request.token;
-  if (first_page) {
-    // The count takes the conditions' parameters only: the first ones bound.
-    query.count = Named(StrCat("SELECT count(*) FROM stacfed.collections c WHERE true", where));
-    query.count_params = builder.params();
-  }
   STACFED_ASSIGN_OR_RETURN(SortSpec order, OrderOf(request, builder));
   // The page's ids and keys first, then the documents of those rows only: written as one
   // select, PostgreSQL would turn every match's content into text before the top-N sort.
@@ -145,6 +139,14 @@ absl::StatusOr<CollectionSearchQuery> BuildCollectionSearch(const SearchRequest&
     StrAppend(&keys, ", ", key.select, " AS ", key.column);
     StrAppend(&select, ", p.", key.column);
     query.token_columns.push_back(kCollectionSearchKeyColumn + int(i));
+  }
+  if (!request.token) {
+    // numberMatched, exact: the window counts the matches the page is sorted from (in id
+    // order it reads every index entry rather than a page's: about a millisecond for 5,000
+    // collections), one statement and one round trip rather than two.
+    keys += ", count(*) OVER () AS matched";
+    select += ", p.matched";
+    query.matched_column = kCollectionSearchKeyColumn + int(order.keys().size());
   }
   std::string keyset;
   if (request.token) {

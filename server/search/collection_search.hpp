@@ -22,8 +22,9 @@
 //   filter    CQL2 over CollectionQueryables()
 //   fields    the fields extension with CollectionDefaultFields()
 //
-// Default order: relevance (with q), else id. numberMatched is exact: the first page counts
-// every match (collections are few), later pages take it from their token.
+// Default order: relevance (with q), else id. numberMatched is exact: the statement of a
+// first page counts every match (collections are few; a window count over the matches the
+// page is sorted from, in the same statement), later pages take it from their token.
 
 #include <string>
 #include <string_view>
@@ -38,16 +39,17 @@
 namespace stacfed::search {
 
 // Result columns of a collection search page: catalogs_render.hpp's CollectionColumn
-// (id, content, links, holding catalogs), then the sort keys' values (token_columns).
+// (id, content, links, holding catalogs), then the sort keys' values (token_columns), then on
+// a first page the number of matches (matched_column).
 inline constexpr int kCollectionSearchKeyColumn = 4;
 
 struct CollectionSearchQuery {
   Statement page;  // limit + 1 rows, in the order walked (reversed for a prev page)
   std::vector<pg::Param> params;
-  // First pages only (name empty otherwise): one row, the exact number of matches.
-  Statement count;
-  std::vector<pg::Param> count_params;
   std::vector<int> token_columns;
+  // First pages: the column holding the number of matches (the same in every row); -1 on
+  // later pages.
+  int matched_column = -1;
 };
 
 // The statements of a collection search; `catalog` non-empty limits it to the collections

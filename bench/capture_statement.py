@@ -8,10 +8,10 @@ import sys
 
 log, sql_out, vars_out, name = sys.argv[1:]
 lines = open(log, encoding="utf-8", errors="replace").read().splitlines()
-# "... LOG:  duration: 0.5 ms  execute search_...: WITH ..." then "... DETAIL:  parameters: $1 = '...', ..."
+# "... LOG:  duration: 0.5 ms  execute search_...: WITH ..." (colsearch_... for collection search) then "... DETAIL:  parameters: $1 = '...', ..."
 found = []
 for i, line in enumerate(lines[:-1]):
-    m = re.search(r"execute (search_[0-9a-f]+): (.*)$", line)
+    m = re.search(r"execute ((?:colsearch|search)_[0-9a-f]+): (.*)$", line)
     d = re.search(r"DETAIL:  parameters: (.*)$", lines[i + 1])
     if m and d:
         found.append((m.group(1), m.group(2), d.group(1)))

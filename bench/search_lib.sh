@@ -49,7 +49,7 @@ capture_statements() {
     tail -c +"$((from + 1))" "$pg_log" >"$tmp/$name.log"
     python3 bench/capture_statement.py "$tmp/$name.log" "$tmp/$name.sql" "$tmp/$name.vars" "$name" ||
       die "$name: no statement captured"
-    say "$name: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["features"]), "items on the page, numberMatched", d.get("numberMatched"))' "$tmp/$name.json")"
+    say "$name: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d.get("features", d.get("collections", []))), "on the page, numberMatched", d.get("numberMatched"))' "$tmp/$name.json")"
   done
   stop_server
   sql "ALTER DATABASE $BENCH_DB RESET log_min_duration_statement" >/dev/null

@@ -145,6 +145,37 @@ class MiniPystacClient:
         assert r.status_code == 200
         return r.json()
 
+    def collection_search(self, **params):
+        """pystac_client.CollectionSearch: always GET on the data link; q joined by commas,
+        a string filter sent as cql2-text with filter-lang, sortby as "+f,-g", fields as
+        "+a,-b"; each parameter only when the server declares its class."""
+        assert self.conforms_to("collection-search"), "pystac-client: no COLLECTION_SEARCH"
+        data = self._link(self.root, "data", (JSON,))
+        out = {}
+        for name, value in params.items():
+            if name == "q":
+                assert self.conforms_to("collection-search#free-text")
+                out["q"] = ",".join(value) if isinstance(value, list) else value
+            elif name == "filter":
+                assert self.conforms_to("collection-search#filter")
+                out["filter"] = value
+                out["filter-lang"] = "cql2-text"
+            elif name == "sortby":
+                assert self.conforms_to("collection-search#sort")
+                parts = value.split(",") if isinstance(value, str) else value
+                out["sortby"] = ",".join(p if p[0] in "+-" else "+" + p for p in parts)
+            elif name == "fields":
+                assert self.conforms_to("collection-search#fields")
+                fields = _format_fields(value)
+                out["fields"] = ",".join([f"+{x}" for x in fields["include"]]
+                                         + [f"-{x}" for x in fields["exclude"]])
+            elif name == "bbox":
+                out["bbox"] = ",".join(str(v) for v in value)
+            else:
+                out[name] = value
+        for page in self._pages("GET", data["href"], out):
+            yield from page["collections"]
+
     def collection_get_items(self, collection):
         # CollectionClient.get_items(): GET <items link>?collections=<id>, following next.
         items_link = self._link(collection, "items")
@@ -282,3 +313,22 @@ def test_search_with_fields_as_pystac_client_sends_them(client, items, method):
     assert len(got) == len(s2)
     assert all(set(f) == {"type", "stac_version", "id", "collection", "bbox", "links",
                           "properties"} and set(f["properties"]) == {"datetime"} for f in got)
+
+
+def test_collection_search_as_pystac_client_sends_it(client, collections):
+    every = {c["id"] for c in client.get_collections()}
+    got = [c["id"] for c in client.collection_search(q=["cmip6", "eerie"], limit=1)]
+    assert sorted(got) == ["CMIP6", "eerie-pacific-regional"]
+    got = [c["id"] for c in client.collection_search(q="synthetic", filter="license = 'CC-BY-4.0'",
+                                                     sortby="-id", limit=1)]
+    assert got == sorted((cid for cid, c in collections.items()
+                          if c.get("license") == "CC-BY-4.0"), reverse=True)
+    got = list(client.collection_search(filter="cmip6:experiment_id = 'historical'",
+                                        fields=["id", "title"]))
+    # With an include, a collection keeps type, stac_version, id and links besides.
+    assert all(c.pop("links") for c in got)
+    assert got == [{"type": "Collection", "stac_version": collections["CMIP6"]["stac_version"],
+                    "id": "CMIP6", "title": collections["CMIP6"]["title"]}]
+    got = {c["id"] for c in client.collection_search(bbox=[0, 60, 10, 70],
+                                                     datetime="2030-06-01T00:00:00Z/..")}
+    assert got == {"CMIP6", "destine-climate-dt"} and got <= every

@@ -95,6 +95,8 @@ def routes(items, catalog):
                      "filter", "query", "sortby", "q"]
     aggregate_params = AGGREGATE_PARAMS + ["bbox", "intersects", "datetime", "ids",
                                            "collections", "filter", "query", "q"]
+    collection_search_params = ["limit", "token", "q", "bbox", "datetime", "filter", "filter-lang",
+                                "sortby", "fields"]
     return [
         ("/search", search_params),
         ("/aggregate", aggregate_params),
@@ -105,8 +107,10 @@ def routes(items, catalog):
         (f"/catalogs/{catalog}/aggregations", ["x"]),
         (f"/collections/{collection}/items", search_params),
         (f"/catalogs/{catalog}/search", search_params),
-        ("/collections", ["limit", "token", "q", "bbox", "datetime"]),
-        (f"/catalogs/{catalog}/collections", ["limit", "token"]),
+        ("/collections", collection_search_params),
+        (f"/catalogs/{catalog}/collections", collection_search_params),
+        ("/collection-queryables", ["x"]),
+        ("/collection-sortables", ["x"]),
         ("/catalogs", ["limit", "token", "q", "bbox", "datetime", "country", "site"]),
         (f"/collections/{collection}/browse", ["token"]),
         (f"/collections/{collection}/items/{item}", ["x"]),

@@ -193,7 +193,7 @@ SAMPLE_BODY_VALUES = {"aggregations": ["total_count"]}
 SERVED_PATHS = (
     "/", "/conformance", "/api", "/api.html", "/children", "/search",
     "/collections", "/collections/{}", "/collections/{}/items", "/collections/{}/items/{}",
-    "/collections/{}/browse",
+    "/collections/{}/browse", "/collection-queryables", "/collection-sortables",
     "/catalogs", "/catalogs/{}", "/catalogs/{}/catalogs", "/catalogs/{}/collections",
     "/catalogs/{}/children", "/catalogs/{}/conformance", "/catalogs/{}/search",
     "/aggregate", "/aggregations", "/collections/{}/aggregate", "/collections/{}/aggregations",

@@ -10,6 +10,7 @@
 #include "libstac/base/strings.hpp"
 #include "libstac/pg/async_pool.hpp"
 #include "server/api/catalogs_render.hpp"
+#include "server/api/collection_search_handlers.hpp"
 #include "server/api/handler_support.hpp"
 #include "server/api/landing.hpp"
 #include "server/api/links.hpp"
@@ -70,18 +71,6 @@ pg::Param OptionalMicros(const std::optional<DatetimeInterval>& interval, bool s
   return bound ? pg::Param(StrCat(*bound)) : pg::Param();
 }
 
-// Only collection search parameters the pager needs are read; limit and token.
-absl::Status ParsePaging(const QueryParams& params, int& limit, std::optional<std::string>& after) {
-  for (const auto& [name, value] : params) {
-    if (name == "limit") {
-      STACFED_ASSIGN_OR_RETURN(limit, ParseLimitText(value));
-    } else if (name == "token") {
-      STACFED_ASSIGN_OR_RETURN(after, DecodeCollectionsToken(value));
-    }
-  }
-  return absl::OkStatus();
-}
-
 awaitable<absl::StatusOr<Response>> GetLanding(const Request& request, const ApiOptions& options) {
   std::string child_links;
   if (http::ServerContext::Current().pool != nullptr) {
@@ -92,25 +81,6 @@ awaitable<absl::StatusOr<Response>> GetLanding(const Request& request, const Api
     child_links = RootChildLinks(catalogs, collections, request.base_url);
   }
   co_return JsonResponse(RenderLanding(options.landing, request.base_url, child_links));
-}
-
-awaitable<absl::StatusOr<Response>> GetCollections(const Request& request) {
-  STACFED_CO_ASSIGN_OR_RETURN(CollectionSearch search,
-                              ParseCollectionSearch(request.query_params));
-  std::optional<std::string> bbox;
-  if (search.bbox) bbox = BboxGeoJson(*search.bbox);
-  std::vector<pg::Param> params;
-  params.push_back(OptionalParam(search.after_id));
-  params.push_back(OptionalParam(search.q));
-  params.push_back(OptionalParam(bbox));
-  params.push_back(OptionalMicros(search.datetime, true));
-  params.push_back(OptionalMicros(search.datetime, false));
-  params.push_back(StrCat(search.limit + 1));
-  STACFED_CO_ASSIGN_OR_RETURN(pg::Result rows,
-                              co_await Execute(request, kCollectionSearch, std::move(params)));
-  co_return JsonResponse(RenderCollectionList(rows, search.limit, request.base_url,
-                                              SelfHref(request), "/collections", request.query,
-                                              ""));
 }
 
 awaitable<absl::StatusOr<Response>> GetCollection(const Request& request) {
@@ -194,20 +164,6 @@ awaitable<absl::StatusOr<Response>> GetSubCatalogs(const Request& request) {
                                            CatalogUrl(request.base_url, id)));
 }
 
-awaitable<absl::StatusOr<Response>> GetScopedCollections(const Request& request) {
-  const std::string& id = request.path_params.at(0);
-  int limit = kDefaultCollectionsLimit;
-  std::optional<std::string> after;
-  STACFED_CO_RETURN_IF_ERROR(ParsePaging(request.query_params, limit, after));
-  STACFED_CO_ASSIGN_OR_RETURN(
-      pg::Result rows,
-      co_await Execute(request, kScopedCollections, Params(id, OptionalParam(after), StrCat(limit + 1))));
-  if (rows.Rows() == 0) STACFED_CO_RETURN_IF_ERROR(co_await RequireCatalog(request, id));
-  co_return JsonResponse(RenderCollectionList(rows, limit, request.base_url, SelfHref(request),
-                                              RawPath(request), request.query,
-                                              CatalogUrl(request.base_url, id)));
-}
-
 awaitable<absl::StatusOr<Response>> GetChildren(const Request& request) {
   const std::string& id = request.path_params.at(0);
   STACFED_CO_RETURN_IF_ERROR(co_await RequireCatalog(request, id));
@@ -282,6 +238,10 @@ awaitable<absl::StatusOr<Response>> GetCatalogPropertySchema(const Request& requ
                          kSchemaJson);
 }
 
+awaitable<absl::StatusOr<Response>> Ready(absl::StatusOr<Response> response) {
+  co_return response;
+}
+
 template <typename Fn>
 http::Handler Wrap(Fn fn) {
   return [fn = std::move(fn)](const Request& request) -> awaitable<Response> {
@@ -300,15 +260,27 @@ void RegisterCatalogRoutes(http::Router& router, const ApiOptions& api_options) 
                return GetLanding(request, *options);
              }));
   router.Add(Method::kGet, "/children", Wrap(GetRootChildren));
-  // Collection search over the tree, and collections that link the catalogs holding them:
-  // these replace the api's plain /collections and /collections/{id}.
-  router.Add(Method::kGet, "/collections", Wrap(GetCollections));
+  // Collection search over the tree (collection_search_handlers.hpp), and collections that
+  // link the catalogs holding them: these replace the api's plain /collections and
+  // /collections/{id}.
+  router.Add(Method::kGet, "/collections", Wrap([options](const Request& request) {
+               return SearchCollections(request, *options, std::string());
+             }));
+  router.Add(Method::kGet, std::string(kCollectionQueryablesPath), Wrap([](const Request& request) {
+               return Ready(CollectionPropertySchema(request, PropertySchema::kQueryables));
+             }));
+  router.Add(Method::kGet, std::string(kCollectionSortablesPath), Wrap([](const Request& request) {
+               return Ready(CollectionPropertySchema(request, PropertySchema::kSortables));
+             }));
   router.Add(Method::kGet, "/collections/{collectionId}", Wrap(GetCollection));
   router.Add(Method::kGet, "/collections/{collectionId}/browse", Wrap(GetBrowsePage));
   router.Add(Method::kGet, "/catalogs", Wrap(GetCatalogs));
   router.Add(Method::kGet, "/catalogs/{catalogId}", Wrap(GetCatalog));
   router.Add(Method::kGet, "/catalogs/{catalogId}/catalogs", Wrap(GetSubCatalogs));
-  router.Add(Method::kGet, "/catalogs/{catalogId}/collections", Wrap(GetScopedCollections));
+  router.Add(Method::kGet, "/catalogs/{catalogId}/collections",
+             Wrap([options](const Request& request) {
+               return SearchCollections(request, *options, request.path_params.at(0));
+             }));
   router.Add(Method::kGet, "/catalogs/{catalogId}/children", Wrap(GetChildren));
   router.Add(Method::kGet, "/catalogs/{catalogId}/conformance", Wrap(GetScopedConformance));
   for (auto [schema, path] :

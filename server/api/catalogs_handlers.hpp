@@ -6,15 +6,17 @@
 //                                            and per collection no catalog holds, and "children"
 //   GET  /children                           Children extension on the root: those same documents
 //   GET  /collections/{id}/browse            Browseable: pages of `item` links, chained by `child`
-//   GET  /collections                        collection search over the whole tree: limit, token,
-//                                            q, bbox, datetime (replaces the api's listing)
+//   GET  /collections                        collection search over the whole tree: q, bbox,
+//                                            datetime, filter, sortby, fields, limit, token
+//                                            (collection_search_handlers.hpp; replaces the api's
+//                                            listing); /collection-queryables, -sortables
 //   GET  /collections/{id}                   a collection with "related" links to the catalogs
 //                                            holding it (replaces the api's)
 //   GET  /catalogs                           catalog search: limit, token, q, bbox, datetime,
 //                                            country, site and characterisation filters
 //   GET  /catalogs/{id}                      a Catalog (scoped API landing page)
 //   GET  /catalogs/{id}/catalogs             its sub-catalogs
-//   GET  /catalogs/{id}/collections          every loaded collection below it, paged
+//   GET  /catalogs/{id}/collections          collection search over the collections below it
 //   GET  /catalogs/{id}/children             Children extension: direct sub-catalogs and collections
 //   GET  /catalogs/{id}/conformance          conformance classes
 //   GET  /catalogs/{id}/search, POST ...     item search restricted to the collections below it

@@ -297,33 +297,6 @@ std::string RenderCollectionRow(const pg::Result& rows, int row, std::string_vie
                           self_href);
 }
 
-std::string RenderCollectionList(const pg::Result& rows, int limit, std::string_view base_url,
-                                 std::string_view self_href, std::string_view list_path,
-                                 std::string_view raw_query, std::string_view parent_href) {
-  const int shown = std::min(rows.Rows(), limit);
-  std::string out;
-  out.reserve(2048 * size_t(shown + 1));
-  out += R"({"collections":[)";
-  for (int row = 0; row < shown; ++row) {
-    if (row > 0) out += ',';
-    out += RenderCollectionRow(rows, row, base_url,
-                               CollectionUrl(base_url, rows.Get(row, kColRowId)));
-  }
-  AppendListEnd(out, rows, limit, shown, kColRowId, base_url, self_href, list_path, raw_query,
-                parent_href);
-  return out;
-}
-
-absl::StatusOr<CollectionSearch> ParseCollectionSearch(const QueryParams& params) {
-  CollectionSearch search;
-  // Other parameters are ignored, not rejected: pystac-client sends filter and sortby here too.
-  for (const auto& [name, value] : params) {
-    auto shared = ReadCollectionSearchParam(name, value, search);
-    if (!shared.ok()) return shared.status();
-  }
-  return search;
-}
-
 std::string RenderChildren(const pg::Result& catalog_rows, const pg::Result& collection_rows,
                            std::string_view base_url, std::string_view self_href,
                            std::string_view parent_href) {

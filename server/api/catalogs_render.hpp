@@ -29,7 +29,8 @@ enum CatalogColumn : int {
 
 // GET /catalogs: catalog search. Characterisation filters take one value or a
 // comma-separated list (all must hold): api_type=REST,OpenDAP.
-// What collection search and catalog search share: paging, free text and extent.
+// Catalog search's paging, free text and extent (collection search has its own pipeline:
+// server/search/collection_search.hpp).
 struct CollectionSearch {
   int limit = 100;
   std::optional<std::string> after_id;  // from the token
@@ -71,16 +72,6 @@ enum CollectionColumn : int {
 // One Collection (the api's RenderCollection) with a "related" link per holding catalog.
 std::string RenderCollectionRow(const pg::Result& rows, int row, std::string_view base_url,
                                 std::string_view self_href);
-
-// {"collections":[...],"links":[self,root,parent?,next?],"numberReturned":n}: at most `limit`
-// collection rows; a further row means a next page of the listing at `list_path`.
-std::string RenderCollectionList(const pg::Result& rows, int limit, std::string_view base_url,
-                                 std::string_view self_href, std::string_view list_path,
-                                 std::string_view raw_query, std::string_view parent_href);
-
-// GET /collections: collection search over the whole tree (limit, token, q, bbox, datetime;
-// other parameters are ignored, as pystac-client sends them to every server).
-absl::StatusOr<CollectionSearch> ParseCollectionSearch(const QueryParams& params);
 
 // Children extension: {"children":[catalogs..., collections...],"links":[self,root,parent]},
 // the same documents, in the same order, as the child links of the parent (sub-catalogs

@@ -47,7 +47,8 @@ void AppendValueSchema(std::string& out, const Queryable& q) {
 // The schema of the queryables `keep` accepts.
 template <typename Keep>
 std::string RenderSchema(const search::Queryables& queryables, std::string_view schema,
-                         std::string_view self_href, std::string_view title, Keep keep) {
+                         std::string_view self_href, std::string_view title, bool open,
+                         Keep keep) {
   std::string out = R"({"$schema":)";
   AppendJsonString(out, schema);
   out += R"(,"$id":)";
@@ -75,8 +76,9 @@ std::string RenderSchema(const search::Queryables& queryables, std::string_view 
     }
     out += '}';
   }
-  // A filter naming a property outside the list is refused (400), as the schema says.
-  out += R"(},"additionalProperties":false})";
+  // A filter naming a property outside the list is refused (400), as the schema says; but
+  // in an open list (collection summaries) any other name is a property.
+  out += open ? R"(},"additionalProperties":true})" : R"(},"additionalProperties":false})";
   return out;
 }
 
@@ -85,13 +87,13 @@ std::string RenderSchema(const search::Queryables& queryables, std::string_view 
 std::string RenderQueryables(const search::Queryables& queryables, std::string_view self_href,
                              std::string_view title) {
   return RenderSchema(queryables, "https://json-schema.org/draft/2019-09/schema", self_href, title,
-                      [](const Queryable&) { return true; });
+                      queryables.open(), [](const Queryable&) { return true; });
 }
 
 std::string RenderSortables(const search::Queryables& queryables, std::string_view self_href,
                             std::string_view title) {
   return RenderSchema(queryables, "https://json-schema.org/draft/2020-12/schema", self_href, title,
-                      [](const Queryable& q) { return search::IsSortable(q); });
+                      false, [](const Queryable& q) { return search::IsSortable(q); });
 }
 
 std::string RenderPropertySchema(PropertySchema schema, const search::Queryables& queryables,

@@ -83,8 +83,8 @@ void AppendItem(std::string& out, ItemLinkWriter& links, std::string_view collec
   CloseLinksAndAppendMembers(out, stored_links, content);
 }
 
-// The token of a page boundary: the row's sort key values (server/search/sort.hpp), read
-// from `token_columns`.
+}  // namespace
+
 PageToken TokenForRow(const pg::Result& rows, int row, std::span<const int> token_columns,
                       PageToken::Direction direction, std::optional<int64_t> matched,
                       const SearchOrigin& origin) {
@@ -103,18 +103,16 @@ PageToken TokenForRow(const pg::Result& rows, int row, std::span<const int> toke
   return token;
 }
 
-// A next or prev link: GET repeats the query with the token, POST the body with the token
-// and merge:false (stac-browser ignores merge, so the body must be complete).
 void AppendPageLink(std::string& out, std::string_view rel, const PageToken& token,
-                    const SearchOrigin& origin) {
+                    const SearchOrigin& origin, std::string_view type) {
   const std::string encoded = origin.signer->Encode(token);
   if (!origin.post) {
-    AppendLink(out, rel, kGeoJson,
+    AppendLink(out, rel, type,
                StrCat(origin.base_url, origin.path, "?", QueryWithToken(origin.raw_query, encoded)),
                "GET");
     return;
   }
-  AppendLink(out, rel, kGeoJson, StrCat(origin.base_url, origin.path), "POST");
+  AppendLink(out, rel, type, StrCat(origin.base_url, origin.path), "POST");
   out.pop_back();  // reopen the link object for body and merge
   out += R"(,"body":{"token":)";
   AppendJsonString(out, encoded);
@@ -127,6 +125,8 @@ void AppendPageLink(std::string& out, std::string_view rel, const PageToken& tok
   }
   out += R"(,"merge":false})";
 }
+
+namespace {
 
 // numberMatched for this page, or nullopt when it is unknown (more matches than counted).
 std::optional<int64_t> Matched(const SearchRequest& request, const pg::Result& rows,

@@ -50,6 +50,19 @@ std::string RenderItemCollection(const SearchRequest& request, const pg::Result&
                                  std::span<const int> token_columns,
                                  std::optional<int64_t> counted, const SearchOrigin& origin);
 
+// The token of a page boundary: the row's sort key values (server/search/sort.hpp), read
+// from `token_columns`, with numberMatched and the search's fingerprint.
+PageToken TokenForRow(const pg::Result& rows, int row, std::span<const int> token_columns,
+                      PageToken::Direction direction, std::optional<int64_t> matched,
+                      const SearchOrigin& origin);
+
+// A next or prev link of media type `type`: GET repeats the query with the token, POST the
+// body with the token and merge:false (stac-browser ignores merge, so the body must be
+// complete).
+void AppendPageLink(std::string& out, std::string_view rel, const PageToken& token,
+                    const SearchOrigin& origin,
+                    std::string_view type = "application/geo+json");
+
 // One Feature with its self, parent, collection and root links.
 std::string RenderItem(std::string_view base_url, std::string_view collection,
                        std::string_view id, std::string_view content, std::string_view links);

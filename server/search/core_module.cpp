@@ -137,6 +137,15 @@ constexpr std::array<Parameter, 7> kItemSearchParameters = {{
     {"token", TokenFromQuery, TokenFromJson},
 }};
 
+// Collection search (collection_search.hpp): the simple query of OGC API Common Part 2 and
+// paging; the other parameters belong to their modules.
+constexpr std::array<Parameter, 4> kCollectionSearchParameters = {{
+    {"bbox", BboxFromQuery, BboxFromJson},
+    {"datetime", DatetimeFromQuery, DatetimeFromJson},
+    {"limit", LimitFromQuery, LimitFromJsonValue},
+    {"token", TokenFromQuery, TokenFromJson},
+}};
+
 // ---- conditions ------------------------------------------------------------------------------
 
 // The query geometry from its GeoJSON parameter, computed once per execution (an InitPlan),
@@ -160,7 +169,11 @@ class CoreModule : public Module {
                 "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
                 "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"};
       case Family::kCollections:
-        return {"https://api.stacspec.org/v1.0.0/collections"};
+        // Collection search: the rc.1 form the extension names, and the v1.0.0 form.
+        return {"https://api.stacspec.org/v1.0.0/collections",
+                "https://api.stacspec.org/v1.0.0-rc.1/collection-search",
+                "https://api.stacspec.org/v1.0.0/collection-search",
+                "http://www.opengis.net/spec/ogcapi-common-2/1.0/conf/simple-query"};
       case Family::kItems:
         return {"https://api.stacspec.org/v1.0.0/ogcapi-features"};
       case Family::kItemSearch:
@@ -172,6 +185,7 @@ class CoreModule : public Module {
   }
   std::span<const Parameter> Parameters(Family family) const override {
     if (family == Family::kItems || family == Family::kItemSearch) return kItemSearchParameters;
+    if (family == Family::kCollections) return kCollectionSearchParameters;
     return {};
   }
   absl::Status Finish(SearchRequest& request, Family) const override {

@@ -38,11 +38,17 @@ class Fields : public Module {
   std::vector<std::string_view> Conformance(Family family) const override {
     if (family == Family::kItemSearch) return {"https://api.stacspec.org/v1.0.0/item-search#fields"};
     if (family == Family::kItems) return {"https://api.stacspec.org/v1.0.0/ogcapi-features#fields"};
+    if (family == Family::kCollections) {
+      return {"https://api.stacspec.org/v1.0.0-rc.1/collection-search#fields"};
+    }
     return {};
   }
 
   std::span<const Parameter> Parameters(Family family) const override {
-    if (family == Family::kItems || family == Family::kItemSearch) return kParameters;
+    if (family == Family::kItems || family == Family::kItemSearch ||
+        family == Family::kCollections) {
+      return kParameters;
+    }
     return {};
   }
 };

@@ -96,6 +96,9 @@ class Filter : public Module {
     } else if (family == Family::kItems) {
       uris = {"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
               "https://api.stacspec.org/v1.0.0-rc.2/ogcapi-features#filter"};
+    } else if (family == Family::kCollections) {
+      // On collection fields and summaries (collection_search.hpp).
+      uris = {"https://api.stacspec.org/v1.0.0-rc.1/collection-search#filter"};
     } else {
       return {};
     }
@@ -104,7 +107,10 @@ class Filter : public Module {
   }
 
   std::span<const Parameter> Parameters(Family family) const override {
-    if (family == Family::kItems || family == Family::kItemSearch) return kParameters;
+    if (family == Family::kItems || family == Family::kItemSearch ||
+        family == Family::kCollections) {
+      return kParameters;
+    }
     return {};
   }
 

@@ -65,12 +65,18 @@ class FreeText : public Module {
       case Family::kItems:
         return {"https://api.stacspec.org/v1.0.0-rc.1/ogcapi-features#free-text",
                 "https://api.stacspec.org/v1.0.0-rc.1/ogcapi-features#advanced-free-text"};
+      case Family::kCollections:  // over title, description and keywords (collection_search)
+        return {"https://api.stacspec.org/v1.0.0-rc.1/collection-search#free-text",
+                "https://api.stacspec.org/v1.0.0-rc.1/collection-search#advanced-free-text"};
       default:
         return {};
     }
   }
   std::span<const Parameter> Parameters(Family family) const override {
-    if (family == Family::kItems || family == Family::kItemSearch) return kParameters;
+    if (family == Family::kItems || family == Family::kItemSearch ||
+        family == Family::kCollections) {
+      return kParameters;
+    }
     return {};
   }
   absl::Status Constrain(const SearchRequest& request, const SearchContext&,

@@ -115,6 +115,11 @@ Queryable Builtin(std::string name, ValueType type, std::string column, std::str
   return q;
 }
 
+Queryable WithEnd(Queryable q, std::string end_column) {
+  q.end_column = std::move(end_column);
+  return q;
+}
+
 }  // namespace
 
 std::string_view ValueTypeName(ValueType type) {
@@ -143,9 +148,10 @@ Queryables Queryables::Builtin() {
            search::Builtin("id", ValueType::kString, "id", "The item's identifier"),
            search::Builtin("collection", ValueType::kString, "collection",
                            "The identifier of the item's collection"),
-           search::Builtin("datetime", ValueType::kTimestamp, "datetime",
-                           "The item's date and time; for an item with a range, its start. "
-                           "Temporal functions compare the whole range"),
+           WithEnd(search::Builtin("datetime", ValueType::kTimestamp, "datetime",
+                                   "The item's date and time; for an item with a range, its "
+                                   "start. Temporal functions compare the whole range"),
+                   "end_datetime"),
            search::Builtin("start_datetime", ValueType::kTimestamp, "datetime",
                            "The start of the item's time range"),
            search::Builtin("end_datetime", ValueType::kTimestamp, "end_datetime",
@@ -155,6 +161,43 @@ Queryables Queryables::Builtin() {
        }) {
     q.by_name_.emplace(builtin.name, std::move(builtin));
   }
+  return q;
+}
+
+Queryables Queryables::Collections() {
+  Queryables q;
+  // The extent's interval with its open ends infinite, so that time comparisons see them.
+  constexpr std::string_view kStart = "coalesce(c.extent_start, '-infinity'::timestamptz)";
+  constexpr std::string_view kEnd = "coalesce(c.extent_end, 'infinity'::timestamptz)";
+  Queryable keywords = search::Builtin("keywords", ValueType::kString, "(c.content->'keywords')",
+                                       "The collection's keywords");
+  keywords.array = true;
+  for (Queryable builtin : {
+           search::Builtin("id", ValueType::kString, "c.id", "The collection's identifier"),
+           search::Builtin("title", ValueType::kString, "c.search_title",
+                           "The collection's title"),
+           search::Builtin("description", ValueType::kString, "(c.content->>'description')",
+                           "The collection's description"),
+           search::Builtin("license", ValueType::kString, "c.search_license",
+                           "The collection's license (SPDX identifier, other or proprietary)"),
+           std::move(keywords),
+           WithEnd(search::Builtin("datetime", ValueType::kTimestamp, std::string(kStart),
+                                   "The collection's temporal extent (its overall interval); "
+                                   "compared as an instant, its start"),
+                   std::string(kEnd)),
+           search::Builtin("start_datetime", ValueType::kTimestamp, std::string(kStart),
+                           "The start of the collection's temporal extent"),
+           search::Builtin("end_datetime", ValueType::kTimestamp, std::string(kEnd),
+                           "The end of the collection's temporal extent"),
+           search::Builtin("geometry", ValueType::kGeometry, "c.extent_geometry",
+                           "The collection's spatial extent (its bounding boxes)"),
+       }) {
+    q.by_name_.emplace(builtin.name, std::move(builtin));
+  }
+  q.property_object_ = "(c.content->'summaries')";
+  q.per_element_ = true;
+  q.open_ = true;
+  q.element_terms_ = "c.summary_terms";
   return q;
 }
 

@@ -29,14 +29,37 @@ struct Queryable {
   std::vector<std::string> values;
   std::string description;
   // Where a builtin lives: "id", "collection", "geometry", "datetime" (the item's range
-  // start), "end_datetime"; empty for properties (read from properties->name).
+  // start), "end_datetime"; empty for properties (read from properties->name). A builtin
+  // with `array` set is a jsonb array.
   std::string column;
+  // For a builtin time that is a range (an item's datetime): the column of the range's end;
+  // empty when the value is an instant (the range of `column` alone).
+  std::string end_column;
 };
 
 class Queryables {
  public:
   // id, collection, datetime, start_datetime, end_datetime, geometry.
   static Queryables Builtin();
+
+  // What a collection filter may name (collection search): id, title, description,
+  // license, keywords, datetime (the extent's interval), start_datetime, end_datetime,
+  // geometry (the extent), read from a stacfed.collections row aliased c; and, as an open
+  // set, any other name: a summary (content->'summaries'), read element by element (each
+  // value of a list, the minimum and maximum of a range) through stacfed.summary_rows
+  // (sql/0017), so that a condition holds when one of the values holds it.
+  static Queryables Collections();
+
+  // Where properties are read: the jsonb object holding them ("properties" for items).
+  const std::string& property_object() const { return property_object_; }
+  // Whether a property is read per element of its value (collection summaries).
+  bool per_element() const { return per_element_; }
+  // Whether a name outside the list is a property of mixed type (rather than an error).
+  bool open() const { return open_; }
+  // For properties read per element: the text[] column of their terms
+  // (stacfed.summary_terms, sql/0017), with which a comparison for equality with strings is
+  // answered; empty when there is none.
+  const std::string& element_terms() const { return element_terms_; }
 
   // Adds the property rows of stacfed.collection_properties: (name, types text[] as its
   // array literal, values jsonb text or NULL, array_values "t"/"f", collection) for the
@@ -69,6 +92,10 @@ class Queryables {
       holders_;
   size_t held_values_ = 0;
   bool holders_complete_ = true;
+  std::string property_object_ = "properties";
+  bool per_element_ = false;
+  bool open_ = false;
+  std::string element_terms_;
 };
 
 // The most values (over all facets and collections) Queryables keeps per collection.

@@ -116,12 +116,19 @@ class SortModule : public Module {
         return {"https://api.stacspec.org/v1.0.0/ogcapi-features#sort",
                 "https://api.stacspec.org/v1.1.0/ogcapi-features#sort",
                 "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/sortables"};
+      case Family::kCollections:  // collection_search.hpp orders collections
+        return {"https://api.stacspec.org/v1.0.0-rc.1/collection-search#sort",
+                "https://api.stacspec.org/v1.1.0/collection-search#sort",
+                "https://api.stacspec.org/v1.1.0/collection-search#sortables"};
       default:
         return {};
     }
   }
   std::span<const Parameter> Parameters(Family family) const override {
-    if (family == Family::kItems || family == Family::kItemSearch) return kParameters;
+    if (family == Family::kItems || family == Family::kItemSearch ||
+        family == Family::kCollections) {
+      return kParameters;
+    }
     return {};
   }
   absl::StatusOr<std::optional<SortSpec>> Order(const SearchRequest& request,

@@ -113,6 +113,10 @@ inline constexpr pg::Statement kFacetStatistics{
   "   FROM stacfed.catalog_links h JOIN stacfed.catalogs hk ON hk.id = h.parent_id "          \
   "  WHERE h.child_kind = 'collection' AND h.child_id = c.id)::text "
 
+// The select list of a collection row (CollectionColumn), for the statements that
+// collection search builds (collection_search.cpp) with their own conditions and order.
+inline constexpr std::string_view kCollectionRowSelect = STACFED_COLLECTION_ROW;
+
 inline constexpr pg::Statement kCatalogById{"catalogs_by_id", STACFED_CATALOG_ROW "WHERE k.id = $1"};
 
 // Catalog search. Small table, so one statement with optional filters; bbox and datetime
@@ -148,27 +152,6 @@ inline constexpr pg::Statement kChildCollections{
     STACFED_COLLECTION_ROW
     "FROM stacfed.catalog_links l JOIN stacfed.collections c ON c.id = l.child_id "
     "WHERE l.parent_id = $1 AND l.child_kind = 'collection' ORDER BY l.position, c.id"};
-
-inline constexpr pg::Statement kScopedCollections{
-    "catalogs_scoped_collections",
-    STACFED_COLLECTION_ROW
-    "FROM stacfed.catalog_collections cc JOIN stacfed.collections c ON c.id = cc.collection_id "
-    "WHERE cc.catalog_id = $1 AND ($2::text IS NULL OR c.id > $2) ORDER BY c.id LIMIT $3::int"};
-
-// Collection search over the whole tree; bbox and datetime against the collection's extent.
-inline constexpr pg::Statement kCollectionSearch{
-    "catalogs_collection_search",
-    STACFED_COLLECTION_ROW
-    "FROM stacfed.collections c "
-    "WHERE ($1::text IS NULL OR c.id > $1) "
-    "  AND ($2::text IS NULL OR c.search_text @@ websearch_to_tsquery('simple', $2)) "
-    "  AND ($3::text IS NULL OR ST_Intersects(c.extent_geometry, "
-    "                                         ST_SetSRID(ST_GeomFromGeoJSON($3), 4326))) "
-    "  AND ($4::bigint IS NULL OR coalesce(c.extent_end, 'infinity') >= "
-    "                             timestamptz 'epoch' + $4::bigint * interval '1 microsecond') "
-    "  AND ($5::bigint IS NULL OR coalesce(c.extent_start, '-infinity') <= "
-    "                             timestamptz 'epoch' + $5::bigint * interval '1 microsecond') "
-    "ORDER BY c.id LIMIT $6::int"};
 
 inline constexpr pg::Statement kCollectionRowById{"catalogs_collection_by_id",
                                            STACFED_COLLECTION_ROW

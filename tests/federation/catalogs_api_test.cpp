@@ -226,17 +226,3 @@ TEST_CASE("a collection links the catalogs holding it", "[catalogs][api]") {
   json::value alone = Parse(api::RenderCollectionRow(loose, 0, "http://h", "http://h/collections/x"));
   for (const auto& [rel, href] : Links(alone)) CHECK(rel != "related");
 }
-
-TEST_CASE("collection search reads q, bbox, datetime and paging, and ignores the rest",
-          "[catalogs][api]") {
-  auto search = api::ParseCollectionSearch(
-      {{"q", "EERIE"}, {"bbox", "-60,40,-50,50"}, {"datetime", "2030-06-01T00:00:00Z/.."},
-       {"limit", "7"}, {"filter-lang", "cql2-text"}});
-  REQUIRE(search.ok());
-  CHECK(search->q == "EERIE");
-  CHECK(search->limit == 7);
-  REQUIRE(search->datetime.has_value());
-  CHECK(search->datetime->start.has_value());
-  CHECK_FALSE(search->datetime->end.has_value());
-  CHECK_FALSE(api::ParseCollectionSearch({{"bbox", "a,b,c,d"}}).ok());
-}

@@ -105,9 +105,11 @@ TEST_CASE("fields in GET and POST mean the same", "[search][fields]") {
   CHECK(FromGet("-assets") == FromPost(R"({"include":[],"exclude":["assets"]})"));
 }
 
-TEST_CASE("fields belongs to item searches and collection items only", "[search][fields]") {
+TEST_CASE("fields belongs to item searches, collection items and collection search",
+          "[search][fields]") {
   CHECK(ParseQuery({{"fields", "id"}}, Family::kItems, "c").ok());
-  CHECK_FALSE(ParseQuery({{"fields", "id"}}, Family::kCollections).ok());
+  CHECK(ParseQuery({{"fields", "id"}}, Family::kCollections).ok());  // collection search
+  CHECK_FALSE(ParseQuery({{"fields", "id"}}, Family::kLanding).ok());
   // Requests without fields carry none: they are written from the stored text as before.
   CHECK_FALSE(ParseQuery({{"limit", "1"}}, Family::kItemSearch)->fields.has_value());
 }

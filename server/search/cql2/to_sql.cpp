@@ -1,6 +1,8 @@
 #include "server/search/cql2/to_sql.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <deque>
 #include <optional>
 
 #include "libstac/base/status_macros.hpp"
@@ -36,6 +38,11 @@ struct Value {
   // and the placeholder of its key (to read it as another type, AsType).
   const Queryable* property = nullptr;
   std::string key;
+  // The jsonb object the property is read from (Queryables::property_object, or the row of
+  // one element of a summary).
+  std::string base;
+  // A property read per element: the index of its rows in elements_from_; -1 otherwise.
+  int element = -1;
   // A literal's canonical text for facet digests: the string, the number's shortest text,
   // "true"/"false".
   std::optional<std::string> literal;
@@ -64,6 +71,20 @@ class Translator {
   std::vector<FacetValues> TakeIndexValues() { return std::move(index_values_); }
 
   absl::StatusOr<std::string> Boolean(const Node& node) {
+    const size_t mark = elements_from_.size();
+    absl::StatusOr<std::string> sql = Condition(node);
+    if (!sql.ok() || elements_from_.size() == mark) return sql;
+    // Properties read per element (summaries): the condition holds for one of their values.
+    std::string out = *std::move(sql);
+    while (elements_from_.size() > mark) {
+      out = StrCat("EXISTS (SELECT 1 FROM ", elements_from_.back(), " WHERE ", out, ")");
+      elements_from_.pop_back();
+    }
+    return out;
+  }
+
+ private:
+  absl::StatusOr<std::string> Condition(const Node& node) {
     switch (node.op) {
       case Op::kAnd:
       case Op::kOr: {
@@ -114,7 +135,13 @@ class Translator {
                        "spatial, temporal or array function, AND, OR, NOT)");
   }
 
- private:
+  // A name outside a list that is open (Queryables::open): a property of mixed type.
+  const Queryable& OpenProperty(const std::string& name) {
+    Queryable& q = open_.emplace_back();
+    q.name = name;
+    q.type = ValueType::kAny;
+    return q;
+  }
   std::string Bind(std::string value, std::string_view cast) {
     return StrCat(builder_.Bind(std::move(value)), cast);
   }
@@ -123,6 +150,7 @@ class Translator {
 
   absl::StatusOr<Value> Property(const Node& node) {
     const Queryable* q = queryables_.Find(node.text);
+    if (q == nullptr && queryables_.open()) q = &OpenProperty(node.text);
     if (q == nullptr) {
       return Error(node, StrCat("unknown property '", node.text.substr(0, 100),
                                 "'; the queryables are: ", queryables_.NameList()));
@@ -136,14 +164,25 @@ class Translator {
         v.temporal = true;
         // `datetime` is the item's range; start_datetime and end_datetime its bounds.
         v.start = q->column;
-        v.end = q->name == "datetime" ? "end_datetime" : q->column;
+        v.end = q->end_column.empty() ? q->column : q->end_column;
       }
+      v.array = q->array;
       return v;
     }
     v.key = Bind(q->name, "::text");
+    v.base = queryables_.property_object();
+    if (queryables_.per_element()) {
+      // One row per value; the condition this property is in holds when it holds for one
+      // (Boolean wraps it in an EXISTS over these rows).
+      const std::string alias = StrCat("e", ++elements_);
+      elements_from_.push_back(StrCat("stacfed.summary_rows(", v.base, ", ", v.key, ") AS ",
+                                      alias, "(o)"));
+      v.element = int(elements_from_.size()) - 1;
+      v.base = StrCat(alias, ".o");
+    }
     if (q->array) {
       v.array = true;
-      v.sql = StrCat("(properties->", v.key, ")");
+      v.sql = StrCat("(", v.base, "->", v.key, ")");
       return v;
     }
     ReadAs(v, q->type);
@@ -244,18 +283,18 @@ class Translator {
     switch (type) {
       case ValueType::kNumber:
       case ValueType::kInteger:
-        v.sql = StrCat("stacfed.jsonb_number(properties->", v.key, ")");
+        v.sql = StrCat("stacfed.jsonb_number(", v.base, "->", v.key, ")");
         break;
       case ValueType::kBoolean:
-        v.sql = StrCat("stacfed.jsonb_boolean(properties->", v.key, ")");
+        v.sql = StrCat("stacfed.jsonb_boolean(", v.base, "->", v.key, ")");
         break;
       case ValueType::kTimestamp:
-        v.sql = StrCat("stacfed.jsonb_timestamptz(properties->", v.key, ")");
+        v.sql = StrCat("stacfed.jsonb_timestamptz(", v.base, "->", v.key, ")");
         v.temporal = true;
         v.start = v.end = v.sql;
         break;
       default:
-        v.sql = StrCat("(properties->>", v.key, ")");
+        v.sql = StrCat("(", v.base, "->>", v.key, ")");
     }
   }
 
@@ -377,6 +416,10 @@ class Translator {
     }
     // A date against a timestamp: the whole day.
     if ((a.date || b.date) && !(a.date && b.date)) return CompareWithDay(node.op, a, b);
+    if (node.op == Op::kEq) {
+      if (std::optional<std::string> terms = ElementTermsOf(a, b)) return *terms;
+      if (std::optional<std::string> terms = ElementTermsOf(b, a)) return *terms;
+    }
     std::string sql = StrCat(a.sql, " ", SqlOperator(node.op), " ", b.sql);
     if (node.op == Op::kEq) {
       if (std::optional<std::string> digests = FacetDigests(a, b)) {
@@ -384,6 +427,33 @@ class Translator {
       }
     }
     return sql;
+  }
+
+  // A property read per element (a summary) equal, as text, to one of some strings: whether
+  // its terms (Queryables::element_terms, sql/0017) hold one of them, which the GIN index of
+  // the terms answers; the same answer as testing its values one by one. It applies to such
+  // a property read as a string, the last one met, and strings no longer than `longest`
+  // bytes; not when a name or a string is too long to be a term (then the values are read).
+  bool ElementTermsApply(const Value& property, size_t longest) const {
+    constexpr size_t kMaxTermBytes = 256;  // as stacfed.summary_terms keeps them
+    return property.element >= 0 && property.element + 1 == int(elements_from_.size()) &&
+           !queryables_.element_terms().empty() && property.type == ValueType::kString &&
+           property.property != nullptr && property.property->name.size() <= kMaxTermBytes &&
+           longest <= kMaxTermBytes;
+  }
+  // The condition, where `strings` is the SQL of a text[] of the strings.
+  std::string ElementTerms(const Value& property, std::string_view strings) {
+    elements_from_.pop_back();  // no row of the values is read
+    return StrCat("(", queryables_.element_terms(), " && ARRAY(SELECT stacfed.summary_term(",
+                  property.key, ", t) FROM unnest(", strings, ") AS t))");
+  }
+  // `literal` as the strings of ElementTerms, when it is a string.
+  std::optional<std::string> ElementTermsOf(const Value& property, const Value& literal) {
+    if (!literal.literal || literal.type != ValueType::kString ||
+        !ElementTermsApply(property, literal.literal->size())) {
+      return std::nullopt;
+    }
+    return ElementTerms(property, StrCat("ARRAY[", literal.sql, "]"));
   }
 
   absl::Status CheckComparable(const Node& node, const Value& a, const Value& b) {
@@ -524,6 +594,13 @@ class Translator {
     const std::string_view cast = type == ValueType::kNumber    ? "::float8[]"
                                   : type == ValueType::kBoolean ? "::boolean[]"
                                                                 : "::text[]";
+    if (type == ValueType::kString) {
+      size_t longest = 0;
+      for (const std::string& text : texts) longest = std::max(longest, text.size());
+      if (ElementTermsApply(value, longest)) {
+        return ElementTerms(value, Bind(pg::TextArrayLiteral(texts), cast));
+      }
+    }
     std::string sql =
         StrCat(value.sql, " = ANY(", Bind(pg::TextArrayLiteral(texts), cast), ")");
     if (FacetIndexAllowed() && value.property != nullptr && value.property->facet &&
@@ -542,13 +619,15 @@ class Translator {
     const Node& arg = node.args[0];
     if (arg.op == Op::kProperty) {
       const Queryable* q = queryables_.Find(arg.text);
+      if (q == nullptr && queryables_.open()) q = &OpenProperty(arg.text);
       if (q == nullptr) {
         return Error(arg, StrCat("unknown property '", arg.text.substr(0, 100),
                                  "'; the queryables are: ", queryables_.NameList()));
       }
       if (!q->column.empty()) return StrCat(q->column, " IS NULL");
       const std::string key = Bind(q->name, "::text");
-      return StrCat("coalesce(jsonb_typeof(properties->", key, ") = 'null', true)");
+      return StrCat("coalesce(jsonb_typeof(", queryables_.property_object(), "->", key,
+                    ") = 'null', true)");
     }
     STACFED_ASSIGN_OR_RETURN(Value value, Scalar(arg));
     return StrCat("(", value.sql, ") IS NULL");
@@ -705,6 +784,10 @@ class Translator {
   bool conjunctive_ = true;  // the condition being translated is reached through ANDs only
   std::vector<std::vector<int64_t>> index_digests_;
   std::vector<FacetValues> index_values_;
+  // Per element properties of the condition being translated: their FROM items.
+  std::vector<std::string> elements_from_;
+  int elements_ = 0;
+  std::deque<Queryable> open_;  // properties of an open list met so far (stable addresses)
 };
 
 }  // namespace

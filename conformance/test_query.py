@@ -22,6 +22,9 @@ def _number(v):
 def _compare(op, value, operand):
     """An operator on one item's value, by the extension's rules: a missing value or one of
     another type matches nothing."""
+    if op == "in" and isinstance(value, list):
+        # On an array property: an element among the values.
+        return any(_compare("eq", element, v) for element in value for v in operand)
     if value is None or isinstance(value, (list, dict)):
         return False
     if op == "in":
@@ -78,6 +81,8 @@ CASES = {
     "in-numbers": {"gsd": {"in": _values("gsd")[:1] + [123456]}},
     "two-properties": {"cmip6:variable_id": {"in": VARIABLES}, "cmip6:frequency": {"eq": "mon"}},
     "properties-prefix": {"properties.cmip6:variable_id": {"eq": VARIABLES[-1]}},
+    "in-on-an-array": {"instruments": {"in": ["msi", "no-such-instrument"]}},
+    "in-on-an-array-of-ids": {"cmip6:activity_id": {"in": ["CMIP"]}},
 }
 
 
@@ -130,6 +135,23 @@ def test_collection_items_query(base, http):
     got = _keys(walk_get(http, f"{base}/collections/{item['collection']}/items",
                          {"query": json.dumps(query), "limit": 2}))
     assert got == expected(query, collection=item["collection"])
+
+
+@pytest.mark.parametrize("op", ["eq", "neq", "lt", "lte", "gt", "gte"])
+def test_numbers_sent_as_strings_compare_as_numbers(base, http, op):
+    # stac-api-validator (and other clients) send the values of a number property as strings.
+    as_number = {"eo:cloud_cover": {op: MEDIAN_CLOUD}}
+    as_string = {"eo:cloud_cover": {op: repr(MEDIAN_CLOUD)}}
+    got = _keys(walk_post(http, base + "/search", {"query": as_string, "limit": 7}))
+    assert got == expected(as_number)
+    got = _keys(walk_get(http, base + "/search", {"query": json.dumps(as_string), "limit": 7}))
+    assert got == expected(as_number)
+
+
+def test_number_text_on_a_string_property_stays_a_string(base, http):
+    got = _keys(walk_post(http, base + "/search",
+                          {"query": {"cmip6:variable_id": {"eq": "10"}}, "limit": 50}))
+    assert got == expected({"cmip6:variable_id": {"eq": "10"}}) == set()
 
 
 def test_query_and_filter_together(base, http):

@@ -9,6 +9,8 @@
 //   in                     IN (...)
 
 #include <array>
+#include <charconv>
+#include <cmath>
 
 #include <boost/json/value.hpp>
 
@@ -121,10 +123,21 @@ absl::StatusOr<json::value> AsCql2(const json::value& query) {
   return json::value(json::object{{"op", "and"}, {"args", std::move(conditions)}});
 }
 
+// Whether `text` is a number and nothing else ("10", "-2.5e3").
+bool ReadsAsNumber(std::string_view text) {
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return !text.empty() && ec == std::errc() && end == text.data() + text.size() &&
+         std::isfinite(value);
+}
+
 // Errors found later (an unknown property, a type mismatch) say the condition came from
-// `query`, not where in a filter it was.
+// `query`, not where in a filter it was; strings that read as numbers may stand for them
+// (cql2::Node::number_text).
 void MarkFromQuery(cql2::Node& node) {
   node.where = "in 'query'";
+  node.from_query = true;
+  if (node.op == cql2::Op::kString && ReadsAsNumber(node.text)) node.number_text = true;
   for (cql2::Node& arg : node.args) MarkFromQuery(arg);
 }
 

@@ -97,6 +97,13 @@ struct Node {
   // Where the node starts: a byte offset in cql2-text, a JSON path in cql2-json, for error
   // messages ("at 12", "at args[1].args[0]").
   std::string where;
+  // A string that reads as a number, from the Query extension (whose clients, like
+  // stac-api-validator, send "10" for 10): compared with a number property, it is that
+  // number. Not part of what the filter means (operator==, the printed forms).
+  bool number_text = false;
+  // A condition of the Query extension: its `in` on an array property means "holds one of"
+  // (A_OVERLAPS), as its clients expect. Not part of what the filter means either.
+  bool from_query = false;
 
   // The same filter, however it was written: a number by its value (the text keeps its
   // spelling, which differs between the encodings), `where` not at all.

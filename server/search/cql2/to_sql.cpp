@@ -1,5 +1,7 @@
 #include "server/search/cql2/to_sql.hpp"
 
+#include <cstdlib>
+
 #include <algorithm>
 #include <charconv>
 #include <deque>
@@ -401,9 +403,30 @@ class Translator {
                           literal->type == ValueType::kString);
   }
 
+  // A string of the Query extension that reads as a number, compared with a number property,
+  // is that number (Node::number_text): `literal` as a number literal, else `literal` itself.
+  // Decided before anything is bound, from the property's queryable.
+  const Node& AsMeant(const Node& literal, const Node& other, Node& storage) const {
+    if (literal.op != Op::kString || !literal.number_text || other.op != Op::kProperty) {
+      return literal;
+    }
+    const Queryable* q = queryables_.Find(other.text);
+    if (q == nullptr || q->array ||
+        (q->type != ValueType::kNumber && q->type != ValueType::kInteger)) {
+      return literal;
+    }
+    storage = literal;
+    storage.op = Op::kNumber;
+    storage.number = std::strtod(literal.text.c_str(), nullptr);
+    return storage;
+  }
+
   absl::StatusOr<std::string> Compare(const Node& node) {
-    STACFED_ASSIGN_OR_RETURN(Value a, Scalar(node.args[0]));
-    STACFED_ASSIGN_OR_RETURN(Value b, Scalar(node.args[1]));
+    Node left_number, right_number;
+    const Node& left = AsMeant(node.args[0], node.args[1], left_number);
+    const Node& right = AsMeant(node.args[1], node.args[0], right_number);
+    STACFED_ASSIGN_OR_RETURN(Value a, Scalar(left));
+    STACFED_ASSIGN_OR_RETURN(Value b, Scalar(right));
     Unify(a, b);
     STACFED_RETURN_IF_ERROR(CheckComparable(node, a, b));
     if (a.type == ValueType::kGeometry) {
@@ -538,6 +561,15 @@ class Translator {
   absl::StatusOr<std::string> In(const Node& node) {
     const Node& list = node.args[1];
     if (list.args.empty()) return std::string("false");  // (the parsers refuse it)
+    if (node.from_query && node.args[0].op == Op::kProperty) {
+      // The Query extension's `in` on an array property: an element among the values.
+      const Queryable* q = queryables_.Find(node.args[0].text);
+      if (q != nullptr && q->array) {
+        Node overlaps = node;
+        overlaps.op = Op::kAOverlaps;
+        return ArrayFunction(overlaps);
+      }
+    }
     STACFED_ASSIGN_OR_RETURN(Value value, Scalar(node.args[0]));
     if (value.array || value.type == ValueType::kGeometry) {
       return Error(node, "IN compares a single value with a list");

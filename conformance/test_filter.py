@@ -918,3 +918,14 @@ def test_collection_queryables(base, http, collection):
 def test_queryables_errors(base, http):
     assert_error(http.get(base + "/collections/no-such-collection/queryables"), 404)
     assert_error(http.get(base + "/queryables", params={"f": "xml"}), 400)
+
+
+def test_between_with_its_bounds_as_one_array(base, http):
+    # The form of drafts before CQL2 1.0, which stac-api-validator sends.
+    def keys(filter_json):
+        r = http.post(base + "/search", json={"filter": filter_json, "limit": 200})
+        assert r.status_code == 200, r.text
+        return {(f["collection"], f["id"]) for f in r.json()["features"]}
+    prop = {"property": "eo:cloud_cover"}
+    old = keys({"op": "between", "args": [prop, [0, 50]]})
+    assert old and old == keys({"op": "between", "args": [prop, 0, 50]})

@@ -156,6 +156,15 @@ TEST_CASE("cql2-text and cql2-json build the same tree for every operator", "[se
   }
 }
 
+TEST_CASE("cql2-json: between with its bounds as one array (drafts before 1.0) is read too",
+          "[search][cql2]") {
+  CHECK(Json(R"({"op":"between","args":[{"property":"eo:cloud_cover"},[1,5]]})") ==
+        Json(R"({"op":"between","args":[{"property":"eo:cloud_cover"},1,5]})"));
+  // Any other two-argument form is still refused.
+  CHECK_FALSE(
+      cql2::ParseJson(R"({"op":"between","args":[{"property":"eo:cloud_cover"},[1,5,6]]})").ok());
+}
+
 TEST_CASE("cql2-text: precedence is NOT, then AND, then OR; parentheses group", "[search][cql2]") {
   CHECK(Text("a = 1 OR b = 2 AND c = 3") == Text("a = 1 OR (b = 2 AND c = 3)"));
   CHECK(Text("a = 1 AND b = 2 OR c = 3") == Text("(a = 1 AND b = 2) OR c = 3"));

@@ -151,7 +151,16 @@ class Converter {
     if (args == nullptr || !args->is_array()) {
       return ErrorAt(path, StrCat("\"", OpName(node.op), "\" needs an \"args\" array"));
     }
-    const json::array& list = args->get_array();
+    const json::array* list_ptr = &args->get_array();
+    // The form of drafts before CQL2 1.0 (stac-api-validator still sends it): "between" with
+    // the bounds as one array, [value, [low, high]].
+    json::array spread;
+    if (node.op == Op::kBetween && list_ptr->size() == 2 && (*list_ptr)[1].is_array() &&
+        (*list_ptr)[1].get_array().size() == 2) {
+      spread = {(*list_ptr)[0], (*list_ptr)[1].get_array()[0], (*list_ptr)[1].get_array()[1]};
+      list_ptr = &spread;
+    }
+    const json::array& list = *list_ptr;
     const auto [min, max] = Arity(node.op);
     if (list.size() < min || list.size() > max) {
       return ErrorAt(path, StrCat("\"", OpName(node.op), "\" takes ",

@@ -21,24 +21,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=bench/search_lib.sh
 . bench/search_lib.sh
 
-RUNS=${RUNS:-3}
-DURATION=${DURATION:-10s}
-WARMUP=${WARMUP:-3s}
-CONNECTIONS=${CONNECTIONS:-32}
-API_PORT=${API_PORT:-8090}
-
-for tool in wrk pgbench psql curl python3; do
-  command -v $tool >/dev/null || die "$tool not found (deploy/install-deps.sh --bench)"
-done
-[ -x "$STACFED" ] || die "$STACFED not found: build it (Release) first"
-[ -z "${DATABASE_URL:-}" ] || die "bench/free_text.sh reads statements from the embedded cluster's log: unset DATABASE_URL"
-
-bench_server_url
-db_url=$(url_for "$BENCH_DB")
-sql() { psql_q -At "$db_url" -c "$1"; }
-items=$(sql "SELECT count(*) FROM stacfed.items") || die "no benchmark database: run bench/load.sh first"
-say "database $BENCH_DB: $items items"
-warn_if_busy
+search_bench_setup bench/free_text.sh
 
 # A variable and an experiment that share 100-999 items, and a rare variable for the basic
 # form's second term.

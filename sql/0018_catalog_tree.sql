@@ -5,8 +5,9 @@
 -- parents link it as `related`.
 --
 -- * The tree parent of a node is the parent marked primary for it (catalog_links.is_primary,
---   from the federation file), else the parent listed first in the file (lowest catalog
---   position, then id). Choosing one parent per node of an acyclic graph yields a forest whose
+--   from the federation file), else the parent listed first in the file (links the file
+--   declares before links a harvest added, catalogs of the file before harvested ones, then
+--   the lowest catalog position, then id). Choosing one parent per node of an acyclic graph yields a forest whose
 --   roots are the top-level catalogs, so every node is reached exactly once from the root.
 -- * catalog_links.in_tree marks the tree's edges and catalogs.walk_complete says whether every
 --   collection below a catalog is a tree descendant of it (then the catalog's `child` links
@@ -61,7 +62,8 @@ BEGIN
   WITH tree AS (
     SELECT DISTINCT ON (l.child_kind, l.child_id) l.parent_id, l.child_kind, l.child_id
     FROM stacfed.catalog_links l JOIN stacfed.catalogs p ON p.id = l.parent_id
-    ORDER BY l.child_kind, l.child_id, l.is_primary DESC, p.position, l.parent_id
+    ORDER BY l.child_kind, l.child_id, l.is_primary DESC, l.origin = 'federation' DESC,
+             p.origin = 'federation' DESC, p.position, l.parent_id
   ),
   marks AS (
     SELECT l.parent_id, l.child_kind, l.child_id, (t.parent_id IS NOT NULL) AS in_tree

@@ -269,7 +269,7 @@ awaitable<absl::StatusOr<Response>> GetCatalog(const Request& request) {
   const std::string& id = request.path_params.at(0);
   STACFED_CO_ASSIGN_OR_RETURN(pg::Result row, co_await Execute(request, kCatalogById, Params(id)));
   if (row.Rows() == 0) co_return CatalogNotFound(id);
-  Response response = JsonResponse(RenderCatalog(row, 0, request.base_url));
+  Response response = JsonResponse(RenderCatalog(row, 0, request.base_url, SelfHref(request)));
   response.etag = true;
   co_return response;
 }

@@ -1,30 +1,35 @@
 #pragma once
-// The catalog tree as STAC API resources (issue 4; Multi-Tenant Catalogs paths where they
-// fit, plus the Children extension):
+// The catalog tree as STAC API resources: every catalog is an API of its own (Multi-Tenant
+// Catalogs v1.0.0, Children v1.0.0; docs/catalogs.md):
 //
 //   GET  /                                   landing page, with a child link per top-level catalog
 //                                            and per collection no catalog holds, and "children"
-//   GET  /children                           Children extension on the root: those same documents
-//   GET  /collections/{id}/browse            Browseable: pages of `item` links, chained by `child`
-//   GET  /collections                        collection search over the whole tree: q, bbox,
-//                                            datetime, filter, sortby, fields, limit, token
+//   GET  /children                           Children on the root: those same documents (limit,
+//                                            token, type)
+//   GET  /collections                        collection search over the whole tree
 //                                            (collection_search_handlers.hpp; replaces the api's
 //                                            listing); /collection-queryables, -sortables
-//   GET  /collections/{id}                   a collection with "related" links to the catalogs
-//                                            holding it (replaces the api's)
+//   GET  /collections/{id}                   a collection with "related" and "duplicate" links to
+//                                            the catalogs holding it (replaces the api's)
+//   GET  /collections/{id}/browse            Browseable: pages of `item` links, chained by `child`
 //   GET  /catalogs                           catalog search: limit, token, q, bbox, datetime,
 //                                            country, site and characterisation filters
-//   GET  /catalogs/{id}                      a Catalog (scoped API landing page)
+//   GET  /catalogs/{id}                      a Catalog: the landing page of its API
 //   GET  /catalogs/{id}/catalogs             its sub-catalogs
+//   GET  /catalogs/{id}/children             Children: its tree children (limit, token, type)
+//   GET  /catalogs/{id}/conformance          conformance classes that hold in it
 //   GET  /catalogs/{id}/collections          collection search over the collections below it
-//   GET  /catalogs/{id}/children             Children extension: direct sub-catalogs and collections
-//   GET  /catalogs/{id}/conformance          conformance classes
+//   GET  /catalogs/{id}/collections/{cid}    a collection below it (404 otherwise); /browse
 //   GET  /catalogs/{id}/search, POST ...     item search restricted to the collections below it
+//   GET  /catalogs/{id}/queryables, sortables of the items below it
+// (handlers.cpp serves .../collections/{cid}/items[/{iid}], queryables and sortables under
+// /catalogs/{id} too, and aggregate_handlers.cpp the aggregations.)
 //
 // Scope: a catalog's collections come from stacfed.catalog_collections (the closure kept by
-// `federation apply` and the crawler), one indexed lookup per request; the search then runs
-// exactly as a search naming those collections. A search naming a collection outside the scope
-// returns nothing from it (never an error that would reveal what exists elsewhere).
+// `federation apply` and the crawler), cached for 5 s; the search then runs exactly as a
+// search naming those collections. A search naming a collection outside the scope returns
+// nothing from it (never an error that would reveal what exists elsewhere). Child links follow
+// the tree of sql/0018 (catalog_links.in_tree).
 
 #include "server/api/handlers.hpp"
 

@@ -126,12 +126,14 @@ void AppendChildLinks(std::string& out, const json::array& children, std::string
   }
 }
 
-// "{" + links + conformsTo + stored members: the catalog's landing page.
-void AppendCatalog(std::string& out, const pg::Result& rows, int row, std::string_view base_url) {
+// "{" + links + conformsTo + stored members: the catalog's landing page. Its self link is
+// `self_href` when given (the URL requested), else the catalog's URL.
+void AppendCatalog(std::string& out, const pg::Result& rows, int row, std::string_view base_url,
+                   std::string_view self_href = {}) {
   const std::string_view id = rows.Get(row, kCatId);
   const std::string self = CatalogUrl(base_url, id);
   out += R"({"links":[)";
-  AppendLink(out, "self", kJson, self);
+  AppendLink(out, "self", kJson, self_href.empty() ? std::string_view(self) : self_href);
   out += ',';
   AppendLink(out, "root", kJson, StrCat(base_url, "/"));
   out += ',';
@@ -242,10 +244,11 @@ absl::StatusOr<CatalogSearch> ParseCatalogSearch(const QueryParams& params) {
   return search;
 }
 
-std::string RenderCatalog(const pg::Result& rows, int row, std::string_view base_url) {
+std::string RenderCatalog(const pg::Result& rows, int row, std::string_view base_url,
+                          std::string_view self_href) {
   std::string out;
   out.reserve(rows.Get(row, kCatContent).size() + 2048);
-  AppendCatalog(out, rows, row, base_url);
+  AppendCatalog(out, rows, row, base_url, self_href);
   return out;
 }
 

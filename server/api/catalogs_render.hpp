@@ -60,7 +60,9 @@ absl::StatusOr<CatalogSearch> ParseCatalogSearch(const QueryParams& params);
 // inside this catalog) and `related` for its other children, service-desc, service-doc,
 // children, catalogs, data, conformance, search, queryables, sortables and aggregate links,
 // and conformsTo.
-std::string RenderCatalog(const pg::Result& rows, int row, std::string_view base_url);
+// Its self link is `self_href` when given (the URL requested), else the catalog's URL.
+std::string RenderCatalog(const pg::Result& rows, int row, std::string_view base_url,
+                          std::string_view self_href = {});
 
 // {"catalogs":[...],"links":[self,root,parent?,next?],"numberReturned":n}. `rows` may hold
 // one row more than `limit` (then there is a next page, for the listing at `list_path`).

@@ -33,7 +33,21 @@ def load_tree():
     return catalogs, children, top, closure
 
 
+def tree_parents(doc):
+    """(kind, id) -> the parent whose `child` link it is: the one marked primary, else the
+    first in the file's order."""
+    parents = {}
+    for catalog in doc["catalogs"]:
+        for child in catalog.get("children", []):
+            key = ("catalog", child["catalog"]) if "catalog" in child else (
+                "collection", child["collection"])
+            if child.get("primary") or key not in parents:
+                parents[key] = catalog["id"]
+    return parents
+
+
 CATALOGS, CHILDREN, TOP, CLOSURE = load_tree()
+TREE_PARENT = tree_parents(json.loads(TREE_FILE.read_text()))
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -115,11 +129,17 @@ def test_catalog_document(base, http, cid):
     assert one_link(doc, "self")["href"] == url
     assert one_link(doc, "root")["href"].rstrip("/") == base
     parents = links_by_rel(doc, "parent")
-    assert parents, "a catalog needs a parent link"
+    assert len(parents) == 1, f"exactly one parent link: {parents}"
     if cid in TOP:
-        assert any(p["href"].rstrip("/") == base for p in parents), parents
+        assert parents[0]["href"].rstrip("/") == base, parents
+    else:
+        assert last_segment(parents[0]["href"]) == TREE_PARENT[("catalog", cid)], parents
+    # Child links form a tree: the children whose tree parent is this catalog; the others
+    # are related (a walker reaches each node once).
     children = [last_segment(link["href"]) for link in links_by_rel(doc, "child")]
-    assert sorted(children) == sorted(v for _, v in CHILDREN[cid])
+    assert sorted(children) == sorted(v for k, v in CHILDREN[cid] if TREE_PARENT[(k, v)] == cid)
+    related = {last_segment(link["href"]) for link in links_by_rel(doc, "related")}
+    assert {v for k, v in CHILDREN[cid] if TREE_PARENT[(k, v)] != cid} <= related
     for link in doc["links"]:
         assert link["href"].startswith("http"), link
 

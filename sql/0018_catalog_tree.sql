@@ -25,7 +25,6 @@ CREATE OR REPLACE FUNCTION stacfed.refresh_catalog_closure() RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
   changed bigint;
-  tree_changed bigint;
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtext('stacfed.catalog_closure'));
   WITH RECURSIVE reach (catalog_id, descendant_id, depth) AS (
@@ -57,22 +56,23 @@ BEGIN
   )
   SELECT (SELECT count(*) FROM deleted) + (SELECT count(*) FROM upserted) INTO changed;
 
-  -- The tree's edges: per child, its primary link, else the one of the first parent.
+  -- The tree's edges: per child, its primary link, else the one of the first parent. Only the
+  -- links whose mark changes are written.
   WITH tree AS (
     SELECT DISTINCT ON (l.child_kind, l.child_id) l.parent_id, l.child_kind, l.child_id
     FROM stacfed.catalog_links l JOIN stacfed.catalogs p ON p.id = l.parent_id
     ORDER BY l.child_kind, l.child_id, l.is_primary DESC, p.position, l.parent_id
   ),
-  marked AS (
-    UPDATE stacfed.catalog_links l
-    SET in_tree = EXISTS (SELECT 1 FROM tree t WHERE t.parent_id = l.parent_id
-                          AND t.child_kind = l.child_kind AND t.child_id = l.child_id)
-    WHERE l.in_tree IS DISTINCT FROM EXISTS (
-      SELECT 1 FROM tree t WHERE t.parent_id = l.parent_id
-      AND t.child_kind = l.child_kind AND t.child_id = l.child_id)
-    RETURNING 1
+  marks AS (
+    SELECT l.parent_id, l.child_kind, l.child_id, (t.parent_id IS NOT NULL) AS in_tree
+    FROM stacfed.catalog_links l
+    LEFT JOIN tree t ON t.parent_id = l.parent_id AND t.child_kind = l.child_kind
+                    AND t.child_id = l.child_id
   )
-  SELECT count(*) FROM marked INTO tree_changed;
+  UPDATE stacfed.catalog_links l SET in_tree = m.in_tree
+  FROM marks m
+  WHERE m.parent_id = l.parent_id AND m.child_kind = l.child_kind AND m.child_id = l.child_id
+    AND l.in_tree <> m.in_tree;
 
   -- A catalog is walk-complete when the tree below it holds every collection of its closure.
   WITH RECURSIVE tree_reach (catalog_id, descendant_id, depth) AS (
@@ -100,7 +100,8 @@ BEGIN
   UPDATE stacfed.catalogs k SET walk_complete = c.walk_complete
   FROM complete c WHERE c.id = k.id AND k.walk_complete IS DISTINCT FROM c.walk_complete;
 
-  RETURN changed + tree_changed;
+  -- The tree is derived from the links: callers count changes of the closure only.
+  RETURN changed;
 END;
 $$;
 

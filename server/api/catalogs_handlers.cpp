@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "absl/strings/numbers.h"
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
 #include "libstac/pg/async_pool.hpp"
@@ -83,19 +84,28 @@ awaitable<absl::StatusOr<Response>> GetLanding(const Request& request, const Api
   co_return JsonResponse(RenderLanding(options.landing, request.base_url, child_links));
 }
 
-awaitable<absl::StatusOr<Response>> GetCollection(const Request& request) {
-  const std::string& id = request.path_params.at(0);
+// /collections/{id} at the root, or /catalogs/{catalogId}/collections/{id} inside a catalog's
+// API (404 when the collection is not below the catalog).
+awaitable<absl::StatusOr<Response>> GetCollection(const Request& request,
+                                                  const ApiOptions& options, bool in_catalog) {
+  const std::string catalog = in_catalog ? request.path_params.at(0) : std::string();
+  const std::string& id = request.path_params.back();
+  const Database db(request);
+  STACFED_CO_RETURN_IF_ERROR(co_await RequireInCatalog(db, options, catalog, id));
   STACFED_CO_ASSIGN_OR_RETURN(pg::Result row, co_await Execute(request, kCollectionRowById, Params(id)));
   if (row.Rows() == 0) {
     co_return absl::NotFoundError(StrCat("collection '", id, "' does not exist"));
   }
-  Response response = JsonResponse(RenderCollectionRow(row, 0, request.base_url, SelfHref(request)));
+  Response response = JsonResponse(RenderCollectionRow(
+      row, 0, LinkScope::Catalog(request.base_url, catalog), SelfHref(request)));
   response.etag = true;
   co_return response;
 }
 
-awaitable<absl::StatusOr<Response>> GetBrowsePage(const Request& request) {
-  const std::string& collection = request.path_params.at(0);
+awaitable<absl::StatusOr<Response>> GetBrowsePage(const Request& request,
+                                                  const ApiOptions& options, bool in_catalog) {
+  const std::string catalog = in_catalog ? request.path_params.at(0) : std::string();
+  const std::string& collection = request.path_params.back();
   std::optional<std::string> after;
   for (const auto& [name, value] : request.query_params) {
     if (name != "token") {
@@ -103,6 +113,8 @@ awaitable<absl::StatusOr<Response>> GetBrowsePage(const Request& request) {
     }
     STACFED_CO_ASSIGN_OR_RETURN(after, DecodeCollectionsToken(value));
   }
+  const Database db(request);
+  STACFED_CO_RETURN_IF_ERROR(co_await RequireInCatalog(db, options, catalog, collection));
   STACFED_CO_ASSIGN_OR_RETURN(
       pg::Result rows, co_await Execute(request, kBrowseItems, Params(collection, OptionalParam(after),
                                                              StrCat(kBrowsePageSize + 1))));
@@ -113,18 +125,125 @@ awaitable<absl::StatusOr<Response>> GetBrowsePage(const Request& request) {
       co_return absl::NotFoundError(StrCat("collection '", collection, "' does not exist"));
     }
   }
-  co_return JsonResponse(
-      RenderBrowsePage(rows, kBrowsePageSize, request.base_url, collection, SelfHref(request)));
+  co_return JsonResponse(RenderBrowsePage(rows, kBrowsePageSize,
+                                          LinkScope::Catalog(request.base_url, catalog),
+                                          collection, SelfHref(request)));
 }
 
-awaitable<absl::StatusOr<Response>> GetRootChildren(const Request& request) {
-  STACFED_CO_ASSIGN_OR_RETURN(pg::Result catalogs,
-                              co_await Execute(request, kTopLevelCatalogRows, std::vector<pg::Param>()));
-  STACFED_CO_ASSIGN_OR_RETURN(pg::Result collections,
-                              co_await Execute(request, kOrphanCollectionRows, std::vector<pg::Param>()));
-  const std::string root = StrCat(request.base_url, "/");
-  co_return JsonResponse(RenderChildren(catalogs, collections, request.base_url,
-                                        StrCat(request.base_url, "/children"), root));
+int PositionAt(const pg::Result& rows, int row, int column) {
+  int position = 0;
+  if (!absl::SimpleAtoi(ToAbsl(rows.Get(row, column)), &position)) return 0;
+  return position;
+}
+
+// GET .../children: limit (default and most: ChildrenPage), token, type.
+struct ChildrenPage {
+  static constexpr int kDefaultLimit = 1000;
+  static constexpr int kMaxLimit = 10000;
+  int limit = kDefaultLimit;
+  bool catalogs = true;     // type=Catalog or no type
+  bool collections = true;  // type=Collection or no type
+  // After this child (a catalog or a collection, at this position, with this id).
+  std::optional<ChildrenCursor> after;
+};
+
+absl::StatusOr<ChildrenPage> ParseChildrenPage(const QueryParams& params) {
+  ChildrenPage page;
+  std::vector<std::string_view> seen;
+  for (const auto& [name, value] : params) {
+    if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
+      return absl::InvalidArgumentError(StrCat("parameter '", name, "' is given more than once"));
+    }
+    seen.push_back(name);
+    if (name == "limit") {
+      STACFED_ASSIGN_OR_RETURN(page.limit, ParseLimitText(value));
+      page.limit = std::min(page.limit, ChildrenPage::kMaxLimit);
+    } else if (name == "token") {
+      STACFED_ASSIGN_OR_RETURN(page.after, DecodeChildrenCursor(value));
+    } else if (name == "type") {
+      if (value == "Catalog") {
+        page.collections = false;
+      } else if (value == "Collection") {
+        page.catalogs = false;
+      } else {
+        return absl::InvalidArgumentError(
+            StrCat("type: '", Excerpt(value, 100), "' is neither Catalog nor Collection"));
+      }
+    } else {
+      return absl::InvalidArgumentError(StrCat("unknown parameter '", Excerpt(name, 100),
+                                               "' for children (allowed: limit, token, type)"));
+    }
+  }
+  return page;
+}
+
+// The keyset of one kind of child: after the cursor when it is of this kind, from the start
+// when the cursor is of the kind listed before, nothing when it is of the kind listed after.
+std::optional<std::vector<pg::Param>> KindParams(const ChildrenPage& page, bool catalogs,
+                                                 const std::string& parent, int limit) {
+  std::vector<pg::Param> params;
+  params.push_back(parent.empty() ? pg::Param() : pg::Param(parent));
+  if (page.after && page.after->catalog == catalogs) {
+    params.push_back(StrCat(page.after->position));
+    params.push_back(page.after->id);
+  } else if (page.after && !catalogs && page.after->catalog) {
+    params.push_back(pg::Param());
+    params.push_back(pg::Param());
+  } else if (page.after) {
+    return std::nullopt;  // a collection cursor: the catalogs are behind
+  } else {
+    params.push_back(pg::Param());
+    params.push_back(pg::Param());
+  }
+  params.push_back(StrCat(limit));
+  return params;
+}
+
+// /children of the root (`catalog` empty) or of a catalog: its tree children, sub-catalogs
+// first, keyset-paged.
+awaitable<absl::StatusOr<Response>> GetChildren(const Request& request, bool in_catalog) {
+  const std::string catalog = in_catalog ? request.path_params.at(0) : std::string();
+  STACFED_CO_ASSIGN_OR_RETURN(ChildrenPage page, ParseChildrenPage(request.query_params));
+  if (in_catalog) STACFED_CO_RETURN_IF_ERROR(co_await RequireCatalog(request, catalog));
+  const pg::Statement& catalog_rows = in_catalog ? kTreeSubCatalogs : kTopLevelCatalogRows;
+  const pg::Statement& collection_rows =
+      in_catalog ? kTreeChildCollections : kOrphanCollectionRows;
+  pg::Result catalogs;
+  pg::Result collections;
+  // One row more than the page, to know whether there is a next page.
+  const int wanted = page.limit + 1;
+  if (page.catalogs) {
+    if (auto params = KindParams(page, true, catalog, wanted)) {
+      STACFED_CO_ASSIGN_OR_RETURN(catalogs,
+                                  co_await Execute(request, catalog_rows, std::move(*params)));
+    }
+  }
+  if (page.collections && catalogs.Rows() < wanted) {
+    if (auto params = KindParams(page, false, catalog, wanted - catalogs.Rows())) {
+      STACFED_CO_ASSIGN_OR_RETURN(collections,
+                                  co_await Execute(request, collection_rows, std::move(*params)));
+    }
+  }
+  const LinkScope scope = LinkScope::Catalog(request.base_url, catalog);
+  const std::string parent = in_catalog ? scope.url : StrCat(request.base_url, "/");
+  std::string next;
+  if (catalogs.Rows() + collections.Rows() > page.limit && page.limit > 0) {
+    // The last child shown: a catalog when the page holds no collection.
+    ChildrenCursor last;
+    const int shown_catalogs = std::min(catalogs.Rows(), page.limit);
+    if (shown_catalogs == page.limit) {
+      last = {true, PositionAt(catalogs, shown_catalogs - 1, kCatPosition),
+              std::string(catalogs.Get(shown_catalogs - 1, kCatId))};
+    } else {
+      const int row = page.limit - shown_catalogs - 1;
+      last = {false, PositionAt(collections, row, kColRowPosition),
+              std::string(collections.Get(row, kColRowId))};
+    }
+    next = StrCat(request.base_url, RawPath(request), "?",
+                  QueryWithToken(request.query, EncodeChildrenCursor(last)));
+  }
+  co_return JsonResponse(
+      RenderChildren(catalogs, collections, page.limit, scope, SelfHref(request), parent, next));
 }
 
 awaitable<absl::StatusOr<Response>> GetCatalogs(const Request& request) {
@@ -164,20 +283,11 @@ awaitable<absl::StatusOr<Response>> GetSubCatalogs(const Request& request) {
                                            CatalogUrl(request.base_url, id)));
 }
 
-awaitable<absl::StatusOr<Response>> GetChildren(const Request& request) {
-  const std::string& id = request.path_params.at(0);
-  STACFED_CO_RETURN_IF_ERROR(co_await RequireCatalog(request, id));
-  STACFED_CO_ASSIGN_OR_RETURN(pg::Result catalogs, co_await Execute(request, kSubCatalogs, Params(id)));
-  STACFED_CO_ASSIGN_OR_RETURN(pg::Result collections,
-                              co_await Execute(request, kChildCollections, Params(id)));
-  const std::string self = CatalogUrl(request.base_url, id);
-  co_return JsonResponse(
-      RenderChildren(catalogs, collections, request.base_url, StrCat(self, "/children"), self));
-}
-
 awaitable<absl::StatusOr<Response>> GetScopedConformance(const Request& request) {
-  STACFED_CO_RETURN_IF_ERROR(co_await RequireCatalog(request, request.path_params.at(0)));
-  co_return JsonResponse(RenderConformance());
+  const std::string& id = request.path_params.at(0);
+  STACFED_CO_ASSIGN_OR_RETURN(pg::Result row, co_await Execute(request, kCatalogById, Params(id)));
+  if (row.Rows() == 0) co_return CatalogNotFound(id);
+  co_return JsonResponse(RenderConformance(IsWalkComplete(row, 0)));
 }
 
 search::SearchScope ScopeOf(const Request& request) {
@@ -194,8 +304,10 @@ awaitable<absl::StatusOr<Response>> GetScopedSearch(const Request& request,
                                                     const ApiOptions& options) {
   STACFED_CO_ASSIGN_OR_RETURN(
       SearchRequest search, search::ParseQuery(request.query_params, search::Family::kItemSearch));
-  co_return co_await SearchItems(request, std::move(search), OriginOf(request, options),
-                                 ScopeOf(request), options);
+  SearchOrigin origin = OriginOf(request, options);
+  origin.catalog = request.path_params.at(0);
+  co_return co_await SearchItems(request, std::move(search), std::move(origin), ScopeOf(request),
+                                 options);
 }
 
 awaitable<absl::StatusOr<Response>> PostScopedSearch(const Request& request,
@@ -204,6 +316,7 @@ awaitable<absl::StatusOr<Response>> PostScopedSearch(const Request& request,
   STACFED_CO_ASSIGN_OR_RETURN(search::ParsedBody parsed,
                               search::ParseBody(request.body, search::Family::kItemSearch));
   SearchOrigin origin = OriginOf(request, options);
+  origin.catalog = request.path_params.at(0);
   origin.post = true;
   origin.body_without_token = std::move(parsed.body_without_token);
   co_return co_await SearchItems(request, std::move(parsed.request), std::move(origin),
@@ -259,10 +372,20 @@ void RegisterCatalogRoutes(http::Router& router, const ApiOptions& api_options) 
   router.Add(Method::kGet, "/", Wrap([options](const Request& request) {
                return GetLanding(request, *options);
              }));
-  router.Add(Method::kGet, "/children", Wrap(GetRootChildren));
-  // Collection search over the tree (collection_search_handlers.hpp), and collections that
-  // link the catalogs holding them: these replace the api's plain /collections and
-  // /collections/{id}.
+  for (const bool in_catalog : {false, true}) {
+    const std::string prefix = in_catalog ? "/catalogs/{catalogId}" : "";
+    router.Add(Method::kGet, StrCat(prefix, "/children"), Wrap([in_catalog](const Request& request) {
+                 return GetChildren(request, in_catalog);
+               }));
+    router.Add(Method::kGet, StrCat(prefix, "/collections/{collectionId}"),
+               Wrap([options, in_catalog](const Request& request) {
+                 return GetCollection(request, *options, in_catalog);
+               }));
+    router.Add(Method::kGet, StrCat(prefix, "/collections/{collectionId}/browse"),
+               Wrap([options, in_catalog](const Request& request) {
+                 return GetBrowsePage(request, *options, in_catalog);
+               }));
+  }
   router.Add(Method::kGet, "/collections", Wrap([options](const Request& request) {
                return SearchCollections(request, *options, std::string());
              }));
@@ -272,8 +395,6 @@ void RegisterCatalogRoutes(http::Router& router, const ApiOptions& api_options) 
   router.Add(Method::kGet, std::string(kCollectionSortablesPath), Wrap([](const Request& request) {
                return Ready(CollectionPropertySchema(request, PropertySchema::kSortables));
              }));
-  router.Add(Method::kGet, "/collections/{collectionId}", Wrap(GetCollection));
-  router.Add(Method::kGet, "/collections/{collectionId}/browse", Wrap(GetBrowsePage));
   router.Add(Method::kGet, "/catalogs", Wrap(GetCatalogs));
   router.Add(Method::kGet, "/catalogs/{catalogId}", Wrap(GetCatalog));
   router.Add(Method::kGet, "/catalogs/{catalogId}/catalogs", Wrap(GetSubCatalogs));
@@ -281,7 +402,6 @@ void RegisterCatalogRoutes(http::Router& router, const ApiOptions& api_options) 
              Wrap([options](const Request& request) {
                return SearchCollections(request, *options, request.path_params.at(0));
              }));
-  router.Add(Method::kGet, "/catalogs/{catalogId}/children", Wrap(GetChildren));
   router.Add(Method::kGet, "/catalogs/{catalogId}/conformance", Wrap(GetScopedConformance));
   for (auto [schema, path] :
        {std::pair{PropertySchema::kQueryables, "/catalogs/{catalogId}/queryables"},

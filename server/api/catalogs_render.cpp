@@ -4,6 +4,7 @@
 #include <array>
 
 #include <boost/json/object.hpp>
+#include "absl/strings/numbers.h"
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -107,20 +108,25 @@ void AppendParentLinks(std::string& out, const json::array& parents, std::string
   }
 }
 
-void AppendChildLinks(std::string& out, const json::array& children, std::string_view base_url) {
+// The tree's children (sql/0018) are `child` links, so a walker reaches every node once; a
+// child whose tree parent is another catalog is linked `related`. A collection is linked at
+// its URL inside this catalog.
+void AppendChildLinks(std::string& out, const json::array& children, std::string_view base_url,
+                      std::string_view self) {
   for (const json::value& child : children) {
     if (!child.is_array()) continue;
     const json::array& entry = child.get_array();
     const std::string_view kind = StringAt(entry, 0);
     const std::string_view id = StringAt(entry, 1);
+    const bool in_tree = entry.size() > 3 && entry[3].is_bool() && entry[3].get_bool();
     out += ',';
-    AppendTitledLink(out, "child",
-                     kind == "catalog" ? CatalogUrl(base_url, id) : CollectionUrl(base_url, id),
+    AppendTitledLink(out, in_tree ? "child" : "related",
+                     kind == "catalog" ? CatalogUrl(base_url, id) : CollectionUrl(self, id),
                      StringAt(entry, 2));
   }
 }
 
-// "{" + links + conformsTo + stored members.
+// "{" + links + conformsTo + stored members: the catalog's landing page.
 void AppendCatalog(std::string& out, const pg::Result& rows, int row, std::string_view base_url) {
   const std::string_view id = rows.Get(row, kCatId);
   const std::string self = CatalogUrl(base_url, id);
@@ -130,7 +136,12 @@ void AppendCatalog(std::string& out, const pg::Result& rows, int row, std::strin
   AppendLink(out, "root", kJson, StrCat(base_url, "/"));
   out += ',';
   AppendParentLinks(out, ParseArray(rows.Get(row, kCatParents)), base_url);
-  AppendChildLinks(out, ParseArray(rows.Get(row, kCatChildren)), base_url);
+  AppendChildLinks(out, ParseArray(rows.Get(row, kCatChildren)), base_url, self);
+  out += ',';
+  // One OpenAPI document describes the root's and every catalog's paths.
+  AppendLink(out, "service-desc", kOpenApiJson, StrCat(base_url, "/api"));
+  out += ',';
+  AppendLink(out, "service-doc", "text/html", StrCat(base_url, "/api.html"));
   out += ',';
   AppendLink(out, "children", kJson, StrCat(self, "/children"));
   out += ',';
@@ -154,7 +165,7 @@ void AppendCatalog(std::string& out, const pg::Result& rows, int row, std::strin
     out += stored;
   }
   out += "],";
-  search::AppendConformsTo(out);
+  search::AppendConformsTo(out, IsWalkComplete(rows, row));
   const std::string_view members = MembersAfterBrace(rows.Get(row, kCatContent));
   if (members.empty()) {
     out += '}';
@@ -174,9 +185,7 @@ void AppendNextLink(std::string& out, std::string_view base_url, std::string_vie
 
 }  // namespace
 
-std::string CatalogUrl(std::string_view base_url, std::string_view catalog_id) {
-  return StrCat(base_url, "/catalogs/", PercentEncode(catalog_id));
-}
+bool IsWalkComplete(const pg::Result& rows, int row) { return rows.Get(row, kCatWalkComplete) != "f"; }
 
 // Reads a parameter that collection and catalog search share; false when `name` is not one.
 absl::StatusOr<bool> ReadCollectionSearchParam(std::string_view name, const std::string& value,
@@ -276,59 +285,88 @@ std::string RenderCatalogList(const pg::Result& rows, int limit, std::string_vie
   return out;
 }
 
-std::string RenderCollectionRow(const pg::Result& rows, int row, std::string_view base_url,
+std::string RenderCollectionRow(const pg::Result& rows, int row, const LinkScope& scope,
                                 std::string_view self_href) {
+  const std::string_view id = rows.Get(row, kColRowId);
   std::string links = "[";
   bool first = true;
-  for (const json::value& holder : ParseArray(rows.Get(row, kColRowHolders))) {
-    if (!holder.is_array()) continue;
+  auto separate = [&] {
     if (!first) links += ',';
     first = false;
-    AppendTitledLink(links, "related", CatalogUrl(base_url, StringAt(holder.get_array(), 0)),
-                     StringAt(holder.get_array(), 1));
+  };
+  // Its other parents, and its URL inside each of them.
+  for (const json::value& holder : ParseArray(rows.Get(row, kColRowHolders))) {
+    if (!holder.is_array()) continue;
+    const std::string_view holder_id = StringAt(holder.get_array(), 0);
+    if (holder_id == scope.catalog) continue;
+    const std::string holder_url = CatalogUrl(scope.base_url, holder_id);
+    separate();
+    AppendTitledLink(links, "related", holder_url, StringAt(holder.get_array(), 1));
+    separate();
+    AppendLink(links, "duplicate", kJson, CollectionUrl(holder_url, id));
   }
   const std::string_view stored = StoredLinksInner(rows.Get(row, kColRowLinks));
   if (!stored.empty()) {
-    if (!first) links += ',';
+    separate();
     links += stored;
   }
   links += ']';
-  return RenderCollection(base_url, rows.Get(row, kColRowId), rows.Get(row, kColRowContent), links,
-                          self_href);
+  return RenderCollection(scope, id, rows.Get(row, kColRowContent), links, self_href);
+}
+
+std::string EncodeChildrenCursor(const ChildrenCursor& cursor) {
+  return EncodeCollectionsToken(StrCat(cursor.catalog ? "k" : "c", cursor.position, ":", cursor.id));
+}
+
+absl::StatusOr<ChildrenCursor> DecodeChildrenCursor(std::string_view token) {
+  auto text = DecodeCollectionsToken(token);
+  if (!text.ok()) return text.status();
+  const std::string_view value = *text;
+  const size_t colon = value.find(':');
+  ChildrenCursor cursor;
+  if (value.empty() || (value[0] != 'k' && value[0] != 'c') || colon == std::string_view::npos ||
+      !absl::SimpleAtoi(ToAbsl(value.substr(1, colon - 1)), &cursor.position)) {
+    return absl::InvalidArgumentError("token: not a token of this children listing");
+  }
+  cursor.catalog = value[0] == 'k';
+  cursor.id = std::string(value.substr(colon + 1));
+  return cursor;
 }
 
 std::string RenderChildren(const pg::Result& catalog_rows, const pg::Result& collection_rows,
-                           std::string_view base_url, std::string_view self_href,
-                           std::string_view parent_href) {
+                           int limit, const LinkScope& scope, std::string_view self_href,
+                           std::string_view parent_href, std::string_view next_href) {
   std::string out;
   out.reserve(2048 * size_t(catalog_rows.Rows() + collection_rows.Rows() + 1));
   out += R"({"children":[)";
-  bool first = true;
-  for (int row = 0; row < catalog_rows.Rows(); ++row) {
-    if (!first) out += ',';
-    first = false;
-    AppendCatalog(out, catalog_rows, row, base_url);
+  int shown = 0;
+  for (int row = 0; row < catalog_rows.Rows() && shown < limit; ++row, ++shown) {
+    if (shown > 0) out += ',';
+    AppendCatalog(out, catalog_rows, row, scope.base_url);
   }
-  for (int row = 0; row < collection_rows.Rows(); ++row) {
-    if (!first) out += ',';
-    first = false;
-    out += RenderCollectionRow(collection_rows, row, base_url,
-                               CollectionUrl(base_url, collection_rows.Get(row, kColRowId)));
+  for (int row = 0; row < collection_rows.Rows() && shown < limit; ++row, ++shown) {
+    if (shown > 0) out += ',';
+    out += RenderCollectionRow(collection_rows, row, scope,
+                               CollectionUrl(scope.url, collection_rows.Get(row, kColRowId)));
   }
   out += R"(],"links":[)";
   AppendLink(out, "self", kJson, self_href);
   out += ',';
-  AppendLink(out, "root", kJson, StrCat(base_url, "/"));
+  AppendLink(out, "root", kJson, StrCat(scope.base_url, "/"));
   out += ',';
   AppendLink(out, "parent", kJson, parent_href);
-  out += "]}";
+  if (!next_href.empty()) {
+    out += ',';
+    AppendLink(out, "next", kJson, next_href);
+  }
+  StrAppend(&out, R"(],"numberReturned":)", shown, "}");
   return out;
 }
 
-std::string RenderBrowsePage(const pg::Result& rows, int limit, std::string_view base_url,
+std::string RenderBrowsePage(const pg::Result& rows, int limit, const LinkScope& scope,
                              std::string_view collection_id, std::string_view self_href) {
   const int shown = std::min(rows.Rows(), limit);
-  const std::string collection_url = CollectionUrl(base_url, collection_id);
+  const std::string collection_url = CollectionUrl(scope.url, collection_id);
   std::string out;
   out.reserve(256 * size_t(shown + 4));
   out += R"({"type":"Catalog","stac_version":"1.0.0","id":)";
@@ -342,14 +380,14 @@ std::string RenderBrowsePage(const pg::Result& rows, int limit, std::string_view
   out += R"(,"links":[)";
   AppendLink(out, "self", kJson, self_href);
   out += ',';
-  AppendLink(out, "root", kJson, StrCat(base_url, "/"));
+  AppendLink(out, "root", kJson, StrCat(scope.base_url, "/"));
   out += ',';
   AppendLink(out, "parent", kJson, collection_url);
   out += ',';
   AppendLink(out, "collection", kJson, collection_url);
   for (int row = 0; row < shown; ++row) {
     out += ',';
-    AppendLink(out, "item", kGeoJson, ItemUrl(base_url, collection_id, rows.Get(row, 0)));
+    AppendLink(out, "item", kGeoJson, ItemUrl(scope.url, collection_id, rows.Get(row, 0)));
   }
   if (rows.Rows() > limit && shown > 0) {
     out += ',';

@@ -24,8 +24,14 @@ enum CatalogColumn : int {
   kCatContent = 1,
   kCatLinks = 2,
   kCatParents = 3,   // ["dkrz", ...] in parent position order
-  kCatChildren = 4,  // [["catalog","eerie","EERIE"], ["collection","CMIP6",null], ...]
+  kCatChildren = 4,  // [["catalog","eerie","EERIE",true], ["collection","CMIP6",null,false], ...]
+                     // (kind, id, title, whether it is a tree child: sql/0018)
+  kCatWalkComplete = 5,  // whether child links reach every collection below it
+  kCatPosition = 6,      // Children pages only: the keyset position
 };
+
+// Whether the catalog of a row may declare Browseable (kCatWalkComplete).
+bool IsWalkComplete(const pg::Result& rows, int row);
 
 // GET /catalogs: catalog search. Characterisation filters take one value or a
 // comma-separated list (all must hold): api_type=REST,OpenDAP.
@@ -48,9 +54,12 @@ struct CatalogSearch : CollectionSearch {
 };
 absl::StatusOr<CatalogSearch> ParseCatalogSearch(const QueryParams& params);
 
-// A Catalog document: stored members plus self, root, parent, child (sub-catalogs and loaded
-// collections), children, data, search and conformance links. As a scoped API landing page
-// it also carries conformsTo.
+// A Catalog document, the landing page of the catalog's own API: stored members plus self,
+// root, one parent (its tree parent, else the root) and `related` for its other parents,
+// `child` for its tree children (sub-catalogs at /catalogs/{id}, collections at their URL
+// inside this catalog) and `related` for its other children, service-desc, service-doc,
+// children, catalogs, data, conformance, search, queryables, sortables and aggregate links,
+// and conformsTo.
 std::string RenderCatalog(const pg::Result& rows, int row, std::string_view base_url);
 
 // {"catalogs":[...],"links":[self,root,parent?,next?],"numberReturned":n}. `rows` may hold
@@ -67,19 +76,31 @@ enum CollectionColumn : int {
   kColRowContent = 1,
   kColRowLinks = 2,
   kColRowHolders = 3,  // [["esgf-east","ESGF East"], ...] in catalog position order
+  kColRowPosition = 4,  // Children pages only: the keyset position
 };
 
-// One Collection (the api's RenderCollection) with a "related" link per holding catalog.
-std::string RenderCollectionRow(const pg::Result& rows, int row, std::string_view base_url,
+// One Collection (the api's RenderCollection) shown in `scope`, with a `related` link per
+// other catalog holding it and a `duplicate` link to its URL inside that catalog.
+std::string RenderCollectionRow(const pg::Result& rows, int row, const LinkScope& scope,
                                 std::string_view self_href);
 
-// Children extension: {"children":[catalogs..., collections...],"links":[self,root,parent]},
-// the same documents, in the same order, as the child links of the parent (sub-catalogs
-// first, then collections). `catalog_rows` are catalog rows, `collection_rows` collection
-// rows.
+// Where a Children page ends: the last child shown (a sub-catalog or a collection, at its
+// position among the parent's children, with its id). Tokens carry it.
+struct ChildrenCursor {
+  bool catalog = true;
+  int position = 0;
+  std::string id;
+};
+std::string EncodeChildrenCursor(const ChildrenCursor& cursor);
+absl::StatusOr<ChildrenCursor> DecodeChildrenCursor(std::string_view token);
+
+// Children extension: {"children":[catalogs..., collections...],"links":[self,root,parent,
+// next?],"numberReturned":n}, the same documents, in the same order, as the child links of
+// the parent (sub-catalogs first, then collections, at most `limit` in all). `catalog_rows`
+// are catalog rows, `collection_rows` collection rows; collections are shown in `scope`.
 std::string RenderChildren(const pg::Result& catalog_rows, const pg::Result& collection_rows,
-                           std::string_view base_url, std::string_view self_href,
-                           std::string_view parent_href);
+                           int limit, const LinkScope& scope, std::string_view self_href,
+                           std::string_view parent_href, std::string_view next_href);
 
 // The landing page's extra links: a child link per top-level catalog (rows (id, title)), then
 // per collection that no catalog holds (rows (id, title)), so every collection is reachable
@@ -90,9 +111,7 @@ std::string RootChildLinks(const pg::Result& catalog_rows, const pg::Result& col
 // Browseable: one page of a collection's items as a Catalog of `item` links (rows (id), at
 // most `limit` shown); a further row means a `child` link to the next page, so a static
 // walker following child/item links reaches every item.
-std::string RenderBrowsePage(const pg::Result& rows, int limit, std::string_view base_url,
+std::string RenderBrowsePage(const pg::Result& rows, int limit, const LinkScope& scope,
                              std::string_view collection_id, std::string_view self_href);
-
-std::string CatalogUrl(std::string_view base_url, std::string_view catalog_id);
 
 }  // namespace stacfed::api

@@ -28,6 +28,7 @@ using http::Response;
 std::string RenderPage(const SearchRequest& request, const pg::Result& rows,
                        const std::vector<int>& token_columns, std::optional<int64_t> counted,
                        const SearchOrigin& origin, std::string_view parent_href) {
+  const LinkScope scope = LinkScope::Catalog(origin.base_url, origin.catalog);
   const int fetched = rows.Rows();
   const int shown = std::min(fetched, request.limit);
   const bool more = fetched > request.limit;
@@ -45,7 +46,7 @@ std::string RenderPage(const SearchRequest& request, const pg::Result& rows,
     const int row = backwards ? shown - 1 - i : i;
     if (i > 0) out += ',';
     const std::string collection = RenderCollectionRow(
-        rows, row, origin.base_url, CollectionUrl(origin.base_url, rows.Get(row, kColRowId)));
+        rows, row, scope, CollectionUrl(scope.url, rows.Get(row, kColRowId)));
     if (fields) {
       fields->Append(collection, out);
     } else {
@@ -109,6 +110,7 @@ awaitable<absl::StatusOr<Response>> SearchCollections(const Request& http_reques
   origin.path = std::string(std::string_view(http_request.target)
                                 .substr(0, http_request.target.find('?')));
   origin.raw_query = http_request.query;
+  origin.catalog = catalog;
   origin.signer = &options.service->signer();
   origin.fingerprint = search::SearchFingerprint(request, origin.path);
   STACFED_CO_RETURN_IF_ERROR(

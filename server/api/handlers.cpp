@@ -1,5 +1,6 @@
 #include "server/api/handlers.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -69,33 +70,58 @@ awaitable<absl::StatusOr<Response>> PostSearch(const Request& request, const Api
                                  ScopeOf(request), options);
 }
 
+// The ids a route's path names: /collections/{collectionId}[/items/{itemId}] at the root, or
+// the same under /catalogs/{catalogId} (a catalog's own API).
+struct PathIds {
+  std::string catalog;  // "" at the root
+  std::string collection;
+  std::string item;  // "" on routes without one
+};
+
+PathIds IdsOf(const Request& request, bool in_catalog) {
+  PathIds ids;
+  size_t next = 0;
+  if (in_catalog) ids.catalog = request.path_params.at(next++);
+  ids.collection = request.path_params.at(next++);
+  if (next < request.path_params.size()) ids.item = request.path_params.at(next);
+  return ids;
+}
+
 awaitable<absl::StatusOr<Response>> GetCollectionItems(const Request& request,
-                                                       const ApiOptions& options) {
-  const std::string& collection = request.path_params.at(0);
+                                                       const ApiOptions& options,
+                                                       bool in_catalog) {
+  const PathIds ids = IdsOf(request, in_catalog);
   STACFED_CO_ASSIGN_OR_RETURN(
       SearchRequest search,
-      search::ParseQuery(request.query_params, Family::kItems, collection));
+      search::ParseQuery(request.query_params, Family::kItems, ids.collection));
+  const Database db(request);
+  STACFED_CO_RETURN_IF_ERROR(co_await RequireInCatalog(db, options, ids.catalog, ids.collection));
   SearchOrigin origin = OriginOf(request, options);
-  origin.collection = collection;
+  origin.collection = ids.collection;
+  origin.catalog = ids.catalog;
   SearchScope scope = ScopeOf(request);
-  scope.collection = collection;
+  scope.collection = ids.collection;
+  scope.catalog = ids.catalog;
   co_return co_await SearchItems(request, std::move(search), std::move(origin), std::move(scope),
                                  options);
 }
 
-awaitable<absl::StatusOr<Response>> GetItem(const Request& request) {
-  const std::string& collection = request.path_params.at(0);
-  const std::string& id = request.path_params.at(1);
-  STACFED_CO_ASSIGN_OR_RETURN(pg::Result row,
-                              co_await Database(request).Run(Cost::kCheap, search::statements::kItemById,
-                                                             Params(collection, id)));
-  if (row.Rows() == 0 || row.Get(0, 0) != "t") co_return CollectionNotFound(collection);
+awaitable<absl::StatusOr<Response>> GetItem(const Request& request, const ApiOptions& options,
+                                            bool in_catalog) {
+  const PathIds ids = IdsOf(request, in_catalog);
+  const Database db(request);
+  STACFED_CO_RETURN_IF_ERROR(co_await RequireInCatalog(db, options, ids.catalog, ids.collection));
+  STACFED_CO_ASSIGN_OR_RETURN(
+      pg::Result row,
+      co_await db.Run(Cost::kCheap, search::statements::kItemById, Params(ids.collection, ids.item)));
+  if (row.Rows() == 0 || row.Get(0, 0) != "t") co_return CollectionNotFound(ids.collection);
   if (row.IsNull(0, 1)) {
     co_return absl::NotFoundError(
-        StrCat("item '", id, "' does not exist in collection '", collection, "'"));
+        StrCat("item '", ids.item, "' does not exist in collection '", ids.collection, "'"));
   }
   Response response =
-      JsonResponse(RenderItem(request.base_url, collection, id, row.Get(0, 1), row.Get(0, 2)),
+      JsonResponse(RenderItem(LinkScope::Catalog(request.base_url, ids.catalog), ids.collection,
+                              ids.item, row.Get(0, 1), row.Get(0, 2)),
                    kGeoJson);
   response.etag = true;
   co_return response;
@@ -120,27 +146,29 @@ awaitable<absl::StatusOr<Response>> GetPropertySchema(const Request& request,
                          kSchemaJson);
 }
 
-// /collections/{id}/queryables or /collections/{id}/sortables.
+// .../collections/{id}/queryables or .../collections/{id}/sortables.
 awaitable<absl::StatusOr<Response>> GetCollectionPropertySchema(const Request& request,
                                                                 const ApiOptions& options,
-                                                                PropertySchema schema) {
-  const std::string& collection = request.path_params.at(0);
+                                                                PropertySchema schema,
+                                                                bool in_catalog) {
+  const PathIds ids = IdsOf(request, in_catalog);
   if (!request.query_params.empty()) {
     co_return absl::InvalidArgumentError(
         schema == PropertySchema::kQueryables ? "queryables take no parameters"
                                               : "sortables take no parameters");
   }
   const Database db(request);
+  STACFED_CO_RETURN_IF_ERROR(co_await RequireInCatalog(db, options, ids.catalog, ids.collection));
   STACFED_CO_ASSIGN_OR_RETURN(pg::Result exists,
                               co_await db.Run(Cost::kCheap, search::statements::kCollectionExists,
-                                              Params(collection)));
-  if (exists.Rows() == 0) co_return CollectionNotFound(collection);
-  std::vector<std::string> scope = {collection};
+                                              Params(ids.collection)));
+  if (exists.Rows() == 0) co_return CollectionNotFound(ids.collection);
+  std::vector<std::string> scope = {ids.collection};
   STACFED_CO_ASSIGN_OR_RETURN(std::shared_ptr<const search::Queryables> queryables,
                               co_await options.service->QueryablesOf(db, scope));
   co_return JsonResponse(RenderPropertySchema(schema, *queryables,
                                               StrCat(request.base_url, request.target),
-                                              StrCat("the items of ", collection)),
+                                              StrCat("the items of ", ids.collection)),
                          kSchemaJson);
 }
 
@@ -235,6 +263,19 @@ absl::Status RequireJsonBody(const http::Request& request) {
       415);
 }
 
+awaitable<absl::Status> RequireInCatalog(const Database& db, const ApiOptions& options,
+                                         std::string catalog, std::string collection) {
+  if (catalog.empty()) co_return absl::OkStatus();
+  STACFED_CO_ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> in_catalog,
+                              co_await options.service->CatalogCollections(db, catalog));
+  if (!in_catalog) co_return absl::NotFoundError(StrCat("catalog '", catalog, "' does not exist"));
+  if (!std::binary_search(in_catalog->begin(), in_catalog->end(), collection)) {
+    co_return absl::NotFoundError(
+        StrCat("collection '", collection, "' is not in catalog '", catalog, "'"));
+  }
+  co_return absl::OkStatus();
+}
+
 SearchOrigin OriginOf(const Request& request, const ApiOptions& options) {
   SearchOrigin origin;
   origin.base_url = request.base_url;
@@ -269,19 +310,29 @@ void RegisterRoutes(http::Router& router, const ApiOptions& api_options) {
   router.Add(Method::kGet, "/api.html", Static([](const Request&) {
                return JsonResponse(OpenApiHtml(), "text/html; charset=utf-8");
              }));
-  router.Add(Method::kGet, "/collections/{collectionId}/items",
-             Wrap([options](const Request& request) {
-               return GetCollectionItems(request, *options);
-             }));
-  router.Add(Method::kGet, "/collections/{collectionId}/items/{itemId}", Wrap(GetItem));
+  // Collections and items at the root, and the same inside every catalog's own API.
+  for (const bool in_catalog : {false, true}) {
+    const std::string prefix = in_catalog ? "/catalogs/{catalogId}" : "";
+    router.Add(Method::kGet, StrCat(prefix, "/collections/{collectionId}/items"),
+               Wrap([options, in_catalog](const Request& request) {
+                 return GetCollectionItems(request, *options, in_catalog);
+               }));
+    router.Add(Method::kGet, StrCat(prefix, "/collections/{collectionId}/items/{itemId}"),
+               Wrap([options, in_catalog](const Request& request) {
+                 return GetItem(request, *options, in_catalog);
+               }));
+    for (auto [schema, name] : {std::pair{PropertySchema::kQueryables, "queryables"},
+                                 std::pair{PropertySchema::kSortables, "sortables"}}) {
+      router.Add(Method::kGet, StrCat(prefix, "/collections/{collectionId}/", name),
+                 Wrap([options, schema, in_catalog](const Request& request) {
+                   return GetCollectionPropertySchema(request, *options, schema, in_catalog);
+                 }));
+    }
+  }
   for (auto [schema, name] : {std::pair{PropertySchema::kQueryables, "queryables"},
                                std::pair{PropertySchema::kSortables, "sortables"}}) {
     router.Add(Method::kGet, StrCat("/", name), Wrap([options, schema](const Request& request) {
                  return GetPropertySchema(request, *options, schema);
-               }));
-    router.Add(Method::kGet, StrCat("/collections/{collectionId}/", name),
-               Wrap([options, schema](const Request& request) {
-                 return GetCollectionPropertySchema(request, *options, schema);
                }));
   }
   router.Add(Method::kGet, "/search", Wrap([options](const Request& request) {

@@ -74,6 +74,14 @@ boost::asio::awaitable<absl::StatusOr<http::Response>> SearchItems(
     const http::Request& http_request, search::SearchRequest request, SearchOrigin origin,
     search::SearchScope scope, const ApiOptions& options);
 
+// OK at the root (`catalog` empty) and for a collection below `catalog`; NotFound when the
+// catalog does not exist or the collection is not in its subtree.
+class Database;
+boost::asio::awaitable<absl::Status> RequireInCatalog(const Database& db,
+                                                      const ApiOptions& options,
+                                                      std::string catalog,
+                                                      std::string collection);
+
 // The search's origin for its links: base URL, path and query as requested.
 SearchOrigin OriginOf(const http::Request& request, const ApiOptions& options);
 

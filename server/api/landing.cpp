@@ -43,6 +43,8 @@ std::string RenderLanding(const LandingInfo& info, std::string_view base_url,
   out += ',';
   AppendLink(out, "data", kJson, StrCat(base_url, "/collections"));
   out += ',';
+  AppendLink(out, "catalogs", kJson, StrCat(base_url, "/catalogs"));
+  out += ',';
   AppendLink(out, "search", kGeoJson, StrCat(base_url, "/search"), "GET");
   out += ',';
   AppendLink(out, "search", kGeoJson, StrCat(base_url, "/search"), "POST");
@@ -59,9 +61,9 @@ std::string RenderLanding(const LandingInfo& info, std::string_view base_url,
   return out;
 }
 
-std::string RenderConformance() {
+std::string RenderConformance(bool browseable) {
   std::string out = "{";
-  search::AppendConformsTo(out);
+  search::AppendConformsTo(out, browseable);
   out += '}';
   return out;
 }

@@ -24,6 +24,6 @@ LandingInfo LandingInfoFromEnv();
 // top-level catalogs, from catalogs_handlers.cpp); "" for none.
 std::string RenderLanding(const LandingInfo& info, std::string_view base_url,
                           std::string_view child_links = {});
-std::string RenderConformance();
+std::string RenderConformance(bool browseable = true);
 
 }  // namespace stacfed::api

@@ -19,6 +19,19 @@ std::string CollectionUrl(std::string_view base_url, std::string_view collection
   return StrCat(base_url, "/collections/", PercentEncode(collection));
 }
 
+std::string CatalogUrl(std::string_view base_url, std::string_view catalog_id) {
+  return StrCat(base_url, "/catalogs/", PercentEncode(catalog_id));
+}
+
+LinkScope LinkScope::Root(std::string_view base_url) {
+  return LinkScope{std::string(base_url), std::string(), std::string(base_url)};
+}
+
+LinkScope LinkScope::Catalog(std::string_view base_url, std::string_view catalog) {
+  if (catalog.empty()) return Root(base_url);
+  return LinkScope{std::string(base_url), std::string(catalog), CatalogUrl(base_url, catalog)};
+}
+
 std::string ItemsUrl(std::string_view base_url, std::string_view collection) {
   return StrCat(base_url, "/collections/", PercentEncode(collection), "/items");
 }

@@ -13,8 +13,23 @@ inline constexpr std::string_view kGeoJson = "application/geo+json";
 inline constexpr std::string_view kOpenApiJson = "application/vnd.oai.openapi+json;version=3.0";
 
 std::string CollectionUrl(std::string_view base_url, std::string_view collection);
+std::string CatalogUrl(std::string_view base_url, std::string_view catalog_id);
 std::string ItemsUrl(std::string_view base_url, std::string_view collection);
 std::string ItemUrl(std::string_view base_url, std::string_view collection, std::string_view id);
+
+// Where resources are rendered: at the server's root, or inside a catalog's own API
+// (Multi-Tenant Catalogs: /catalogs/{id}/collections/{cid}[/items[/{iid}]]). In a catalog,
+// collection and item URLs start at the catalog's URL, the parent of a collection is that
+// catalog, and each resource carries one `canonical` link to its URL at the root.
+struct LinkScope {
+  std::string base_url;  // the public base URL: root links and canonical hrefs
+  std::string catalog;   // "" at the root
+  std::string url;       // base_url, or the catalog's URL: where scoped URLs start
+
+  static LinkScope Root(std::string_view base_url);
+  static LinkScope Catalog(std::string_view base_url, std::string_view catalog);
+  bool scoped() const { return !catalog.empty(); }
+};
 
 // Appends {"rel":..,"type":..,"href":..[,"method":..]} (type and method omitted when empty).
 void AppendLink(std::string& out, std::string_view rel, std::string_view type,

@@ -44,15 +44,21 @@ void AppendWithLinks(std::string& out, std::string_view generated_links,
 // (percent-encoded segments never need JSON escaping). Same text as AppendLink would write.
 class ItemLinkWriter {
  public:
-  explicit ItemLinkWriter(std::string_view base_url) {
+  // `catalog` non-empty: the items are shown inside that catalog's API (links.hpp LinkScope).
+  ItemLinkWriter(std::string_view base_url, std::string_view catalog) {
     AppendJsonString(base_, base_url);
     base_ = base_.substr(1, base_.size() - 2);  // without its quotes
+    scope_ = base_;
+    if (!catalog.empty()) {
+      scope_ += "/catalogs/";
+      AppendPercentEncoded(scope_, catalog);
+    }
   }
 
   void Append(std::string& out, std::string_view collection, std::string_view id) {
     if (collection_href_.empty() || collection != collection_) {
       collection_.assign(collection);
-      collection_href_ = base_;
+      collection_href_ = scope_;
       collection_href_ += "/collections/";
       AppendPercentEncoded(collection_href_, collection);
     }
@@ -67,10 +73,20 @@ class ItemLinkWriter {
     out += R"("},{"rel":"root","type":"application/json","href":")";
     out += base_;
     out += R"(/"})";
+    if (scope_.size() != base_.size()) {
+      out += R"(,{"rel":"canonical","type":"application/geo+json","href":")";
+      out += base_;
+      out += "/collections/";
+      AppendPercentEncoded(out, collection);
+      out += "/items/";
+      AppendPercentEncoded(out, id);
+      out += R"("})";
+    }
   }
 
  private:
   std::string base_;             // JSON-escaped, unquoted
+  std::string scope_;            // base_, or the catalog's URL (JSON-escaped, unquoted)
   std::string collection_;       // the collection of collection_href_
   std::string collection_href_;  // JSON-escaped, unquoted
 };
@@ -156,7 +172,7 @@ std::string RenderItemCollection(const SearchRequest& request, const pg::Result&
   std::string out;
   out.reserve(reserve);
   out += R"({"type":"FeatureCollection","features":[)";
-  ItemLinkWriter item_links(origin.base_url);
+  ItemLinkWriter item_links(origin.base_url, origin.catalog);
   // With fields, each item is written whole into `whole`, then what they keep of it is copied:
   // only such searches read the stored text.
   std::optional<search::FieldsFilter> fields;
@@ -183,7 +199,9 @@ std::string RenderItemCollection(const SearchRequest& request, const pg::Result&
   AppendLink(out, "root", kJson, StrCat(origin.base_url, "/"));
   if (!origin.collection.empty()) {
     out += ',';
-    AppendLink(out, "collection", kJson, CollectionUrl(origin.base_url, origin.collection));
+    AppendLink(out, "collection", kJson,
+               CollectionUrl(LinkScope::Catalog(origin.base_url, origin.catalog).url,
+                             origin.collection));
   }
   if (shown > 0) {
     // Display order: the first row shown is rows[0] going forward, rows[shown-1] backwards.
@@ -212,34 +230,39 @@ std::string RenderItemCollection(const SearchRequest& request, const pg::Result&
   return out;
 }
 
-std::string RenderItem(std::string_view base_url, std::string_view collection,
-                       std::string_view id, std::string_view content, std::string_view links) {
-  ItemLinkWriter item_links(base_url);
+std::string RenderItem(const LinkScope& scope, std::string_view collection, std::string_view id,
+                       std::string_view content, std::string_view links) {
+  ItemLinkWriter item_links(scope.base_url, scope.catalog);
   std::string out;
-  out.reserve(content.size() + links.size() + 2 * base_url.size() + 4 * id.size() + 512);
+  out.reserve(content.size() + links.size() + 3 * scope.url.size() + 5 * id.size() + 512);
   AppendItem(out, item_links, collection, id, links, content);
   return out;
 }
 
 namespace {
 
-void AppendCollection(std::string& out, std::string_view base_url, std::string_view id,
+void AppendCollection(std::string& out, const LinkScope& scope, std::string_view id,
                       std::string_view content, std::string_view links,
                       std::string_view self_href) {
+  const std::string collection_url = CollectionUrl(scope.url, id);
   std::string generated;
   AppendLink(generated, "self", kJson, self_href);
   generated += ',';
-  AppendLink(generated, "root", kJson, StrCat(base_url, "/"));
+  AppendLink(generated, "root", kJson, StrCat(scope.base_url, "/"));
   generated += ',';
-  AppendLink(generated, "parent", kJson, StrCat(base_url, "/"));
+  // Exactly one parent: the catalog it is shown in, else the root.
+  AppendLink(generated, "parent", kJson, scope.scoped() ? scope.url : StrCat(scope.base_url, "/"));
+  if (scope.scoped()) {
+    generated += ',';
+    AppendLink(generated, "canonical", kJson, CollectionUrl(scope.base_url, id));
+  }
   generated += ',';
-  AppendLink(generated, "items", kGeoJson, ItemsUrl(base_url, id));
+  AppendLink(generated, "items", kGeoJson, StrCat(collection_url, "/items"));
   // Browseable: static walkers reach the items through pages of `item` links
-  // (catalogs_handlers.cpp, /collections/{id}/browse).
+  // (catalogs_handlers.cpp, .../collections/{id}/browse).
   generated += ',';
-  AppendLink(generated, "child", kJson, StrCat(CollectionUrl(base_url, id), "/browse"));
+  AppendLink(generated, "child", kJson, StrCat(collection_url, "/browse"));
   generated += ',';
-  const std::string collection_url = CollectionUrl(base_url, id);
   AppendLink(generated, kQueryablesRel, kSchemaJson, StrCat(collection_url, "/queryables"));
   generated += ',';
   AppendLink(generated, kSortablesRel, kSchemaJson, StrCat(collection_url, "/sortables"));
@@ -249,38 +272,12 @@ void AppendCollection(std::string& out, std::string_view base_url, std::string_v
 
 }  // namespace
 
-std::string RenderCollection(std::string_view base_url, std::string_view id,
+std::string RenderCollection(const LinkScope& scope, std::string_view id,
                              std::string_view content, std::string_view links,
                              std::string_view self_href) {
   std::string out;
-  out.reserve(content.size() + links.size() + 512);
-  AppendCollection(out, base_url, id, content, links, self_href);
-  return out;
-}
-
-std::string RenderCollections(const pg::Result& rows, int limit, std::string_view base_url,
-                              std::string_view self_href, std::string_view raw_query) {
-  const int shown = std::min(rows.Rows(), limit);
-  std::string out;
-  out.reserve(1024 * size_t(shown + 1));
-  out += R"({"collections":[)";
-  for (int row = 0; row < shown; ++row) {
-    if (row > 0) out += ',';
-    const std::string_view id = rows.Get(row, 0);
-    AppendCollection(out, base_url, id, rows.Get(row, 1), rows.Get(row, 2),
-                     CollectionUrl(base_url, id));
-  }
-  out += R"(],"links":[)";
-  AppendLink(out, "self", kJson, self_href);
-  out += ',';
-  AppendLink(out, "root", kJson, StrCat(base_url, "/"));
-  if (rows.Rows() > limit && shown > 0) {
-    out += ',';
-    AppendLink(out, "next", kJson,
-               StrCat(base_url, "/collections?",
-                      QueryWithToken(raw_query, EncodeCollectionsToken(rows.Get(shown - 1, 0)))));
-  }
-  StrAppend(&out, R"(],"numberReturned":)", shown, "}");
+  out.reserve(content.size() + links.size() + 1024);
+  AppendCollection(out, scope, id, content, links, self_href);
   return out;
 }
 

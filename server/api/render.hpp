@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "libstac/pg/connection.hpp"
+#include "server/api/links.hpp"
 #include "server/search/request.hpp"
 
 namespace stacfed::api {
@@ -36,6 +37,7 @@ struct SearchOrigin {
   bool post = false;
   std::string body_without_token;  // POST: the body to repeat in next/prev links
   std::string collection;    // /collections/{id}/items: the path collection, else ""
+  std::string catalog;       // shown inside a catalog's API (links.hpp LinkScope), else ""
   // The search's fingerprint (SearchFingerprint of the request and `path`) and the signer of
   // its tokens.
   std::string fingerprint;
@@ -63,18 +65,17 @@ void AppendPageLink(std::string& out, std::string_view rel, const PageToken& tok
                     const SearchOrigin& origin,
                     std::string_view type = "application/geo+json");
 
-// One Feature with its self, parent, collection and root links.
-std::string RenderItem(std::string_view base_url, std::string_view collection,
-                       std::string_view id, std::string_view content, std::string_view links);
+// One Feature with its self, parent, collection and root links (and, inside a catalog, its
+// canonical link).
+std::string RenderItem(const LinkScope& scope, std::string_view collection, std::string_view id,
+                       std::string_view content, std::string_view links);
 
-// One Collection with self (`self_href`, exactly as requested), root, parent and items links.
-std::string RenderCollection(std::string_view base_url, std::string_view id,
+// One Collection with self (`self_href`, exactly as requested), root, one parent (the scope's
+// catalog, else the root), canonical inside a catalog, items, child (browse pages),
+// queryables, sortables and aggregate links, then `links` (a JSON array text of further
+// links: related, duplicate and the stored ones).
+std::string RenderCollection(const LinkScope& scope, std::string_view id,
                              std::string_view content, std::string_view links,
                              std::string_view self_href);
-
-// {"collections":[...],"links":[self,root,next?]} from rows (id, content, links) of which at
-// most `limit` are shown; a further row means a next page.
-std::string RenderCollections(const pg::Result& rows, int limit, std::string_view base_url,
-                              std::string_view self_href, std::string_view raw_query);
 
 }  // namespace stacfed::api

@@ -223,16 +223,25 @@ class CoreModule : public Module {
   }
 };
 
-// The catalog tree (server/api/catalogs_handlers.cpp): /children on the root and on every
-// catalog, and every collection and item reachable by child/item links (collections link
-// pages of item links at /collections/{id}/browse).
+// The catalog tree (server/api/catalogs_handlers.cpp): every catalog is an API of its own
+// (Multi-Tenant Catalogs, with scoped search), /children (paged, with the type filter) on the
+// root and on every catalog, and every collection and item reachable by child/item links
+// (collections link pages of item links at .../collections/{id}/browse). The older URIs
+// clients match are kept while they hold.
 class ChildrenModule : public Module {
  public:
-  std::string_view Name() const override { return "children-browseable"; }
+  std::string_view Name() const override { return "catalogs-children-browseable"; }
   std::vector<std::string_view> Conformance(Family family) const override {
     if (family != Family::kLanding) return {};
-    return {"https://api.stacspec.org/v1.0.0-rc.2/children",
-            "https://api.stacspec.org/v1.0.0-rc.3/browseable"};
+    return {"https://api.stacspec.org/v1.0.0/multi-tenant-catalogs",
+            "https://api.stacspec.org/v1.0.0/multi-tenant-catalogs/search",
+            "https://api.stacspec.org/v1.0.0-rc.2/multi-tenant-catalogs",
+            "https://api.stacspec.org/v1.0.0-rc.2/multi-tenant-catalogs/search",
+            "https://api.stacspec.org/v1.0.0/children",
+            "https://api.stacspec.org/v1.0.0/children#type-filter",
+            "https://api.stacspec.org/v1.0.0-rc.2/children",
+            "https://api.stacspec.org/v1.0.0-rc.2/children#type-filter",
+            kBrowseableUri};
   }
 };
 

@@ -8,7 +8,7 @@ namespace stacfed::search {
 // STAC API core, collections, OGC API Features and item search (ids, collections, bbox,
 // intersects, datetime, limit, token).
 const Module& CoreSearchModule();
-// The catalog tree's children and browseable classes (conformance only).
+// The catalog tree: Multi-Tenant Catalogs, Children and Browseable (conformance only).
 const Module& ChildrenBrowseableModule();
 // The Fields extension (fields) on item search and items: which members of each item are
 // returned (fields_module.cpp, fields.hpp).

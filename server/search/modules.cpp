@@ -39,10 +39,11 @@ const std::vector<std::string>& ConformanceUris() {
   return uris;
 }
 
-void AppendConformsTo(std::string& out) {
+void AppendConformsTo(std::string& out, bool browseable) {
   out += R"("conformsTo":[)";
   bool first = true;
   for (const std::string& uri : ConformanceUris()) {
+    if (!browseable && uri == kBrowseableUri) continue;
     if (!first) out += ',';
     first = false;
     AppendJsonString(out, uri);

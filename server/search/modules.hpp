@@ -102,8 +102,13 @@ const std::vector<const Module*>& EnabledModules();
 // The sorted union of the conformance URIs of every enabled module over every family.
 const std::vector<std::string>& ConformanceUris();
 
-// Appends "conformsTo":[...] (every family: the root serves them all).
-void AppendConformsTo(std::string& out);
+// Browseable: every item is reachable from the landing page by child and item links.
+inline constexpr std::string_view kBrowseableUri = "https://api.stacspec.org/v1.0.0-rc.3/browseable";
+
+// Appends "conformsTo":[...] (every family: the root and every catalog serve them all). A
+// catalog whose child links do not reach every collection of its scope (a shared collection
+// is the child of another parent) is not Browseable: `browseable` false leaves it out.
+void AppendConformsTo(std::string& out, bool browseable = true);
 
 // The parameter `name` on `family`, from any enabled module; nullptr if none owns it.
 const Parameter* FindParameter(Family family, std::string_view name);

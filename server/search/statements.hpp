@@ -88,22 +88,25 @@ inline constexpr pg::Statement kFacetStatistics{
     " FROM pg_stats s WHERE s.schemaname = 'stacfed' AND s.tablename = 'items'"
     " AND s.attname = 'facets' AND s.inherited AND s.most_common_elems IS NOT NULL"};
 
-// Columns of catalogs_render.hpp's CatalogColumn. Children that are collections not loaded
-// yet are left out so that every child link resolves; sub-catalogs come first ('catalog' sorts
-// before 'collection'), the order /children lists them in.
-#define STACFED_CATALOG_ROW                                                                    \
+// Columns of catalogs_render.hpp's CatalogColumn. Parents come tree parent first (sql/0018);
+// children carry whether they are the catalog's tree children. Children that are collections
+// not loaded yet are left out so that every child link resolves; sub-catalogs come first
+// ('catalog' sorts before 'collection'), the order /children lists them in.
+#define STACFED_CATALOG_SELECT                                                                 \
   "SELECT k.id, k.content::text, k.links::text, "                                              \
-  "(SELECT coalesce(json_agg(l.parent_id ORDER BY p.position, l.parent_id), '[]') "            \
+  "(SELECT coalesce(json_agg(l.parent_id ORDER BY l.in_tree DESC, p.position, l.parent_id), "  \
+  "                 '[]') "                                                                    \
   "   FROM stacfed.catalog_links l JOIN stacfed.catalogs p ON p.id = l.parent_id "             \
   "  WHERE l.child_kind = 'catalog' AND l.child_id = k.id)::text, "                            \
   "(SELECT coalesce(json_agg(json_build_array(l.child_kind, l.child_id, "                      \
-  "          coalesce(sc.content->>'title', c.content->>'title')) "                            \
+  "          coalesce(sc.content->>'title', c.content->>'title'), l.in_tree) "                 \
   "          ORDER BY l.child_kind, l.position, l.child_id), '[]') "                           \
   "   FROM stacfed.catalog_links l "                                                           \
   "   LEFT JOIN stacfed.catalogs sc ON l.child_kind = 'catalog' AND sc.id = l.child_id "       \
   "   LEFT JOIN stacfed.collections c ON l.child_kind = 'collection' AND c.id = l.child_id "   \
-  "  WHERE l.parent_id = k.id AND (sc.id IS NOT NULL OR c.id IS NOT NULL))::text "             \
-  "FROM stacfed.catalogs k "
+  "  WHERE l.parent_id = k.id AND (sc.id IS NOT NULL OR c.id IS NOT NULL))::text, "            \
+  "k.walk_complete "
+#define STACFED_CATALOG_ROW STACFED_CATALOG_SELECT "FROM stacfed.catalogs k "
 
 // Columns of catalogs_render.hpp's CollectionColumn, for a collection aliased c.
 #define STACFED_COLLECTION_ROW                                                                \
@@ -147,11 +150,23 @@ inline constexpr pg::Statement kSubCatalogs{
     "JOIN stacfed.catalog_links e ON e.child_kind = 'catalog' AND e.child_id = k.id "
     "WHERE e.parent_id = $1 ORDER BY e.position, k.id"};
 
-inline constexpr pg::Statement kChildCollections{
-    "catalogs_child_collections",
-    STACFED_COLLECTION_ROW
+// Children extension pages (sql/0018's tree): a catalog's tree children, sub-catalogs then
+// collections, each keyset-paged on (position, id) after ($2, $3) when $2 is not NULL, at most
+// $4 rows.
+inline constexpr pg::Statement kTreeSubCatalogs{
+    "catalogs_tree_sub",
+    STACFED_CATALOG_SELECT ", e.position FROM stacfed.catalogs k "
+    "JOIN stacfed.catalog_links e ON e.child_kind = 'catalog' AND e.child_id = k.id AND e.in_tree "
+    "WHERE e.parent_id = $1 AND ($2::int IS NULL OR (e.position, k.id) > ($2::int, $3::text)) "
+    "ORDER BY e.position, k.id LIMIT $4::int"};
+
+inline constexpr pg::Statement kTreeChildCollections{
+    "catalogs_tree_child_collections",
+    STACFED_COLLECTION_ROW ", l.position "
     "FROM stacfed.catalog_links l JOIN stacfed.collections c ON c.id = l.child_id "
-    "WHERE l.parent_id = $1 AND l.child_kind = 'collection' ORDER BY l.position, c.id"};
+    "WHERE l.parent_id = $1 AND l.child_kind = 'collection' AND l.in_tree "
+    "  AND ($2::int IS NULL OR (l.position, c.id) > ($2::int, $3::text)) "
+    "ORDER BY l.position, c.id LIMIT $4::int"};
 
 inline constexpr pg::Statement kCollectionRowById{"catalogs_collection_by_id",
                                            STACFED_COLLECTION_ROW
@@ -167,26 +182,33 @@ inline constexpr pg::Statement kCatalogScope{
     "SELECT k.id, cc.collection_id FROM stacfed.catalogs k "
     "LEFT JOIN stacfed.catalog_collections cc ON cc.catalog_id = k.id WHERE k.id = $1"};
 
-// The root's children: catalogs nobody holds, then collections no catalog holds.
+// The root's children: catalogs nobody holds, then collections no catalog holds. The rows
+// statements are the root's Children pages, keyset-paged as the catalog's above.
 #define STACFED_TOP_LEVEL                                                \
   "WHERE NOT EXISTS (SELECT 1 FROM stacfed.catalog_links l "            \
   "                  JOIN stacfed.catalogs p ON p.id = l.parent_id "    \
-  "                  WHERE l.child_kind = 'catalog' AND l.child_id = k.id) " \
-  "ORDER BY k.position, k.id"
+  "                  WHERE l.child_kind = 'catalog' AND l.child_id = k.id) "
 #define STACFED_ORPHAN_COLLECTIONS                                                    \
   "FROM stacfed.collections c WHERE NOT EXISTS (SELECT 1 FROM stacfed.catalog_links l " \
-  "  WHERE l.child_kind = 'collection' AND l.child_id = c.id) ORDER BY c.id"
+  "  WHERE l.child_kind = 'collection' AND l.child_id = c.id) "
 
 inline constexpr pg::Statement kTopLevelCatalogLinks{
     "catalogs_top_level_links",
-    "SELECT k.id, coalesce(k.content->>'title', '') FROM stacfed.catalogs k " STACFED_TOP_LEVEL};
-inline constexpr pg::Statement kTopLevelCatalogRows{"catalogs_top_level_rows",
-                                             STACFED_CATALOG_ROW STACFED_TOP_LEVEL};
+    "SELECT k.id, coalesce(k.content->>'title', '') FROM stacfed.catalogs k " STACFED_TOP_LEVEL
+    "ORDER BY k.position, k.id"};
+inline constexpr pg::Statement kTopLevelCatalogRows{
+    "catalogs_top_level_rows",
+    STACFED_CATALOG_SELECT ", k.position FROM stacfed.catalogs k " STACFED_TOP_LEVEL
+    "AND ($2::int IS NULL OR (k.position, k.id) > ($2::int, $3::text)) "
+    "AND $1::text IS NULL ORDER BY k.position, k.id LIMIT $4::int"};
 inline constexpr pg::Statement kOrphanCollectionLinks{
     "catalogs_orphan_collection_links",
-    "SELECT c.id, coalesce(c.content->>'title', '') " STACFED_ORPHAN_COLLECTIONS};
+    "SELECT c.id, coalesce(c.content->>'title', '') " STACFED_ORPHAN_COLLECTIONS "ORDER BY c.id"};
 inline constexpr pg::Statement kOrphanCollectionRows{
-    "catalogs_orphan_collection_rows", STACFED_COLLECTION_ROW STACFED_ORPHAN_COLLECTIONS};
+    "catalogs_orphan_collection_rows",
+    STACFED_COLLECTION_ROW ", 0 " STACFED_ORPHAN_COLLECTIONS
+    "AND ($2::int IS NULL OR (0, c.id) > ($2::int, $3::text)) AND $1::text IS NULL "
+    "ORDER BY c.id LIMIT $4::int"};
 
 // Browse pages: keyset on the items' primary key (collection, id).
 inline constexpr pg::Statement kBrowseItems{
@@ -198,5 +220,6 @@ inline constexpr pg::Statement kBrowseItems{
 #undef STACFED_TOP_LEVEL
 #undef STACFED_ORPHAN_COLLECTIONS
 #undef STACFED_CATALOG_ROW
+#undef STACFED_CATALOG_SELECT
 #undef STACFED_COLLECTION_ROW
 }  // namespace stacfed::search::statements

@@ -11,6 +11,7 @@
 
 #include "libstac/pg/connection.hpp"
 #include "server/api/catalogs_render.hpp"
+#include "server/search/modules.hpp"
 #include "tests/support/test_database.hpp"
 
 namespace api = stacfed::api;
@@ -58,7 +59,8 @@ constexpr char kEsgfRow[] =
     "SELECT 'esgf', '{\"type\":\"Catalog\",\"stac_version\":\"1.1.0\",\"id\":\"esgf\","
     "\"description\":\"ESGF\"}', "
     "'[{\"rel\":\"about\",\"href\":\"https://esgf.example\"}]', '[\"federations\", \"cmip\"]', "
-    "'[[\"catalog\",\"esgf-east\",\"ESGF East\"],[\"collection\",\"CMIP 6\",null]]'";
+    "'[[\"catalog\",\"esgf-east\",\"ESGF East\",true],[\"collection\",\"CMIP 6\",null,true],"
+    "[\"collection\",\"shared\",null,false]]', false";
 
 }  // namespace
 
@@ -116,14 +118,27 @@ TEST_CASE("a catalog document links its parents, children and scoped API", "[cat
   // Several parents: the first is the parent, the others related.
   CHECK(HasLink(doc, "parent", "http://h/catalogs/federations"));
   CHECK(HasLink(doc, "related", "http://h/catalogs/cmip"));
+  // Tree children are child links (collections at their URL inside the catalog); a child
+  // whose tree parent is elsewhere is related, so that a walker reaches it once.
   CHECK(HasLink(doc, "child", "http://h/catalogs/esgf-east"));
-  CHECK(HasLink(doc, "child", "http://h/collections/CMIP%206"));
+  CHECK(HasLink(doc, "child", "http://h/catalogs/esgf/collections/CMIP%206"));
+  CHECK(HasLink(doc, "related", "http://h/catalogs/esgf/collections/shared"));
+  CHECK_FALSE(HasLink(doc, "child", "http://h/catalogs/esgf/collections/shared"));
+  CHECK(HasLink(doc, "service-desc", "http://h/api"));
+  CHECK(HasLink(doc, "service-doc", "http://h/api.html"));
+  CHECK(HasLink(doc, "catalogs", "http://h/catalogs/esgf/catalogs"));
   CHECK(HasLink(doc, "children", "http://h/catalogs/esgf/children"));
   CHECK(HasLink(doc, "data", "http://h/catalogs/esgf/collections"));
   CHECK(HasLink(doc, "search", "http://h/catalogs/esgf/search"));
   CHECK(HasLink(doc, "conformance", "http://h/catalogs/esgf/conformance"));
   CHECK(HasLink(doc, "about", "https://esgf.example"));  // stored links follow
   CHECK(doc.at("conformsTo").as_array().size() > 3);
+  // Not walk-complete: not Browseable, the rest as at the root.
+  bool browseable = false;
+  for (const json::value& uri : doc.at("conformsTo").as_array()) {
+    browseable = browseable || Str(uri) == stacfed::search::kBrowseableUri;
+  }
+  CHECK_FALSE(browseable);
   for (const json::value& link : doc.at("links").as_array()) {
     if (Str(link.at("rel")) == "child" && Str(link.at("href")).ends_with("esgf-east")) {
       CHECK(Str(link.at("title")) == "ESGF East");
@@ -135,7 +150,7 @@ TEST_CASE("a top-level catalog's parent is the landing page", "[catalogs][api]")
   stacfed::testing::TestDatabase db;
   auto conn = Connection::Open(db.url());
   REQUIRE(conn.ok());
-  auto rows = CatalogRows(*conn, "SELECT 'top', '{\"type\":\"Catalog\",\"id\":\"top\"}', '[]', '[]', '[]'");
+  auto rows = CatalogRows(*conn, "SELECT 'top', '{\"type\":\"Catalog\",\"id\":\"top\"}', '[]', '[]', '[]', true");
   json::value doc = Parse(api::RenderCatalog(rows, 0, "http://h"));
   CHECK(HasLink(doc, "parent", "http://h/"));
 }
@@ -145,7 +160,7 @@ TEST_CASE("catalog lists page with a next link that keeps the filters", "[catalo
   auto conn = Connection::Open(db.url());
   REQUIRE(conn.ok());
   auto rows = CatalogRows(*conn,
-                          "SELECT id, '{\"type\":\"Catalog\",\"id\":\"' || id || '\"}', '[]', '[]', '[]' "
+                          "SELECT id, '{\"type\":\"Catalog\",\"id\":\"' || id || '\"}', '[]', '[]', '[]', true "
                           "FROM unnest(ARRAY['a','b','c']) id ORDER BY id");
   json::value page = Parse(api::RenderCatalogList(rows, 2, "http://h", "http://h/catalogs?limit=2&country=DE",
                                                   "/catalogs", "limit=2&country=DE", ""));
@@ -166,7 +181,7 @@ TEST_CASE("browse pages chain item links by child links", "[catalogs][api]") {
   auto conn = Connection::Open(db.url());
   REQUIRE(conn.ok());
   auto rows = CatalogRows(*conn, "SELECT 'item-' || n FROM generate_series(1, 3) n ORDER BY 1");
-  json::value page = Parse(api::RenderBrowsePage(rows, 2, "http://h", "c1", "http://h/collections/c1/browse"));
+  json::value page = Parse(api::RenderBrowsePage(rows, 2, api::LinkScope::Root("http://h"), "c1", "http://h/collections/c1/browse"));
   CHECK(Str(page.at("type")) == "Catalog");
   CHECK(HasLink(page, "parent", "http://h/collections/c1"));
   CHECK(HasLink(page, "item", "http://h/collections/c1/items/item-1"));
@@ -182,7 +197,7 @@ TEST_CASE("browse pages chain item links by child links", "[catalogs][api]") {
   CHECK(children == 1);
 
   auto last = CatalogRows(*conn, "SELECT 'item-3'");
-  json::value end = Parse(api::RenderBrowsePage(last, 2, "http://h", "c1", "http://h/x"));
+  json::value end = Parse(api::RenderBrowsePage(last, 2, api::LinkScope::Root("http://h"), "c1", "http://h/x"));
   for (const auto& [rel, href] : Links(end)) CHECK(rel != "child");
 }
 
@@ -215,14 +230,48 @@ TEST_CASE("a collection links the catalogs holding it", "[catalogs][api]") {
       "SELECT 'CMIP6', '{\"type\":\"Collection\",\"id\":\"CMIP6\"}', "
       "'[{\"rel\":\"license\",\"href\":\"https://example.org/l\"}]', "
       "'[[\"esgf-east\",\"ESGF East\"],[\"cmip6\",\"\"]]'");
-  json::value doc = Parse(api::RenderCollectionRow(rows, 0, "http://h", "http://h/collections/CMIP6"));
+  json::value doc = Parse(api::RenderCollectionRow(rows, 0, api::LinkScope::Root("http://h"),
+                                                   "http://h/collections/CMIP6"));
   CHECK(HasLink(doc, "self", "http://h/collections/CMIP6"));
+  CHECK(HasLink(doc, "parent", "http://h/"));
   CHECK(HasLink(doc, "related", "http://h/catalogs/esgf-east"));
   CHECK(HasLink(doc, "related", "http://h/catalogs/cmip6"));
+  CHECK(HasLink(doc, "duplicate", "http://h/catalogs/esgf-east/collections/CMIP6"));
   CHECK(HasLink(doc, "license", "https://example.org/l"));
   CHECK(HasLink(doc, "child", "http://h/collections/CMIP6/browse"));
 
+  // Shown inside esgf-east: that catalog is its one parent; the other holder is related.
+  json::value scoped = Parse(api::RenderCollectionRow(
+      rows, 0, api::LinkScope::Catalog("http://h", "esgf-east"),
+      "http://h/catalogs/esgf-east/collections/CMIP6"));
+  int parents = 0;
+  for (const auto& [rel, href] : Links(scoped)) parents += rel == "parent";
+  CHECK(parents == 1);
+  CHECK(HasLink(scoped, "parent", "http://h/catalogs/esgf-east"));
+  CHECK(HasLink(scoped, "canonical", "http://h/collections/CMIP6"));
+  CHECK(HasLink(scoped, "related", "http://h/catalogs/cmip6"));
+  CHECK(HasLink(scoped, "duplicate", "http://h/catalogs/cmip6/collections/CMIP6"));
+  CHECK_FALSE(HasLink(scoped, "related", "http://h/catalogs/esgf-east"));
+  CHECK(HasLink(scoped, "items", "http://h/catalogs/esgf-east/collections/CMIP6/items"));
+  CHECK(HasLink(scoped, "child", "http://h/catalogs/esgf-east/collections/CMIP6/browse"));
+
   auto loose = CatalogRows(*conn, "SELECT 'x', '{\"type\":\"Collection\",\"id\":\"x\"}', '[]', '[]'");
-  json::value alone = Parse(api::RenderCollectionRow(loose, 0, "http://h", "http://h/collections/x"));
+  json::value alone = Parse(api::RenderCollectionRow(loose, 0, api::LinkScope::Root("http://h"),
+                                                     "http://h/collections/x"));
   for (const auto& [rel, href] : Links(alone)) CHECK(rel != "related");
+}
+
+TEST_CASE("children tokens carry the last child's kind, position and id", "[catalogs][api]") {
+  for (const api::ChildrenCursor& cursor :
+       {api::ChildrenCursor{true, 3, "esgf-west"}, api::ChildrenCursor{false, 0, "a:b/c d"},
+        api::ChildrenCursor{false, -2, ""}}) {
+    auto back = api::DecodeChildrenCursor(api::EncodeChildrenCursor(cursor));
+    REQUIRE(back.ok());
+    CHECK(back->catalog == cursor.catalog);
+    CHECK(back->position == cursor.position);
+    CHECK(back->id == cursor.id);
+  }
+  CHECK_FALSE(api::DecodeChildrenCursor("not-a-token").ok());
+  // A token of another listing (a collections token holds a bare id).
+  CHECK_FALSE(api::DecodeChildrenCursor(api::EncodeCollectionsToken("CMIP6")).ok());
 }

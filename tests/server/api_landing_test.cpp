@@ -125,7 +125,7 @@ TEST_CASE("link helpers", "[api][links]") {
 TEST_CASE("items and collections get generated links before their stored members",
           "[api][render]") {
   const json::value item = Parse(RenderItem(
-      "http://h", "c 1", "i1", R"({"type":"Feature","id":"i1","properties":{}})",
+      LinkScope::Root("http://h"), "c 1", "i1", R"({"type":"Feature","id":"i1","properties":{}})",
       R"([{"rel":"license","href":"https://l"}])"));
   CHECK(Str(item.at("id")) == "i1");
   CHECK(Str(FindLink(item, "self")->at("href")) == "http://h/collections/c%201/items/i1");
@@ -135,10 +135,22 @@ TEST_CASE("items and collections get generated links before their stored members
   CHECK(Str(FindLink(item, "root")->at("href")) == "http://h/");
   CHECK(FindLink(item, "license") != nullptr);
   // An item without members and without stored links is still valid JSON.
-  CHECK(Parse(RenderItem("http://h", "c", "i", "{}", "")).at("links").as_array().size() == 4);
+  CHECK(Parse(RenderItem(LinkScope::Root("http://h"), "c", "i", "{}", ""))
+            .at("links").as_array().size() == 4);
+  CHECK(FindLink(item, "canonical") == nullptr);
+
+  // Inside a catalog's API: its URLs, one canonical link to the root's.
+  const json::value scoped = Parse(RenderItem(LinkScope::Catalog("http://h", "esgf/west"), "c 1",
+                                              "i1", "{}", ""));
+  CHECK(Str(FindLink(scoped, "self")->at("href")) ==
+        "http://h/catalogs/esgf%2Fwest/collections/c%201/items/i1");
+  CHECK(Str(FindLink(scoped, "parent")->at("href")) ==
+        "http://h/catalogs/esgf%2Fwest/collections/c%201");
+  CHECK(Str(FindLink(scoped, "root")->at("href")) == "http://h/");
+  CHECK(Str(FindLink(scoped, "canonical")->at("href")) == "http://h/collections/c%201/items/i1");
 
   const json::value collection = Parse(RenderCollection(
-      "http://h", "c1", R"({"type": "Collection", "id": "c1"})", "[]",
+      LinkScope::Root("http://h"), "c1", R"({"type": "Collection", "id": "c1"})", "[]",
       "http://h/collections/c1?x=1"));
   CHECK(Str(FindLink(collection, "self")->at("href")) == "http://h/collections/c1?x=1");
   CHECK(Str(FindLink(collection, "parent")->at("href")) == "http://h/");

@@ -100,7 +100,8 @@ def in_scope_pairs():
 
 
 def out_of_scope_pairs():
-    return [(path, cid) for path in ROOTS for cid in sorted(set(COLLECTIONS) - Root("", path).scope)]
+    return [(path, cid) for path in ROOTS
+            for cid in sorted(set(COLLECTIONS) - Root("", path).scope)]
 
 
 def pair_id(pair):
@@ -287,14 +288,14 @@ def test_conformance_classes(root, landing_doc, landing):
     if complete:
         assert browseable, f"{root} is walk-complete but declares no Browseable class"
     else:
+        unreached = sorted(root.scope - TREE.tree_reach(root.catalog))
         assert not browseable, \
-            f"{root}: its child links do not reach {sorted(root.scope - TREE.tree_reach(root.catalog))}" \
-            f" yet it declares {browseable}"
+            f"{root}: its child links do not reach {unreached} yet it declares {browseable}"
     if root.path:
         want = [u for u in landing["conformsTo"] if complete or "/browseable" not in u]
         assert conforms == want, \
-            f"{root}: conformsTo differs from the root's: extra {sorted(set(conforms) - set(want))}, " \
-            f"missing {sorted(set(want) - set(conforms))}"
+            f"{root}: conformsTo differs from the root's: extra " \
+            f"{sorted(set(conforms) - set(want))}, missing {sorted(set(want) - set(conforms))}"
 
 
 # --- collections ----------------------------------------------------------------------------
@@ -334,7 +335,7 @@ def test_collection_document(base, http, path, cid):
     assert media_type(r) == JSON
     doc = r.json()
     fixture = COLLECTIONS[cid]
-    assert doc.get("type") == "Collection" and doc.get("id") == cid, (doc.get("type"), doc.get("id"))
+    assert (doc.get("type"), doc.get("id")) == ("Collection", cid), f"{url}: type and id"
     for name in ("description", "license", "extent", "title", "stac_version"):
         assert doc.get(name) == fixture[name], f"{url}: {name} differs from the fixture"
     assert one(doc, "self", url)["href"] == url
@@ -363,7 +364,8 @@ def test_collection_document(base, http, path, cid):
     assert not relative, f"{url}: relative hrefs {relative}"
 
 
-@pytest.mark.parametrize("path,cid", out_of_scope_pairs(), ids=list(map(pair_id, out_of_scope_pairs())))
+@pytest.mark.parametrize("path,cid", out_of_scope_pairs(),
+                         ids=list(map(pair_id, out_of_scope_pairs())))
 def test_out_of_scope_collection_is_404(base, http, path, cid):
     root = Root(base, path)
     item = next(i for i in ITEMS if i["collection"] == cid)
@@ -458,7 +460,8 @@ def test_search_collections_never_leave_the_scope(root, http):
     for names in [n for n in (every, outside, ["CMIP6"]) if n]:
         want = {k for k in root.keys if k[0] in names}
         r = http.get(url, params={"collections": ",".join(names), "limit": 1000})
-        assert r.status_code == 200, f"GET {url} collections={names}: {r.status_code} {r.text[:200]}"
+        assert r.status_code == 200, \
+            f"GET {url} collections={names}: {r.status_code} {r.text[:200]}"
         got = keys_from([r.json()])
         assert set(got) == want, f"GET {url} collections={names}: {diff(got, want)}"
         r = http.post(url, json={"collections": names, "limit": 1000})
@@ -556,7 +559,8 @@ def test_filter_on_a_property_outside_the_scope(root, http):
     url = root.prefix + "/search"
     r = http.get(url, params={"filter": "eo:cloud_cover < 30", "filter-lang": "cql2-text"})
     if "eo:cloud_cover" in queryables.get("properties", {}):
-        assert r.status_code == 200, f"GET {url} filter on a queryable: {r.status_code} {r.text[:200]}"
+        assert r.status_code == 200, \
+            f"GET {url} filter on a queryable: {r.status_code} {r.text[:200]}"
         want = {key(i) for i in root.items if i["properties"].get("eo:cloud_cover", 100) < 30}
         got = keys_from([r.json()])
         assert set(got) <= want and len(got) == min(10, len(want)), f"GET {url}: {diff(got, want)}"
@@ -612,7 +616,8 @@ def test_fields(root, landing_doc, http, case, method):
     assert set(got) == root.keys, f"{method} {url} fields {case}: {diff(got, root.keys)}"
     for k, feature in got.items():
         want = fields_select(full[k], include, exclude)
-        assert feature == want, f"{method} {url} fields {case}: item {k} is {feature}, expected {want}"
+        assert feature == want, \
+            f"{method} {url} fields {case}: item {k} is {feature}, expected {want}"
 
 
 QUERIES = [
@@ -661,7 +666,8 @@ def test_aggregate(root, landing_doc, http, method):
     got = {a["name"]: a for a in r.json().get("aggregations", [])}
     assert got.get("total_count", {}).get("value") == len(root.keys), \
         f"{method} {url}: total_count {got.get('total_count')}, expected {len(root.keys)}"
-    buckets = {b["key"]: b["frequency"] for b in got.get("collection_frequency", {}).get("buckets", [])}
+    buckets = {b["key"]: b["frequency"]
+               for b in got.get("collection_frequency", {}).get("buckets", [])}
     want = dict(Counter(k[0] for k in root.keys))
     assert buckets == want, f"{method} {url}: collection_frequency {buckets}, expected {want}"
 

@@ -40,7 +40,8 @@ def walk(http, start, limit):
             f"walk from {start}: GET {url} (linked from {linked_from}): {r.status_code}"
         doc = r.json()
         if doc.get("type") == "Feature":
-            assert media_type(r) == "application/geo+json", f"{url}: {r.headers.get('Content-Type')}"
+            assert media_type(r) == "application/geo+json", \
+                f"{url}: Content-Type {r.headers.get('Content-Type')}"
             items[(doc.get("collection"), doc.get("id"))] += 1
             continue
         nodes[(doc.get("type"), doc.get("id"))] += 1

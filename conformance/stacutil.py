@@ -264,3 +264,111 @@ def walk_post(session, url, body, max_pages=500, merge_aware=False):
         body = next_body
         url = nxt["href"]
         response = session.post(url, json=body, headers=nxt.get("headers") or {})
+
+
+# ---------------------------------------------------------------------------------------------
+# The catalog tree of fixtures/federation/federation.json (issue 16): the DAG of catalogs and
+# collections, the tree drawn in it for walkers, and the scope of every catalog.
+
+FEDERATION_FILE = FIXTURES / "federation" / "federation.json"
+
+
+class CatalogTree:
+    """The federation file's catalogs as the server reads them. A node is ("catalog", id) or
+    ("collection", id). The tree parent of a node is the parent whose child entry is marked
+    primary, else the parent listed first in the file (then the lower id); the other parents
+    hold it too but do not link it as `child`."""
+
+    def __init__(self, loaded_collections, path=FEDERATION_FILE):
+        doc = json.loads(Path(path).read_text())
+        self.order = [c["id"] for c in doc["catalogs"]]
+        self.catalogs = {c["id"]: c for c in doc["catalogs"]}
+        self.loaded = set(loaded_collections)
+        position = {cid: n for n, cid in enumerate(self.order)}
+        self.children = {cid: [] for cid in self.order}  # file order
+        self.parents = {}
+        primary = {}
+        for c in doc["catalogs"]:
+            for entry in c.get("children", []):
+                kind = "catalog" if "catalog" in entry else "collection"
+                node = (kind, entry[kind])
+                self.children[c["id"]].append(node)
+                self.parents.setdefault(node, []).append(c["id"])
+                if entry.get("primary"):
+                    primary[node] = c["id"]
+        self.tree_parent = {
+            node: primary.get(node) or min(holders, key=lambda p: (position[p], p))
+            for node, holders in self.parents.items()}
+
+    def top(self):
+        """Catalogs no catalog holds, in file order."""
+        return [cid for cid in self.order if ("catalog", cid) not in self.parents]
+
+    def orphans(self):
+        """Loaded collections no catalog holds (children of the server root)."""
+        return sorted(c for c in self.loaded if ("collection", c) not in self.parents)
+
+    def holders(self, collection):
+        """Catalogs that hold a collection directly."""
+        return list(self.parents.get(("collection", collection), []))
+
+    def catalog_parents(self, cid):
+        return list(self.parents.get(("catalog", cid), []))
+
+    def tree_children(self, cid):
+        """The `child` nodes of a catalog ("" is the server root)."""
+        if not cid:
+            return [("catalog", c) for c in self.top()] + [("collection", c)
+                                                           for c in self.orphans()]
+        return [n for n in self.children[cid] if self.tree_parent[n] == cid]
+
+    def other_children(self, cid):
+        """Children a catalog holds that are another parent's tree children (`related`)."""
+        if not cid:
+            return []
+        return [n for n in self.children[cid] if self.tree_parent[n] != cid]
+
+    def closure(self, cid):
+        """Collections below a catalog by every path (its scope before loading)."""
+        found = set()
+        for kind, value in self.children[cid]:
+            found |= self.closure(value) if kind == "catalog" else {value}
+        return found
+
+    def tree_reach(self, cid):
+        """Collections a walker reaches from a catalog by `child` links."""
+        found = set()
+        for kind, value in self.tree_children(cid):
+            found |= self.tree_reach(value) if kind == "catalog" else {value}
+        return found
+
+    def scope(self, cid):
+        """The collections served under a catalog ("" the server root)."""
+        if not cid:
+            return set(self.loaded)
+        return self.closure(cid) & self.loaded
+
+    def walk_complete(self, cid):
+        """Whether `child` links from the catalog reach every collection of its scope (then
+        it may declare Browseable)."""
+        if not cid:
+            return self.tree_reach("") >= self.loaded
+        return self.tree_reach(cid) >= self.closure(cid)
+
+
+def raw_get(base, path, headers=None):
+    """GET with the request target sent byte for byte (requests would unquote %2E and drop
+    dot segments). Returns (status, content type, body text)."""
+    import http.client
+    from urllib.parse import urlsplit
+    parts = urlsplit(base)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        conn.putrequest("GET", path, skip_accept_encoding=True)
+        for name, value in (headers or {}).items():
+            conn.putheader(name, value)
+        conn.endheaders()
+        r = conn.getresponse()
+        return r.status, r.getheader("Content-Type") or "", r.read().decode("utf-8", "replace")
+    finally:
+        conn.close()

@@ -446,3 +446,46 @@ def test_catalog_search_q_free_text(base, http):
     got = catalog_ids(http, base + "/catalogs", {"q": "ocean"})
     assert got == {cid for cid, c in CATALOGS.items()
                    if "ocean" in (c.get("keywords", []) + c["description"].lower().split())}
+
+
+# --- a federation change --------------------------------------------------------------------
+
+
+def test_removed_catalog_is_gone_at_once(base, http, stac_bin, database_url, tmp_path):
+    """A catalog the federation file no longer lists answers 404 at once; its scoped
+    endpoints within the scope cache's 5 s."""
+    import os
+    import subprocess
+    import time
+
+    def apply(path):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("STACFED_")}
+        env["DATABASE_URL"] = database_url
+        proc = subprocess.run([stac_bin, "federation", "apply", str(path)], env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+    doc = json.loads(TREE_FILE.read_text())
+    shared = next(v for kids in CHILDREN.values() for k, v in kids if k == "collection")
+    doc["catalogs"].append({"id": "temporary", "title": "Temporary", "description": "for a test",
+                            "children": [{"collection": shared}]})
+    extended = tmp_path / "federation.json"
+    extended.write_text(json.dumps(doc))
+    apply(extended)
+    try:
+        assert http.get(f"{base}/catalogs/temporary").status_code == 200
+        r = http.get(f"{base}/catalogs/temporary/search", params={"limit": 1})
+        assert r.status_code == 200 and r.json()["features"], r.text[:300]
+    finally:
+        apply(TREE_FILE)
+    removed_at = time.monotonic()
+    assert_error(http.get(f"{base}/catalogs/temporary"), 404)
+    for path in ("/search", f"/collections/{shared}", "/collections"):
+        while True:
+            r = http.get(f"{base}/catalogs/temporary{path}")
+            if r.status_code == 404:
+                break
+            assert r.status_code == 200, r.text[:300]
+            assert time.monotonic() - removed_at < 6, f"{path} still served after 6 s"
+            time.sleep(0.2)
+        assert_error(r, 404)

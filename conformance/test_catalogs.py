@@ -166,7 +166,17 @@ def test_sub_catalogs(base, http, cid):
     assert r.status_code == 200
     doc = r.json()
     ids = [c["id"] for c in doc["catalogs"]]
-    assert sorted(ids) == sorted(v for k, v in CHILDREN[cid] if k == "catalog")
+    assert ids == [v for k, v in CHILDREN[cid] if k == "catalog"], "in the file's order"
+    # Paged one by one, in the same order, each once.
+    paged, url = [], f"{base}/catalogs/{cid}/catalogs?limit=1"
+    while url and len(paged) <= len(ids):
+        page = http.get(url).json()
+        assert page["numberReturned"] == len(page["catalogs"]) <= 1
+        paged += [c["id"] for c in page["catalogs"]]
+        url = next_link(page) and next_link(page)["href"]
+    assert paged == ids
+    assert_error(http.get(f"{base}/catalogs/{cid}/catalogs", params={"type": "Catalog"}), 400)
+    assert_error(http.get(f"{base}/catalogs/{cid}/catalogs", params={"colour": "blue"}), 400)
 
 
 @pytest.mark.parametrize("cid", list(CATALOGS))

@@ -274,13 +274,30 @@ awaitable<absl::StatusOr<Response>> GetCatalog(const Request& request) {
   co_return response;
 }
 
+// /catalogs/{id}/catalogs: every sub-catalog (tree children or not), paged as /children.
 awaitable<absl::StatusOr<Response>> GetSubCatalogs(const Request& request) {
   const std::string& id = request.path_params.at(0);
-  STACFED_CO_ASSIGN_OR_RETURN(pg::Result rows, co_await Execute(request, kSubCatalogs, Params(id)));
+  STACFED_CO_ASSIGN_OR_RETURN(ChildrenPage page, ParseChildrenPage(request.query_params));
+  if (!page.catalogs || !page.collections) {
+    co_return absl::InvalidArgumentError(
+        "type is a parameter of children, not of catalogs (allowed: limit, token)");
+  }
+  std::optional<std::vector<pg::Param>> params = KindParams(page, true, id, page.limit + 1);
+  if (!params) co_return absl::InvalidArgumentError("token: not a token of this listing");
+  STACFED_CO_ASSIGN_OR_RETURN(pg::Result rows,
+                              co_await Execute(request, kSubCatalogs, std::move(*params)));
   if (rows.Rows() == 0) STACFED_CO_RETURN_IF_ERROR(co_await RequireCatalog(request, id));
-  co_return JsonResponse(RenderCatalogList(rows, rows.Rows(), request.base_url, SelfHref(request),
+  std::string next;
+  if (rows.Rows() > page.limit && page.limit > 0) {
+    const int last = page.limit - 1;
+    const ChildrenCursor cursor{true, PositionAt(rows, last, kCatPosition),
+                                std::string(rows.Get(last, kCatId))};
+    next = StrCat(request.base_url, RawPath(request), "?",
+                  QueryWithToken(request.query, EncodeChildrenCursor(cursor)));
+  }
+  co_return JsonResponse(RenderCatalogList(rows, page.limit, request.base_url, SelfHref(request),
                                            RawPath(request), request.query,
-                                           CatalogUrl(request.base_url, id)));
+                                           CatalogUrl(request.base_url, id), next));
 }
 
 awaitable<absl::StatusOr<Response>> GetScopedConformance(const Request& request) {

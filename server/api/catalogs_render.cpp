@@ -252,12 +252,12 @@ std::string RenderCatalog(const pg::Result& rows, int row, std::string_view base
   return out;
 }
 
-// Closes a paged list of catalogs or collections: its links (self, root, parent when given,
-// next when there are more rows than shown, keyed on the last shown id) and numberReturned.
-void AppendListEnd(std::string& out, const pg::Result& rows, int limit, int shown, int id_column,
+// Closes a paged list of catalogs: its links (self, root, parent when given, next when there
+// are more rows than shown: `next_href`, else keyed on the last shown id) and numberReturned.
+void AppendListEnd(std::string& out, const pg::Result& rows, int limit, int shown,
                    std::string_view base_url, std::string_view self_href,
                    std::string_view list_path, std::string_view raw_query,
-                   std::string_view parent_href) {
+                   std::string_view parent_href, std::string_view next_href) {
   out += R"(],"links":[)";
   AppendLink(out, "self", kJson, self_href);
   out += ',';
@@ -267,14 +267,20 @@ void AppendListEnd(std::string& out, const pg::Result& rows, int limit, int show
     AppendLink(out, "parent", kJson, parent_href);
   }
   if (rows.Rows() > limit && shown > 0) {
-    AppendNextLink(out, base_url, list_path, raw_query, rows.Get(shown - 1, id_column));
+    if (next_href.empty()) {
+      AppendNextLink(out, base_url, list_path, raw_query, rows.Get(shown - 1, kCatId));
+    } else {
+      out += ',';
+      AppendLink(out, "next", kJson, next_href);
+    }
   }
   StrAppend(&out, R"(],"numberReturned":)", shown, "}");
 }
 
 std::string RenderCatalogList(const pg::Result& rows, int limit, std::string_view base_url,
                               std::string_view self_href, std::string_view list_path,
-                              std::string_view raw_query, std::string_view parent_href) {
+                              std::string_view raw_query, std::string_view parent_href,
+                              std::string_view next_href) {
   const int shown = std::min(rows.Rows(), limit);
   std::string out;
   out.reserve(2048 * size_t(shown + 1));
@@ -283,8 +289,8 @@ std::string RenderCatalogList(const pg::Result& rows, int limit, std::string_vie
     if (row > 0) out += ',';
     AppendCatalog(out, rows, row, base_url);
   }
-  AppendListEnd(out, rows, limit, shown, kCatId, base_url, self_href, list_path, raw_query,
-                parent_href);
+  AppendListEnd(out, rows, limit, shown, base_url, self_href, list_path, raw_query, parent_href,
+                next_href);
   return out;
 }
 

@@ -68,7 +68,8 @@ std::string RenderCatalog(const pg::Result& rows, int row, std::string_view base
 // one row more than `limit` (then there is a next page, for the listing at `list_path`).
 std::string RenderCatalogList(const pg::Result& rows, int limit, std::string_view base_url,
                               std::string_view self_href, std::string_view list_path,
-                              std::string_view raw_query, std::string_view parent_href);
+                              std::string_view raw_query, std::string_view parent_href,
+                              std::string_view next_href = {});
 
 // Collection rows everywhere in this module have the columns of CollectionColumn: the
 // collection as stored plus the catalogs holding it, rendered as "related" links so that a

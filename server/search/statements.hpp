@@ -144,11 +144,13 @@ inline constexpr pg::Statement kCatalogSearch{
     "                                  timestamptz 'epoch' + $8::bigint * interval '1 microsecond'))) "
     "ORDER BY k.id LIMIT $9::int"};
 
+// A catalog's sub-catalogs, tree children or not, keyset-paged as the Children pages below.
 inline constexpr pg::Statement kSubCatalogs{
     "catalogs_sub",
-    STACFED_CATALOG_ROW
+    STACFED_CATALOG_SELECT ", e.position FROM stacfed.catalogs k "
     "JOIN stacfed.catalog_links e ON e.child_kind = 'catalog' AND e.child_id = k.id "
-    "WHERE e.parent_id = $1 ORDER BY e.position, k.id"};
+    "WHERE e.parent_id = $1 AND ($2::int IS NULL OR (e.position, k.id) > ($2::int, $3::text)) "
+    "ORDER BY e.position, k.id LIMIT $4::int"};
 
 // Children extension pages (sql/0018's tree): a catalog's tree children, sub-catalogs then
 // collections, each keyset-paged on (position, id) after ($2, $3) when $2 is not NULL, at most

@@ -24,8 +24,9 @@
 
 namespace stacfed::federation {
 
-// The format version this code reads ("stacfed_federation": "1.1"; 1.1 added the sites'
-// `hosts` and `paths`); minor versions only add optional fields, so any "1.x" is accepted.
+// The format version this code reads ("stacfed_federation": "1.2"; 1.1 added the sites'
+// `hosts` and `paths`, 1.2 a child entry's `primary`); minor versions only add optional
+// fields, so any "1.x" is accepted.
 inline constexpr std::string_view kFormatMajorVersion = "1";
 
 enum class SiteKind { kHpc, kCloud, kArchive, kDatacentre };
@@ -85,7 +86,13 @@ std::string_view ChildKindName(ChildKind kind);  // "catalog" | "collection"
 struct ChildRef {
   ChildKind kind = ChildKind::kCollection;
   std::string id;
+  // "primary": true in the file: this parent is the child's tree parent (the one parent whose
+  // `child` link reaches it; its other parents link it as `related`). At most one parent may
+  // mark a child; unmarked, the first parent in the file is the tree parent.
+  bool primary = false;
   bool operator==(const ChildRef&) const = default;
+  // The same catalog or collection, whatever the primary mark.
+  bool SameNode(const ChildRef& other) const { return kind == other.kind && id == other.id; }
 };
 
 enum class HarvestType { kStacApi, kStatic };
@@ -146,7 +153,7 @@ struct ValidationError {
 
 // Parses and validates a federation document: structure and vocabularies as in
 // schemas/federation.schema.json, then what a schema cannot say (unique ids, children and
-// sites that exist, no cycles). On failure the status is InvalidArgument and its message lists
+// sites that exist, no cycles, one primary parent per child). On failure the status is InvalidArgument and its message lists
 // every error found, one "pointer: problem" per line.
 absl::StatusOr<Federation> ParseFederation(std::string_view json);
 absl::StatusOr<Federation> LoadFederationFile(const std::filesystem::path& path);

@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 
 #include <boost/json/parser.hpp>
 #include <boost/json/serialize.hpp>
@@ -539,7 +540,8 @@ class Reader {
     return institution;
   }
 
-  // Each child is {"catalog": id} or {"collection": id}, exactly one of the two.
+  // Each child is {"catalog": id} or {"collection": id}, exactly one of the two, optionally
+  // with "primary": true (this parent is the child's tree parent).
   std::vector<ChildRef> ReadChildren(const json::value& value, std::string_view pointer) {
     std::vector<ChildRef> children;
     const json::array* array = Array(value, pointer);
@@ -548,19 +550,33 @@ class Reader {
       std::string element_pointer = StrCat(pointer, "/", i);
       const json::object* object = Object((*array)[i], element_pointer);
       if (object == nullptr) continue;
-      if (object->size() != 1 || (Member(*object, "catalog") == nullptr &&
-                                  Member(*object, "collection") == nullptr)) {
+      const json::value* catalog = Member(*object, "catalog");
+      const json::value* collection = Member(*object, "collection");
+      const json::value* primary = Member(*object, "primary");
+      if (object->size() != (primary == nullptr ? 1u : 2u) ||
+          (catalog == nullptr) == (collection == nullptr)) {
         Error(element_pointer,
-              "a child is {\"catalog\": \"<id>\"} or {\"collection\": \"<id>\"}, exactly one key");
+              "a child is {\"catalog\": \"<id>\"} or {\"collection\": \"<id>\"}, exactly one of "
+              "the two, optionally with \"primary\": true");
         continue;
       }
-      const auto& member = *object->begin();
       ChildRef child;
-      child.kind = View(member.key()) == "catalog" ? ChildKind::kCatalog : ChildKind::kCollection;
+      child.kind = catalog != nullptr ? ChildKind::kCatalog : ChildKind::kCollection;
+      const std::string_view key = ChildKindName(child.kind);
       // Collection ids come from upstream (ESGF "CMIP6", DestinE "EO.ESA.DAT...."): any
       // non-empty string; catalog ids are ours and must be URL-safe.
       const StringRule& rule = child.kind == ChildKind::kCatalog ? kIdRule : kAnyString;
-      auto id = ReadString(member.value(), StrCat(element_pointer, "/", View(member.key())), rule);
+      auto id = ReadString(catalog != nullptr ? *catalog : *collection,
+                           StrCat(element_pointer, "/", key), rule);
+      if (primary != nullptr) {
+        if (const bool* flag = primary->if_bool()) {
+          child.primary = *flag;
+        } else {
+          Error(StrCat(element_pointer, "/primary"),
+                StrCat("expected a boolean, got ", KindName(*primary)));
+          continue;
+        }
+      }
       if (!id) continue;
       child.id = std::move(*id);
       children.push_back(std::move(child));
@@ -759,18 +775,33 @@ Federation ReadFederation(std::string_view text, std::vector<ValidationError>& e
 void CheckReferences(const Federation& federation, std::vector<ValidationError>& errors) {
   auto index = IndexCatalogs(federation, errors);
   std::vector<std::vector<Edge>> edges(federation.catalogs.size());
+  // "catalog:x" / "collection:x" -> the child entry that marks it primary, and its parent.
+  std::map<std::string, std::pair<std::string, std::string>, std::less<>> primary_marks;
   for (size_t i = 0; i < federation.catalogs.size(); ++i) {
     const Catalog& catalog = federation.catalogs[i];
     CheckSites(federation, catalog, errors);
     for (size_t c = 0; c < catalog.children.size(); ++c) {
       const ChildRef& child = catalog.children[c];
       std::string pointer = StrCat(catalog.pointer, "/children/", c);
-      auto first = std::find(catalog.children.begin(), catalog.children.end(), child);
+      auto first = std::find_if(catalog.children.begin(), catalog.children.end(),
+                                [&](const ChildRef& other) { return other.SameNode(child); });
       if (first != catalog.children.begin() + c) {
         errors.push_back({pointer, StrCat("duplicate child ", ChildKindName(child.kind), " ",
                                           Quoted(child.id), " (also at ", catalog.pointer,
                                           "/children/", first - catalog.children.begin(), ")")});
         continue;
+      }
+      // One tree parent per node: at most one parent may mark a child primary.
+      if (child.primary) {
+        auto [mark, inserted] = primary_marks.emplace(
+            StrCat(ChildKindName(child.kind), ":", child.id), std::pair(pointer, catalog.id));
+        if (!inserted) {
+          errors.push_back(
+              {pointer, StrCat(ChildKindName(child.kind), " ", Quoted(child.id),
+                               " is marked primary under catalog ", Quoted(catalog.id),
+                               " and under catalog ", Quoted(mark->second.second), " (at ",
+                               mark->second.first, "); a child has one primary parent")});
+        }
       }
       if (child.kind != ChildKind::kCatalog) continue;
       auto target = index.find(child.id);

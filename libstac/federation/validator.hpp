@@ -13,7 +13,8 @@ namespace stacfed::federation::internal {
 // read; when `errors` grew, the result must not be used.
 Federation ReadFederation(std::string_view json, std::vector<ValidationError>& errors);
 
-// What the schema cannot express: unique ids, children and sites that exist, no cycles.
+// What the schema cannot express: unique ids, children and sites that exist, no cycles, a
+// child marked primary under one parent at most.
 void CheckReferences(const Federation& federation, std::vector<ValidationError>& errors);
 
 // "~" and "/" escaped as RFC 6901 requires, for keys used as pointer tokens.

@@ -227,3 +227,96 @@ TEST_CASE("site keys are escaped in pointers", "[federation][validation]") {
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].pointer == "/sites/a~1b");
 }
+
+TEST_CASE("a child may be marked primary under one of its parents", "[federation][validation]") {
+  auto federation = fed::ParseFederation(std::string(kHeader) + R"("catalogs": [
+      {"id": "esgf", "description": "d", "children": [{"catalog": "esgf-west"}, {"catalog": "esgf-east"}]},
+      {"id": "esgf-west", "description": "d", "children": [{"collection": "CMIP6", "primary": false}]},
+      {"id": "esgf-east", "description": "d", "children": [{"collection": "CMIP6", "primary": true},
+                                                           {"collection": "CORDEX-CMIP6"}]}]})");
+  INFO((federation.ok() ? "" : std::string(federation.status().message())));
+  REQUIRE(federation.ok());
+  const fed::Catalog* west = federation->FindCatalog("esgf-west");
+  const fed::Catalog* east = federation->FindCatalog("esgf-east");
+  REQUIRE(west != nullptr);
+  REQUIRE(east != nullptr);
+  CHECK(west->children == std::vector<fed::ChildRef>{{fed::ChildKind::kCollection, "CMIP6", false}});
+  CHECK(east->children == std::vector<fed::ChildRef>{{fed::ChildKind::kCollection, "CMIP6", true},
+                                                     {fed::ChildKind::kCollection, "CORDEX-CMIP6", false}});
+  CHECK_FALSE(federation->catalogs[0].children[0].primary);
+}
+
+TEST_CASE("a child marked primary under two parents is rejected", "[federation][validation]") {
+  SECTION("a collection") {
+    auto errors = fed::ValidateFederation(std::string(kHeader) + R"("catalogs": [
+        {"id": "esgf", "description": "d", "children": [{"catalog": "esgf-west"}, {"catalog": "esgf-east"}]},
+        {"id": "esgf-west", "description": "d", "children": [{"collection": "CMIP6", "primary": true}]},
+        {"id": "esgf-east", "description": "d", "children": [{"collection": "CMIP6", "primary": true}]}]})");
+    INFO(Describe(errors));
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].ToString() ==
+          "/catalogs/2/children/0: collection \"CMIP6\" is marked primary under catalog "
+          "\"esgf-east\" and under catalog \"esgf-west\" (at /catalogs/1/children/0); a child "
+          "has one primary parent");
+  }
+  SECTION("a catalog, marked by three parents: every mark after the first is reported") {
+    auto errors = fed::ValidateFederation(std::string(kHeader) + R"("catalogs": [
+        {"id": "dkrz", "description": "d", "children": [{"catalog": "eerie", "primary": true}]},
+        {"id": "km-scale", "description": "d", "children": [{"collection": "x"}, {"catalog": "eerie", "primary": true}]},
+        {"id": "eerie", "description": "d"},
+        {"id": "themes", "description": "d", "children": [{"catalog": "eerie", "primary": true}]}]})");
+    INFO(Describe(errors));
+    CHECK(errors.size() == 2);
+    CHECK(HasError(errors, "/catalogs/1/children/1",
+                   "catalog \"eerie\" is marked primary under catalog \"km-scale\" and under "
+                   "catalog \"dkrz\" (at /catalogs/0/children/0)"));
+    CHECK(HasError(errors, "/catalogs/3/children/0",
+                   "catalog \"eerie\" is marked primary under catalog \"themes\" and under "
+                   "catalog \"dkrz\" (at /catalogs/0/children/0)"));
+  }
+  SECTION("a mark under one parent and \"primary\": false under another is fine") {
+    auto errors = fed::ValidateFederation(std::string(kHeader) + R"("catalogs": [
+        {"id": "a", "description": "d", "children": [{"collection": "c", "primary": false}]},
+        {"id": "b", "description": "d", "children": [{"collection": "c", "primary": true}]},
+        {"id": "e", "description": "d", "children": [{"collection": "c", "primary": false}]}]})");
+    CHECK(Describe(errors) == "");
+  }
+  SECTION("the same collection and catalog id are different children") {
+    auto errors = fed::ValidateFederation(std::string(kHeader) + R"("catalogs": [
+        {"id": "a", "description": "d", "children": [{"collection": "b", "primary": true}]},
+        {"id": "c", "description": "d", "children": [{"catalog": "b", "primary": true}]},
+        {"id": "b", "description": "d"}]})");
+    CHECK(Describe(errors) == "");
+  }
+  SECTION("a child listed twice by one parent is a duplicate, whatever its marks") {
+    auto errors = fed::ValidateFederation(std::string(kHeader) + R"("catalogs": [
+        {"id": "a", "description": "d",
+         "children": [{"collection": "c", "primary": true}, {"collection": "c"}, {"collection": "c", "primary": true}]}]})");
+    INFO(Describe(errors));
+    REQUIRE(errors.size() == 2);
+    CHECK(HasError(errors, "/catalogs/0/children/1",
+                   "duplicate child collection \"c\" (also at /catalogs/0/children/0)"));
+    CHECK(HasError(errors, "/catalogs/0/children/2",
+                   "duplicate child collection \"c\" (also at /catalogs/0/children/0)"));
+  }
+  SECTION("ParseFederation refuses the file") {
+    auto status = fed::ParseFederation(std::string(kHeader) + R"("catalogs": [
+        {"id": "a", "description": "d", "children": [{"collection": "c", "primary": true}]},
+        {"id": "b", "description": "d", "children": [{"collection": "c", "primary": true}]}]})");
+    REQUIRE_FALSE(status.ok());
+    CHECK(status.status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK(std::string(status.status().message()).find(
+              "/catalogs/1/children/0: collection \"c\" is marked primary under catalog \"b\"") !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("a malformed primary mark is reported at the mark", "[federation][validation]") {
+  auto errors = fed::ValidateFederation(std::string(kHeader) + R"("catalogs": [
+      {"id": "a", "description": "d", "children": [{"collection": "c", "primary": 1}, {"primary": true}]}]})");
+  INFO(Describe(errors));
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0].ToString() == "/catalogs/0/children/0/primary: expected a boolean, got a number");
+  CHECK(errors[1].pointer == "/catalogs/0/children/1");
+  CHECK(errors[1].problem.find("optionally with \"primary\": true") != std::string::npos);
+}

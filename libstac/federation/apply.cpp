@@ -1,6 +1,7 @@
 // Applying a federation: the desired rows are built here as three JSON arrays and handed to
-// stacfed.apply_federation() (sql/0002_federation.sql), which does the set-based diff in one
-// statement per table inside the caller's transaction. Values travel only as bind parameters.
+// stacfed.apply_federation() (sql/0002_federation.sql; sql/0019_federation_primary.sql adds
+// the links' `primary` flag), which does the set-based diff in one statement per table inside
+// the caller's transaction. Values travel only as bind parameters.
 
 #include "libstac/federation/apply.hpp"
 
@@ -154,7 +155,8 @@ json::array DesiredLinks(const Federation& federation) {
       rows.emplace_back(json::object{{"parent_id", JsonStr(catalog.id)},
                                      {"child_kind", JsonStr(ChildKindName(child.kind))},
                                      {"child_id", JsonStr(child.id)},
-                                     {"position", i}});
+                                     {"position", i},
+                                     {"primary", child.primary}});
     }
   }
   return rows;

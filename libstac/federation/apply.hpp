@@ -38,7 +38,9 @@ struct ApplyReport {
 // Applies `federation` in ONE transaction (all or nothing) and refreshes the closure
 // (stacfed.catalog_collections) before committing. Applying the same file twice changes
 // nothing the second time. Collections named as children need not exist yet: the link is kept
-// and the API shows the collection once it is loaded or harvested.
+// and the API shows the collection once it is loaded or harvested. A child entry marked
+// primary sets catalog_links.is_primary, which makes that parent the child's tree parent
+// (catalog_links.in_tree); a change of the mark alone counts as an updated link.
 absl::StatusOr<ApplyReport> ApplyFederation(pg::Connection& conn, const Federation& federation);
 
 // Recomputes stacfed.catalog_collections from catalog_links (stacfed.refresh_catalog_closure()),

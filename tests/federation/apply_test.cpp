@@ -289,3 +289,132 @@ TEST_CASE("federation show prints the tree with counts", "[federation][db]") {
         "cmip6  (1 collection, 2 items)\n"
         "  CMIP6  (collection, 2 items)\n");
 }
+
+namespace {
+
+// The shared node of the conformance fixture: CMIP6 under esgf-west and esgf-east (west first
+// in the file), and a catalog under two parents (eerie under dkrz, then km-scale). `mark`
+// goes into esgf-east's entry for CMIP6, `eerie_mark` into km-scale's entry for eerie.
+std::string SharedNodes(std::string_view mark, std::string_view eerie_mark = "") {
+  return std::string(R"({
+  "stacfed_federation": "1.2",
+  "catalogs": [
+    {"id": "esgf", "description": "ESGF", "children": [{"catalog": "esgf-west"}, {"catalog": "esgf-east"}]},
+    {"id": "esgf-west", "description": "ESGF West", "children": [{"collection": "CMIP6"}]},
+    {"id": "esgf-east", "description": "ESGF East",
+     "children": [{"collection": "CORDEX-CMIP6"}, {"collection": "CMIP6")") + std::string(mark) + R"(}]},
+    {"id": "dkrz", "description": "DKRZ", "children": [{"catalog": "eerie"}]},
+    {"id": "km-scale", "description": "Km-scale", "children": [{"catalog": "eerie")" +
+         std::string(eerie_mark) + R"(}]},
+    {"id": "eerie", "description": "EERIE", "children": [{"collection": "eerie-hist"}]}
+  ]
+})";
+}
+
+// "parent->child" for every link of the tree (catalog_links.in_tree), and for the others.
+std::vector<std::string> Links(Connection& conn, bool in_tree) {
+  return Column(conn,
+                "SELECT parent_id || '->' || child_id FROM stacfed.catalog_links "
+                "WHERE in_tree = $1 ORDER BY parent_id, child_id",
+                {std::string(in_tree ? "true" : "false")});
+}
+
+}  // namespace
+
+TEST_CASE("without a mark the first parent in the file is the tree parent", "[federation][db]") {
+  stacfed::testing::TestDatabase db;
+  Connection conn = Open(db);
+  Apply(conn, Parse(SharedNodes("")));
+  CHECK(Column(conn, "SELECT count(*) FROM stacfed.catalog_links WHERE is_primary") ==
+        std::vector<std::string>{"0"});
+  // esgf-west comes before esgf-east in the file (although "esgf-east" sorts first), dkrz
+  // before km-scale.
+  CHECK(Links(conn, false) == std::vector<std::string>{"esgf-east->CMIP6", "km-scale->eerie"});
+  CHECK(Links(conn, true) ==
+        std::vector<std::string>{"dkrz->eerie", "eerie->eerie-hist", "esgf->esgf-east",
+                                 "esgf->esgf-west", "esgf-east->CORDEX-CMIP6", "esgf-west->CMIP6"});
+  // esgf-east holds CMIP6 but its tree does not reach it.
+  CHECK(Column(conn, "SELECT id FROM stacfed.catalogs WHERE NOT walk_complete ORDER BY id") ==
+        std::vector<std::string>{"esgf-east", "km-scale"});
+}
+
+TEST_CASE("a child marked primary hangs in the tree under that parent", "[federation][db]") {
+  stacfed::testing::TestDatabase db;
+  Connection conn = Open(db);
+  fed::ApplyReport first =
+      Apply(conn, Parse(SharedNodes(R"(, "primary": true)", R"(, "primary": true)")));
+  CHECK(first.links.added == 8);
+  CHECK(Column(conn, "SELECT parent_id || '->' || child_id FROM stacfed.catalog_links "
+                     "WHERE is_primary ORDER BY parent_id") ==
+        std::vector<std::string>{"esgf-east->CMIP6", "km-scale->eerie"});
+  CHECK(Links(conn, false) == std::vector<std::string>{"dkrz->eerie", "esgf-west->CMIP6"});
+  CHECK(Column(conn, "SELECT count(*) FROM stacfed.catalog_links WHERE in_tree") ==
+        std::vector<std::string>{"6"});
+  CHECK(Column(conn, "SELECT id FROM stacfed.catalogs WHERE NOT walk_complete ORDER BY id") ==
+        std::vector<std::string>{"dkrz", "esgf-west"});
+  // The closure does not depend on the tree: both parents still scope CMIP6.
+  auto closure = Closure(conn);
+  CHECK(closure["esgf-west"] == std::set<std::string>{"CMIP6:1"});
+  CHECK(closure["esgf-east"] == std::set<std::string>{"CMIP6:1", "CORDEX-CMIP6:1"});
+
+  // Applying the same file again changes nothing.
+  fed::ApplyReport again =
+      Apply(conn, Parse(SharedNodes(R"(, "primary": true)", R"(, "primary": true)")));
+  CHECK_FALSE(again.Changed());
+  CHECK(again.closure_rows_changed == 0);
+}
+
+TEST_CASE("adding or dropping a primary mark alone updates the link and moves the tree",
+          "[federation][db]") {
+  stacfed::testing::TestDatabase db;
+  Connection conn = Open(db);
+  Apply(conn, Parse(SharedNodes("")));
+  CHECK(Links(conn, false) == std::vector<std::string>{"esgf-east->CMIP6", "km-scale->eerie"});
+
+  fed::ApplyReport marked = Apply(conn, Parse(SharedNodes(R"(, "primary": true)")));
+  CHECK(marked.Changed());
+  CHECK(marked.links.updated == 1);
+  CHECK(marked.links.added == 0);
+  CHECK(marked.links.removed == 0);
+  CHECK(marked.links.unchanged == 7);
+  CHECK(marked.catalogs.unchanged == 6);
+  // The closure (what each catalog scopes) is the same; only the tree moved.
+  CHECK(marked.closure_rows_changed == 0);
+  CHECK(Column(conn, "SELECT in_tree::text FROM stacfed.catalog_links "
+                     "WHERE parent_id = 'esgf-east' AND child_id = 'CMIP6'") ==
+        std::vector<std::string>{"true"});
+  CHECK(Column(conn, "SELECT in_tree::text FROM stacfed.catalog_links "
+                     "WHERE parent_id = 'esgf-west' AND child_id = 'CMIP6'") ==
+        std::vector<std::string>{"false"});
+  CHECK(Links(conn, false) == std::vector<std::string>{"esgf-west->CMIP6", "km-scale->eerie"});
+
+  // "primary": false is no mark: the first parent in the file wins again.
+  fed::ApplyReport unmarked = Apply(conn, Parse(SharedNodes(R"(, "primary": false)")));
+  CHECK(unmarked.links.updated == 1);
+  CHECK(unmarked.links.unchanged == 7);
+  CHECK(Links(conn, false) == std::vector<std::string>{"esgf-east->CMIP6", "km-scale->eerie"});
+  CHECK(Column(conn, "SELECT count(*) FROM stacfed.catalog_links WHERE is_primary") ==
+        std::vector<std::string>{"0"});
+
+  // The same file without the member changes nothing more.
+  CHECK_FALSE(Apply(conn, Parse(SharedNodes(""))).Changed());
+}
+
+TEST_CASE("a primary mark moves a harvested link's node into the file's tree",
+          "[federation][db]") {
+  stacfed::testing::TestDatabase db;
+  Connection conn = Open(db);
+  Apply(conn, Parse(SharedNodes("")));
+  // The crawler hangs CMIP6 under dkrz too: a later parent in the file, not in the tree.
+  REQUIRE(fed::AddHarvestedLink(conn, "dkrz", fed::ChildKind::kCollection, "CMIP6").ok());
+  REQUIRE(fed::RefreshCatalogClosure(conn).ok());
+  CHECK(Links(conn, false) ==
+        std::vector<std::string>{"dkrz->CMIP6", "esgf-east->CMIP6", "km-scale->eerie"});
+  // Marking esgf-east takes precedence over file order; the harvest link stays out of the tree.
+  Apply(conn, Parse(SharedNodes(R"(, "primary": true)")));
+  CHECK(Links(conn, false) ==
+        std::vector<std::string>{"dkrz->CMIP6", "esgf-west->CMIP6", "km-scale->eerie"});
+  CHECK(Column(conn, "SELECT origin FROM stacfed.catalog_links "
+                     "WHERE parent_id = 'dkrz' AND child_id = 'CMIP6'") ==
+        std::vector<std::string>{"harvest"});
+}

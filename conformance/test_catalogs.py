@@ -3,6 +3,9 @@ served as STAC API resources. Skipped while the federation cannot be applied or 
 answers 404."""
 
 import json
+import os
+import subprocess
+import time
 from collections import deque
 from urllib.parse import urlsplit
 
@@ -461,19 +464,57 @@ def test_catalog_search_q_free_text(base, http):
 # --- a federation change --------------------------------------------------------------------
 
 
+def apply_federation(stac_bin, database_url, path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STACFED_")}
+    env["DATABASE_URL"] = database_url
+    proc = subprocess.run([stac_bin, "federation", "apply", str(path)], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_primary_mark_moves_the_child_link(base, http, stac_bin, database_url, tmp_path):
+    """A shared node marked primary under its second parent becomes that parent's child; the
+    first parent links it as related and stops declaring Browseable."""
+    doc = json.loads(TREE_FILE.read_text())
+    shared = [(key, v) for key, v in TREE_PARENT.items()
+              if sum((k, v2) == key for kids in CHILDREN.values() for k, v2 in kids) > 1]
+    assert shared, "the fixture tree has a shared node"
+    (kind, cid), first = shared[0]
+    second = next(c for c, kids in CHILDREN.items() if (kind, cid) in kids and c != first)
+    for catalog in doc["catalogs"]:
+        if catalog["id"] == second:
+            for child in catalog["children"]:
+                if child.get(kind) == cid:
+                    child["primary"] = True
+    marked = tmp_path / "federation.json"
+    marked.write_text(json.dumps(doc))
+
+    def rels(catalog_id):
+        links = http.get(f"{base}/catalogs/{catalog_id}").json()["links"]
+        return {(link["rel"], last_segment(link["href"])) for link in links
+                if last_segment(link["href"]) == cid}
+
+    def browseable(catalog_id):
+        uris = http.get(f"{base}/catalogs/{catalog_id}/conformance").json()["conformsTo"]
+        return any(u.endswith("/browseable") for u in uris)
+
+    assert ("child", cid) in rels(first) and ("related", cid) in rels(second)
+    assert browseable(first) and not browseable(second)
+    apply_federation(stac_bin, database_url, marked)
+    try:
+        assert ("child", cid) in rels(second) and ("related", cid) in rels(first)
+        assert browseable(second) and not browseable(first)
+    finally:
+        apply_federation(stac_bin, database_url, TREE_FILE)
+    assert ("child", cid) in rels(first) and ("related", cid) in rels(second)
+
+
 def test_removed_catalog_is_gone_at_once(base, http, stac_bin, database_url, tmp_path):
     """A catalog the federation file no longer lists answers 404 at once; its scoped
     endpoints within the scope cache's 5 s."""
-    import os
-    import subprocess
-    import time
 
     def apply(path):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("STACFED_")}
-        env["DATABASE_URL"] = database_url
-        proc = subprocess.run([stac_bin, "federation", "apply", str(path)], env=env,
-                              capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
+        apply_federation(stac_bin, database_url, path)
 
     doc = json.loads(TREE_FILE.read_text())
     shared = next(v for kids in CHILDREN.values() for k, v in kids if k == "collection")

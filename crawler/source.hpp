@@ -2,7 +2,6 @@
 // One harvest source as the crawler needs it. The CLI fills it from the federation file
 // (libstac/federation: a catalog's `harvest` object) or from `--url/--type/--into`.
 
-#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "crawler/annotate/site_registry.hpp"
+#include "libstac/federation/federation.hpp"
 
 namespace stacfed::crawler {
 
@@ -20,6 +20,7 @@ struct SourceSpec {
   std::string catalog_id;  // harvested collections become this catalog's children
   std::string url;         // STAC API landing page, or a static catalog/collection document
   SourceType type = SourceType::kStacApi;
+  // Remote collection ids, compared ignoring case (federation::NamesCollection).
   std::vector<std::string> include_collections;  // empty: all
   std::vector<std::string> exclude_collections;
   std::optional<int64_t> max_items_per_collection;
@@ -37,11 +38,22 @@ struct SourceSpec {
   SiteRegistry sites;
 
   bool Wants(std::string_view collection_id) const {
-    auto has = [&](const std::vector<std::string>& list) {
-      return std::find(list.begin(), list.end(), collection_id) != list.end();
-    };
-    return (include_collections.empty() || has(include_collections)) && !has(exclude_collections);
+    return (include_collections.empty() ||
+            federation::NamesCollection(include_collections, collection_id)) &&
+           !federation::NamesCollection(exclude_collections, collection_id);
   }
 };
+
+// The ids of an include or exclude list that none of `offered` (the collection ids the
+// upstream advertised) matches, in list order. Unmatched include ids are configured
+// collections the upstream does not have.
+inline std::vector<std::string> UnmatchedIds(const std::vector<std::string>& ids,
+                                             const std::vector<std::string>& offered) {
+  std::vector<std::string> unmatched;
+  for (const std::string& id : ids) {
+    if (!federation::NamesCollection(offered, id)) unmatched.push_back(id);
+  }
+  return unmatched;
+}
 
 }  // namespace stacfed::crawler

@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "libstac/base/strings.hpp"
 #include "libstac/federation/validator.hpp"
 
@@ -28,12 +29,17 @@ std::string_view HarvestTypeName(HarvestType type) {
   return type == HarvestType::kStatic ? "static" : "stac-api";
 }
 
+bool NamesCollection(const std::vector<std::string>& ids, std::string_view collection_id) {
+  return std::any_of(ids.begin(), ids.end(), [&](const std::string& id) {
+    return absl::EqualsIgnoreCase(ToAbsl(id), ToAbsl(collection_id));
+  });
+}
+
 bool HarvestSource::Wants(std::string_view collection_id) const {
-  auto contains = [&](const std::vector<std::string>& ids) {
-    return std::find(ids.begin(), ids.end(), collection_id) != ids.end();
-  };
-  if (!include_collections.empty() && !contains(include_collections)) return false;
-  return !contains(exclude_collections);
+  if (!include_collections.empty() && !NamesCollection(include_collections, collection_id)) {
+    return false;
+  }
+  return !NamesCollection(exclude_collections, collection_id);
 }
 
 const Catalog* Federation::FindCatalog(std::string_view id) const {

@@ -102,7 +102,8 @@ std::string_view HarvestTypeName(HarvestType type);  // "stac-api" | "static"
 struct HarvestSource {
   std::string url;  // the root: a STAC API landing page or a static catalog document
   HarvestType type = HarvestType::kStacApi;
-  // Remote collection ids. Empty include list: every collection the source offers.
+  // Remote collection ids, matched ignoring case (see NamesCollection). Empty include list:
+  // every collection the source offers.
   std::vector<std::string> include_collections;
   std::vector<std::string> exclude_collections;
   std::optional<int64_t> max_items_per_collection;  // nullopt: no limit
@@ -116,6 +117,11 @@ struct HarvestSource {
   // True when a remote collection id passes the include/exclude lists.
   bool Wants(std::string_view collection_id) const;
 };
+
+// Whether an include or exclude list names `collection_id`. Ids are compared ignoring ASCII
+// case: providers spell one collection in several cases (ESGF West advertises `cmip6` while
+// its items say `CMIP6`), and an operator's list in another case must not drop it silently.
+bool NamesCollection(const std::vector<std::string>& ids, std::string_view collection_id);
 
 struct Catalog {
   std::string id;

@@ -3,7 +3,8 @@
 //
 // Harvests sources into the database. Progress goes to stderr when it is a terminal; the
 // last line on stdout is one JSON summary (for cron and systemd); the exit status is
-// non-zero when a source failed or had errors.
+// non-zero when a source's status is not "ok" (it failed, had errors or misses a configured
+// collection).
 
 #include <unistd.h>
 
@@ -265,23 +266,14 @@ int RunHarvest(const Args& args) {
     }
     if (per_source.size() > 1) per_source += ',';
     per_source += summary.ToJson();
-    any_failed = any_failed || summary.failed || summary.walk.errors > 0;
+    any_failed = any_failed || summary.Status() != "ok";
     if (summary.failed) ++failed_sources;
-    total.walk.collections += summary.walk.collections;
-    total.walk.pages += summary.walk.pages;
-    total.walk.items += summary.walk.items;
-    total.walk.errors += summary.walk.errors + (summary.failed ? 1 : 0);
-    total.walk.skipped += summary.walk.skipped;
-    total.sink.added += summary.sink.added;
-    total.sink.updated += summary.sink.updated;
-    total.sink.unchanged += summary.sink.unchanged;
-    total.sink.withdrawn += summary.sink.withdrawn;
-    total.sink.quarantined += summary.sink.quarantined;
+    total.Add(summary, sources->size() > 1);
   }
   per_source += ']';
   total.source_id = sources->size() == 1 ? sources->front().id : "*";
   total.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::string line = total.ToJson();  // "ok" or "partial" (errors already summed)
+  std::string line = total.ToJson();  // "ok" or "partial" (errors and missing summed)
   if (failed_sources == sources->size()) {
     // Every source failed: say so rather than "partial".
     const size_t at = line.find("\"status\":\"partial\"");

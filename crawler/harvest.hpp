@@ -3,6 +3,8 @@
 // `stacfed harvest` runs per source and what the tests drive.
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "crawler/fetch/http_client.hpp"
 #include "crawler/sink/db_sink.hpp"
@@ -24,11 +26,25 @@ struct HarvestSummary {
   std::string error;  // why it failed, or "" 
   WalkCounters walk;
   SinkCounters sink;
+  // Included collections (include_collections) the upstream does not offer. In a total over
+  // several sources each is "<source>/<collection>".
+  std::vector<std::string> missing;
   double seconds = 0;
 
-  // {"source":...,"status":"ok"|"partial"|"failed","collections":..,"pages":..,"items":..,
-  //  "added":..,"updated":..,"unchanged":..,"withdrawn":..,"quarantined":..,"errors":..,
-  //  "duration_s":..}
+  // "failed" when the source could not be harvested at all; "partial" when it had errors or
+  // a configured collection is missing; else "ok" (collections of an API without items
+  // endpoints and incremental requests answered by a full walk are not faults).
+  std::string_view Status() const;
+
+  // Adds another source's counts to this total (`several`: the total spans several sources,
+  // so missing collections are named with their source).
+  void Add(const HarvestSummary& other, bool several);
+
+  // {"source":...,"status":"ok"|"partial"|"failed","collections":..,
+  //  "collections_without_items":..,"pages":..,"items":..,"added":..,"updated":..,
+  //  "unchanged":..,"withdrawn":..,"quarantined":..,"skipped":..,"not_modified":..,
+  //  "incremental_walks":..,"incremental_fallbacks":..,"missing":[..],"errors":..,
+  //  "duration_s":..[,"error":..]}
   std::string ToJson() const;
 };
 

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 #include "libstac/base/strings.hpp"
 #include "libstac/model/datetime.hpp"
@@ -425,6 +426,67 @@ absl::StatusOr<NormalisedItem> NormaliseItem(json::object& item, const ItemConte
   return result;
 }
 
+namespace {
+
+bool IsLatitude(double value) { return value >= -90.0 && value <= 90.0; }
+// -180..360: boxes on 0..360 grids are shifted afterwards.
+bool IsLongitude(double value) { return value >= -180.0 && value <= 360.0; }
+bool IsBox(double w, double s, double e, double n) {
+  return IsLongitude(w) && IsLongitude(e) && IsLatitude(s) && IsLatitude(n) && s <= n;
+}
+
+// A collection extent box [w,s,e,n] with a latitude outside -90..90. Written in another axis
+// order, it is put right when exactly one known order reads as a valid box: latitude first
+// ([s,w,n,e]) or [w,e,s,n] (left, right, bottom, top). Otherwise a box that still overlaps
+// the globe is clipped to it: the data it promises lies between the poles anyway. A box
+// wholly beyond a pole, or upside down, is unrepairable. 3D boxes are only clipped.
+absl::Status RepairExtentLatitudes(json::value& box, double& w, double& s, double& e, double& n,
+                                   std::vector<std::string>& changes) {
+  if (IsLatitude(s) && IsLatitude(n)) return absl::OkStatus();
+  const json::value before = box;
+  const bool flat = box.is_array() && box.get_array().size() == 4;
+  const bool latitude_first = flat && IsBox(s, w, n, e);
+  const bool left_right_first = flat && IsBox(w, e, s, n);
+  std::string why;
+  if (latitude_first != left_right_first) {
+    std::tie(w, s, e, n) = latitude_first ? std::tuple(s, w, n, e) : std::tuple(w, e, s, n);
+    why = latitude_first ? "latitude and longitude swapped" : "read as west, east, south, north";
+  } else if (s <= n && s <= 90.0 && n >= -90.0) {
+    s = std::max(s, -90.0);
+    n = std::min(n, 90.0);
+    why = "latitudes clipped to -90..90";
+  } else {
+    return Unrepairable(StrCat("extent.spatial.bbox ", Shown(before), ": latitudes outside -90..90"));
+  }
+  if (before.is_array() && before.get_array().size() == 6) {
+    const json::array& old = before.get_array();
+    box = json::array{w, s, old[2], e, n, old[5]};
+  } else {
+    box = json::array{w, s, e, n};
+  }
+  changes.push_back(StrCat("extent.spatial.bbox: ", Shown(before), " -> ", Shown(box), " (", why, ")"));
+  return absl::OkStatus();
+}
+
+// One box of a collection's spatial extent: latitudes first (a box in another axis order
+// may carry its longitudes there), then 0..360 longitudes.
+absl::Status RepairExtentBox(json::value& box, std::vector<std::string>& changes) {
+  double w, s, e, n;
+  if (!ReadBbox(box, w, s, e, n)) return absl::OkStatus();
+  if (absl::Status status = RepairExtentLatitudes(box, w, s, e, n, changes); !status.ok()) {
+    return status;
+  }
+  if (e <= 180.0) return absl::OkStatus();
+  const json::value before = box;
+  box = e - w >= 180.0 ? json::array{-180.0, s, 180.0, n}
+                       : json::array{w > 180 ? w - 360 : w, s, e - 360, n};
+  changes.push_back(StrCat("extent.spatial.bbox: ", Shown(before), " -> ", Shown(box),
+                           " (0..360 longitudes)"));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<std::string>> NormaliseCollection(json::object& collection) {
   std::vector<std::string> changes;
   const json::value* type = collection.if_contains("type");
@@ -471,13 +533,7 @@ absl::StatusOr<std::vector<std::string>> NormaliseCollection(json::object& colle
     if (json::value* spatial = extent->get_object().if_contains("spatial"); spatial && spatial->is_object()) {
       if (json::value* boxes = spatial->get_object().if_contains("bbox"); boxes && boxes->is_array()) {
         for (auto& box : boxes->get_array()) {
-          double w, s, e, n;
-          if (!ReadBbox(box, w, s, e, n) || e <= 180.0) continue;
-          const json::value before = box;
-          box = e - w >= 180.0 ? json::array{-180.0, s, 180.0, n}
-                               : json::array{w > 180 ? w - 360 : w, s, e - 360, n};
-          changes.push_back(StrCat("extent.spatial.bbox: ", Shown(before), " -> ", Shown(box),
-                                   " (0..360 longitudes)"));
+          if (absl::Status repaired = RepairExtentBox(box, changes); !repaired.ok()) return repaired;
         }
       }
     }

@@ -67,7 +67,8 @@ absl::StatusOr<DbSink> DbSink::Open(const std::string& database_url, const Sourc
 }
 
 absl::StatusOr<std::string> DbSink::PutCollection(const std::string& json,
-                                                  const std::string& source_url) {
+                                                  const std::string& source_url,
+                                                  const std::vector<std::string>& changes) {
   // Held to STACFED_MAX_ITEM_BYTES like a loaded collection (Open has checked the value).
   const absl::Status fits = ingest::CheckRecordSize(
       json.size(), ingest::MaxRecordBytesFromEnv().value_or(ingest::kDefaultMaxRecordBytes));
@@ -79,7 +80,38 @@ absl::StatusOr<std::string> DbSink::PutCollection(const std::string& json,
   }
   STACFED_ASSIGN_OR_RETURN(bool changed, ingest::UpsertCollection(conn_, *staged));
   if (changed) ++counters_.collections_changed;
+  STACFED_RETURN_IF_ERROR(RecordCollectionChanges(staged->id, changes));
   return staged->id;
+}
+
+absl::Status DbSink::RecordCollectionChanges(const std::string& collection_id,
+                                             const std::vector<std::string>& changes) {
+  if (changes.empty()) {
+    return conn_.Query("DELETE FROM stacfed.harvest_normalisations"
+                       " WHERE collection_id = $1 AND item_id = ''",
+                       {collection_id})
+        .status();
+  }
+  std::string list = "[";
+  for (const std::string& change : changes) {
+    if (list.size() > 1) list += ',';
+    AppendJsonString(list, change);
+  }
+  list += ']';
+  return conn_.Query("INSERT INTO stacfed.harvest_normalisations AS n"
+                     " (collection_id, item_id, source_id, changes) VALUES ($1, '', $2, $3::jsonb)"
+                     " ON CONFLICT (collection_id, item_id) DO UPDATE SET changes = EXCLUDED.changes,"
+                     " source_id = EXCLUDED.source_id, recorded_at = now()"
+                     " WHERE n.changes IS DISTINCT FROM EXCLUDED.changes",
+                     {collection_id, source_.id, list})
+      .status();
+}
+
+absl::Status DbSink::RecordUpstreamRoot(const std::string& root_json) {
+  return conn_.Query("UPDATE stacfed.harvest_sources SET upstream_root = $2::jsonb"
+                     " WHERE source_id = $1 AND upstream_root IS DISTINCT FROM $2::jsonb",
+                     {source_.id, root_json})
+      .status();
 }
 
 absl::StatusOr<WalkState> DbSink::BeginWalk(const std::string& collection_id) {

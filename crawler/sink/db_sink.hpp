@@ -61,8 +61,14 @@ class DbSink {
 
   DbSink(DbSink&&) = default;
 
-  // Validates and stores a normalised collection document; returns its id.
-  absl::StatusOr<std::string> PutCollection(const std::string& json, const std::string& source_url);
+  // Validates and stores a normalised collection document; returns its id. `changes` (from
+  // NormaliseCollection) are recorded in harvest_normalisations under the item id '' (the
+  // collection document itself), and the record is removed once there are none.
+  absl::StatusOr<std::string> PutCollection(const std::string& json, const std::string& source_url,
+                                            const std::vector<std::string>& changes = {});
+
+  // Keeps the source's root document (without its links) in harvest_sources.upstream_root.
+  absl::Status RecordUpstreamRoot(const std::string& root_json);
 
   absl::StatusOr<WalkState> BeginWalk(const std::string& collection_id);
   // Writes one page's items and moves the checkpoint to `next_request_json` ("" when the
@@ -97,6 +103,9 @@ class DbSink {
 
  private:
   DbSink(pg::Connection conn, SourceSpec source) : conn_(std::move(conn)), source_(std::move(source)) {}
+
+  absl::Status RecordCollectionChanges(const std::string& collection_id,
+                                       const std::vector<std::string>& changes);
 
   pg::Connection conn_;
   SourceSpec source_;

@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "absl/strings/match.h"
 #include "crawler/annotate/annotate.hpp"
 #include "crawler/normalise/normalise.hpp"
 #include "crawler/walk/links.hpp"
@@ -73,6 +74,7 @@ void Walker::Report() {
 Walker::FetchedDocument Walker::FetchAndParse(const HttpRequest& request) {
   FetchedDocument fetched;
   auto response = http_.Fetch(request);
+  if (response.ok()) fetched.http_status = response->status;
   if (!response.ok()) {
     fetched.document = response.status();
   } else if (!response->ok()) {
@@ -112,7 +114,7 @@ Walker::SearchAbilities ReadSearchAbilities(const json::object& landing) {
   Walker::SearchAbilities abilities;
   const json::value* conforms = landing.if_contains("conformsTo");
   if (conforms == nullptr || !conforms->is_array()) return abilities;
-  bool filter = false, cql2_text = false, cql2_json = false;
+  bool filter = false, cql2_text = false, cql2_json = false, features = false;
   for (const json::value& uri : conforms->get_array()) {
     if (!uri.is_string()) continue;
     const std::string_view text(uri.get_string());
@@ -121,23 +123,72 @@ Walker::SearchAbilities ReadSearchAbilities(const json::object& landing) {
     cql2_json = cql2_json || text.find("cql2-json") != std::string_view::npos;
     abilities.sort = abilities.sort || text.find("item-search#sort") != std::string_view::npos;
     abilities.search = abilities.search || text.ends_with("/item-search");
+    features = features || text.find("ogcapi-features") != std::string_view::npos;
   }
   abilities.filter_text = filter && cql2_text;
   abilities.filter_json = filter && cql2_json && !cql2_text;
+  abilities.items = features || abilities.search;
   return abilities;
 }
 
+namespace {
+
+// Whether the landing's search links declare GET: a link without `method` means GET, and a
+// landing without search links leaves GET /search to be tried as before.
+bool DeclaresSearchGet(const json::object& landing) {
+  const json::value* links = landing.if_contains("links");
+  if (links == nullptr || !links->is_array()) return true;
+  bool any_search = false;
+  for (const json::value& link : links->get_array()) {
+    if (!link.is_object() || StringField(link.get_object(), "rel") != "search") continue;
+    any_search = true;
+    const std::string method = StringField(link.get_object(), "method");
+    if (method.empty() || absl::EqualsIgnoreCase(ToAbsl(method), "GET")) return true;
+  }
+  return !any_search;
+}
+
+// An answer that says the upstream will not serve this request at all (as opposed to a
+// transient failure, which the HTTP client has already retried).
+bool Refused(long http_status) {
+  return (http_status >= 400 && http_status < 500 && http_status != 408 && http_status != 429) ||
+         http_status == 501;
+}
+
+}  // namespace
+
 absl::Status Walker::RunStacApi() {
   STACFED_ASSIGN_OR_RETURN(json::object landing, FetchDocument(HttpRequest::Get(source_.url)));
+  RecordRoot(landing);
   search_abilities_ = ReadSearchAbilities(landing);
+  search_abilities_.search_get = DeclaresSearchGet(landing);
   const json::object* search = FindLink(landing, "search", /*json_only=*/false);
   search_url_ = search ? ResolveHref(source_.url, std::string_view(search->at("href").get_string()))
                        : ResolveHref(source_.url, "search");
   if (const size_t query = search_url_.find('?'); query != std::string::npos) search_url_.resize(query);
   for (const CollectionRef& collection : ListApiCollections(landing)) {
-    WalkItemPages(collection);
+    if (HasItemsEndpoint(collection)) {
+      WalkItemPages(collection);
+      continue;
+    }
+    ++counters_.collections_without_items;
+    log::Info("harvest ", source_.id, "/", collection.id, ": no items endpoint (no items link,"
+              " and the API declares neither OGC API Features nor item search); collection"
+              " harvested without items");
   }
   return absl::OkStatus();
+}
+
+bool Walker::HasItemsEndpoint(const CollectionRef& collection) const {
+  return source_.items_via_search || collection.has_items_link || search_abilities_.items;
+}
+
+void Walker::RecordRoot(const json::object& root) {
+  json::object own = root;
+  own.erase("links");
+  if (absl::Status status = sink_.RecordUpstreamRoot(json::serialize(own)); !status.ok()) {
+    log::Warn("harvest ", source_.id, ": recording the root document: ", status.message());
+  }
 }
 
 std::vector<Walker::CollectionRef> Walker::ListApiCollections(const json::object& landing) {
@@ -153,6 +204,7 @@ std::vector<Walker::CollectionRef> Walker::ListApiCollections(const json::object
     CollectionRef ref;
     ref.id = *id;
     ref.document_url = url;
+    ref.has_items_link = !items_href.empty();
     if (source_.items_via_search) {
       ref.first_items_request.method = "POST";
       ref.first_items_request.url = search_url_;
@@ -231,6 +283,7 @@ std::vector<Walker::CollectionRef> Walker::ListApiCollections(const json::object
 
 std::optional<std::string> Walker::AcceptCollection(json::object collection, const std::string& url) {
   const std::string id = StringField(collection, "id");
+  if (!id.empty()) offered_ids_.push_back(id);
   if (!id.empty() && !source_.Wants(id)) return std::nullopt;
   const std::string raw = json::serialize(collection);
   auto changes = NormaliseCollection(collection);
@@ -242,7 +295,7 @@ std::optional<std::string> Walker::AcceptCollection(json::object collection, con
     log::Debug("harvest ", source_.id, ": collection ", id, ": ", change);
   }
   AnnotateCollection(collection, source_.sites);
-  auto stored = sink_.PutCollection(json::serialize(collection), url);
+  auto stored = sink_.PutCollection(json::serialize(collection), url, *changes);
   if (!stored.ok()) {
     if (!absl::IsInvalidArgument(stored.status())) ++counters_.errors;
     log::Warn("harvest ", source_.id, ": collection ", id, ": ", stored.status().message());
@@ -308,49 +361,16 @@ void Walker::WalkItemPages(const CollectionRef& collection) {
   // A sorted incremental walk stops after the page that reaches items older than this.
   std::optional<int64_t>& stop_before_updated = mode.stop_before_updated_us;
   int64_t last_updated_us = INT64_MAX;  // the order check of a sorted walk
+  bool asked_incremental = false;  // counted in incremental_walks (a resumed walk is not)
   if (!walk->resume_json.empty()) {
     if (auto resumed = RequestFromJson(walk->resume_json, &mode)) request = std::move(*resumed);
   } else if (walk->full_walk_age_s >= 0 && walk->full_walk_age_s < source_.full_walk_every_s) {
-    // Only what changed since the cursors, asked the best way the API allows: a filter on
-    // `updated`, else items sorted newest `updated` first (read until older than the
-    // cursor), else a datetime interval from the newest item met. Bounds are inclusive:
-    // records at the cursor's instant come again and are found unchanged. A partial walk
-    // cannot tell what vanished, so a full walk still runs every full_walk_every_s.
-    const std::string search = StrCat(search_url_, "?collections=", PercentEncode(collection.id));
-    if (search_abilities_.filter_text && !walk->cursor.empty()) {
-      incremental = true;
-      request = HttpRequest::Get(WithLimit(
-          StrCat(search, "&filter-lang=cql2-text&filter=",
-                 PercentEncode(StrCat("updated >= TIMESTAMP('", walk->cursor, "')"))),
-          source_.page_size));
-    } else if (search_abilities_.filter_json && !walk->cursor.empty()) {
-      incremental = true;
-      request.method = "POST";
-      request.url = search_url_;
-      request.body = json::serialize(json::object{
-          {"collections", json::array{json::value(collection.id)}},
-          {"limit", source_.page_size},
-          {"filter-lang", "cql2-json"},
-          {"filter", json::object{{"op", ">="},
-                                  {"args", json::array{json::object{{"property", "updated"}},
-                                                       json::object{{"timestamp", walk->cursor}}}}}}});
-    } else if (search_abilities_.sort && !walk->cursor.empty()) {
-      if (auto cursor = ParseRfc3339(walk->cursor); cursor.ok()) {
-        incremental = true;
-        stop_before_updated = *cursor;
-        request = HttpRequest::Get(
-            WithLimit(StrCat(search, "&sortby=", PercentEncode("-properties.updated")),
-                      source_.page_size));
-      }
-    } else if (search_abilities_.search && !walk->datetime_cursor.empty()) {
-      incremental = true;
-      request = HttpRequest::Get(WithLimit(
-          StrCat(search, "&datetime=", PercentEncode(StrCat(walk->datetime_cursor, "/.."))),
-          source_.page_size));
-    }
-    if (incremental) {
+    if (auto asked = IncrementalRequest(collection.id, *walk, mode)) {
+      request = std::move(*asked);
       ++counters_.incremental_walks;
-      log::Info("harvest ", source_.id, "/", collection.id, ": incremental walk: ", request.url);
+      asked_incremental = true;
+      log::Info("harvest ", source_.id, "/", collection.id, ": incremental walk: ", request.method,
+                " ", request.url, " ", request.body);
     }
   }
   counters_.matched.reset();
@@ -366,6 +386,7 @@ void Walker::WalkItemPages(const CollectionRef& collection) {
     return std::async(std::launch::async, [this, next = std::move(next)] { return FetchAndParse(next); });
   };
   std::future<FetchedDocument> pending = prefetch(request);
+  bool first_request = true;  // of this run: only that one can fall back to a full walk
   std::vector<PreparedItem> batch;
   while (true) {
     if (written >= cap) {
@@ -373,7 +394,21 @@ void Walker::WalkItemPages(const CollectionRef& collection) {
       break;
     }
     seen_requests.insert(RequestKey(request));
-    auto page = Settle(pending.get(), request.url);
+    FetchedDocument fetched = pending.get();
+    if (incremental && first_request && Refused(fetched.http_status)) {
+      // The upstream declares what it will not do: read the whole collection instead.
+      log::Warn("harvest ", source_.id, "/", collection.id, ": incremental request refused (HTTP ",
+                fetched.http_status, "); walking the whole collection instead");
+      if (asked_incremental) --counters_.incremental_walks;
+      ++counters_.incremental_fallbacks;
+      mode = WalkMode{};
+      complete = true;
+      request = collection.first_items_request;
+      pending = prefetch(request);
+      continue;
+    }
+    first_request = false;
+    auto page = Settle(std::move(fetched), request.url);
     if (!page.ok()) {
       // The checkpoint moves to this request (after what is already buffered): the next
       // run resumes here.
@@ -464,6 +499,73 @@ void Walker::WalkItemPages(const CollectionRef& collection) {
   }
 }
 
+std::optional<HttpRequest> Walker::IncrementalRequest(const std::string& collection_id,
+                                                      const WalkState& walk, WalkMode& mode) const {
+  // Only what changed since the cursors, asked the best way the API allows: a filter on
+  // `updated`, else items sorted newest `updated` first (read until older than the cursor),
+  // else a datetime interval from the newest item met. Bounds are inclusive: records at the
+  // cursor's instant come again and are found unchanged. A partial walk cannot tell what
+  // vanished, so a full walk still runs every full_walk_every_s.
+  const SearchAbilities& can = search_abilities_;
+  const bool post = !can.search_get;
+  std::optional<HttpRequest> request;
+  if (can.filter_text && !walk.cursor.empty()) {
+    request = SearchRequest(collection_id,
+                            {{"filter-lang", "cql2-text"},
+                             {"filter", StrCat("updated >= TIMESTAMP('", walk.cursor, "')")}},
+                            post);
+  } else if (can.filter_json && !walk.cursor.empty()) {
+    json::object filter{{"op", ">="},
+                        {"args", json::array{json::object{{"property", "updated"}},
+                                             json::object{{"timestamp", walk.cursor}}}}};
+    request = SearchRequest(collection_id,
+                            {{"filter-lang", "cql2-json"}, {"filter", std::move(filter)}}, true);
+  } else if (can.sort && !walk.cursor.empty()) {
+    if (auto cursor = ParseRfc3339(walk.cursor); cursor.ok()) {
+      mode.stop_before_updated_us = *cursor;
+      json::array newest_first{json::object{{"field", "properties.updated"}, {"direction", "desc"}}};
+      request = SearchRequest(collection_id, {{"sortby", std::move(newest_first)}}, post);
+    }
+  } else if (can.search && !walk.datetime_cursor.empty()) {
+    request = SearchRequest(collection_id, {{"datetime", StrCat(walk.datetime_cursor, "/..")}}, post);
+  }
+  mode.incremental = request.has_value();
+  return request;
+}
+
+HttpRequest Walker::SearchRequest(const std::string& collection_id, json::object parameters,
+                                  bool post) const {
+  if (post) {
+    json::object body{{"collections", json::array{json::value(collection_id)}},
+                      {"limit", source_.page_size}};
+    for (json::key_value_pair& parameter : parameters) body[parameter.key()] = std::move(parameter.value());
+    HttpRequest request;
+    request.method = "POST";
+    request.url = search_url_;
+    request.body = json::serialize(body);
+    return request;
+  }
+  std::string url = StrCat(search_url_, "?collections=", PercentEncode(collection_id));
+  for (const json::key_value_pair& parameter : parameters) {
+    const json::string_view key = parameter.key();
+    const json::value& value = parameter.value();
+    std::string text;
+    if (value.is_string()) {
+      text = std::string(value.get_string());
+    } else if (key == "sortby" && value.is_array()) {  // [{"field","direction"}] -> -field
+      for (const json::value& field : value.get_array()) {
+        if (!text.empty()) text += ',';
+        const json::object& sort = field.get_object();
+        StrAppend(&text, StringField(sort, "direction") == "desc" ? "-" : "", StringField(sort, "field"));
+      }
+    } else {
+      text = json::serialize(value);
+    }
+    StrAppend(&url, "&", std::string_view(key.data(), key.size()), "=", PercentEncode(text));
+  }
+  return HttpRequest::Get(WithLimit(url, source_.page_size));
+}
+
 // ---- static catalogs ---------------------------------------------------------------------
 
 absl::Status Walker::RunStatic() {
@@ -485,6 +587,7 @@ absl::Status Walker::RunStatic() {
       log::Warn("harvest ", source_.id, ": ", document.status().message());
       continue;
     }
+    if (root) RecordRoot(*document);
     root = false;
     const std::string type = StringField(*document, "type");
     std::vector<std::string> children;

@@ -23,6 +23,7 @@
 #include "crawler/fetch/http_client.hpp"
 #include "crawler/sink/db_sink.hpp"
 #include "crawler/source.hpp"
+#include "crawler/walk/links.hpp"
 
 namespace stacfed::crawler {
 
@@ -34,6 +35,11 @@ struct WalkCounters {
   int64_t skipped = 0;   // HTML children and other non-STAC links
   int64_t not_modified = 0;  // item documents that answered 304 to a conditional request
   int64_t incremental_walks = 0;  // collections asked only for records newer than the cursors
+  // Incremental requests the upstream refused (HTTP 4xx, 501): walked in full instead.
+  int64_t incremental_fallbacks = 0;
+  // Collections of an API without items endpoints (no `items` link, and the landing page
+  // declares neither OGC API Features nor item search): stored, with no items to walk.
+  int64_t collections_without_items = 0;
   std::optional<int64_t> matched;  // announced item count of the current collection
   int64_t matched_seen = 0;        // items received in the current collection
 };
@@ -49,6 +55,11 @@ class Walker {
     bool filter_json = false;  // CQL2-JSON filter only (ESGF West): the same by POST
     bool sort = false;         // sortby=-properties.updated, read until older than the cursor
     bool search = false;       // item search: datetime=<datetime cursor>/..
+    // The landing's search links declare GET (a link without `method` does, and so does a
+    // landing without search links); false when they declare POST only.
+    bool search_get = true;
+    // Items endpoints: OGC API Features or item search declared, or no conformsTo at all.
+    bool items = true;
   };
 
   Walker(const SourceSpec& source, HttpClient& http, DbSink& sink, ProgressFn progress = nullptr)
@@ -62,12 +73,15 @@ class Walker {
   const WalkCounters& counters() const { return counters_; }
   // Ids of the collections harvested (for the catalog links).
   const std::vector<std::string>& collection_ids() const { return collection_ids_; }
+  // Ids of every collection the upstream offered, wanted or not (include/exclude matching).
+  const std::vector<std::string>& offered_ids() const { return offered_ids_; }
 
  private:
   struct CollectionRef {
     std::string id;
     std::string document_url;
     HttpRequest first_items_request;
+    bool has_items_link = false;
     std::vector<std::string> item_links;  // static collections: resolved item hrefs
   };
 
@@ -80,6 +94,7 @@ class Walker {
     absl::StatusOr<boost::json::object> document = absl::UnknownError("not fetched");
     std::string malformed_body;
     std::string malformed_reason;
+    long http_status = 0;  // 0 when no response came
   };
   FetchedDocument FetchAndParse(const HttpRequest& request);
   // FetchAndParse plus the quarantine of a malformed body; non-2xx bodies are errors.
@@ -89,7 +104,19 @@ class Walker {
   // Normalises and stores a collection document; nullopt when it is not wanted or invalid.
   std::optional<std::string> AcceptCollection(boost::json::object collection,
                                               const std::string& url);
+  // Whether an API collection has items to walk (see WalkCounters::collections_without_items).
+  bool HasItemsEndpoint(const CollectionRef& collection) const;
   void WalkItemPages(const CollectionRef& collection);
+  // The first request of a walk that asks only for records newer than the walk's cursors,
+  // the best way the landing page allows, by the method its search links declare; nullopt
+  // when the API offers no way or there is no cursor yet. Sets `mode`.
+  std::optional<HttpRequest> IncrementalRequest(const std::string& collection_id,
+                                                const WalkState& walk, WalkMode& mode) const;
+  // POST /search, or GET with the parameters in the query, for one collection's items.
+  HttpRequest SearchRequest(const std::string& collection_id, boost::json::object parameters,
+                            bool post) const;
+  // Keeps the root document's own id, title and description (the sink records it).
+  void RecordRoot(const boost::json::object& root);
   void WalkItemLinks(const CollectionRef& collection);
   // Turns one received item into a PreparedItem, or quarantines it.
   std::optional<PreparedItem> PrepareReceivedItem(const boost::json::value& item,
@@ -105,6 +132,7 @@ class Walker {
   ProgressFn progress_;
   WalkCounters counters_;
   std::vector<std::string> collection_ids_;
+  std::vector<std::string> offered_ids_;
   std::chrono::steady_clock::time_point last_report_{};
 };
 

@@ -21,8 +21,11 @@ Routes
                            back to the first, search 1: next links are POST /search,
                            filter 1 / sort 1: the landing declares CQL2-text filtering /
                            sorting (sort 2: declared, but sortby is ignored), filter 2:
-                           CQL2-JSON filtering by POST only; GET /search also takes
-                           datetime=<start>/..
+                           CQL2-JSON filtering by POST only; /search (GET and POST) also
+                           takes datetime=<start>/.. and (sort 1) newest-first sorting;
+                           postonly 1: the landing declares POST search only and GET
+                           /search answers 405; refuse 1: /search answers 400 to
+                           datetime, sortby and filter
   anything else          a file under --root: "/a/b/" is a/b/index.json; a `page` or `token`
                            query parameter (or POST body member) selects a/b@page=2.json;
                            "{{BASE}}" in files becomes this server's URL. ETag and
@@ -46,7 +49,7 @@ LOCK = threading.Lock()
 
 def gen_params(text):
     params = {"c": 2, "n": 250, "p": 100, "v": 1, "drop": 0, "delay": 0.0, "loop": 0, "search": 0, "filter": 0,
-              "sort": 0}
+              "sort": 0, "postonly": 0, "refuse": 0}
     for part in filter(None, text.split(",")):
         key, _, value = part.partition("=")
         params[key] = float(value) if key == "delay" else int(value)
@@ -188,7 +191,8 @@ class Handler(BaseHTTPRequestHandler):
                     "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json"] if params["filter"] == 2 else [])
                 + (["https://api.stacspec.org/v1.0.0/item-search#sort"] if params["sort"] else []),
                 "links": [{"rel": "self", "href": base + "/"}, {"rel": "data", "href": base + "/collections", "type": "application/json"},
-                          {"rel": "search", "href": base + "/search", "method": "POST"}]})
+                          {"rel": "search", "href": base + "/search", "method": "POST"}]
+                + ([] if params["postonly"] else [{"rel": "search", "href": base + "/search", "method": "GET"}])})
         if rest == ["collections"]:
             collections = [{
                 "type": "Collection", "id": f"c{k}", "stac_version": "1.0.0", "description": f"synthetic collection {k}",
@@ -202,6 +206,10 @@ class Handler(BaseHTTPRequestHandler):
             page = int(query.get("page", ["1"])[0])
             limit = int(query.get("limit", [str(params["p"])])[0])
             return self.items_page(base, params, collection, page, limit, post=False)
+        if rest == ["search"] and params["refuse"] and self.asks_incrementally(query, body):
+            return self.send(400, json.dumps({"code": "BadRequest", "description": "not supported"}))
+        if rest == ["search"] and self.command == "GET" and params["postonly"]:
+            return self.send(405, json.dumps({"code": "MethodNotAllowed"}))
         if rest == ["search"] and self.command == "GET":
             # collections=, limit=, page=, filter="updated >= TIMESTAMP('...')",
             # sortby=-properties.updated and datetime=<start>/.. only.
@@ -236,9 +244,19 @@ class Handler(BaseHTTPRequestHandler):
                     return self.send(400, json.dumps({"code": "BadRequest", "description": "unsupported filter"}))
                 since = datetime.fromisoformat(condition["args"][1]["timestamp"].replace("Z", "+00:00"))
                 first = max(0, int(-(-(since - updated_of(params["v"], 0)).total_seconds() // 1)))
+            since_day = None
+            if "datetime" in request:
+                since_day = datetime.fromisoformat(request["datetime"].partition("/")[0].replace("Z", "+00:00")).day
+            newest_first = request.get("sortby") == [{"field": "properties.updated", "direction": "desc"}]
             return self.items_page(base, params, collection, int(request.get("page", 1)),
-                                   int(request.get("limit", params["p"])), post=True, first=first)
+                                   int(request.get("limit", params["p"])), post=True, first=first,
+                                   newest_first=newest_first and params["sort"] == 1, since_day=since_day)
         return self.send(404, json.dumps({"code": 404}))
+
+    @staticmethod
+    def asks_incrementally(query, body):
+        request = json.loads(body or b"{}")
+        return any(key in query or key in request for key in ("datetime", "sortby", "filter"))
 
     def items_page(self, base, params, collection, page, limit, post, first=0, self_url=None,
                    newest_first=False, since_day=None):

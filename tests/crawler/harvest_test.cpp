@@ -112,7 +112,7 @@ TEST_CASE("ESGF-shaped API: /collections fails, child links, quirks, quarantine"
         "4029-02-28 00:00:00+00");
   CHECK(db.Scalar("SELECT content::json->'assets'->'uas.nc'->>'roles' FROM stacfed.items WHERE id LIKE '%EC-Earth3.ssp585%'") ==
         "[\"data\"]");
-  CHECK(db.Count("SELECT count(*) FROM stacfed.harvest_normalisations") == 6);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.harvest_normalisations WHERE item_id <> ''") == 6);
   CHECK(db.Scalar("SELECT string_agg(reason, ',' ORDER BY reason) FROM stacfed.withdrawn_items") ==
         "retracted,superseded");
   CHECK(db.Count("SELECT count(*) FROM stacfed.catalog_links WHERE parent_id = 'esgf'") == 2);

@@ -215,6 +215,7 @@ absl::Status DbSink::WritePage(const std::string& collection_id, const WalkState
     }
   }
   normalisations += ']';
+  const std::string written_ids = TextArray(ids);
   for (const std::string& id : unchanged_ids_upstream) ids.push_back(&id);
   std::string cache_rows = "[";
   for (const CachedDocument& document : validators) {
@@ -288,6 +289,15 @@ absl::Status DbSink::WritePage(const std::string& collection_id, const WalkState
           conn.Query("DELETE FROM stacfed.withdrawn_items WHERE collection_id = $1"
                      " AND item_id = ANY($2::text[])",
                      {collection_id, TextArray(plain)})
+              .status());
+    }
+    // An item withdrawn as gone and met again has just been written as a new row (counted
+    // by the writer): its stored copy (sql/0021) goes; its mark went or changed above.
+    if (!staged.empty()) {
+      STACFED_RETURN_IF_ERROR(
+          conn.Query("DELETE FROM stacfed.withdrawn_item_rows WHERE collection = $1"
+                     " AND id = ANY($2::text[])",
+                     {collection_id, written_ids})
               .status());
     }
     return conn.Query("UPDATE stacfed.harvest_checkpoints SET next_request = $3::jsonb,"

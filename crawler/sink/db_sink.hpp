@@ -1,7 +1,7 @@
 #pragma once
 // Where a harvest lands: collections and item batches through the one write path
 // (libstac/ingest/staged_item.hpp), each page's checkpoint advanced inside the page's own
-// transaction, the quarantine, normalisation records and withdrawn marks (sql/0003).
+// transaction, the quarantine, normalisation records and withdrawn items (sql/0003, sql/0021).
 // One DbSink per source and run; it holds the source's advisory lock for its lifetime, so a
 // second harvest of the same source fails fast instead of interleaving.
 
@@ -82,7 +82,9 @@ class DbSink {
 
   // Validators stored for these URLs by earlier runs of this source.
   absl::StatusOr<std::vector<CachedDocument>> CachedValidators(const std::vector<std::string>& urls);
-  // Ends a walk; a complete walk withdraws what it did not meet. Returns how many.
+  // Ends a walk: withdrawn items it met unchanged (HTTP 304) come back; a complete walk
+  // withdraws what it did not meet, moving the rows out of stacfed.items (sql/0021).
+  // Returns how many it withdrew.
   absl::StatusOr<int64_t> FinishWalk(const std::string& collection_id, const WalkState& walk,
                                      bool complete);
 

@@ -106,6 +106,20 @@ awaitable<absl::StatusOr<Response>> GetCollectionItems(const Request& request,
                                  options);
 }
 
+// The 404 of an item that is not served: one that never was, or one withdrawn because its
+// source no longer lists it (a row of kItemById with the source and the time; sql/0021). 404
+// rather than 410 Gone: the item comes back if its source lists it again, and RFC 9110 keeps
+// 410 for conditions known to be permanent.
+absl::Status ItemNotFound(const PathIds& ids, const pg::Result& row) {
+  if (row.IsNull(0, 3)) {
+    return absl::NotFoundError(
+        StrCat("item '", ids.item, "' does not exist in collection '", ids.collection, "'"));
+  }
+  return absl::NotFoundError(StrCat("item '", ids.item, "' was withdrawn from collection '",
+                                    ids.collection, "' on ", row.Get(0, 4), ": source '",
+                                    row.Get(0, 3), "' no longer lists it"));
+}
+
 awaitable<absl::StatusOr<Response>> GetItem(const Request& request, const ApiOptions& options,
                                             bool in_catalog) {
   const PathIds ids = IdsOf(request, in_catalog);
@@ -115,10 +129,7 @@ awaitable<absl::StatusOr<Response>> GetItem(const Request& request, const ApiOpt
       pg::Result row,
       co_await db.Run(Cost::kCheap, search::statements::kItemById, Params(ids.collection, ids.item)));
   if (row.Rows() == 0 || row.Get(0, 0) != "t") co_return CollectionNotFound(ids.collection);
-  if (row.IsNull(0, 1)) {
-    co_return absl::NotFoundError(
-        StrCat("item '", ids.item, "' does not exist in collection '", ids.collection, "'"));
-  }
+  if (row.IsNull(0, 1)) co_return ItemNotFound(ids, row);
   Response response =
       JsonResponse(RenderItem(LinkScope::Catalog(request.base_url, ids.catalog), ids.collection,
                               ids.item, row.Get(0, 1), row.Get(0, 2)),

@@ -11,13 +11,18 @@ namespace stacfed::search::statements {
 inline constexpr pg::Statement kCollectionExists{
     "api_collection_exists", "SELECT 1 FROM stacfed.collections WHERE id = $1"};
 
-// One row always: whether the collection exists, and the item when it does; so a 404 can say
-// which of the two is missing without a second round trip.
+// One row always: whether the collection exists, the item when it does, and else when and
+// from which source the item was withdrawn (sql/0021: gone upstream, its row moved aside); so
+// a 404 can say which is missing, and why, without a second round trip.
 inline constexpr pg::Statement kItemById{
     "api_item",
-    "SELECT c.id IS NOT NULL, i.content, i.links FROM (SELECT $1::text AS cid) q "
-    "LEFT JOIN stacfed.collections c ON c.id = q.cid "
-    "LEFT JOIN stacfed.items i ON i.collection = q.cid AND i.id = $2::text"};
+    "SELECT c.id IS NOT NULL, i.content, i.links, w.source_id,"
+    " to_char(w.withdrawn_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    " FROM (SELECT $1::text AS cid, $2::text AS iid) q"
+    " LEFT JOIN stacfed.collections c ON c.id = q.cid"
+    " LEFT JOIN stacfed.items i ON i.collection = q.cid AND i.id = q.iid"
+    " LEFT JOIN stacfed.withdrawn_items w ON i.id IS NULL AND w.collection_id = q.cid"
+    " AND w.item_id = q.iid AND w.reason = 'gone'"};
 
 // Collections whose items can overlap a datetime interval (sql/0006 keeps the bounds), with
 // the number of collections: a search in time then reads only those partitions. A NULL bound

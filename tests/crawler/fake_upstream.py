@@ -25,7 +25,8 @@ Routes
                            takes datetime=<start>/.. and (sort 1) newest-first sorting;
                            postonly 1: the landing declares POST search only and GET
                            /search answers 405; refuse 1: /search answers 400 to
-                           datetime, sortby and filter
+                           datetime, sortby and filter; facets 1: items carry a string
+                           facet, platform sat-<index mod 3>
   anything else          a file under --root: "/a/b/" is a/b/index.json; a `page` or `token`
                            query parameter (or POST body member) selects a/b@page=2.json;
                            "{{BASE}}" in files becomes this server's URL. ETag and
@@ -49,7 +50,7 @@ LOCK = threading.Lock()
 
 def gen_params(text):
     params = {"c": 2, "n": 250, "p": 100, "v": 1, "drop": 0, "delay": 0.0, "loop": 0, "search": 0, "filter": 0,
-              "sort": 0, "postonly": 0, "refuse": 0}
+              "sort": 0, "postonly": 0, "refuse": 0, "facets": 0}
     for part in filter(None, text.split(",")):
         key, _, value = part.partition("=")
         params[key] = float(value) if key == "delay" else int(value)
@@ -61,10 +62,10 @@ def updated_of(version, index):
     return datetime(2024, min(version, 12), 1, tzinfo=timezone.utc) + timedelta(seconds=index)
 
 
-def gen_item(base, collection, index, version):
+def gen_item(base, collection, index, version, facets=0):
     day = index % 28 + 1
     lon = (index * 7) % 340 - 170
-    return {
+    item = {
         "type": "Feature",
         "stac_version": "1.1.0",
         "stac_extensions": [],
@@ -81,6 +82,9 @@ def gen_item(base, collection, index, version):
         "links": [{"rel": "self", "href": f"{base}/collections/{collection}/items/{collection}-item-{index:07d}"}],
         "assets": {"data": {"href": f"{base}/data/{collection}/{index}.nc", "type": "application/netcdf", "roles": ["data"]}},
     }
+    if facets:
+        item["properties"]["platform"] = f"sat-{index % 3}"
+    return item
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -270,7 +274,8 @@ class Handler(BaseHTTPRequestHandler):
             indexes.reverse()
         start = (page - 1) * limit
         end = min(len(indexes), start + limit)
-        features = [gen_item(base, collection, i, params["v"]) for i in indexes[start:end]]
+        features = [gen_item(base, collection, i, params["v"], params["facets"])
+                    for i in indexes[start:end]]
         links = []
         if end < len(indexes) or params["loop"]:
             following = page + 1 if end < len(indexes) else 1

@@ -12,8 +12,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -291,11 +294,15 @@ TEST_CASE("changed upstream: updates counted, vanished items withdrawn, returnin
   REQUIRE_FALSE(changed.failed);
   CHECK(changed.sink.updated == 480);
   CHECK(changed.sink.withdrawn == 20);
-  CHECK(db.Count("SELECT count(*) FROM stacfed.items") == 500);  // marked, never deleted
+  // Moved aside, never deleted (sql/0021).
+  CHECK(db.Count("SELECT count(*) FROM stacfed.items") == 480);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.withdrawn_item_rows") == 20);
   CHECK(db.Count("SELECT count(*) FROM stacfed.withdrawn_items WHERE reason = 'gone'") == 20);
   source.url = Upstream().Url("/gen/c=2,n=250,p=100,v=2/");
   REQUIRE_FALSE(Run(source, db).failed);
   CHECK(db.Count("SELECT count(*) FROM stacfed.withdrawn_items") == 0);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.withdrawn_item_rows") == 0);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.items") == 500);
 }
 
 TEST_CASE("a cap per collection samples items and withdraws nothing", "[crawler][harvest]") {
@@ -445,14 +452,14 @@ struct Server {
   std::string base;
   fs::path log;
 
-  explicit Server(const std::string& database_url) {
+  explicit Server(const std::string& database_url, const std::vector<std::string>& env = {}) {
     char pattern[] = "/tmp/stacfed-serve-log-XXXXXX";
     const int fd = mkstemp(pattern);
     REQUIRE(fd >= 0);
     close(fd);
     log = pattern;
     pid = testing::SpawnStacfed({"serve", "--listen", "127.0.0.1:0"}, database_url, "/dev/null",
-                                log.string());
+                                log.string(), env);
     const std::string marker = "serving on ";
     for (int i = 0; i < 100 && base.empty(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -512,6 +519,213 @@ TEST_CASE("harvested records are searchable through the API under their catalog"
   const json::value item =
       GetJson(http, server.base + "/collections/cmip6/items/" + PercentEncode(id));
   CHECK(item.at("id").as_string() == id);
+}
+
+// ---- withdrawn items (issue 17, defect 5) ------------------------------------------------
+
+// The status and parsed body of a GET (a JSON body is expected whatever the status).
+struct Answer {
+  long status = 0;
+  json::value body;
+};
+
+Answer GetAnswer(HttpClient& http, const std::string& url) {
+  auto response = http.Fetch(HttpRequest::Get(url));
+  REQUIRE(response.ok());
+  Answer answer{response->status, {}};
+  boost::system::error_code ec;
+  answer.body = json::parse(response->body, ec);
+  INFO(url << ": " << response->body.substr(0, 300));
+  REQUIRE_FALSE(ec);
+  return answer;
+}
+
+std::set<std::string> FeatureIds(const json::value& page) {
+  std::set<std::string> ids;
+  for (const json::value& feature : page.at("features").as_array()) {
+    ids.emplace(feature.at("id").as_string());
+  }
+  return ids;
+}
+
+std::set<std::string> LinkedItemIds(const json::value& catalog) {
+  std::set<std::string> ids;
+  for (const json::value& link : catalog.at("links").as_array()) {
+    if (link.at("rel").as_string() != "item") continue;
+    const std::string href(link.at("href").as_string());
+    ids.insert(href.substr(href.rfind('/') + 1));
+  }
+  return ids;
+}
+
+// An aggregation's buckets (key -> frequency), or its value as the one key "value".
+std::map<std::string, int64_t> Aggregation(const json::value& answer, std::string_view name) {
+  std::map<std::string, int64_t> out;
+  for (const json::value& aggregation : answer.at("aggregations").as_array()) {
+    if (aggregation.at("name").as_string() != name) continue;
+    if (const json::value* value = aggregation.as_object().if_contains("value")) {
+      out["value"] = value->to_number<int64_t>();
+      continue;
+    }
+    for (const json::value& bucket : aggregation.at("buckets").as_array()) {
+      out[std::string(bucket.at("key").as_string())] = bucket.at("frequency").to_number<int64_t>();
+    }
+  }
+  return out;
+}
+
+// The id of the synthetic upstream's item `index` of `collection` (fake_upstream.py).
+std::string SyntheticId(const std::string& collection, int index) {
+  char digits[16];
+  std::snprintf(digits, sizeof digits, "%07d", index);
+  return StrCat(collection, "-item-", digits);
+}
+
+// The synthetic ids of collections c0 and c1 (or only `only`) from index `first` on.
+std::set<std::string> SyntheticIds(int first, int n, const std::string& only = "") {
+  std::set<std::string> ids;
+  for (const std::string collection : {"c0", "c1"}) {
+    if (!only.empty() && collection != only) continue;
+    for (int i = first; i < n; ++i) ids.insert(SyntheticId(collection, i));
+  }
+  return ids;
+}
+
+// Every way the API shows the items of the synthetic source: each must show exactly the items
+// from `first` on (earlier ones are withdrawn), with counts, aggregations and browse pages to
+// match.
+void CheckServedFrom(HttpClient& http, const std::string& base, int first) {
+  const int n = 250, per_collection = n - first;
+  INFO("items served from index " << first);
+  CHECK(FeatureIds(GetJson(http, base + "/search?limit=1000")) == SyntheticIds(first, n));
+  auto matched = [&](const std::string& path) {
+    return GetJson(http, base + path).at("numberMatched").as_int64();
+  };
+  CHECK(matched("/search?limit=10") == 2 * per_collection);
+  CHECK(matched("/catalogs/synthetic/search?limit=10") == 2 * per_collection);
+  CHECK(matched("/collections/c0/items?limit=10") == per_collection);
+  std::map<std::string, int64_t> platforms;
+  for (int i = first; i < n; ++i) platforms[StrCat("sat-", i % 3)] += 2;
+  for (const std::string scope : {"", "/catalogs/synthetic"}) {
+    const json::value aggregate =
+        GetJson(http, base + scope +
+                          "/aggregate?aggregations=total_count,collection_frequency,"
+                          "platform_frequency");
+    CHECK(Aggregation(aggregate, "total_count").at("value") == 2 * per_collection);
+    CHECK(Aggregation(aggregate, "collection_frequency") ==
+          std::map<std::string, int64_t>{{"c0", per_collection}, {"c1", per_collection}});
+    CHECK(Aggregation(aggregate, "platform_frequency") == platforms);
+  }
+  CHECK(LinkedItemIds(GetJson(http, base + "/catalogs/synthetic/collections/c0/browse")) ==
+        SyntheticIds(first, n, "c0"));
+}
+
+// What the write path keeps per collection equals what the items hold: item counts
+// (sql/0014) and facet counts (sql/0016).
+void CheckKeptCounts(Db& db) {
+  CHECK(db.Count("SELECT count(*) FROM stacfed.collections c WHERE item_count <>"
+                 " (SELECT count(*) FROM stacfed.items i WHERE i.collection = c.id)") == 0);
+  CHECK(db.Count("SELECT count(*) FROM (SELECT i.collection, d, count(*) AS n"
+                 " FROM stacfed.items i, unnest(i.facets) d GROUP BY 1, 2) r"
+                 " FULL JOIN (SELECT * FROM stacfed.collection_facet_counts WHERE items <> 0) f"
+                 " ON f.collection_id = r.collection AND f.digest = r.d"
+                 " WHERE r.n IS DISTINCT FROM f.items") == 0);
+}
+
+TEST_CASE("an item gone upstream leaves searches, counts, aggregations and browse pages, and "
+          "its read says when and from where",
+          "[crawler][harvest][api][withdrawn]") {
+  Db db;
+  SourceSpec source =
+      Source("gen-source", "synthetic", Upstream().Url("/gen/c=2,n=250,p=100,facets=1/"));
+  source.full_walk_every_s = 0;  // full walks: only they withdraw
+  REQUIRE(Run(source, db).sink.added == 500);
+  // Counts are cached for STACFED_COUNT_CACHE_SECONDS; one asked before the withdrawal must
+  // not be answered after that.
+  Server server(db.database.url(), {"STACFED_COUNT_CACHE_SECONDS=1"});
+  HttpClient http(HttpClientOptions{});
+  CheckServedFrom(http, server.base, 0);
+
+  source.url = Upstream().Url("/gen/c=2,n=250,p=100,facets=1,drop=10/");  // items 0..9 gone
+  HarvestSummary dropped = Run(source, db);
+  REQUIRE_FALSE(dropped.failed);
+  CHECK(dropped.sink.withdrawn == 20);
+  CheckKeptCounts(db);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  CheckServedFrom(http, server.base, 10);
+  for (const std::string scope : {"", "/catalogs/synthetic"}) {
+    const Answer read =
+        GetAnswer(http, server.base + scope + "/collections/c0/items/c0-item-0000003");
+    CHECK(read.status == 404);
+    const std::string description(read.body.at("description").as_string());
+    INFO(description);
+    CHECK(description.find("'c0-item-0000003' was withdrawn") != std::string::npos);
+    CHECK(description.find("source 'gen-source' no longer lists it") != std::string::npos);
+    CHECK(std::regex_search(description, std::regex(R"(on \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
+  }
+  const Answer never = GetAnswer(http, server.base + "/collections/c0/items/c0-item-9999999");
+  CHECK(never.status == 404);
+  CHECK(std::string(never.body.at("description").as_string()).find("does not exist") !=
+        std::string::npos);
+
+  source.url = Upstream().Url("/gen/c=2,n=250,p=100,facets=1/");  // they come back
+  HarvestSummary back = Run(source, db);
+  REQUIRE_FALSE(back.failed);
+  CHECK(back.sink.added == 20);
+  CHECK(back.sink.withdrawn == 0);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.withdrawn_items") == 0);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.withdrawn_item_rows") == 0);
+  CheckKeptCounts(db);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  CheckServedFrom(http, server.base, 0);
+  CHECK(GetJson(http, server.base + "/catalogs/synthetic/collections/c0/items/c0-item-0000003")
+            .at("id")
+            .as_string() == "c0-item-0000003");
+}
+
+TEST_CASE("a withdrawn item met again unchanged (HTTP 304) comes back as it was stored",
+          "[crawler][harvest][withdrawn]") {
+  Db db;
+  SourceSpec source =
+      Source("gen-source", "synthetic", Upstream().Url("/gen/c=1,n=20,p=100,facets=1/"));
+  REQUIRE(Run(source, db).sink.added == 20);
+  const std::string stored = db.Scalar(
+      "SELECT md5(string_agg(id || content || content_hash, ',' ORDER BY id)) FROM stacfed.items");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) ids.push_back(SyntheticId("c0", i));
+  // ESGF's retraction mark on an item that then disappears: it is gone all the same.
+  REQUIRE(db.conn.Execute("INSERT INTO stacfed.withdrawn_items"
+                          " (collection_id, item_id, source_id, reason)"
+                          " VALUES ('c0', 'c0-item-0000001', 'gen-source', 'retracted')")
+              .ok());
+  // A walk that meets items 2.. only as "not modified" (the static catalogs' 304): 0 and 1 go.
+  auto walk_meeting = [&](std::vector<std::string> met, bool complete) {
+    auto sink = DbSink::Open(db.database.url(), source);
+    REQUIRE(sink.ok());
+    auto walk = sink->BeginWalk("c0");
+    REQUIRE(walk.ok());
+    std::vector<PreparedItem> none;
+    REQUIRE(sink->WritePage("c0", *walk, none, "", met).ok());
+    auto withdrawn = sink->FinishWalk("c0", *walk, complete);
+    REQUIRE(withdrawn.ok());
+    sink->FinishRun("{}", "");
+    return *withdrawn;
+  };
+  CHECK(walk_meeting(std::vector<std::string>(ids.begin() + 2, ids.end()), true) == 2);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.items") == 18);
+  CHECK(db.Scalar("SELECT string_agg(item_id || ':' || reason, ',' ORDER BY item_id)"
+                  " FROM stacfed.withdrawn_items") == "c0-item-0000000:gone,c0-item-0000001:gone");
+  CHECK(db.Count("SELECT count(*) FROM stacfed.withdrawn_item_rows") == 2);
+  CHECK(db.Count("SELECT item_count FROM stacfed.collections WHERE id = 'c0'") == 18);
+  CheckKeptCounts(db);
+  // A walk that is not complete still brings back what it met.
+  CHECK(walk_meeting(ids, false) == 0);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.withdrawn_items") == 0);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.withdrawn_item_rows") == 0);
+  CHECK(db.Count("SELECT item_count FROM stacfed.collections WHERE id = 'c0'") == 20);
+  CHECK(db.Scalar("SELECT md5(string_agg(id || content || content_hash, ',' ORDER BY id))"
+                  " FROM stacfed.items") == stored);
+  CheckKeptCounts(db);
 }
 
 TEST_CASE("stacfed harvest prints one JSON summary and fails when a source fails", "[crawler][harvest][cli]") {

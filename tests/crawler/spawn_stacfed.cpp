@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string_view>
 
 extern char** environ;
@@ -13,13 +14,23 @@ extern char** environ;
 namespace stacfed::testing {
 
 pid_t SpawnStacfed(const std::vector<std::string>& args, const std::string& database_url,
-                   const std::string& stdout_path, const std::string& stderr_path) {
+                   const std::string& stdout_path, const std::string& stderr_path,
+                   const std::vector<std::string>& extra_env) {
   std::vector<std::string> env_strings;
+  std::vector<std::string> replaced = {"DATABASE_URL="};
+  for (const std::string& setting : extra_env) {
+    replaced.push_back(setting.substr(0, setting.find('=') + 1));
+  }
   for (char** e = environ; *e; ++e) {
-    if (std::string_view(*e).starts_with("DATABASE_URL=")) continue;
+    const std::string_view entry(*e);
+    if (std::any_of(replaced.begin(), replaced.end(),
+                    [&](const std::string& name) { return entry.starts_with(name); })) {
+      continue;
+    }
     env_strings.emplace_back(*e);
   }
   env_strings.push_back("DATABASE_URL=" + database_url);
+  env_strings.insert(env_strings.end(), extra_env.begin(), extra_env.end());
   std::vector<char*> env;
   for (auto& s : env_strings) env.push_back(s.data());
   env.push_back(nullptr);

@@ -9,11 +9,13 @@
 
 namespace stacfed::testing {
 
-// Starts `stacfed ARGS...` with DATABASE_URL=`database_url` and the rest of this process's
-// environment; stdout and stderr go to the given files (created or truncated).
+// Starts `stacfed ARGS...` with DATABASE_URL=`database_url`, `extra_env` ("NAME=value") and
+// the rest of this process's environment; stdout and stderr go to the given files (created or
+// truncated).
 pid_t SpawnStacfed(const std::vector<std::string>& args, const std::string& database_url,
                    const std::string& stdout_path = "/dev/null",
-                   const std::string& stderr_path = "/dev/null");
+                   const std::string& stderr_path = "/dev/null",
+                   const std::vector<std::string>& extra_env = {});
 
 // Waits for the process: its exit status, or 128 + the signal that ended it.
 int WaitForExit(pid_t pid);

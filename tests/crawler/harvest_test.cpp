@@ -305,6 +305,23 @@ TEST_CASE("changed upstream: updates counted, vanished items withdrawn, returnin
   CHECK(db.Count("SELECT count(*) FROM stacfed.items") == 500);
 }
 
+TEST_CASE("a collection another source harvests as well is never withdrawn from",
+          "[crawler][harvest]") {
+  Db db;
+  // Two sources offer the same collections (the ESGF East and West case); the second lists
+  // ten items fewer per collection. Its complete walk must not hide what the first lists.
+  SourceSpec east = Source("east", "synthetic", Upstream().Url("/gen/c=2,n=250,p=100/"));
+  SourceSpec west = Source("west", "esgf", Upstream().Url("/gen/c=2,n=250,p=100,drop=10/"));
+  east.full_walk_every_s = 0;
+  west.full_walk_every_s = 0;
+  REQUIRE_FALSE(Run(east, db).failed);
+  HarvestSummary second = Run(west, db);
+  REQUIRE_FALSE(second.failed);
+  CHECK(second.sink.withdrawn == 0);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.items") == 500);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.withdrawn_items") == 0);
+}
+
 TEST_CASE("a cap per collection samples items and withdraws nothing", "[crawler][harvest]") {
   Db db;
   SourceSpec source = Source("capped", "synthetic", Upstream().Url("/gen/c=2,n=250,p=100/"));

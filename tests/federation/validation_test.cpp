@@ -56,7 +56,7 @@ TEST_CASE("the shipped federation files are valid", "[federation][validation]") 
 TEST_CASE("the example file reads into the expected structures", "[federation][validation]") {
   auto federation = fed::LoadFederationFile(Root() / "deploy/federation.example.json");
   REQUIRE(federation.ok());
-  CHECK(federation->version == "1.1");
+  CHECK(federation->version == "1.3");
 
   const fed::Site* dkrz = federation->FindSite("dkrz");
   REQUIRE(dkrz != nullptr);
@@ -70,6 +70,13 @@ TEST_CASE("the example file reads into the expected structures", "[federation][v
   const fed::Site* bsc = federation->FindSite("bsc");
   REQUIRE(bsc != nullptr);
   CHECK(bsc->paths.empty());  // both fields are optional
+  CHECK(bsc->gateways.empty());
+  const fed::Site* cdse = federation->FindSite("cdse-cloud");
+  REQUIRE(cdse != nullptr);
+  REQUIRE(cdse->gateways.size() == 4);
+  CHECK(cdse->gateways[2].host == "zipper.dataspace.copernicus.eu");
+  CHECK(cdse->gateways[2].tier == fed::StorageTier::kObject);
+  CHECK(federation->FindSite("lumi")->backends == std::vector<std::string>{"dedt_lumi"});
 
   const fed::Catalog* east = federation->FindCatalog("esgf-east");
   REQUIRE(east != nullptr);

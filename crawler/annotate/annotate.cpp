@@ -1,7 +1,6 @@
 #include "crawler/annotate/annotate.hpp"
 
 #include <algorithm>
-#include <array>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -9,437 +8,122 @@
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 
+#include "crawler/annotate/copy.hpp"
+#include "crawler/annotate/rules.hpp"
+#include "libstac/federation/federation.hpp"
+
 namespace stacfed::crawler {
 namespace json = boost::json;
+using annotate::Copy;
+using annotate::DocumentHints;
+using annotate::Key;
+using annotate::Roles;
+using annotate::StringOf;
+using annotate::View;
+
 namespace {
 
-// ---- reading the document ----------------------------------------------------------------
-
-std::string_view View(json::string_view s) { return {s.data(), s.size()}; }
-json::string_view Key(std::string_view s) { return {s.data(), s.size()}; }
-
-std::string_view StringOf(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(Key(key));
-  const json::string* text = value ? value->if_string() : nullptr;
-  return text ? View(*text) : std::string_view();
-}
-
-char LowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return LowerAscii(x) == LowerAscii(y); });
-}
-
-bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle) {
-  return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
-                     [](char x, char y) { return LowerAscii(x) == LowerAscii(y); }) != haystack.end();
-}
-
-// An href cut into the pieces annotation looks at; views into the href.
-struct Href {
-  std::string_view scheme;  // "https", "s3", "file", "slk", ...; empty for a bare path
-  std::string_view host;    // without user info and port; for s3:// the bucket
-  std::string_view path;    // without query and fragment
-  bool bare_path = false;   // "/pool/data/...": an absolute path without a scheme
-  bool reference = false;   // "reference::<target>" (kerchunk references, as DKRZ writes them)
-
-  bool Is(std::string_view name) const { return EqualsIgnoreCase(scheme, name); }
-  bool IsHttp() const { return Is("https") || Is("http"); }
-  bool IsObjectStore() const { return Is("s3") || Is("gs") || Is("gcs") || Is("az") || Is("abfs"); }
+// The fields one copy gets, decided while views into it are valid and written after: adding
+// members may move its short strings. Values are literals or registry strings.
+struct Decisions {
+  std::string_view site, tier, protocol, scope, status, engine;
+  int replica = -1;  // -1: unknown, else 0/1
 };
-
-bool IsSchemeChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
-         c == '-' || c == '.';
-}
-
-// The prefix of `text` before the first `a`, `b` or `c` (memchr per character, where
-// find_first_of would search the set once per character of the text).
-std::string_view Until(std::string_view text, char a, char b, char c = '\0') {
-  size_t end = std::min(text.find(a), text.find(b));
-  if (c != '\0') end = std::min(end, text.substr(0, end).find(c));
-  return text.substr(0, end);
-}
-
-Href ParseHref(std::string_view text) {
-  Href href;
-  if (text.starts_with("reference::")) {
-    href.reference = true;
-    text.remove_prefix(11);
-  }
-  const size_t colon = text.find(':');
-  const bool has_scheme = colon != std::string_view::npos && colon > 1 &&
-                          std::all_of(text.begin(), text.begin() + colon, IsSchemeChar);
-  if (!has_scheme) {
-    if (text.starts_with('/')) {
-      href.bare_path = true;
-      href.path = Until(text, '?', '#');
-    }
-    return href;
-  }
-  href.scheme = text.substr(0, colon);
-  std::string_view rest = text.substr(colon + 1);
-  if (rest.starts_with("//")) {
-    rest.remove_prefix(2);
-    std::string_view authority = Until(rest, '/', '?', '#');
-    rest.remove_prefix(authority.size());
-    if (const size_t at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
-    if (!authority.starts_with('[')) authority = authority.substr(0, authority.find(':'));
-    href.host = authority;
-  }
-  href.path = Until(rest, '?', '#');
-  return href;
-}
-
-std::string_view LastSegment(std::string_view path) {
-  while (path.ends_with('/')) path.remove_suffix(1);
-  const size_t slash = path.rfind('/');
-  return slash == std::string_view::npos ? path : path.substr(slash + 1);
-}
-
-// What a media type says about how to open the data.
-enum class Media { kOther, kNetcdf, kZarr, kKerchunk, kIcechunk, kGrib, kReferenceFile };
-
-Media ClassifyMediaType(std::string_view type) {
-  if (type.empty()) return Media::kOther;
-  // The types met most (ESGF's NetCDF files) without the case-insensitive searches below.
-  if (type == "application/netcdf" || type == "application/x-netcdf") return Media::kNetcdf;
-  // application/vnd.zarr+kerchunk, application/kerchunk; then +icechunk; then every Zarr
-  // spelling (application/vnd.zarr; version=3, the deprecated vnd+zarr and x-zarr).
-  if (ContainsIgnoreCase(type, "kerchunk")) return Media::kKerchunk;
-  if (ContainsIgnoreCase(type, "icechunk")) return Media::kIcechunk;
-  if (ContainsIgnoreCase(type, "zarr")) return Media::kZarr;
-  if (ContainsIgnoreCase(type, "netcdf")) return Media::kNetcdf;
-  if (ContainsIgnoreCase(type, "grib")) return Media::kGrib;
-  // Kerchunk reference files as CEDA (application/zstd) and xpystac (application/json)
-  // publish them; only with a reference/index role do they mean that.
-  if (ContainsIgnoreCase(type, "application/json") || ContainsIgnoreCase(type, "zstd") ||
-      ContainsIgnoreCase(type, "parquet")) {
-    return Media::kReferenceFile;
-  }
-  return Media::kOther;
-}
-
-struct Roles {
-  bool data = false;
-  bool reference = false;  // ESGF: the publisher's copy; CEDA/xpystac: a kerchunk reference file
-  bool replica = false;
-  bool index = false;      // "index" / "references": kerchunk references (xpystac)
-  bool auxiliary = false;  // thumbnail, overview, metadata: not a copy of the data
-};
-
-Roles ReadRoles(const json::value* value) {
-  Roles roles;
-  if (value == nullptr) return roles;
-  auto read = [&](const json::value& role) {
-    const json::string* text = role.if_string();
-    if (text == nullptr) return;
-    const std::string_view name = View(*text);
-    if (name == "data") roles.data = true;
-    else if (name == "reference") roles.reference = true;
-    else if (name == "replica") roles.replica = true;
-    else if (name == "index" || name == "references") roles.index = true;
-    else if (name == "thumbnail" || name == "overview" || name == "metadata") roles.auxiliary = true;
-  };
-  if (const json::array* list = value->if_array()) {
-    for (const json::value& role : *list) read(role);
-  } else {
-    read(*value);
-  }
-  return roles;
-}
-
-// ESGF's asset `protocol` (http, https, globus, gridftp, kerchunk, netcdfsubset, opendap, wms,
-// wps, s3) in the site-access vocabulary; empty when unknown.
-std::string_view FromEsgfProtocol(std::string_view protocol) {
-  struct Entry {
-    std::string_view esgf, ours;
-  };
-  static constexpr std::array<Entry, 14> kTable = {{{"https", "https"},
-                                                    {"http", "https"},
-                                                    {"httpserver", "https"},
-                                                    {"netcdfsubset", "https"},
-                                                    {"wms", "https"},
-                                                    {"globus", "globus"},
-                                                    {"gridftp", "globus"},
-                                                    {"opendap", "opendap"},
-                                                    {"kerchunk", "kerchunk"},
-                                                    {"s3", "s3"},
-                                                    {"wps", "wps"},
-                                                    {"zarr", "zarr"},
-                                                    {"icechunk", "icechunk"},
-                                                    {"posix", "posix"}}};
-  for (const Entry& entry : kTable) {
-    if (EqualsIgnoreCase(protocol, entry.esgf)) return entry.ours;
-  }
-  return {};
-}
-
-// s3.eu-central-1.amazonaws.com, bucket.s3.amazonaws.com, s3-eu-west-1.amazonaws.com,
-// swift.dkrz.de, objectstore.example.org.
-bool LooksLikeObjectStoreHost(std::string_view host) {
-  while (!host.empty()) {
-    const size_t dot = host.find('.');
-    const std::string_view label = host.substr(0, dot);
-    if (EqualsIgnoreCase(label, "s3") || EqualsIgnoreCase(label, "swift") ||
-        EqualsIgnoreCase(label, "objectstore") || EqualsIgnoreCase(label, "object-store") ||
-        (label.size() > 3 && EqualsIgnoreCase(label.substr(0, 3), "s3-"))) {
-      return true;
-    }
-    if (dot == std::string_view::npos) break;
-    host.remove_prefix(dot + 1);
-  }
-  return false;
-}
-
-// DKRZ's tape entries read kerchunk references whose chunks come through slkspec.
-bool ReadsFromTape(const json::value* storage_options) {
-  const json::object* options = storage_options ? storage_options->if_object() : nullptr;
-  return options && EqualsIgnoreCase(StringOf(*options, "remote_protocol"), "slk");
-}
-
-// An engine the upstream already names in xarray:open_kwargs, when it is one of ours.
-std::string_view EngineFromOpenKwargs(const json::value* open_kwargs) {
-  const json::object* kwargs = open_kwargs ? open_kwargs->if_object() : nullptr;
-  if (kwargs == nullptr) return {};
-  const std::string_view engine = StringOf(*kwargs, "engine");
-  for (std::string_view known : {"netcdf4", "h5netcdf", "zarr", "kerchunk", "cfgrib"}) {
-    if (engine == known) return known;
-  }
-  return {};
-}
-
-// The members of one copy that annotation reads, found in one pass over it (an asset has a
-// dozen members or more; a lookup per field would scan them a dozen times).
-struct CopyFields {
-  std::string_view href, type, protocol, node, alternate_name;
-  std::string_view site_ref, site_tier, access_protocol, access_status;
-  const json::value* roles = nullptr;
-  const json::value* open_kwargs = nullptr;
-  const json::value* storage_options = nullptr;
-  const json::value* replica = nullptr;
-};
-
-CopyFields ReadCopy(const json::object& copy) {
-  CopyFields fields;
-  for (const auto& member : copy) {
-    const std::string_view key = View(member.key());
-    const json::value& value = member.value();
-    const json::string* text = value.if_string();
-    auto take = [&](std::string_view name, std::string_view& out) {
-      if (key == name && text) out = View(*text);
-    };
-    // Dispatch on the key's length first: most members are compared with nothing.
-    using std::literals::operator""sv;
-    switch (key.size()) {
-      case "href"sv.size():  // also "type", "node"
-        take("href", fields.href);
-        take("type", fields.type);
-        take("node", fields.node);
-        break;
-      case "roles"sv.size():
-        if (key == "roles") fields.roles = &value;
-        break;
-      case "replica"sv.size():
-        if (key == "replica") fields.replica = &value;
-        break;
-      case "protocol"sv.size():  // also "site:ref"
-        take("protocol", fields.protocol);
-        take("site:ref", fields.site_ref);
-        break;
-      case "site:tier"sv.size():
-        take("site:tier", fields.site_tier);
-        break;
-      case "access:status"sv.size():
-        take("access:status", fields.access_status);
-        break;
-      case "alternate:name"sv.size():
-        take("alternate:name", fields.alternate_name);
-        break;
-      case "access:protocol"sv.size():
-        take("access:protocol", fields.access_protocol);
-        break;
-      case "xarray:open_kwargs"sv.size():
-        if (key == "xarray:open_kwargs") fields.open_kwargs = &value;
-        break;
-      case "xarray:storage_options"sv.size():
-        if (key == "xarray:storage_options") fields.storage_options = &value;
-        break;
-      default:
-        break;
-    }
-  }
-  return fields;
-}
-
-// ---- annotating ----------------------------------------------------------------------------
 
 // What one copy ended up with, for the item's summary.
 struct CopyResult {
-  std::string site;    // site:ref, empty when unknown
+  std::string site;  // site:ref when it names a site; empty when unknown
   bool has_status = false;
   bool online = false;
 };
 
-class Annotator {
- public:
-  explicit Annotator(const SiteRegistry& sites) : sites_(sites) {}
+// site:ref: the rule's site, "unknown" when none located the copy (unless site locality is
+// off: no sites in the registry).
+std::string_view SiteRefOf(const annotate::Location& location, const SiteRegistry& sites) {
+  if (location.site != nullptr) return *location.site;
+  return sites.empty() ? std::string_view() : federation::kUnknownSiteId;
+}
 
-  bool added() const { return added_; }
-  void NoteAdded(bool inserted) { added_ = added_ || inserted; }
-
-  // Annotates one asset or alternate value. `key` is its key in `assets` or `alternate`;
-  // `parent_type` is the media type of the asset an alternate belongs to (an alternate
-  // naming none shares it), empty for an asset.
-  CopyResult AnnotateCopy(json::object& copy, std::string_view key, std::string_view parent_type);
-
- private:
-  // The decisions are taken first, while views into `copy` are valid, and written after:
-  // adding members may move `copy`'s short strings.
-  struct Decisions {
-    std::string_view site, tier, protocol, scope, status, engine;
-    int replica = -1;  // -1: unknown, else 0/1
-  };
-
-  const SiteRegistry& sites_;
-  bool added_ = false;
-};
-
-CopyResult Annotator::AnnotateCopy(json::object& copy, std::string_view key, std::string_view parent_type) {
-  CopyResult result;
-  const CopyFields fields = ReadCopy(copy);
-  if (fields.href.empty()) return result;
-  const Href href = ParseHref(fields.href);
-  const Media media = ClassifyMediaType(fields.type.empty() ? parent_type : fields.type);
-  const Roles roles = ReadRoles(fields.roles);
-  const std::string_view upstream_protocol = fields.access_protocol;
-  const std::string_view upstream_tier = fields.site_tier;
-  const std::string_view upstream_status = fields.access_status;
-  const std::string_view upstream_site = fields.site_ref;
-
-  // A POSIX path: file://, a bare path under a site's path prefix, or what a reference::
-  // points at on a file system.
-  const bool file_path = href.Is("file") || (href.bare_path && (href.reference || sites_.SiteOfPath(href.path)));
-  const bool tape = href.Is("slk") || upstream_protocol == "slk" || key == "tape" || key.ends_with("-tape") ||
-                    ReadsFromTape(fields.storage_options);
-  const std::string_view last_segment = LastSegment(href.path);
-  const bool kerchunk_reference = href.reference || media == Media::kKerchunk ||
-                                  (media == Media::kReferenceFile && (roles.reference || roles.index)) ||
-                                  EqualsIgnoreCase(last_segment, "kerchunk");
-  const bool network = href.IsHttp() || href.IsObjectStore();
-
+Decisions DecideCopy(const Copy& copy, const DocumentHints& hints, const SiteRegistry& sites) {
+  const annotate::CopyFields& upstream = copy.fields;
+  const bool kerchunk = !annotate::KerchunkEvidence(copy).empty();
+  const bool posix = annotate::IsPosixPath(copy, sites);
+  const annotate::Location location = annotate::LocateCopy(copy, hints, sites);
   Decisions d;
-  // access:protocol: where the href says it unambiguously, then ESGF's own field, then what
-  // the media type and the URL tell.
-  if (href.Is("slk")) {
-    d.protocol = "slk";
-  } else if (href.reference) {
-    d.protocol = "kerchunk";
-  } else if (file_path) {
-    d.protocol = "posix";
-  } else if (std::string_view esgf = FromEsgfProtocol(fields.protocol); !esgf.empty()) {
-    d.protocol = esgf;
-  } else if (network && kerchunk_reference) {
-    d.protocol = "kerchunk";
-  } else if (network && media == Media::kIcechunk) {
-    d.protocol = "icechunk";
-  } else if (network && (media == Media::kZarr || EqualsIgnoreCase(last_segment, "zarr") ||
-                         last_segment.ends_with(".zarr"))) {
-    d.protocol = "zarr";
-  } else if (href.Is("s3")) {
-    d.protocol = "s3";
-  } else if (href.Is("globus") || EqualsIgnoreCase(href.host, "app.globus.org")) {
-    d.protocol = "globus";
-  } else if (href.IsHttp()) {
-    d.protocol = href.path.find("/dodsC/") != std::string_view::npos ? "opendap" : "https";
+  d.protocol = annotate::DecideProtocol(copy, kerchunk, posix);
+  const std::string_view protocol = upstream.access_protocol.empty() ? d.protocol : upstream.access_protocol;
+  d.tier = annotate::DecideTier(copy, location, sites).value;
+  const std::string_view tier = upstream.site_tier.empty() ? d.tier : upstream.site_tier;
+  // Scope and status only for copies whose kind of access is known.
+  if (!protocol.empty() || tier == "tape" || copy.href.IsObjectStore()) {
+    d.scope = posix || protocol == "posix" ? "site-internal" : "public";
+    d.status = tier == "tape" ? "nearline" : "online";
   }
-  const std::string_view protocol = upstream_protocol.empty() ? d.protocol : upstream_protocol;
-  const bool known = !protocol.empty() || tape || href.IsObjectStore();
+  d.engine = annotate::DecideEngine(copy, protocol, kerchunk);
+  if (upstream.site_ref.empty()) d.site = SiteRefOf(location, sites);
+  d.replica = annotate::DecideReplica(copy, kerchunk);
+  return d;
+}
 
-  // site:tier: tape first (slk://, `<site>-tape` keys, slk remote reads), then object
-  // stores (s3://..., `<site>-cloud` keys, object-store hosts), else disk behind a POSIX path
-  // or a plain data server.
-  if (tape) {
-    d.tier = "tape";
-  } else if (href.IsObjectStore() || key.ends_with("-s3") || key.ends_with("-swift") ||
-             key.ends_with("-object") || (key.ends_with("-cloud") && sites_.SiteOfKey(key)) ||
-             LooksLikeObjectStoreHost(href.host)) {
-    d.tier = "object";
-  } else if (known) {
-    d.tier = "disk";
-  }
-  const std::string_view tier = upstream_tier.empty() ? d.tier : upstream_tier;
-
-  if (known) d.scope = file_path || protocol == "posix" ? "site-internal" : "public";
-  if (known) d.status = tier == "tape" ? "nearline" : "online";
-
-  // access:engine: the upstream's own xarray engine, else what the media type says.
-  d.engine = EngineFromOpenKwargs(fields.open_kwargs);
-  if (d.engine.empty()) {
-    if (protocol == "kerchunk" || media == Media::kKerchunk) {
-      d.engine = "kerchunk";
-    } else if (media == Media::kZarr || media == Media::kIcechunk || protocol == "zarr" || protocol == "icechunk") {
-      d.engine = "zarr";
-    } else if (media == Media::kNetcdf) {
-      // netCDF-C opens local files and OPeNDAP URLs; remote bytes (https, s3) go through
-      // h5netcdf on an fsspec file object.
-      d.engine = protocol == "posix" || protocol == "opendap" ? "netcdf4" : "h5netcdf";
-    } else if (media == Media::kGrib) {
-      d.engine = "cfgrib";
-    }
-  }
-
-  // site:ref: ESGF's data node, the href's host, a site path, a key naming a site, else the
-  // catalog's only site -- unless the copy names a data node that is no known site.
-  const std::string* site = nullptr;
-  if (upstream_site.empty()) {
-    bool named_elsewhere = false;
-    for (std::string_view name : {fields.node, fields.alternate_name}) {
-      if (name.find('.') == std::string_view::npos) continue;  // "HTTPS", "S3": not a host
-      if ((site = sites_.SiteOfHost(name))) break;
-      named_elsewhere = true;
-    }
-    if (!site && !href.IsObjectStore()) site = sites_.SiteOfHost(href.host);  // s3:// names a bucket
-    if (!site && (file_path || href.Is("slk") || href.bare_path)) site = sites_.SiteOfPath(href.path);
-    if (!site) site = sites_.SiteOfKey(key);
-    if (!site && !named_elsewhere) site = sites_.default_site();
-    if (site) d.site = *site;
-  }
-
-  // site:replica from ESGF's roles; a kerchunk file's "reference" role says something else.
-  if (roles.replica) {
-    d.replica = 1;
-  } else if (roles.reference && !kerchunk_reference && media != Media::kReferenceFile) {
-    d.replica = 0;
-  } else if (fields.replica && fields.replica->is_bool()) {
-    d.replica = fields.replica->get_bool() ? 1 : 0;
-  }
-
-  result.site = std::string(upstream_site.empty() ? d.site : upstream_site);
-  const std::string_view status = upstream_status.empty() ? d.status : upstream_status;
+CopyResult Summarise(const Copy& copy, const Decisions& d) {
+  CopyResult result;
+  const std::string_view site = copy.fields.site_ref.empty() ? d.site : copy.fields.site_ref;
+  if (site != federation::kUnknownSiteId) result.site = std::string(site);
+  const std::string_view status = copy.fields.access_status.empty() ? d.status : copy.fields.access_status;
   result.has_status = !status.empty();
   result.online = status == "online";
+  return result;
+}
 
-  // Writing: emplace never replaces what the upstream set. Room for every field at once:
-  // growing the object one member at a time would reallocate and rehash it several times.
+// Writes the decisions; emplace never replaces what the upstream set. Returns true when a
+// field was added.
+bool WriteDecisions(json::object& copy, const Decisions& d) {
+  // Room for every field at once: growing the object one member at a time would reallocate
+  // and rehash it several times.
   size_t adding = d.replica >= 0 ? 1 : 0;
   for (std::string_view value : {d.site, d.tier, d.protocol, d.scope, d.status, d.engine}) {
     adding += value.empty() ? 0 : 1;
   }
-  if (adding > 0) copy.reserve(copy.size() + adding);
+  if (adding == 0) return false;
+  copy.reserve(copy.size() + adding);
+  bool added = false;
   auto put = [&](std::string_view field, std::string_view value) {
-    if (!value.empty()) NoteAdded(copy.emplace(Key(field), Key(value)).second);
+    if (!value.empty()) added = copy.emplace(Key(field), Key(value)).second || added;
   };
   put("site:ref", d.site);
   put("site:tier", d.tier);
-  if (d.replica >= 0) NoteAdded(copy.emplace("site:replica", d.replica == 1).second);
+  if (d.replica >= 0) added = copy.emplace("site:replica", d.replica == 1).second || added;
   put("access:protocol", d.protocol);
   put("access:scope", d.scope);
   put("access:status", d.status);
   put("access:engine", d.engine);
-  return result;
+  return added;
 }
+
+class Annotator {
+ public:
+  Annotator(const SiteRegistry& sites, DocumentHints hints) : sites_(sites), hints_(std::move(hints)) {}
+
+  bool added() const { return added_; }
+  void NoteAdded(bool inserted) { added_ = added_ || inserted; }
+  const DocumentHints& hints() const { return hints_; }
+
+  // Annotates one asset or alternate value. `key` is its key in `assets` or `alternate`;
+  // `parent_type` is the media type of the asset an alternate belongs to, empty for an asset.
+  CopyResult AnnotateCopy(json::object& object, std::string_view key, bool alternate, std::string_view parent_type) {
+    const Copy copy = annotate::ReadCopy(object, key, alternate, parent_type);
+    if (copy.fields.href.empty()) return {};
+    const Decisions decisions = DecideCopy(copy, hints_, sites_);
+    CopyResult result = Summarise(copy, decisions);
+    NoteAdded(WriteDecisions(object, decisions));
+    return result;
+  }
+
+ private:
+  const SiteRegistry& sites_;
+  DocumentHints hints_;
+  bool added_ = false;
+};
 
 // An item offering an order (DestinE's "orderable" virtual items) has nothing online yet.
 bool AwaitsOrder(const json::object& properties) {
@@ -462,7 +146,10 @@ void DeclareExtension(json::object& document) {
 // Annotates every asset of `assets` and its alternates.
 template <typename PerAsset>
 void AnnotateAssets(json::object& assets, Annotator& annotator, PerAsset&& per_asset) {
-  auto roles_of = [](const json::object& asset) { return ReadRoles(asset.if_contains("roles")); };
+  auto roles_of = [](const json::object& asset) {
+    const json::value* roles = asset.if_contains("roles");
+    return annotate::ReadRoles(roles ? roles : asset.if_contains("role"));
+  };
   bool any_data_role = false;
   for (const auto& member : assets) {
     const json::object* asset = member.value().if_object();
@@ -480,7 +167,7 @@ void AnnotateAssets(json::object& assets, Annotator& annotator, PerAsset&& per_a
     const Roles roles = roles_of(*asset);
     const bool data = any_data_role ? roles.data : !roles.auxiliary;
     copies.clear();
-    copies.push_back(annotator.AnnotateCopy(*asset, View(member.key()), {}));
+    copies.push_back(annotator.AnnotateCopy(*asset, View(member.key()), false, {}));
     if (json::value* alternates = asset->if_contains("alternate")) {
       if (json::object* map = alternates->if_object()) {
         // Alternates without a media type share the asset's (read after the asset's own
@@ -488,7 +175,7 @@ void AnnotateAssets(json::object& assets, Annotator& annotator, PerAsset&& per_a
         const std::string_view type = StringOf(*asset, "type");
         for (auto& alternate : *map) {
           if (json::object* copy = alternate.value().if_object()) {
-            copies.push_back(annotator.AnnotateCopy(*copy, View(alternate.key()), type));
+            copies.push_back(annotator.AnnotateCopy(*copy, View(alternate.key()), true, type));
           }
         }
       }
@@ -497,60 +184,90 @@ void AnnotateAssets(json::object& assets, Annotator& annotator, PerAsset&& per_a
   }
 }
 
+// The item-level summary of its data assets' copies.
+class ItemSummary {
+ public:
+  // One data asset: its copies (the asset and its alternates).
+  void AddDataAsset(const std::vector<CopyResult>& copies) {
+    bool any_status = false, any_online = false;
+    for (const CopyResult& copy : copies) {
+      if (!copy.site.empty()) locations_.push_back(copy.site);
+      any_status = any_status || copy.has_status;
+      any_online = any_online || copy.online;
+    }
+    if (any_status) {
+      ++data_assets_;
+      if (any_online) ++online_assets_;
+    }
+  }
+  // destine-backend: the sites of the backends the item names hold its data.
+  void AddBackendSites(const std::vector<const std::string*>& sites) {
+    for (const std::string* site : sites) locations_.push_back(*site);
+  }
+
+  // site:locations, sorted and unique; empty when no copy is at a known site.
+  json::array Locations() {
+    std::sort(locations_.begin(), locations_.end());
+    locations_.erase(std::unique(locations_.begin(), locations_.end()), locations_.end());
+    json::array ids;
+    ids.reserve(locations_.size());
+    for (const std::string& id : locations_) ids.emplace_back(Key(id));
+    return ids;
+  }
+
+  // access:online_status by the DMT rule (an asset is online when any of its copies is);
+  // offline for an item awaiting an order; empty when nothing is known.
+  std::string_view OnlineStatus(const json::object& properties) const {
+    if (data_assets_ > 0) {
+      return online_assets_ == data_assets_ ? "online" : online_assets_ == 0 ? "offline" : "partial";
+    }
+    return AwaitsOrder(properties) ? "offline" : "";
+  }
+
+ private:
+  std::vector<std::string> locations_;
+  int data_assets_ = 0;    // data assets with at least one copy of known status
+  int online_assets_ = 0;  // ... of which one copy is online
+};
+
+void WriteItemSummary(json::object& properties, ItemSummary& summary, Annotator& annotator) {
+  properties.reserve(properties.size() + 2);
+  if (json::array locations = summary.Locations(); !locations.empty()) {
+    annotator.NoteAdded(properties.emplace("site:locations", std::move(locations)).second);
+  }
+  if (const std::string_view status = summary.OnlineStatus(properties); !status.empty()) {
+    annotator.NoteAdded(properties.emplace("access:online_status", Key(status)).second);
+  }
+}
+
+json::object* ObjectMember(json::object& object, std::string_view key) {
+  json::value* value = object.if_contains(Key(key));
+  return value ? value->if_object() : nullptr;
+}
+
 }  // namespace
 
 bool AnnotateItem(json::object& item, const SiteRegistry& sites) {
-  Annotator annotator(sites);
-  std::vector<std::string> locations;
-  int data_assets = 0;    // data assets with at least one copy of known status
-  int online_assets = 0;  // ... of which one copy is online
-  if (json::value* assets = item.if_contains("assets"); assets && assets->is_object()) {
-    AnnotateAssets(assets->get_object(), annotator, [&](bool data, const std::vector<CopyResult>& copies) {
-      if (!data) return;
-      bool any_status = false, any_online = false;
-      for (const CopyResult& copy : copies) {
-        if (!copy.site.empty()) locations.push_back(copy.site);
-        any_status = any_status || copy.has_status;
-        any_online = any_online || copy.online;
-      }
-      if (any_status) {
-        ++data_assets;
-        if (any_online) ++online_assets;
-      }
+  Annotator annotator(sites, annotate::ReadDocumentHints(item, sites));
+  ItemSummary summary;
+  if (json::object* assets = ObjectMember(item, "assets")) {
+    AnnotateAssets(*assets, annotator, [&](bool data, const std::vector<CopyResult>& copies) {
+      if (data) summary.AddDataAsset(copies);
     });
   }
-  json::value* properties_value = item.if_contains("properties");
-  if (json::object* properties = properties_value ? properties_value->if_object() : nullptr) {
-    properties->reserve(properties->size() + 2);
-    if (!locations.empty()) {
-      std::sort(locations.begin(), locations.end());
-      locations.erase(std::unique(locations.begin(), locations.end()), locations.end());
-      json::array ids;
-      ids.reserve(locations.size());
-      for (const std::string& id : locations) ids.emplace_back(Key(id));
-      annotator.NoteAdded(properties->emplace("site:locations", std::move(ids)).second);
-    }
-    std::string_view online_status;
-    if (data_assets > 0) {
-      online_status = online_assets == data_assets ? "online" : online_assets == 0 ? "offline" : "partial";
-    } else if (AwaitsOrder(*properties)) {
-      online_status = "offline";
-    }
-    if (!online_status.empty()) {
-      annotator.NoteAdded(properties->emplace("access:online_status", Key(online_status)).second);
-    }
-  }
+  summary.AddBackendSites(annotator.hints().backend_sites);
+  if (json::object* properties = ObjectMember(item, "properties")) WriteItemSummary(*properties, summary, annotator);
   if (annotator.added()) DeclareExtension(item);
   return annotator.added();
 }
 
 bool AnnotateCollection(json::object& collection, const SiteRegistry& sites) {
-  Annotator annotator(sites);
+  Annotator annotator(sites, annotate::ReadDocumentHints(collection, sites));
   if (!sites.catalog_sites().empty()) {
     annotator.NoteAdded(collection.emplace("site:sites", sites.catalog_sites()).second);
   }
-  if (json::value* assets = collection.if_contains("assets"); assets && assets->is_object()) {
-    AnnotateAssets(assets->get_object(), annotator, [](bool, const std::vector<CopyResult>&) {});
+  if (json::object* assets = ObjectMember(collection, "assets")) {
+    AnnotateAssets(*assets, annotator, [](bool, const std::vector<CopyResult>&) {});
   }
   if (annotator.added()) DeclareExtension(collection);
   return annotator.added();

@@ -3,19 +3,23 @@
 // section 6) added to harvested documents between normalise/ and the write.
 //
 // Per copy (every asset and every value of its `alternate` map):
-//   site:ref         the site holding it: ESGF's data node (`node`, `alternate:name`), the
-//                    href's host, a site path prefix, an asset key naming a site
-//                    ("dkrz-tape"), else the catalog's only site
-//   site:tier        disk | object | tape
+//   site:ref         the site holding it, by the first site rule with evidence (ESGF's data
+//                    node, a provider hint, the href's host or gateway, a site path, a key
+//                    naming a site); "unknown" when none has any. The catalog's own sites
+//                    locate nothing.
+//   site:tier        disk | object | tape | cache, only on evidence (a gateway's declared tier,
+//                    slk, object stores, POSIX paths, a site's own data host)
 //   site:replica     from ESGF's roles `replica` / `reference` (or a `replica` flag)
 //   access:protocol  posix | https | s3 | opendap | zarr | kerchunk | icechunk | globus |
 //                    slk | wps
 //   access:scope     site-internal (POSIX paths, file://) | public
 //   access:status    online | nearline (tape)
 //   access:engine    netcdf4 | h5netcdf | zarr | kerchunk | cfgrib
-// Per item (properties): site:locations (sorted site ids holding a data asset) and
-// access:online_status (online | partial | offline, the DMT rule: an asset is online when
-// any of its copies is). Per collection: site:sites, the catalog's site objects.
+// Per item (properties): site:locations (sorted site ids holding a data asset, and the sites
+// of the backends a DestinE item names) and access:online_status (online | partial | offline,
+// the DMT rule: an asset is online when any of its copies is). Per collection: site:sites,
+// the catalog's site objects. The rules, named and with the providers they apply to, are in
+// rules.hpp.
 //
 // A field the upstream already set is never overwritten; what cannot be told is left out
 // rather than guessed. The result depends only on the document and the registry, so an

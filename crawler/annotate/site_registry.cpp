@@ -3,17 +3,12 @@
 #include <algorithm>
 #include <array>
 
+#include "absl/strings/ascii.h"
+#include "libstac/base/strings.hpp"
+
 namespace stacfed::crawler {
 namespace json = boost::json;
 namespace {
-
-char LowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string Lowered(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), LowerAscii);
-  return out;
-}
 
 json::object SiteObject(const federation::Site& site) {
   json::object object;
@@ -39,13 +34,9 @@ SiteRegistry::SiteRegistry(const std::vector<federation::Site>& sites,
   for (const federation::Site& site : sites) {
     const size_t index = ids_.size();
     ids_.push_back(site.id);
-    for (const std::string& host : site.hosts) {
-      if (host.starts_with('.')) {
-        domains_.emplace(Lowered(std::string_view(host).substr(1)), index);
-      } else {
-        exact_hosts_.emplace(Lowered(host), index);
-      }
-    }
+    for (const std::string& host : site.hosts) AddHost(host, {index, std::nullopt});
+    for (const federation::Gateway& gateway : site.gateways) AddHost(gateway.host, {index, gateway.tier});
+    for (const std::string& backend : site.backends) backends_.emplace(backend, index);
     for (std::string_view path : site.paths) {
       while (path.size() > 1 && path.ends_with('/')) path.remove_suffix(1);
       paths_.emplace_back(std::string(path), index);
@@ -53,16 +44,21 @@ SiteRegistry::SiteRegistry(const std::vector<federation::Site>& sites,
   }
   std::stable_sort(paths_.begin(), paths_.end(),
                    [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
-  size_t listed = 0;
   for (const std::string& id : catalog_site_ids) {
     const auto site = std::find_if(sites.begin(), sites.end(),
                                    [&](const federation::Site& s) { return s.id == id; });
-    if (site == sites.end()) continue;
-    ++listed;
-    default_ = static_cast<size_t>(site - sites.begin());
-    catalog_sites_[id] = SiteObject(*site);
+    if (site != sites.end()) catalog_sites_[id] = SiteObject(*site);
   }
-  if (listed != 1) default_.reset();
+}
+
+void SiteRegistry::AddHost(std::string_view host, HostEntry entry) {
+  const size_t index = hosts_.size();
+  hosts_.push_back(entry);
+  if (host.starts_with('.')) {
+    domains_.emplace(absl::AsciiStrToLower(ToAbsl(host.substr(1))), index);
+  } else {
+    exact_hosts_.emplace(absl::AsciiStrToLower(ToAbsl(host)), index);
+  }
 }
 
 SiteRegistry SiteRegistry::ForCatalog(const federation::Federation& federation,
@@ -71,22 +67,36 @@ SiteRegistry SiteRegistry::ForCatalog(const federation::Federation& federation,
   return SiteRegistry(federation.sites, catalog ? catalog->sites : std::vector<std::string>{});
 }
 
-const std::string* SiteRegistry::SiteOfHost(std::string_view host) const {
-  if (host.empty() || (exact_hosts_.empty() && domains_.empty())) return nullptr;
+HostMatch SiteRegistry::Match(const HostEntry& entry) const {
+  return HostMatch{&ids_[entry.site], entry.gateway_tier};
+}
+
+std::optional<HostMatch> SiteRegistry::LocateHost(std::string_view host) const {
+  if (host.empty() || hosts_.empty()) return std::nullopt;
   // Host names are short: lower-case them on the stack.
   std::array<char, 256> buffer;
-  if (host.size() > buffer.size()) return nullptr;
-  std::transform(host.begin(), host.end(), buffer.begin(), LowerAscii);
+  if (host.size() > buffer.size()) return std::nullopt;
+  std::transform(host.begin(), host.end(), buffer.begin(), absl::ascii_tolower);
   std::string_view lower(buffer.data(), host.size());
-  if (auto it = exact_hosts_.find(lower); it != exact_hosts_.end()) return &ids_[it->second];
+  if (auto it = exact_hosts_.find(lower); it != exact_hosts_.end()) return Match(hosts_[it->second]);
   // "esgf-data.dkrz.de", then "dkrz.de", then "de": the longest listed domain wins.
   while (!lower.empty()) {
-    if (auto it = domains_.find(lower); it != domains_.end()) return &ids_[it->second];
+    if (auto it = domains_.find(lower); it != domains_.end()) return Match(hosts_[it->second]);
     const size_t dot = lower.find('.');
     if (dot == std::string_view::npos) break;
     lower.remove_prefix(dot + 1);
   }
-  return nullptr;
+  return std::nullopt;
+}
+
+const std::string* SiteRegistry::SiteOfHost(std::string_view host) const {
+  const std::optional<HostMatch> match = LocateHost(host);
+  return match ? match->site : nullptr;
+}
+
+const std::string* SiteRegistry::SiteOfBackend(std::string_view name) const {
+  const auto it = backends_.find(name);
+  return it == backends_.end() ? nullptr : &ids_[it->second];
 }
 
 const std::string* SiteRegistry::SiteOfPath(std::string_view path) const {

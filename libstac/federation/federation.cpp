@@ -21,6 +21,16 @@ std::string_view SiteKindName(SiteKind kind) {
   return "datacentre";
 }
 
+std::string_view StorageTierName(StorageTier tier) {
+  switch (tier) {
+    case StorageTier::kDisk: return "disk";
+    case StorageTier::kObject: return "object";
+    case StorageTier::kTape: return "tape";
+    case StorageTier::kCache: return "cache";
+  }
+  return "disk";
+}
+
 std::string_view ChildKindName(ChildKind kind) {
   return kind == ChildKind::kCatalog ? "catalog" : "collection";
 }

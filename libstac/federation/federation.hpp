@@ -24,9 +24,9 @@
 
 namespace stacfed::federation {
 
-// The format version this code reads ("stacfed_federation": "1.2"; 1.1 added the sites'
-// `hosts` and `paths`, 1.2 a child entry's `primary`); minor versions only add optional
-// fields, so any "1.x" is accepted.
+// The format version this code reads ("stacfed_federation": "1.3"; 1.1 added the sites'
+// `hosts` and `paths`, 1.2 a child entry's `primary`, 1.3 the sites' `gateways` and
+// `backends`); minor versions only add optional fields, so any "1.x" is accepted.
 inline constexpr std::string_view kFormatMajorVersion = "1";
 
 enum class SiteKind { kHpc, kCloud, kArchive, kDatacentre };
@@ -38,6 +38,22 @@ struct ComputeService {
   std::string type;  // free text, e.g. "jupyterhub", "slurm", "dask-gateway", "openeo"
   std::string href;
 };
+
+// The storage tiers of the site-access extension (`site:tier`).
+enum class StorageTier { kDisk, kObject, kTape, kCache };
+std::string_view StorageTierName(StorageTier tier);  // "disk", "object", "tape", "cache"
+
+// A host that serves a site's data from storage behind it: an HTTPS download gateway in
+// front of an object store (CDSE's zipper.dataspace.copernicus.eu), an S3 endpoint
+// (eodata.dataspace.copernicus.eu). A copy reached through it is the copy in that storage,
+// with its tier, not a copy of its own.
+struct Gateway {
+  std::string host;  // as in Site::hosts: a host name, or ".domain" for a whole domain
+  StorageTier tier = StorageTier::kDisk;
+};
+
+// The id `site:ref` takes on a copy that no rule places at a site. No site may use it.
+inline constexpr std::string_view kUnknownSiteId = "unknown";
 
 // A place where data lives: the target of site locality (`site:ref`).
 struct Site {
@@ -53,6 +69,12 @@ struct Site {
   // POSIX path prefixes that exist only there ("/pool/data"). Both optional (format 1.1).
   std::vector<std::string> hosts;
   std::vector<std::string> paths;
+  // Hosts that serve this site's data from storage behind them, with that storage's tier
+  // (format 1.3). A host is listed in `hosts` or here, not both.
+  std::vector<Gateway> gateways;
+  // Names data federations give this site as a backend in their items (DestinE HDA's
+  // `federation:backends`: "dedt_lumi"), format 1.3.
+  std::vector<std::string> backends;
 };
 
 // re3data-modelled description of a catalog (../shared/reference/access-hints.md section 4),

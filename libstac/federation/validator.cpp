@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -19,6 +18,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "absl/strings/ascii.h"
 #include "libstac/base/strings.hpp"
 
 namespace stacfed::federation::internal {
@@ -31,8 +31,12 @@ using Names = std::span<const std::string_view>;
 
 constexpr std::array<std::string_view, 4> kRootAllProperties = {"$schema", "stacfed_federation",
                                                                 "sites", "catalogs"};
-constexpr std::array<std::string_view, 8> kSiteProperties = {
-    "name", "country", "kind", "operator", "re3data", "hosts", "paths", "compute"};
+constexpr std::array<std::string_view, 10> kSiteProperties = {
+    "name",  "country", "kind",     "operator", "re3data",
+    "hosts", "paths",   "gateways", "backends", "compute"};
+constexpr std::array<std::string_view, 2> kGatewayProperties = {"host", "tier"};
+constexpr std::array<std::string_view, 2> kGatewayRequired = {"host", "tier"};
+constexpr std::array<std::string_view, 4> kStorageTiers = {"disk", "object", "tape", "cache"};
 constexpr std::array<std::string_view, 3> kSiteRequired = {"name", "country", "kind"};
 constexpr std::array<std::string_view, 4> kSiteKinds = {"hpc", "cloud", "archive", "datacentre"};
 constexpr std::array<std::string_view, 3> kComputeProperties = {"type", "href", "title"};
@@ -351,6 +355,10 @@ class Reader {
       std::string_view id = View(member.key());
       std::string pointer = StrCat("/sites/", EscapePointerToken(id));
       if (!IsId(id)) Error(pointer, StrCat("site id ", Quoted(id), " is not ", kIdRule.expected));
+      if (id == kUnknownSiteId) {
+        Error(pointer, StrCat("site id ", Quoted(id),
+                              " is reserved: it is the site:ref of copies no rule locates"));
+      }
       Site site = ReadSite(member.value(), pointer);
       site.id = std::string(id);
       federation.sites.push_back(std::move(site));
@@ -376,10 +384,44 @@ class Reader {
                    {{}, IsRe3dataId, "a re3data id such as \"r3d100010299\""}, site.re3data);
     OptionalStringArray(*object, "hosts", pointer, kHostRule, site.hosts);
     OptionalStringArray(*object, "paths", pointer, kPathRule, site.paths);
+    if (const json::value* gateways = Member(*object, "gateways")) {
+      site.gateways = ReadGateways(*gateways, StrCat(pointer, "/gateways"));
+    }
+    OptionalStringArray(*object, "backends", pointer, kAnyString, site.backends);
     if (const json::value* compute = Member(*object, "compute")) {
       site.compute = ReadCompute(*compute, StrCat(pointer, "/compute"));
     }
     return site;
+  }
+
+  // [{"host": <host>, "tier": disk|object|tape|cache}], unique items.
+  std::vector<Gateway> ReadGateways(const json::value& value, std::string_view pointer) {
+    std::vector<Gateway> gateways;
+    const json::array* array = Array(value, pointer);
+    if (array == nullptr) return gateways;
+    for (size_t i = 0; i < array->size(); ++i) {
+      std::string element_pointer = StrCat(pointer, "/", i);
+      const json::object* object = Object((*array)[i], element_pointer);
+      if (object == nullptr) continue;
+      CheckProperties(*object, element_pointer, kGatewayProperties, kGatewayRequired);
+      Gateway gateway;
+      OptionalString(*object, "host", element_pointer, kHostRule, gateway.host);
+      std::string tier;
+      OptionalString(*object, "tier", element_pointer, {kStorageTiers}, tier);
+      if (gateway.host.empty() || tier.empty()) continue;
+      for (size_t t = 0; t < kStorageTiers.size(); ++t) {
+        if (tier == kStorageTiers[t]) gateway.tier = static_cast<StorageTier>(t);
+      }
+      const bool duplicate = std::any_of(gateways.begin(), gateways.end(), [&](const Gateway& g) {
+        return g.host == gateway.host && g.tier == gateway.tier;
+      });
+      if (duplicate) {
+        Error(element_pointer, StrCat("duplicate gateway ", Quoted(gateway.host)));
+        continue;
+      }
+      gateways.push_back(std::move(gateway));
+    }
+    return gateways;
   }
 
   std::vector<ComputeService> ReadCompute(const json::value& value, std::string_view pointer) {
@@ -719,31 +761,66 @@ void CheckSites(const Federation& federation, const Catalog& catalog,
   }
 }
 
-// A host or path prefix names one site: the crawler could not tell which site a copy there
-// belongs to. Hosts compare case-insensitively, paths without a trailing '/'.
-void CheckSiteLocations(const Federation& federation, std::vector<ValidationError>& errors) {
-  std::map<std::string, std::string, std::less<>> owner;  // "host:x" / "path:/x" -> site id
-  for (const Site& site : federation.sites) {
-    auto claim = [&](std::string key, std::string_view field, size_t i) {
-      auto [it, inserted] = owner.emplace(key, site.id);
-      if (!inserted && it->second != site.id) {
-        errors.push_back({StrCat("/sites/", EscapePointerToken(site.id), "/", field, "/", i),
-                          StrCat(Quoted(key.substr(5)), " is already listed by site ",
-                                 Quoted(it->second))});
-      }
-    };
+// A host, path prefix or backend name names one site: the crawler could not tell which site a
+// copy there belongs to. Within a site, a host is a plain host or a gateway with one tier:
+// the crawler could not tell the copy's tier. Hosts compare case-insensitively, paths without
+// a trailing '/', backend names exactly.
+class LocationClaims {
+ public:
+  explicit LocationClaims(std::vector<ValidationError>& errors) : errors_(errors) {}
+
+  void ClaimSite(const Site& site) {
+    const std::string site_pointer = StrCat("/sites/", EscapePointerToken(site.id));
     for (size_t i = 0; i < site.hosts.size(); ++i) {
-      std::string host = StrCat("host:", site.hosts[i]);
-      std::transform(host.begin(), host.end(), host.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      claim(std::move(host), "hosts", i);
+      Claim(site.id, StrCat("host:", Lowered(site.hosts[i])), "a host",
+            StrCat(site_pointer, "/hosts/", i));
+    }
+    for (size_t i = 0; i < site.gateways.size(); ++i) {
+      const Gateway& gateway = site.gateways[i];
+      Claim(site.id, StrCat("host:", Lowered(gateway.host)),
+            StrCat("a gateway to ", StorageTierName(gateway.tier)),
+            StrCat(site_pointer, "/gateways/", i, "/host"));
     }
     for (size_t i = 0; i < site.paths.size(); ++i) {
       std::string_view path = site.paths[i];
       if (path.size() > 1 && path.ends_with('/')) path.remove_suffix(1);
-      claim(StrCat("path:", path), "paths", i);
+      Claim(site.id, StrCat("path:", path), "a path", StrCat(site_pointer, "/paths/", i));
+    }
+    for (size_t i = 0; i < site.backends.size(); ++i) {
+      Claim(site.id, StrCat("backend:", site.backends[i]), "a backend",
+            StrCat(site_pointer, "/backends/", i));
     }
   }
+
+ private:
+  struct Owner {
+    std::string site;
+    std::string role;  // "a host", "a gateway to object", ...
+  };
+
+  static std::string Lowered(std::string_view text) { return absl::AsciiStrToLower(ToAbsl(text)); }
+
+  void Claim(const std::string& site, std::string key, std::string role, std::string pointer) {
+    auto [it, inserted] = owners_.emplace(key, Owner{site, role});
+    if (inserted) return;
+    const std::string_view name = std::string_view(key).substr(key.find(':') + 1);
+    if (it->second.site != site) {
+      errors_.push_back({std::move(pointer), StrCat(Quoted(name), " is already listed by site ",
+                                                    Quoted(it->second.site))});
+    } else if (it->second.role != role) {
+      errors_.push_back({std::move(pointer),
+                         StrCat(Quoted(name), " is listed as ", it->second.role, " and as ", role,
+                                " of the same site; list it once")});
+    }
+  }
+
+  std::vector<ValidationError>& errors_;
+  std::map<std::string, Owner, std::less<>> owners_;  // "host:x" / "path:/x" / "backend:x"
+};
+
+void CheckSiteLocations(const Federation& federation, std::vector<ValidationError>& errors) {
+  LocationClaims claims(errors);
+  for (const Site& site : federation.sites) claims.ClaimSite(site);
 }
 
 }  // namespace

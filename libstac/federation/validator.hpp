@@ -14,7 +14,8 @@ namespace stacfed::federation::internal {
 Federation ReadFederation(std::string_view json, std::vector<ValidationError>& errors);
 
 // What the schema cannot express: unique ids, children and sites that exist, no cycles, a
-// child marked primary under one parent at most.
+// child marked primary under one parent at most, a host, path prefix or backend name listed
+// by one site only (and a host as a plain host or as a gateway of one tier, not both).
 void CheckReferences(const Federation& federation, std::vector<ValidationError>& errors);
 
 // "~" and "/" escaped as RFC 6901 requires, for keys used as pointer tokens.

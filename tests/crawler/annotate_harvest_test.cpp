@@ -119,6 +119,8 @@ TEST_CASE("harvested items and collections carry site locality and access hints"
   // A data node that is no site of the federation: no location, but access hints.
   CHECK(db.Scalar("SELECT properties ? 'site:locations' FROM stacfed.items WHERE id LIKE '%CESM2%'") == "f");
   CHECK(AssetField(db, "%CESM2%", "pr_Amon_CESM2_historical_r1i1p1f1_gn_185001-201412.nc,access:protocol") == "https");
+  CHECK(AssetField(db, "%CESM2%", "pr_Amon_CESM2_historical_r1i1p1f1_gn_185001-201412.nc,site:ref") == "unknown");
+  CHECK(AssetField(db, "%CESM2%", "pr_Amon_CESM2_historical_r1i1p1f1_gn_185001-201412.nc,site:tier") == "");
 
   // Per copy: the ESGF file and its replica ...
   const std::string tas = "tas_Amon_MPI-ESM1-2-HR_ssp585_r1i1p1f1_gn_201501-203412.nc";
@@ -204,8 +206,8 @@ TEST_CASE("stacfed harvest takes the sites from the federation file", "[crawler]
   CHECK(db.Count("SELECT count(*) FROM stacfed.items") == 3);
   CHECK(db.Scalar("SELECT properties->>'site:locations' FROM stacfed.items WHERE id LIKE '%MPI-ESM1-2-HR%'") ==
         R"(["ceda", "dkrz"])");
-  // The catalog now lists one site: it holds the copies that name no other place, and it
-  // alone is in the collections' site:sites.
+  // The catalog now lists one site: it alone is in the collections' site:sites (it locates
+  // no copy; hosts and paths do).
   CHECK(db.Count("SELECT count(*) FROM stacfed.collections WHERE content->'site:sites'->'dkrz' IS NOT NULL"
                  " AND content->'site:sites'->'ceda' IS NULL") == 2);
 

@@ -1,19 +1,26 @@
 // Site locality and access hints (crawler/annotate) on documents shaped like what the
 // providers publish (../shared/reference/providers.md): ESGF-NG CMIP6 items with data nodes
-// and replicas, DKRZ EERIE items whose asset keys name site and tier, Copernicus items on
-// s3://eodata, DestinE items on the LUMI download host and orderable ones, and hosts no site
-// serves. The registry comes from a real federation document through the real parser.
+// and replicas, DKRZ EERIE items whose asset keys name site and tier, DestinE items on the
+// LUMI download host and orderable ones, and hosts no site serves. The registry comes from a
+// real federation document through the real parser. annotate_rules_test goes rule by rule;
+// here also the rule list itself (named, documented, tested) and the registry.
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
 
 #include <boost/json.hpp>
 
 #include "crawler/annotate/annotate.hpp"
+#include "crawler/annotate/copy.hpp"
+#include "crawler/annotate/rules.hpp"
 #include "crawler/annotate/site_registry.hpp"
+#include "libstac/base/strings.hpp"
 #include "libstac/federation/federation.hpp"
+#include "tests/crawler/fake_upstream.hpp"
 
 namespace stacfed::crawler {
 namespace {
@@ -140,7 +147,7 @@ TEST_CASE("ESGF-NG item: data nodes, replicas, protocols and engines", "[crawler
   CHECK(Field(ceda, "access:engine") == "h5netcdf");  // media type inherited from the asset
 
   const auto& ornl = Alternate(item, "tas_Amon_MPI-ESM1-2-HR_ssp585_r1i1p1f1_gn_201501-203412.nc", "esgf-node.ornl.gov");
-  CHECK(Field(ornl, "site:ref") == "");  // a data node that is no known site: nothing invented
+  CHECK(Field(ornl, "site:ref") == "unknown");  // a data node that is no known site: nothing invented
   CHECK(Field(ornl, "access:protocol") == "opendap");
   CHECK(Field(ornl, "access:engine") == "netcdf4");
   CHECK(Field(ornl, "site:replica") == "true");
@@ -261,35 +268,7 @@ TEST_CASE("DKRZ item with a file:// disk copy and tape as an alternate is online
   CHECK(item.at("stac_extensions").as_array().size() == 1);  // created where it was missing
 }
 
-// ---- Copernicus and DestinE --------------------------------------------------------------
-
-TEST_CASE("CDSE item: s3://eodata copies at the catalog's only site", "[crawler][annotate]") {
-  json::object item = Parse(R"({
-    "type": "Feature", "stac_version": "1.1.0", "stac_extensions": [], "id": "S2B_MSIL2A_20200705T101559",
-    "collection": "sentinel-2-l2a", "geometry": null, "properties": {"datetime": "2020-07-05T10:15:59Z"}, "links": [],
-    "assets": {
-      "AOT_10m": {"href": "s3://eodata/Sentinel-2/MSI/L2A_N0500/2020/07/05/T32TNT_AOT_10m.jp2", "type": "image/jp2",
-                  "roles": ["data", "gsd:10m"], "auth:refs": ["s3"], "storage:refs": ["cdse-s3"], "alternate:name": "S3",
-                  "alternate": {"https": {"href": "https://zipper.dataspace.copernicus.eu/odata/v1/Products(1)/$value",
-                                          "auth:refs": ["oidc"], "alternate:name": "HTTPS"}}},
-      "thumbnail": {"href": "https://datahub.creodias.eu/get-object?path=/Sentinel-2/ql.jpg", "type": "image/jpeg",
-                    "roles": ["thumbnail"]}
-    }
-  })");
-  CHECK(AnnotateItem(item, Sites("cdse")));
-  const auto& band = Asset(item, "AOT_10m");
-  CHECK(Field(band, "site:ref") == "cdse-cloud");  // the bucket is no host: the default site
-  CHECK(Field(band, "site:tier") == "object");
-  CHECK(Field(band, "access:protocol") == "s3");
-  CHECK(Field(band, "access:scope") == "public");
-  CHECK(Field(band, "access:engine") == "");
-  const auto& https = Alternate(item, "AOT_10m", "https");
-  CHECK(Field(https, "site:ref") == "cdse-cloud");
-  CHECK(Field(https, "access:protocol") == "https");
-  CHECK(Field(https, "site:tier") == "disk");
-  CHECK(Field(Properties(item), "site:locations") == R"(["cdse-cloud"])");  // the thumbnail holds no data
-  CHECK(Field(Properties(item), "access:online_status") == "online");
-}
+// ---- DestinE (CDSE: annotate_rules_test) -------------------------------------------------
 
 TEST_CASE("DestinE items: the LUMI download host, an origin elsewhere, an orderable item", "[crawler][annotate]") {
   json::object item = Parse(R"({
@@ -307,7 +286,7 @@ TEST_CASE("DestinE items: the LUMI download host, an origin elsewhere, an ordera
   CHECK(Field(band, "access:protocol") == "https");
   CHECK(Field(band, "access:engine") == "h5netcdf");
   const auto& origin = Alternate(item, "Oa01_reflectance.nc", "origin");
-  CHECK(Field(origin, "site:ref") == "");  // two catalog sites: no default to fall back on
+  CHECK(Field(origin, "site:ref") == "unknown");  // api.eumetsat.int: no site serves it
   CHECK(Field(origin, "access:status") == "online");
   CHECK(Field(Properties(item), "site:locations") == R"(["lumi"])");
 
@@ -336,13 +315,15 @@ constexpr char kUnknownHostItem[] = R"({
   }
 })";
 
-TEST_CASE("hosts no site serves: no site:ref unless the catalog has exactly one site", "[crawler][annotate]") {
+TEST_CASE("hosts no site serves: site:ref \"unknown\", whatever the catalog's sites", "[crawler][annotate]") {
   json::object item = Parse(kUnknownHostItem);
   CHECK(AnnotateItem(item, Sites("elsewhere")));
-  CHECK(Field(Asset(item, "data"), "site:ref") == "");
+  CHECK(Field(Asset(item, "data"), "site:ref") == "unknown");
+  CHECK(Field(Asset(item, "data"), "site:tier") == "");
   CHECK(Field(Asset(item, "data"), "access:protocol") == "https");
   CHECK(Field(Asset(item, "data"), "access:engine") == "cfgrib");
   // A bare path under no site's prefix is a relative URL: nothing is claimed about it.
+  CHECK(Field(Asset(item, "relative"), "site:ref") == "unknown");
   CHECK(Field(Asset(item, "relative"), "access:protocol") == "");
   CHECK(Field(Asset(item, "relative"), "access:scope") == "");
   CHECK(Field(Properties(item), "site:locations") == "");
@@ -352,13 +333,12 @@ TEST_CASE("hosts no site serves: no site:ref unless the catalog has exactly one 
   CHECK(AnnotateItem(without_registry, SiteRegistry()));
   CHECK(Field(Asset(without_registry, "data"), "site:ref") == "");
 
-  // One catalog site: it holds the copies that name no other place ...
+  // The catalog's only site holds nothing by default: a host it does not list is not its.
   json::object single = Parse(kUnknownHostItem);
   AnnotateItem(single, Sites("eerie"));
-  CHECK(Field(Asset(single, "data"), "site:ref") == "dkrz");
-  // ... but not one whose data node is named and is no known site.
-  CHECK(Field(Asset(single, "named"), "site:ref") == "");
-  CHECK(Field(Properties(single), "site:locations") == R"(["dkrz"])");
+  CHECK(Field(Asset(single, "data"), "site:ref") == "unknown");
+  CHECK(Field(Asset(single, "named"), "site:ref") == "unknown");
+  CHECK(Field(Properties(single), "site:locations") == "");
 }
 
 TEST_CASE("fields the upstream set are kept", "[crawler][annotate]") {
@@ -436,9 +416,135 @@ TEST_CASE("site registry: hosts, domains, paths and keys", "[crawler][annotate]"
   CHECK(id(sites.SiteOfKey("dkrz")) == "dkrz");
   CHECK(id(sites.SiteOfKey("dkrzx")) == "-");
   CHECK(id(sites.SiteOfKey("esgf-west-disk")) == "esgf-west");
-  CHECK(sites.default_site() == nullptr);
-  CHECK(id(Sites("cdse").default_site()) == "cdse-cloud");
+  CHECK(id(sites.SiteOfBackend("dedt_lumi")) == "-");  // a 1.1 file names no backend
+  CHECK_FALSE(sites.LocateHost("esgf-data.dkrz.de")->gateway_tier.has_value());
   CHECK(Sites("no-such-catalog").catalog_sites().empty());
+}
+
+constexpr char kGatewayFederation[] = R"({
+  "stacfed_federation": "1.3",
+  "sites": {
+    "cdse": {"name": "CDSE", "country": "PL", "kind": "cloud", "hosts": ["portal.dataspace.copernicus.eu"],
+             "gateways": [{"host": "zipper.dataspace.copernicus.eu", "tier": "object"},
+                          {"host": ".eodata.example.eu", "tier": "object"}]},
+    "dkrz": {"name": "DKRZ", "country": "DE", "kind": "hpc", "hosts": [".dkrz.de"],
+             "gateways": [{"host": "tape-gateway.dkrz.de", "tier": "tape"}]},
+    "lumi": {"name": "LUMI", "country": "FI", "kind": "hpc", "backends": ["dedt_lumi"]}
+  },
+  "catalogs": [{"id": "c", "description": "d"}]
+})";
+
+SiteRegistry GatewaySites() {
+  auto federation = federation::ParseFederation(kGatewayFederation);
+  REQUIRE(federation.ok());
+  return SiteRegistry::ForCatalog(*federation, "c");
+}
+
+TEST_CASE("site registry: gateways carry the tier behind them, backends name sites", "[crawler][annotate]") {
+  const SiteRegistry sites = GatewaySites();
+  auto zipper = sites.LocateHost("ZIPPER.dataspace.copernicus.eu");
+  REQUIRE(zipper.has_value());
+  CHECK(*zipper->site == "cdse");
+  CHECK(zipper->gateway_tier == federation::StorageTier::kObject);
+  CHECK(sites.LocateHost("a.eodata.example.eu")->gateway_tier == federation::StorageTier::kObject);
+  CHECK_FALSE(sites.LocateHost("portal.dataspace.copernicus.eu")->gateway_tier.has_value());
+  // An exact gateway host wins over the site's domain.
+  CHECK(sites.LocateHost("tape-gateway.dkrz.de")->gateway_tier == federation::StorageTier::kTape);
+  CHECK_FALSE(sites.LocateHost("esgf-data.dkrz.de")->gateway_tier.has_value());
+  CHECK_FALSE(sites.LocateHost("download.dataspace.copernicus.eu").has_value());
+  CHECK(*sites.SiteOfBackend("dedt_lumi") == "lumi");
+  CHECK(sites.SiteOfBackend("dedt_mn5") == nullptr);
+}
+
+// ---- the rules as a list ------------------------------------------------------------------
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path);
+  REQUIRE(in.good());
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST_CASE("every annotation rule is named, documented in crawler/README.md and tested", "[crawler][annotate]") {
+  const std::string dir = testing::CrawlerTestDir();
+  const std::string readme = ReadText(StrCat(dir, "/../../crawler/README.md"));
+  const std::string tests = ReadText(StrCat(dir, "/annotate_rules_test.cpp"));
+  REQUIRE_FALSE(annotate::Rules().empty());
+  for (const annotate::RuleInfo& rule : annotate::Rules()) {
+    const std::string name(rule.name);
+    INFO(name);
+    CHECK_FALSE(rule.providers.empty());
+    CHECK_FALSE(rule.says.empty());
+    CHECK(readme.find(StrCat("`", name, "`")) != std::string::npos);
+    CHECK(tests.find(StrCat("[rule:", name, "]")) != std::string::npos);
+  }
+}
+
+TEST_CASE("the first rule with evidence locates a copy, and says which it was", "[crawler][annotate]") {
+  const SiteRegistry sites = GatewaySites();
+  auto locate = [&](std::string_view copy_json, std::string_view key = "a") {
+    const json::object copy = Parse(copy_json);
+    return annotate::LocateCopy(annotate::ReadCopy(copy, key, false, {}), annotate::DocumentHints{}, sites);
+  };
+  annotate::Location gateway = locate(R"({"href": "https://zipper.dataspace.copernicus.eu/odata/v1/x/$value"})");
+  CHECK(*gateway.site == "cdse");
+  CHECK(gateway.rule == "host");
+  CHECK_FALSE(gateway.plain_host);
+  annotate::Location node = locate(R"({"href": "https://elsewhere.example.org/x.nc", "node": "esgf-data.dkrz.de"})");
+  CHECK(*node.site == "dkrz");
+  CHECK(node.rule == "esgf-data-node");
+  CHECK(node.plain_host);
+  annotate::Location key = locate(R"({"href": "slk:///somewhere/x.nc"})", "dkrz-tape");
+  CHECK(*key.site == "dkrz");
+  CHECK(key.rule == "site-key");
+  CHECK(locate(R"({"href": "https://pad.gwdg.de/x"})", "dkrz-doc").site == nullptr);
+
+  const json::object copy = Parse(R"({"href": "https://zipper.dataspace.copernicus.eu/odata/v1/x/$value"})");
+  const annotate::Copy read = annotate::ReadCopy(copy, "https", true, "application/netcdf");
+  const annotate::Decision tier = annotate::DecideTier(read, gateway, sites);
+  CHECK(tier.value == "object");
+  CHECK(tier.rule == "gateway");
+}
+
+TEST_CASE("hrefs are cut with Boost.URL; POSIX paths are taken as they are", "[crawler][annotate]") {
+  const annotate::Href s3 = annotate::ParseHref("s3://eodata/Sentinel-2/x.jp2");
+  CHECK(s3.scheme == "s3");
+  CHECK(s3.host == "eodata");
+  CHECK(s3.path == "/Sentinel-2/x.jp2");
+  const annotate::Href https = annotate::ParseHref("https://user@Host.Example.org:8443/a/b.nc?x=1#f");
+  CHECK(https.host == "Host.Example.org");
+  CHECK(https.path == "/a/b.nc");
+  const annotate::Href slk = annotate::ParseHref("slk:///arch/bm1344/x.parq");
+  CHECK(slk.scheme == "slk");
+  CHECK(slk.host.empty());
+  CHECK(slk.IsPath());
+  const annotate::Href reference = annotate::ParseHref("reference::/scratch/bm1344/with space/combined.parq");
+  CHECK(reference.reference);
+  CHECK(reference.bare_path);
+  CHECK(reference.path == "/scratch/bm1344/with space/combined.parq");
+  const annotate::Href broken = annotate::ParseHref("https://host with space/x");
+  CHECK(broken.scheme.empty());
+  CHECK(broken.host.empty());
+}
+
+TEST_CASE("kerchunk evidence needs media type, name and roles together", "[crawler][annotate]") {
+  auto evidence = [](std::string_view copy_json) {
+    const json::object copy = Parse(copy_json);
+    return std::string(annotate::KerchunkEvidence(annotate::ReadCopy(copy, "a", false, {})));
+  };
+  CHECK(evidence(R"({"href": "https://x.org/report.json", "type": "application/json", "roles": ["reference"]})") == "");
+  CHECK(evidence(R"({"href": "https://x.org/kerchunk/r.json", "type": "application/json", "roles": ["reference"]})") ==
+        "named-reference-file");
+  CHECK(evidence(R"({"href": "https://x.org/r.zst", "type": "application/zstd", "roles": ["reference"],
+                     "open_zarr_kwargs": {}})") == "named-reference-file");
+  CHECK(evidence(R"({"href": "https://x.org/kerchunk/r.json", "type": "application/json", "roles": ["metadata"]})") ==
+        "");
+  CHECK(evidence(R"({"href": "https://x.org/r.json", "type": "application/json; charset=utf-8",
+                     "roles": ["references"]})") == "xpystac-references");
+  CHECK(evidence(R"({"href": "https://x.org/r.json", "type": "application/geo+json", "roles": ["index"]})") == "");
+  CHECK(evidence(R"({"href": "https://x.org/datasets/d/kerchunk", "type": "application/vnd+zarr"})") ==
+        "kerchunk-endpoint");
 }
 
 }  // namespace

@@ -56,7 +56,7 @@ TEST_CASE("the shipped federation files are valid", "[federation][validation]") 
 TEST_CASE("the example file reads into the expected structures", "[federation][validation]") {
   auto federation = fed::LoadFederationFile(Root() / "deploy/federation.example.json");
   REQUIRE(federation.ok());
-  CHECK(federation->version == "1.1");
+  CHECK(federation->version == "1.3");
 
   const fed::Site* dkrz = federation->FindSite("dkrz");
   REQUIRE(dkrz != nullptr);
@@ -70,6 +70,13 @@ TEST_CASE("the example file reads into the expected structures", "[federation][v
   const fed::Site* bsc = federation->FindSite("bsc");
   REQUIRE(bsc != nullptr);
   CHECK(bsc->paths.empty());  // both fields are optional
+  CHECK(bsc->gateways.empty());
+  const fed::Site* cdse = federation->FindSite("cdse-cloud");
+  REQUIRE(cdse != nullptr);
+  REQUIRE(cdse->gateways.size() == 4);
+  CHECK(cdse->gateways[2].host == "zipper.dataspace.copernicus.eu");
+  CHECK(cdse->gateways[2].tier == fed::StorageTier::kObject);
+  CHECK(federation->FindSite("lumi")->backends == std::vector<std::string>{"dedt_lumi"});
 
   const fed::Catalog* east = federation->FindCatalog("esgf-east");
   REQUIRE(east != nullptr);
@@ -219,6 +226,53 @@ TEST_CASE("a host or path prefix belongs to one site", "[federation][validation]
   REQUIRE(valid.ok());
   CHECK(valid->sites[0].hosts == std::vector<std::string>{".dkrz.de", "esgf-data.dkrz.de"});
   CHECK(valid->sites[0].paths == std::vector<std::string>{"/pool/data", "/scratch/bm1344/"});
+}
+
+TEST_CASE("gateways and backends (1.3) belong to one site; a host is a plain host or a gateway",
+          "[federation][validation]") {
+  auto errors = fed::ValidateFederation(R"({"stacfed_federation": "1.3", "sites": {
+      "dkrz": {"name": "n", "country": "DE", "kind": "hpc", "hosts": [".dkrz.de", "data.example.org"],
+               "gateways": [{"host": "DATA.example.org", "tier": "object"}], "backends": ["dedt_lumi"]},
+      "cdse": {"name": "c", "country": "PL", "kind": "cloud",
+               "gateways": [{"host": ".dkrz.de", "tier": "object"}, {"host": "zipper.example.eu", "tier": "object"},
+                            {"host": "zipper.example.eu", "tier": "tape"}]},
+      "lumi": {"name": "l", "country": "FI", "kind": "hpc", "backends": ["dedt_lumi", "DEDT_LUMI"]}},
+      "catalogs": [{"id": "a", "description": "d"}]})");
+  INFO(Describe(errors));
+  CHECK(HasError(errors, "/sites/dkrz/gateways/0/host", "listed as a host and as a gateway to object"));
+  CHECK(HasError(errors, "/sites/cdse/gateways/0/host", "already listed by site \"dkrz\""));
+  CHECK(HasError(errors, "/sites/cdse/gateways/2/host", "listed as a gateway to object and as a gateway to tape"));
+  CHECK(HasError(errors, "/sites/lumi/backends/0", "already listed by site \"dkrz\""));
+  CHECK(errors.size() == 4);  // backend names compare exactly: DEDT_LUMI is another name
+
+  auto valid = fed::ParseFederation(R"({"stacfed_federation": "1.3", "sites": {
+      "cdse": {"name": "c", "country": "PL", "kind": "cloud", "hosts": ["browser.dataspace.copernicus.eu"],
+               "gateways": [{"host": "zipper.dataspace.copernicus.eu", "tier": "object"},
+                            {"host": ".eodata.example.eu", "tier": "cache"}]},
+      "lumi": {"name": "l", "country": "FI", "kind": "hpc", "backends": ["dedt_lumi"]}},
+      "catalogs": [{"id": "a", "description": "d", "sites": ["cdse"]}]})");
+  REQUIRE(valid.ok());
+  REQUIRE(valid->sites[0].gateways.size() == 2);
+  CHECK(valid->sites[0].gateways[1].host == ".eodata.example.eu");
+  CHECK(valid->sites[0].gateways[1].tier == fed::StorageTier::kCache);
+  CHECK(valid->sites[1].backends == std::vector<std::string>{"dedt_lumi"});
+}
+
+TEST_CASE("files of formats 1.0 to 1.2 read as before: no gateways, no backends", "[federation][validation]") {
+  for (const char* version : {"1.0", "1.1", "1.2"}) {
+    INFO(version);
+    auto federation = fed::ParseFederation(std::string(R"({"stacfed_federation": ")") + version + R"(", "sites": {
+        "dkrz": {"name": "n", "country": "DE", "kind": "hpc", "hosts": [".dkrz.de"], "paths": ["/pool/data"]}},
+        "catalogs": [{"id": "a", "description": "d", "sites": ["dkrz"],
+                      "children": [{"collection": "c", "primary": true}]}]})");
+    REQUIRE(federation.ok());
+    CHECK(federation->sites[0].gateways.empty());
+    CHECK(federation->sites[0].backends.empty());
+  }
+  // "unknown" is the site:ref of copies no rule locates: no site may take it, in any version.
+  auto reserved = fed::ValidateFederation(R"({"stacfed_federation": "1.0", "sites": {
+      "unknown": {"name": "n", "country": "DE", "kind": "hpc"}}, "catalogs": [{"id": "a", "description": "d"}]})");
+  CHECK(HasError(reserved, "/sites/unknown", "reserved"));
 }
 
 TEST_CASE("site keys are escaped in pointers", "[federation][validation]") {

@@ -10,8 +10,10 @@
 #include <optional>
 #include <string_view>
 
+#include "absl/strings/match.h"
 #include "libstac/base/log.hpp"
 #include "libstac/base/strings.hpp"
+#include "libstac/base/url.hpp"
 
 namespace stacfed::crawler {
 namespace {
@@ -30,11 +32,8 @@ std::string_view Trim(std::string_view s) {
 }
 
 bool HeaderNameIs(std::string_view line, std::string_view name) {
-  if (line.size() <= name.size() || line[name.size()] != ':') return false;
-  for (size_t i = 0; i < name.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(line[i])) != name[i]) return false;
-  }
-  return true;
+  return line.size() > name.size() && line[name.size()] == ':' &&
+         absl::EqualsIgnoreCase(ToAbsl(line.substr(0, name.size())), ToAbsl(name));
 }
 
 // Retry-After is either delta-seconds or an HTTP date.
@@ -72,18 +71,9 @@ bool IsRetryableTransportError(CURLcode code) {
 }  // namespace
 
 std::string HostOf(const std::string& url) {
-  const size_t scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return "";
-  const std::string_view scheme(url.data(), scheme_end);
-  if (scheme == "file") return "";
-  const size_t host_start = scheme_end + 3;
-  const size_t host_end = url.find_first_of("/?#", host_start);
-  std::string host = url.substr(host_start, host_end == std::string::npos ? std::string::npos
-                                                                          : host_end - host_start);
-  if (const size_t at = host.rfind('@'); at != std::string::npos) host.erase(0, at + 1);
-  std::transform(host.begin(), host.end(), host.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  return host;
+  absl::StatusOr<Url> parsed = Url::Parse(url);
+  if (!parsed.ok() || parsed->SchemeIs("file")) return "";
+  return parsed->HostAndPort();
 }
 
 // One request's life across its attempts.

@@ -1,22 +1,17 @@
 #include "crawler/walk/links.hpp"
 
-#include <boost/url.hpp>
-
 #include "libstac/base/strings.hpp"
+#include "libstac/base/url.hpp"
 
 namespace stacfed::crawler {
 namespace json = boost::json;
-namespace urls = boost::urls;
 
 std::string ResolveHref(std::string_view base, std::string_view href) {
-  auto ref = urls::parse_uri_reference(urls::string_view(href.data(), href.size()));
-  if (!ref) return std::string(href);
-  if (ref->has_scheme()) return std::string(href);
-  auto base_url = urls::parse_uri(urls::string_view(base.data(), base.size()));
-  if (!base_url) return std::string(href);
-  urls::url resolved;
-  if (!urls::resolve(*base_url, *ref, resolved)) return std::string(href);
-  return std::string(resolved.buffer());
+  if (HasScheme(href)) return std::string(href);
+  absl::StatusOr<Url> base_url = Url::Parse(base);
+  if (!base_url.ok()) return std::string(href);
+  absl::StatusOr<Url> resolved = base_url->Resolve(href);
+  return resolved.ok() ? std::string(resolved->str()) : std::string(href);
 }
 
 bool IsJsonMediaType(std::string_view type) {
@@ -44,20 +39,17 @@ const json::object* FindLink(const json::object& document, std::string_view rel,
 
 namespace {
 
-// A host without a dot (an in-cluster service name) or with an explicit internal port
-// cannot be what the public was meant to follow.
-bool IsInternalHost(std::string_view host) {
-  return !host.empty() && host.find('.') == std::string_view::npos && host != "localhost";
-}
-
-std::string RewriteOntoRoot(const urls::url_view& href, std::string_view source_root) {
-  std::string root(source_root);
-  if (auto q = root.find_first_of("?#"); q != std::string::npos) root.resize(q);
-  if (root.empty() || root.back() != '/') root += '/';
-  std::string path(href.encoded_path());
-  while (!path.empty() && path.front() == '/') path.erase(0, 1);
-  std::string out = StrCat(root, path);
-  if (href.has_query()) StrAppend(&out, "?", std::string_view(href.encoded_query()));
+// `href` (on a provider's internal host) moved onto the source's root: its path below the
+// root, its query kept.
+std::string RewriteOntoRoot(const Url& href, std::string_view source_root) {
+  absl::StatusOr<Url> root = Url::Parse(source_root);
+  if (!root.ok()) return std::string(href.str());
+  root->RemoveQueryAndFragment();
+  std::string_view path = href.EncodedPath();
+  while (path.starts_with('/')) path.remove_prefix(1);
+  const std::string_view root_text = root->str();
+  std::string out = StrCat(root_text, root_text.ends_with('/') ? "" : "/", path);
+  if (href.HasQuery()) StrAppend(&out, "?", href.EncodedQuery());
   return out;
 }
 
@@ -70,11 +62,9 @@ std::optional<HttpRequest> NextRequest(const json::object& page, const HttpReque
   if (link == nullptr) return std::nullopt;
   HttpRequest next;
   next.url = ResolveHref(current.url, std::string_view(link->at("href").get_string()));
-  if (auto parsed = urls::parse_uri(next.url)) {
-    if (IsInternalHost(std::string_view(parsed->host()))) {
-      next.url = RewriteOntoRoot(*parsed, source_root);
-      if (rewritten) *rewritten = true;
-    }
+  if (absl::StatusOr<Url> parsed = Url::Parse(next.url); parsed.ok() && parsed->HasInternalHost()) {
+    next.url = RewriteOntoRoot(*parsed, source_root);
+    if (rewritten) *rewritten = true;
   }
   const json::value* method = link->if_contains("method");
   next.method = method && method->is_string() && method->get_string() == "POST" ? "POST" : "GET";

@@ -14,8 +14,8 @@
 
 namespace stacfed::crawler {
 
-// `href` resolved against `base` (http(s) and file URLs); href itself when it is absolute
-// or cannot be parsed.
+// `href` resolved against `base` (RFC 3986 section 5.2, Url::Resolve); href itself when it
+// is absolute or either cannot be parsed.
 std::string ResolveHref(std::string_view base, std::string_view href);
 
 // The first link with this rel (and, when `json_only`, a JSON media type or none).

@@ -12,6 +12,7 @@
 #include "libstac/base/log.hpp"
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
+#include "libstac/base/url.hpp"
 #include "libstac/model/datetime.hpp"
 
 namespace stacfed::crawler {
@@ -21,24 +22,12 @@ namespace {
 constexpr int kMaxStaticDepth = 8;
 constexpr size_t kBatchItems = 1000;
 
-bool HasQueryParameter(const std::string& url, std::string_view name) {
-  const size_t q = url.find('?');
-  if (q == std::string::npos) return false;
-  std::string_view query(url);
-  query.remove_prefix(q + 1);
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    if (pair.substr(0, pair.find('=')) == name) return true;
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return false;
-}
-
+// `url` with `limit=<limit>` added, unless it already names a limit.
 std::string WithLimit(const std::string& url, int limit) {
-  if (limit <= 0 || HasQueryParameter(url, "limit")) return url;
-  return StrCat(url, url.find('?') == std::string::npos ? "?" : "&", "limit=", limit);
+  absl::StatusOr<Url> parsed = Url::Parse(url);
+  if (limit <= 0 || !parsed.ok() || parsed->HasQueryParameter("limit")) return url;
+  parsed->AppendQueryParameter("limit", std::to_string(limit));
+  return std::string(parsed->str());
 }
 
 std::string StringField(const json::object& object, std::string_view key) {
@@ -53,7 +42,7 @@ bool LooksLikeHtml(const HttpResponse& response) {
 }
 
 bool HrefLooksLikeHtml(std::string_view href) {
-  const std::string_view path = href.substr(0, href.find_first_of("?#"));
+  const std::string path = ReferencePath(href);
   return path.ends_with(".html") || path.ends_with(".htm");
 }
 
@@ -165,7 +154,10 @@ absl::Status Walker::RunStacApi() {
   const json::object* search = FindLink(landing, "search", /*json_only=*/false);
   search_url_ = search ? ResolveHref(source_.url, std::string_view(search->at("href").get_string()))
                        : ResolveHref(source_.url, "search");
-  if (const size_t query = search_url_.find('?'); query != std::string::npos) search_url_.resize(query);
+  if (absl::StatusOr<Url> search_url = Url::Parse(search_url_); search_url.ok()) {
+    search_url->RemoveQueryAndFragment();
+    search_url_ = std::string(search_url->str());
+  }
   for (const CollectionRef& collection : ListApiCollections(landing)) {
     if (HasItemsEndpoint(collection)) {
       WalkItemPages(collection);

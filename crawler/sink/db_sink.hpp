@@ -62,8 +62,9 @@ class DbSink {
   DbSink(DbSink&&) = default;
 
   // Validates and stores a normalised collection document; returns its id. `changes` (from
-  // NormaliseCollection) are recorded in harvest_normalisations under the item id '' (the
-  // collection document itself), and the record is removed once there are none.
+  // NormaliseCollection and ResolveRelativeHrefs) are recorded in harvest_normalisations
+  // under the item id '' (the collection document itself), and the record is removed once
+  // there are none.
   absl::StatusOr<std::string> PutCollection(const std::string& json, const std::string& source_url,
                                             const std::vector<std::string>& changes = {});
 

@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "crawler/annotate/annotate.hpp"
+#include "crawler/normalise/hrefs.hpp"
 #include "crawler/normalise/normalise.hpp"
 #include "crawler/walk/links.hpp"
 #include "libstac/base/log.hpp"
@@ -46,6 +47,15 @@ bool HrefLooksLikeHtml(std::string_view href) {
   return path.ends_with(".html") || path.ends_with(".htm");
 }
 
+// Relative hrefs made absolute against the document's base (crawler/normalise/hrefs.hpp);
+// a bare path under a site's path prefix is a POSIX path there, not a reference.
+void ResolveHrefs(json::object& document, std::string_view url, const SiteRegistry& sites,
+                  std::vector<std::string>& changes) {
+  ResolveRelativeHrefs(
+      document, url, [&sites](std::string_view path) { return sites.SiteOfPath(path) != nullptr; },
+      changes);
+}
+
 }  // namespace
 
 absl::Status Walker::Run() {
@@ -62,8 +72,12 @@ void Walker::Report() {
 
 Walker::FetchedDocument Walker::FetchAndParse(const HttpRequest& request) {
   FetchedDocument fetched;
+  fetched.url = request.url;
   auto response = http_.Fetch(request);
-  if (response.ok()) fetched.http_status = response->status;
+  if (response.ok()) {
+    fetched.http_status = response->status;
+    if (!response->effective_url.empty()) fetched.url = response->effective_url;
+  }
   if (!response.ok()) {
     fetched.document = response.status();
   } else if (!response->ok()) {
@@ -283,6 +297,7 @@ std::optional<std::string> Walker::AcceptCollection(json::object collection, con
     sink_.Quarantine(url, id, "", StrCat("collection: ", changes.status().message()), raw);
     return std::nullopt;
   }
+  ResolveHrefs(collection, url, source_.sites, *changes);
   for (const std::string& change : *changes) {
     log::Debug("harvest ", source_.id, ": collection ", id, ": ", change);
   }
@@ -317,6 +332,7 @@ std::optional<PreparedItem> Walker::PrepareReceivedItem(const json::value& recei
                      json::serialize(received));
     return std::nullopt;
   }
+  ResolveHrefs(item, url, source_.sites, normalised->changes);
   AnnotateItem(item, source_.sites);
   const std::string serialized = json::serialize(item);
   // Held to STACFED_MAX_ITEM_BYTES like a loaded item (DbSink::Open has checked the value).
@@ -400,6 +416,7 @@ void Walker::WalkItemPages(const CollectionRef& collection) {
       continue;
     }
     first_request = false;
+    const std::string page_url = fetched.url;  // the base of the items' relative hrefs
     auto page = Settle(std::move(fetched), request.url);
     if (!page.ok()) {
       // The checkpoint moves to this request (after what is already buffered): the next
@@ -444,7 +461,7 @@ void Walker::WalkItemPages(const CollectionRef& collection) {
     if (feature_count > 0) {
       for (const json::value& feature : features->get_array()) {
         if (written + static_cast<int64_t>(batch.size()) >= cap) break;
-        if (auto prepared = PrepareReceivedItem(feature, collection.id, request.url)) {
+        if (auto prepared = PrepareReceivedItem(feature, collection.id, page_url)) {
           // An item without `updated` cannot be placed: it does not end the walk.
           if (stop_before_updated && prepared->updated_us > 0) {
             if (prepared->updated_us > last_updated_us) {
@@ -699,14 +716,18 @@ void Walker::WalkItemLinks(const CollectionRef& collection) {
         continue;
       }
       ++counters_.pages;
+      // The base of the item's relative hrefs: where the document came from, after redirects.
+      const std::string& document_url = response->effective_url.empty() ? url : response->effective_url;
       if (document.is_object() && StringField(document.get_object(), "type") == "FeatureCollection") {
         if (const json::value* features = document.get_object().if_contains("features");
             features && features->is_array()) {
           for (const json::value& feature : features->get_array()) {
-            if (auto prepared = PrepareReceivedItem(feature, collection.id, url)) items.push_back(std::move(*prepared));
+            if (auto prepared = PrepareReceivedItem(feature, collection.id, document_url)) {
+              items.push_back(std::move(*prepared));
+            }
           }
         }
-      } else if (auto prepared = PrepareReceivedItem(document, collection.id, url)) {
+      } else if (auto prepared = PrepareReceivedItem(document, collection.id, document_url)) {
         if (!response->etag.empty() || !response->last_modified.empty()) {
           validators.push_back(CachedDocument{url, response->etag, response->last_modified, prepared->staged.id});
         }

@@ -92,6 +92,7 @@ class Walker {
   // thread; a malformed body is kept for the quarantine, which the walk's thread writes.
   struct FetchedDocument {
     absl::StatusOr<boost::json::object> document = absl::UnknownError("not fetched");
+    std::string url;  // where it came from: the request's URL after redirects
     std::string malformed_body;
     std::string malformed_reason;
     long http_status = 0;  // 0 when no response came
@@ -102,6 +103,7 @@ class Walker {
   absl::StatusOr<boost::json::object> Settle(FetchedDocument fetched, const std::string& url);
   std::vector<CollectionRef> ListApiCollections(const boost::json::object& landing);
   // Normalises and stores a collection document; nullopt when it is not wanted or invalid.
+  // `url`: its self link or where it came from (the base of its relative hrefs).
   std::optional<std::string> AcceptCollection(boost::json::object collection,
                                               const std::string& url);
   // Whether an API collection has items to walk (see WalkCounters::collections_without_items).
@@ -118,7 +120,8 @@ class Walker {
   // Keeps the root document's own id, title and description (the sink records it).
   void RecordRoot(const boost::json::object& root);
   void WalkItemLinks(const CollectionRef& collection);
-  // Turns one received item into a PreparedItem, or quarantines it.
+  // Turns one received item into a PreparedItem, or quarantines it. `url`: the document or
+  // page it came from (after redirects), the base of its relative hrefs.
   std::optional<PreparedItem> PrepareReceivedItem(const boost::json::value& item,
                                                   const std::string& collection_id,
                                                   const std::string& url);

@@ -36,13 +36,6 @@ void AppendDouble(std::string& out, double d) {
   out.append(buffer, result.ptr);
 }
 
-// Keeps the links a server must not take from the document: it writes self, root, parent and
-// collection (or items) itself from its public base URL.
-bool IsGeneratedRel(std::string_view rel) {
-  return rel == "self" || rel == "root" || rel == "parent" || rel == "collection" ||
-         rel == "items";
-}
-
 // Appends the links to `out` as a JSON array ("" when there are none). `text`, when given,
 // is the array's text as it arrived: the links kept are copied from it (no re-serialisation,
 // no allocation per link, which was 4% of the loader's CPU); without it they are minified.
@@ -502,6 +495,11 @@ absl::StatusOr<StagedCollection> PrepareCollection(std::string_view json) {
   collection.content_json += '}';
   collection.content_hash = ContentHash(collection.content_json, collection.links_json);
   return collection;
+}
+
+bool IsGeneratedRel(std::string_view rel) {
+  return rel == "self" || rel == "root" || rel == "parent" || rel == "collection" ||
+         rel == "items";
 }
 
 }  // namespace stacfed::ingest

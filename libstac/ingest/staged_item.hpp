@@ -78,6 +78,10 @@ inline constexpr size_t kJsonPadding = 64;  // simdjson's SIMDJSON_PADDING
 absl::Status PrepareItemInto(std::string_view json, StagedItem& item, bool padded = false);
 absl::StatusOr<StagedCollection> PrepareCollection(std::string_view json);
 
+// The link relations the server writes itself from its public base URL (self, root, parent,
+// collection, items): a record's own links of these kinds are not stored.
+bool IsGeneratedRel(std::string_view rel);
+
 enum class WriteMode {
   kUpsert,  // insert new, update changed, leave identical items untouched
   kInsert,  // insert new; an existing item is rejected ("already exists")

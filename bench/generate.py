@@ -610,11 +610,16 @@ def generate_eo(out, n_items, seed):
 
 def federation(k):
     """A federation file placing the K collections in a tree three catalogs deep, for the
-    scoped-search benchmark (issue 4): bench -> bench-g<G> (2) -> bench-g<G>-s<S> (4), the
-    collections spread round-robin over the four leaves."""
+    scoped-search benchmark (issues 4 and 16): bench -> bench-g<G> (2) -> bench-g<G>-s<S> (4),
+    the collections spread round-robin over the four leaves. One node is shared: the first
+    collection of bench-g0-s0 is also the last child of bench-g1-s0 (when K >= 3). bench-g0-s0
+    comes first in the file, so it is the collection's tree parent and bench-g1-s0 links it as
+    `related`; bench-g1-s0's scope holds it through that non-primary link."""
     leaves = {}
     for c in range(k):
         leaves.setdefault((c % 4) // 2, {}).setdefault(c % 2, []).append(collection_plan(c)[0])
+    if 1 in leaves and 0 in leaves[1] and 0 in leaves and 0 in leaves[0]:
+        leaves[1][0].append(leaves[0][0][0])
     catalogs = [{
         "id": "bench",
         "title": "Benchmark catalog",
@@ -717,8 +722,12 @@ def self_test():
         problems.append("ids repeat in a large collection")
     fed = federation(20)
     placed = [ch["collection"] for cat in fed["catalogs"] for ch in cat["children"] if "collection" in ch]
-    if sorted(placed) != sorted(collection_plan(c)[0] for c in range(20)):
-        problems.append("federation tree does not hold every collection exactly once")
+    shared = collection_plan(0)[0]
+    if sorted(placed) != sorted([collection_plan(c)[0] for c in range(20)] + [shared]):
+        problems.append("federation tree does not hold every collection once and %s twice" % shared)
+    parents = [cat["id"] for cat in fed["catalogs"] for ch in cat["children"] if ch.get("collection") == shared]
+    if parents != ["bench-g0-s0", "bench-g1-s0"]:
+        problems.append("shared collection %s has parents %s" % (shared, parents))
     for p in problems[:20]:
         print("FAIL:", p, file=sys.stderr)
     if problems:
@@ -735,7 +744,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     ap.add_argument("--out", default="-", help="output file, - for stdout (default)")
     ap.add_argument("--federation", metavar="PATH",
-                    help="also write a federation file placing the collections in a 3-level catalog tree")
+                    help="also write a federation file placing the collections in a 3-level catalog tree "
+                         "(one collection under two parents)")
     ap.add_argument("--eo-items", type=int, metavar="N",
                     help="write instead a Sentinel-2-like collection %s of N items (bench/filter.sh)" % EO_COLLECTION)
     ap.add_argument("--self-test", action="store_true", help="check the generator's own output and exit")

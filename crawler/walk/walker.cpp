@@ -9,6 +9,7 @@
 #include "crawler/annotate/annotate.hpp"
 #include "crawler/normalise/hrefs.hpp"
 #include "crawler/normalise/normalise.hpp"
+#include "crawler/walk/exact_json.hpp"
 #include "crawler/walk/links.hpp"
 #include "libstac/base/log.hpp"
 #include "libstac/base/status_macros.hpp"
@@ -40,6 +41,21 @@ bool LooksLikeHtml(const HttpResponse& response) {
   if (response.content_type.find("html") != std::string::npos) return true;
   const size_t first = response.body.find_first_not_of(" \t\r\n");
   return first != std::string::npos && response.body[first] == '<';
+}
+
+// The text of each feature of the FeatureCollection `page`, parsed from `text` (indexed by
+// `index`); empty when the text is unknown or does not match.
+std::vector<std::string_view> FeatureTexts(std::string_view text, const JsonIndex& index,
+                                           const json::object& page) {
+  const json::value* features = page.if_contains("features");
+  if (features == nullptr || !features->is_array()) return {};
+  const std::optional<std::string_view> array = MemberText(SourceText(text, &index), page, "features");
+  return array ? ElementTexts(SourceText(*array, &index), features->get_array())
+               : std::vector<std::string_view>();
+}
+
+std::string_view TextAt(const std::vector<std::string_view>& texts, size_t index) {
+  return index < texts.size() ? texts[index] : std::string_view();
 }
 
 bool HrefLooksLikeHtml(std::string_view href) {
@@ -94,6 +110,7 @@ Walker::FetchedDocument Walker::FetchAndParse(const HttpRequest& request) {
       fetched.document = absl::InvalidArgumentError(StrCat(request.url, ": malformed JSON"));
     } else {
       fetched.document = std::move(value.get_object());
+      fetched.text = std::move(response->body);
     }
   }
   return fetched;
@@ -106,8 +123,10 @@ absl::StatusOr<json::object> Walker::Settle(FetchedDocument fetched, const std::
   return std::move(fetched.document);
 }
 
-absl::StatusOr<json::object> Walker::FetchDocument(const HttpRequest& request) {
-  return Settle(FetchAndParse(request), request.url);
+absl::StatusOr<json::object> Walker::FetchDocument(const HttpRequest& request, std::string* text) {
+  FetchedDocument fetched = FetchAndParse(request);
+  if (text != nullptr) *text = std::move(fetched.text);
+  return Settle(std::move(fetched), request.url);
 }
 
 // ---- STAC API ----------------------------------------------------------------------------
@@ -161,8 +180,10 @@ bool Refused(long http_status) {
 }  // namespace
 
 absl::Status Walker::RunStacApi() {
-  STACFED_ASSIGN_OR_RETURN(json::object landing, FetchDocument(HttpRequest::Get(source_.url)));
-  RecordRoot(landing);
+  std::string landing_text;
+  STACFED_ASSIGN_OR_RETURN(json::object landing,
+                           FetchDocument(HttpRequest::Get(source_.url), &landing_text));
+  RecordRoot(landing, landing_text);
   search_abilities_ = ReadSearchAbilities(landing);
   search_abilities_.search_get = DeclaresSearchGet(landing);
   const json::object* search = FindLink(landing, "search", /*json_only=*/false);
@@ -189,23 +210,24 @@ bool Walker::HasItemsEndpoint(const CollectionRef& collection) const {
   return source_.items_via_search || collection.has_items_link || search_abilities_.items;
 }
 
-void Walker::RecordRoot(const json::object& root) {
+void Walker::RecordRoot(const json::object& root, std::string_view text) {
   json::object own = root;
   own.erase("links");
-  if (absl::Status status = sink_.RecordUpstreamRoot(json::serialize(own)); !status.ok()) {
+  if (absl::Status status = sink_.RecordUpstreamRoot(SerializeKeepingText(own, root, text));
+      !status.ok()) {
     log::Warn("harvest ", source_.id, ": recording the root document: ", status.message());
   }
 }
 
 std::vector<Walker::CollectionRef> Walker::ListApiCollections(const json::object& landing) {
   std::vector<CollectionRef> collections;
-  auto accept = [&](json::object document, const std::string& url) {
+  auto accept = [&](json::object document, std::string_view text, const std::string& url) {
     const std::string items_href = [&] {
       const json::object* items = FindLink(document, "items");
       return items ? ResolveHref(url, std::string_view(items->at("href").get_string()))
                    : std::string();
     }();
-    std::optional<std::string> id = AcceptCollection(std::move(document), url);
+    std::optional<std::string> id = AcceptCollection(std::move(document), text, url);
     if (!id) return;
     CollectionRef ref;
     ref.id = *id;
@@ -234,7 +256,8 @@ std::vector<Walker::CollectionRef> Walker::ListApiCollections(const json::object
   bool listed = false;
   while (true) {
     seen_requests.insert(RequestKey(request));
-    auto page = FetchDocument(request);
+    std::string page_text;
+    auto page = FetchDocument(request, &page_text);
     if (!page.ok()) {
       log::Warn("harvest ", source_.id, ": collection list ", page.status().message(),
                 listed ? "" : "; falling back to the landing page's child links");
@@ -245,14 +268,17 @@ std::vector<Walker::CollectionRef> Walker::ListApiCollections(const json::object
     listed = true;
     ++counters_.pages;
     if (json::value* list = page->if_contains("collections"); list && list->is_array()) {
-      for (json::value& document : list->get_array()) {
+      const std::vector<std::string_view> texts = ElementTexts(
+          MemberText(page_text, *page, "collections").value_or(""), list->get_array());
+      for (size_t i = 0; i < list->get_array().size(); ++i) {
+        json::value& document = list->get_array()[i];
         if (!document.is_object()) continue;
         const std::string self = [&] {
           const json::object* link = FindLink(document.get_object(), "self");
           return link ? ResolveHref(request.url, std::string_view(link->at("href").get_string()))
                       : request.url;
         }();
-        accept(std::move(document.get_object()), self);
+        accept(std::move(document.get_object()), i < texts.size() ? texts[i] : "", self);
       }
     }
     auto next = NextRequest(*page, request, source_.url, nullptr);
@@ -276,25 +302,28 @@ std::vector<Walker::CollectionRef> Walker::ListApiCollections(const json::object
       ++counters_.skipped;
       continue;
     }
-    auto document = FetchDocument(HttpRequest::Get(href));
+    std::string text;
+    auto document = FetchDocument(HttpRequest::Get(href), &text);
     if (!document.ok()) {
       ++counters_.errors;
       log::Warn("harvest ", source_.id, ": ", document.status().message());
       continue;
     }
-    accept(std::move(*document), href);
+    accept(std::move(*document), text, href);
   }
   return collections;
 }
 
-std::optional<std::string> Walker::AcceptCollection(json::object collection, const std::string& url) {
+std::optional<std::string> Walker::AcceptCollection(json::object collection, std::string_view text,
+                                                    const std::string& url) {
   const std::string id = StringField(collection, "id");
   if (!id.empty()) offered_ids_.push_back(id);
   if (!id.empty() && !source_.Wants(id)) return std::nullopt;
-  const std::string raw = json::serialize(collection);
+  const json::object received = collection;  // what the stored text is spliced against
   auto changes = NormaliseCollection(collection);
   if (!changes.ok()) {
-    sink_.Quarantine(url, id, "", StrCat("collection: ", changes.status().message()), raw);
+    sink_.Quarantine(url, id, "", StrCat("collection: ", changes.status().message()),
+                     text.empty() ? json::serialize(received) : std::string(text));
     return std::nullopt;
   }
   ResolveHrefs(collection, url, source_.sites, *changes);
@@ -302,7 +331,8 @@ std::optional<std::string> Walker::AcceptCollection(json::object collection, con
     log::Debug("harvest ", source_.id, ": collection ", id, ": ", change);
   }
   AnnotateCollection(collection, source_.sites);
-  auto stored = sink_.PutCollection(json::serialize(collection), url, *changes);
+  auto stored =
+      sink_.PutCollection(SerializeKeepingText(collection, received, text), url, *changes);
   if (!stored.ok()) {
     if (!absl::IsInvalidArgument(stored.status())) ++counters_.errors;
     log::Warn("harvest ", source_.id, ": collection ", id, ": ", stored.status().message());
@@ -314,34 +344,38 @@ std::optional<std::string> Walker::AcceptCollection(json::object collection, con
 }
 
 std::optional<PreparedItem> Walker::PrepareReceivedItem(const json::value& received,
+                                                        SourceText source,
                                                         const std::string& collection_id,
                                                         const std::string& url) {
   ++counters_.items;
   ++counters_.matched_seen;
   std::string item_id;
   if (received.is_object()) item_id = StringField(received.get_object(), "id");
+  // The quarantine keeps the item as received: its text when known.
+  auto as_received = [&] {
+    return source.text.empty() ? json::serialize(received) : std::string(source.text);
+  };
   if (!received.is_object()) {
-    sink_.Quarantine(url, collection_id, "", "an item that is not a JSON object",
-                     json::serialize(received));
+    sink_.Quarantine(url, collection_id, "", "an item that is not a JSON object", as_received());
     return std::nullopt;
   }
-  json::object item = received.get_object();  // the original stays intact for the quarantine
+  json::object item = received.get_object();  // the original stays intact for the splice
   auto normalised = NormaliseItem(item, ItemContext{collection_id});
   if (!normalised.ok()) {
     sink_.Quarantine(url, collection_id, item_id, std::string(normalised.status().message()),
-                     json::serialize(received));
+                     as_received());
     return std::nullopt;
   }
   ResolveHrefs(item, url, source_.sites, normalised->changes);
   AnnotateItem(item, source_.sites);
-  const std::string serialized = json::serialize(item);
+  const std::string serialized = SerializeKeepingText(item, received.get_object(), source);
   // Held to STACFED_MAX_ITEM_BYTES like a loaded item (DbSink::Open has checked the value).
   const absl::Status fits = ingest::CheckRecordSize(
       serialized.size(), ingest::MaxRecordBytesFromEnv().value_or(ingest::kDefaultMaxRecordBytes));
   auto staged = fits.ok() ? ingest::PrepareItem(serialized) : absl::StatusOr<ingest::StagedItem>(fits);
   if (!staged.ok()) {
     sink_.Quarantine(url, collection_id, item_id, std::string(staged.status().message()),
-                     json::serialize(received));
+                     as_received());
     return std::nullopt;
   }
   PreparedItem prepared;
@@ -417,6 +451,7 @@ void Walker::WalkItemPages(const CollectionRef& collection) {
     }
     first_request = false;
     const std::string page_url = fetched.url;  // the base of the items' relative hrefs
+    const std::string page_text = std::move(fetched.text);
     auto page = Settle(std::move(fetched), request.url);
     if (!page.ok()) {
       // The checkpoint moves to this request (after what is already buffered): the next
@@ -459,9 +494,13 @@ void Walker::WalkItemPages(const CollectionRef& collection) {
 
     bool reached_cursor = false;
     if (feature_count > 0) {
+      const JsonIndex page_index(page_text);
+      const std::vector<std::string_view> texts = FeatureTexts(page_text, page_index, *page);
+      size_t index = 0;
       for (const json::value& feature : features->get_array()) {
         if (written + static_cast<int64_t>(batch.size()) >= cap) break;
-        if (auto prepared = PrepareReceivedItem(feature, collection.id, page_url)) {
+        const SourceText text(TextAt(texts, index++), &page_index);
+        if (auto prepared = PrepareReceivedItem(feature, text, collection.id, page_url)) {
           // An item without `updated` cannot be placed: it does not end the walk.
           if (stop_before_updated && prepared->updated_us > 0) {
             if (prepared->updated_us > last_updated_us) {
@@ -589,14 +628,15 @@ absl::Status Walker::RunStatic() {
     Pending next = std::move(frontier.back());
     frontier.pop_back();
     if (!visited.insert(next.url).second) continue;
-    auto document = FetchDocument(HttpRequest::Get(next.url));
+    std::string text;
+    auto document = FetchDocument(HttpRequest::Get(next.url), &text);
     if (!document.ok()) {
       if (root) return document.status();  // the source itself is unreachable
       ++counters_.errors;
       log::Warn("harvest ", source_.id, ": ", document.status().message());
       continue;
     }
-    if (root) RecordRoot(*document);
+    if (root) RecordRoot(*document, text);
     root = false;
     const std::string type = StringField(*document, "type");
     std::vector<std::string> children;
@@ -621,7 +661,7 @@ absl::Status Walker::RunStatic() {
       for (auto it = children.rbegin(); it != children.rend(); ++it) frontier.push_back({*it, next.depth + 1});
     }
     if (type == "Collection") {
-      std::optional<std::string> id = AcceptCollection(std::move(*document), next.url);
+      std::optional<std::string> id = AcceptCollection(std::move(*document), text, next.url);
       if (!id) continue;
       CollectionRef ref;
       ref.id = *id;
@@ -721,13 +761,19 @@ void Walker::WalkItemLinks(const CollectionRef& collection) {
       if (document.is_object() && StringField(document.get_object(), "type") == "FeatureCollection") {
         if (const json::value* features = document.get_object().if_contains("features");
             features && features->is_array()) {
+          const JsonIndex body_index(response->body);
+          const std::vector<std::string_view> texts =
+              FeatureTexts(response->body, body_index, document.get_object());
+          size_t index = 0;
           for (const json::value& feature : features->get_array()) {
-            if (auto prepared = PrepareReceivedItem(feature, collection.id, document_url)) {
+            const SourceText text(TextAt(texts, index++), &body_index);
+            if (auto prepared = PrepareReceivedItem(feature, text, collection.id, document_url)) {
               items.push_back(std::move(*prepared));
             }
           }
         }
-      } else if (auto prepared = PrepareReceivedItem(document, collection.id, document_url)) {
+      } else if (auto prepared = PrepareReceivedItem(document, SourceText(response->body),
+                                                     collection.id, document_url)) {
         if (!response->etag.empty() || !response->last_modified.empty()) {
           validators.push_back(CachedDocument{url, response->etag, response->last_modified, prepared->staged.id});
         }

@@ -15,6 +15,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/json.hpp>
@@ -23,6 +24,7 @@
 #include "crawler/fetch/http_client.hpp"
 #include "crawler/sink/db_sink.hpp"
 #include "crawler/source.hpp"
+#include "crawler/walk/exact_json.hpp"
 #include "crawler/walk/links.hpp"
 
 namespace stacfed::crawler {
@@ -93,19 +95,23 @@ class Walker {
   struct FetchedDocument {
     absl::StatusOr<boost::json::object> document = absl::UnknownError("not fetched");
     std::string url;  // where it came from: the request's URL after redirects
+    std::string text;  // the body `document` was parsed from, for SerializeKeepingText
     std::string malformed_body;
     std::string malformed_reason;
     long http_status = 0;  // 0 when no response came
   };
   FetchedDocument FetchAndParse(const HttpRequest& request);
   // FetchAndParse plus the quarantine of a malformed body; non-2xx bodies are errors.
-  absl::StatusOr<boost::json::object> FetchDocument(const HttpRequest& request);
+  // `text`, when given, receives the body the document was parsed from.
+  absl::StatusOr<boost::json::object> FetchDocument(const HttpRequest& request,
+                                                    std::string* text = nullptr);
   absl::StatusOr<boost::json::object> Settle(FetchedDocument fetched, const std::string& url);
   std::vector<CollectionRef> ListApiCollections(const boost::json::object& landing);
-  // Normalises and stores a collection document; nullopt when it is not wanted or invalid.
-  // `url`: its self link or where it came from (the base of its relative hrefs).
+  // Normalises and stores a collection document (`text`: the text it was parsed from, ""
+  // when unknown); nullopt when it is not wanted or invalid. `url`: its self link or where
+  // it came from (the base of its relative hrefs).
   std::optional<std::string> AcceptCollection(boost::json::object collection,
-                                              const std::string& url);
+                                              std::string_view text, const std::string& url);
   // Whether an API collection has items to walk (see WalkCounters::collections_without_items).
   bool HasItemsEndpoint(const CollectionRef& collection) const;
   void WalkItemPages(const CollectionRef& collection);
@@ -117,12 +123,16 @@ class Walker {
   // POST /search, or GET with the parameters in the query, for one collection's items.
   HttpRequest SearchRequest(const std::string& collection_id, boost::json::object parameters,
                             bool post) const;
-  // Keeps the root document's own id, title and description (the sink records it).
-  void RecordRoot(const boost::json::object& root);
+  // Keeps the root document's own id, title and description (the sink records it);
+  // `text`: the text it was parsed from.
+  void RecordRoot(const boost::json::object& root, std::string_view text);
   void WalkItemLinks(const CollectionRef& collection);
-  // Turns one received item into a PreparedItem, or quarantines it. `url`: the document or
-  // page it came from (after redirects), the base of its relative hrefs.
+  // Turns one received item into a PreparedItem, or quarantines it. `source` is the text
+  // the item was parsed from (empty when unknown): what normalise and annotate leave alone
+  // is stored as those bytes. `url`: the document or page it came from (after redirects),
+  // the base of its relative hrefs.
   std::optional<PreparedItem> PrepareReceivedItem(const boost::json::value& item,
+                                                  SourceText source,
                                                   const std::string& collection_id,
                                                   const std::string& url);
   void Report();

@@ -482,15 +482,31 @@ absl::StatusOr<StagedCollection> PrepareCollection(std::string_view json) {
   StagedCollection collection;
   collection.id = std::string(id);
   collection.content_json.push_back('{');
+  // Values are copied as the text they arrived in, like an item's: minify would write
+  // numbers back from doubles ("1.5E3" as 1500.0, a 20-digit decimal cut to 17 digits), and
+  // jsonb keeps a number's exact decimal value. The scan pairs with the parser's members
+  // (both in document order, duplicates included); where it does not, minify.
+  thread_local std::vector<Member> members;
+  const bool scanned =
+      ObjectMembers(json, json.find('{'), members) != std::string_view::npos && members.size() == root.size();
+  size_t index = 0;
   for (auto [key, value] : root) {
+    const Member* member = scanned ? &members[index++] : nullptr;
+    if (member != nullptr && !member->escaped_key && member->key != key) member = nullptr;
+    const std::string_view text =
+        member ? json.substr(member->value.begin, member->value.end - member->value.begin) : std::string_view();
     if (key == "links") {
-      STACFED_RETURN_IF_ERROR(ExtraLinks(value, collection.links_json));
+      STACFED_RETURN_IF_ERROR(ExtraLinks(value, collection.links_json, text));
       continue;
     }
     if (collection.content_json.size() > 1) collection.content_json += ',';
     AppendJsonString(collection.content_json, key);
     collection.content_json += ':';
-    collection.content_json += simdjson::minify(value);
+    if (member != nullptr) {
+      collection.content_json += text;
+    } else {
+      collection.content_json += simdjson::minify(value);
+    }
   }
   collection.content_json += '}';
   collection.content_hash = ContentHash(collection.content_json, collection.links_json);

@@ -122,6 +122,20 @@ TEST_CASE("collections keep their content and drop generated links", "[ingest]")
   CHECK_FALSE(PrepareCollection(R"({"type":"Collection"})").ok());
 }
 
+TEST_CASE("collections keep the text of their values, numbers exactly", "[ingest]") {
+  // minify wrote numbers back from doubles: 1.9998E5 as 199980.0, the long decimals cut to
+  // 17 digits; jsonb keeps the exact decimal value of the text.
+  auto c = PrepareCollection(
+      R"({"type":"Collection","id":"x","\u0064escription":"d \/ caf\u00e9","extent":{"spatial": )"
+      R"({"bbox": [[1.9998E5, 59.955799999999996, 0.1000000000000000055511151231257827, 9007199254740993]]}}, )"
+      R"("links":[{"rel":"self","href":"s"},{"rel":"about","href":"a","weight": 1.50}]})");
+  REQUIRE(c.ok());
+  CHECK(c->content_json ==
+        R"({"type":"Collection","id":"x","description":"d \/ caf\u00e9","extent":{"spatial": )"
+        R"({"bbox": [[1.9998E5, 59.955799999999996, 0.1000000000000000055511151231257827, 9007199254740993]]}}})");
+  CHECK(c->links_json == R"([{"rel":"about","href":"a","weight": 1.50}])");
+}
+
 TEST_CASE("TopLevelValue finds top-level members only and stops at the first match", "[ingest][scan]") {
   const std::string_view doc =
       R"( {"type":"Feature", "properties":{"type":"nested"}, "id":"a\"b", "last":[1,{"x":2}]} )";

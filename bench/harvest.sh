@@ -16,6 +16,13 @@
 #     any harvester here.
 # Targets: >= 5,000 items/s, crawler peak memory <= 200 MB whatever the item count.
 #
+# MERGE=1 (issue 17): two sources of the same items. A second bench/upstream.py serves the
+# same file with every data file at another node (--replace), harvested into a second
+# catalog after the first: every item of the second source is merged with the first's (both
+# versions kept, the second's copies added as alternates). Timed: the first harvest, then the
+# second (the merge), per run; the report gives both rates and their ratio.
+#   MERGE=1 ITEMS=500000 RUNS=2 bench/harvest.sh
+#
 # Environment: ITEMS, COLLECTIONS, SEED (as bench/load.sh), RUNS (default 3), PAGE (default
 # 100), STACFED, DATABASE_URL / BENCH_DB_PORT as for bench/load.sh, HARVEST_ARGS (extra
 # arguments for stacfed harvest).
@@ -33,6 +40,7 @@ RUNS=${RUNS:-3}
 PAGE=${PAGE:-100}
 HARVEST_DB=${BENCH_DB}_harvest
 HARVEST_ARGS=${HARVEST_ARGS:-}
+MERGE=${MERGE:-0}
 
 [ -x "$STACFED" ] || die "$STACFED not found: build it (Release) first"
 mkdir -p bench/data bench/results
@@ -49,7 +57,9 @@ cat >"$federation" <<'EOF'
   "stacfed_federation": "1.0",
   "catalogs": [
     {"id": "bench-upstream", "title": "Harvest benchmark upstream",
-     "description": "Items harvested from bench/upstream.py by bench/harvest.sh."}
+     "description": "Items harvested from bench/upstream.py by bench/harvest.sh."},
+    {"id": "bench-mirror", "title": "Harvest benchmark mirror",
+     "description": "The same items at another data node (MERGE=1)."}
   ]
 }
 EOF
@@ -59,23 +69,37 @@ admin_url=$(url_for postgres)
 harvest_url=$(url_for "$HARVEST_DB")
 
 tmp=$(mktemp -d)
-upstream_pid=
+upstream_pids=()
 cleanup() {
-  [ -n "$upstream_pid" ] && kill "$upstream_pid" 2>/dev/null
+  for pid in "${upstream_pids[@]}"; do kill "$pid" 2>/dev/null; done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-python3 bench/upstream.py "$data" --page-size "$PAGE" >"$tmp/upstream.out" 2>"$tmp/upstream.log" &
-upstream_pid=$!
-port=
-for _ in $(seq 1 600); do  # indexing 1M lines takes some seconds
-  port=$(awk '/^PORT/ {print $2}' "$tmp/upstream.out")
-  [ -n "$port" ] && break
-  kill -0 "$upstream_pid" 2>/dev/null || { cat "$tmp/upstream.log" >&2; die "bench/upstream.py exited"; }
-  sleep 0.2
-done
-[ -n "$port" ] || die "bench/upstream.py did not start"
-upstream=http://127.0.0.1:$port/
+# start_upstream NAME [ARGS...]: serves $data; sets $upstream to its URL.
+start_upstream() {
+  local name=$1 pid port=
+  shift
+  python3 bench/upstream.py "$data" --page-size "$PAGE" "$@" >"$tmp/$name.out" 2>"$tmp/$name.log" &
+  pid=$!
+  upstream_pids+=("$pid")
+  for _ in $(seq 1 600); do  # indexing 1M lines takes some seconds
+    port=$(awk '/^PORT/ {print $2}' "$tmp/$name.out")
+    [ -n "$port" ] && break
+    kill -0 "$pid" 2>/dev/null || { cat "$tmp/$name.log" >&2; die "bench/upstream.py exited"; }
+    sleep 0.2
+  done
+  [ -n "$port" ] || die "bench/upstream.py did not start"
+  upstream=http://127.0.0.1:$port/
+}
+start_upstream upstream
+first_upstream=$upstream
+if [ "$MERGE" = 1 ]; then
+  # The mirror: every file of bench/generate.py's data nodes at one other node.
+  start_upstream mirror --replace '/thredds/fileServer/=/thredds/fileServer/mirror/' \
+    --replace '"alternate:name":"="alternate:name":"mirror.'
+  mirror_upstream=$upstream
+fi
+upstream=$first_upstream
 warn_if_busy
 
 for run in $(seq 1 "$RUNS"); do
@@ -95,6 +119,22 @@ for run in $(seq 1 "$RUNS"); do
   [ "$count" = "$ITEMS" ] || die "run $run: expected $ITEMS items after the harvest, found $count"
   python3 bench/walk.py "$upstream" >"$tmp/walk$run.out"
   say "run $run: harvest $(cat "$tmp/harvest$run.secs") s, peak RSS $(cat "$tmp/harvest$run.rss") KB; walk $(cut -d' ' -f3 "$tmp/walk$run.out") s"
+  if [ "$MERGE" = 1 ]; then
+    t0=$(date +%s.%N)
+    # shellcheck disable=SC2086
+    if ! DATABASE_URL=$harvest_url /usr/bin/time -f %M -o "$tmp/merge$run.rss" \
+        "$STACFED" harvest --url "$mirror_upstream" --type stac-api --into bench-mirror $HARVEST_ARGS \
+        >"$tmp/merge$run.out" 2>"$tmp/merge$run.log"; then
+      tail -n 20 "$tmp/merge$run.log" >&2
+      die "run $run: the second source's harvest failed (log above)"
+    fi
+    python3 -c "print(f'{$(date +%s.%N) - $t0:.3f}')" >"$tmp/merge$run.secs"
+    count=$(psql_q -At "$harvest_url" -c "SELECT count(*) FROM stacfed.items")
+    [ "$count" = "$ITEMS" ] || die "run $run: expected $ITEMS merged items, found $count"
+    merged=$(psql_q -At "$harvest_url" -c "SELECT count(DISTINCT item_id) FROM stacfed.item_sources WHERE content IS NOT NULL")
+    [ "$merged" = "$ITEMS" ] || die "run $run: expected $ITEMS items with two sources, found $merged"
+    say "run $run: second source (merge) $(cat "$tmp/merge$run.secs") s, peak RSS $(cat "$tmp/merge$run.rss") KB"
+  fi
 done
 psql_q "$admin_url" -c "DROP DATABASE IF EXISTS \"$HARVEST_DB\" WITH (FORCE)"
 
@@ -119,6 +159,14 @@ print("  median %.0f items/s (min-max %.0f-%.0f); peak RSS median %.0f MB, max %
 print("plain sequential walk of the same pages (bench/walk.py), %d runs: median %.0f items/s (min-max %.0f-%.0f)" % (
     runs, rate(statistics.median(walk)), rate(max(walk)), rate(min(walk))))
 print("  harvest / walk: %.2f" % (statistics.median(walk) / statistics.median(secs)))
+if "$MERGE" == "1":
+    merge = [float(read("merge%d.secs" % r)) for r in range(1, runs + 1)]
+    merge_rss = [int(read("merge%d.rss" % r).splitlines()[-1]) for r in range(1, runs + 1)]
+    print("second source of the same items (every item merged), %d runs: %s s" % (runs, ", ".join("%.2f" % s for s in merge)))
+    print("  median %.0f items/s (min-max %.0f-%.0f); peak RSS median %.0f MB, max %.0f MB" % (
+        rate(statistics.median(merge)), rate(max(merge)), rate(min(merge)),
+        statistics.median(merge_rss) / 1024, max(merge_rss) / 1024))
+    print("  merge / first harvest time, per run: %s" % ", ".join("%.2f" % (m / s) for m, s in zip(merge, secs)))
 print("targets: >= 5,000 items/s: %s; peak RSS <= 200 MB: %s" % (
     "met" if rate(statistics.median(secs)) >= 5000 else "NOT met", "met" if max(rss) <= 200 * 1024 else "NOT met"))
 EOF

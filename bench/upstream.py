@@ -15,6 +15,9 @@ re-encodes an item and costs the harvester as little CPU as possible on a shared
     GET /collections/{id}/items?limit=&token=   pages in file order (at most --page-size
                                             items), rel=next with token=
     GET /stats                              {"requests": n, "items": n} served so far
+
+--replace OLD=NEW (repeatable) replaces bytes in every page served: the merge run of
+bench/harvest.sh serves the same items a second time with the files at another data node.
 """
 
 import argparse
@@ -42,6 +45,7 @@ class Catalog:
     def __init__(self, path):
         self.file = open(path, "rb")
         self.data = mmap.mmap(self.file.fileno(), 0, access=mmap.ACCESS_READ)
+        self.replacements = []  # (old, new) bytes, applied to every page
         self.collections = {}  # id -> parsed document
         self.order = []
         self.items = {}  # collection id -> array of line start offsets (+ one end offset)
@@ -85,6 +89,8 @@ class Catalog:
             return b"", 0
         # Consecutive lines: one slice, newlines turned into commas.
         chunk = self.data[offsets[start]:offsets[end]].rstrip(b"\n").replace(b"\n", b",")
+        for old, new in self.replacements:
+            chunk = chunk.replace(old, new)
         return chunk, end - start
 
 
@@ -177,10 +183,12 @@ def main():
     ap.add_argument("ndjson")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--page-size", type=int, default=100)
+    ap.add_argument("--replace", action="append", default=[], metavar="OLD=NEW")
     args = ap.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     server.catalog = Catalog(args.ndjson)
+    server.catalog.replacements = [tuple(part.encode() for part in r.split("=", 1)) for r in args.replace]
     server.page_size = args.page_size
     server.lock = threading.Lock()
     server.requests = 0

@@ -143,6 +143,12 @@ crawler::SourceSpec FromFederation(const federation::Federation& federation,
   source.rate_limit_per_second = harvest.rate_limit_per_second;
   source.concurrency = harvest.concurrency;
   source.page_size = options.page_size;
+  source.priority = harvest.priority;
+  source.collection_ids = harvest.collection_ids;
+  source.collection_prefix = harvest.collection_prefix;
+  // Its place among the file's sources, whichever of them this run harvests.
+  const std::vector<const federation::Catalog*> all = federation.HarvestedCatalogs();
+  source.position = static_cast<int>(std::find(all.begin(), all.end(), &catalog) - all.begin());
   return source;
 }
 

@@ -3,6 +3,7 @@
 // (libstac/federation: a catalog's `harvest` object) or from `--url/--type/--into`.
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +37,24 @@ struct SourceSpec {
   // The federation's sites as seen from `catalog_id`, for site locality (crawler/annotate);
   // empty when harvesting without a federation file.
   SiteRegistry sites;
+  // Where several sources offer one collection (crawler/README.md, "Several sources of one
+  // collection"), the document served is that of the source with the highest priority, then
+  // the lowest position (its place in the federation file).
+  int priority = 0;
+  int position = std::numeric_limits<int>::max();
+  // Local ids for the upstream's collections, for namesakes of another source's unrelated
+  // collections: the map (upstream id compared ignoring case -> local id), else the prefix.
+  std::vector<std::pair<std::string, std::string>> collection_ids;
+  std::string collection_prefix;
+
+  // The id a collection the upstream calls `upstream_id` is stored under.
+  std::string LocalCollectionId(std::string_view upstream_id) const {
+    for (const auto& [upstream, local] : collection_ids) {
+      if (federation::NamesCollection({upstream}, upstream_id)) return local;
+    }
+    return collection_prefix.empty() ? std::string(upstream_id)
+                                     : collection_prefix + std::string(upstream_id);
+  }
 
   bool Wants(std::string_view collection_id) const {
     return (include_collections.empty() ||

@@ -377,6 +377,13 @@ absl::StatusOr<NormalisedItem> NormaliseItem(json::object& item, const ItemConte
       changes.push_back(StrCat("collection: '", before, "' -> '", context.collection_id,
                                "' (the id the source advertises)"));
     }
+    if (!context.local_collection_id.empty() &&
+        context.local_collection_id != context.collection_id) {
+      item["collection"] = context.local_collection_id;
+      changes.push_back(StrCat("collection: '", context.collection_id, "' -> '",
+                               context.local_collection_id,
+                               "' (the local id the federation file gives this source's collection)"));
+    }
   }
 
   if (absl::Status status = RepairGeometry(item, changes); !status.ok()) return status;

@@ -21,6 +21,9 @@ namespace stacfed::crawler {
 struct ItemContext {
   // The collection being walked ("" when unknown, e.g. a static item outside collections).
   std::string collection_id;
+  // The id it is stored under when the federation file maps it to another one (a namesake of
+  // another source's collection); "" when it keeps its id.
+  std::string local_collection_id;
 };
 
 struct NormalisedItem {

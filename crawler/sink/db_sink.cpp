@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <thread>
 
+#include "crawler/sink/merge.hpp"
 #include "libstac/base/log.hpp"
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
@@ -22,7 +24,186 @@ std::string TextArray(const std::vector<const std::string*>& values) {
   return std::move(array).Finish();
 }
 
+// Statements of the merge of several sources (sql/0022).
+
+// The other sources' versions of some items of a collection, with their priorities. A NULL
+// version is the item's stored document (its only source so far): content and links.
+constexpr char kOtherVersions[] =
+    "SELECT s.item_id, s.source_id, coalesce(h.priority, 0), coalesce(h.position, 2147483647),"
+    " s.content IS NULL, coalesce(s.content, i.content::text), i.links::text"
+    " FROM stacfed.item_sources s"
+    " LEFT JOIN stacfed.harvest_sources h ON h.source_id = s.source_id"
+    " LEFT JOIN stacfed.items i ON s.content IS NULL AND i.collection = s.collection"
+    "  AND i.id = s.item_id"
+    " WHERE s.collection = $1 AND s.item_id = ANY($2::text[]) AND s.source_id <> $3";
+
+// Whether another source has harvested or offers the collection.
+constexpr char kSharedCollection[] =
+    "SELECT EXISTS (SELECT 1 FROM stacfed.harvest_checkpoints WHERE collection_id = $1"
+    " AND source_id <> $2) OR EXISTS (SELECT 1 FROM stacfed.collection_sources"
+    " WHERE collection_id = $1 AND source_id <> $2)";
+
+// Items this source listed that its (complete) walk did not meet and that another source
+// still lists: they are merged again without this source.
+constexpr char kLeftToOthers[] =
+    "SELECT o.item_id FROM stacfed.item_sources o"
+    " WHERE o.collection = $1 AND o.source_id = $2"
+    " AND NOT EXISTS (SELECT 1 FROM stacfed.harvest_seen s WHERE s.walk_id = $3 AND s.item_id = o.item_id)"
+    " AND EXISTS (SELECT 1 FROM stacfed.item_sources r WHERE r.collection = o.collection"
+    "  AND r.item_id = o.item_id AND r.source_id <> o.source_id)"
+    " ORDER BY o.item_id";
+
+// This source lists these items, as the item's only source (its version is the stored item).
+constexpr char kListedAlone[] =
+    "INSERT INTO stacfed.item_sources AS s (collection, item_id, source_id)"
+    " SELECT DISTINCT $1, unnest($2::text[]), $3"
+    " ON CONFLICT (collection, item_id, source_id) DO UPDATE SET content = NULL"
+    " WHERE s.content IS NOT NULL";
+
+// Versions of merged items (collection, item ids, source ids, contents; NULL content: the
+// only source left). An item twice in a page: its last version counts, as in the write.
+constexpr char kPutVersions[] =
+    "INSERT INTO stacfed.item_sources AS s (collection, item_id, source_id, content)"
+    " SELECT DISTINCT ON (v.i, v.s) $1, v.i, v.s, v.c"
+    " FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS v(i, s, c, n)"
+    " ORDER BY v.i, v.s, v.n DESC"
+    " ON CONFLICT (collection, item_id, source_id) DO UPDATE SET content = EXCLUDED.content"
+    " WHERE s.content IS DISTINCT FROM EXCLUDED.content";
+
+constexpr char kDropVersions[] =
+    "DELETE FROM stacfed.item_sources WHERE collection = $1 AND source_id = $3"
+    " AND item_id = ANY($2::text[])";
+
+constexpr char kPutCollectionVersion[] =
+    "INSERT INTO stacfed.collection_sources AS v (collection_id, source_id, content)"
+    " VALUES ($1, $2, $3::jsonb) ON CONFLICT (collection_id, source_id) DO UPDATE"
+    " SET content = EXCLUDED.content WHERE v.content IS DISTINCT FROM EXCLUDED.content";
+
+constexpr char kCollectionVersions[] =
+    "SELECT v.source_id, v.content::text FROM stacfed.collection_sources v"
+    " LEFT JOIN stacfed.harvest_sources h ON h.source_id = v.source_id"
+    " WHERE v.collection_id = $1"
+    " ORDER BY coalesce(h.priority, 0) DESC, coalesce(h.position, 2147483647), v.source_id";
+
+// An item document from its stored parts: content without links, plus the extra links.
+std::string WithLinks(std::string_view content, std::string_view links) {
+  std::string document(content);
+  while (!document.empty() && document.back() != '}') document.pop_back();
+  if (links.empty() || document.size() < 2) return document;
+  document.pop_back();
+  const bool empty = document.find_last_not_of(" \t\r\n") == document.find('{');
+  document += empty ? "\"links\":" : ",\"links\":";
+  document += links;
+  document += '}';
+  return document;
+}
+
+// One source's version of an item, ordered for the merge.
+struct Version {
+  std::string source_id;
+  int priority = 0;
+  int position = 0;
+  std::string text;
+  bool was_alone = false;  // its row held no content: it was the item's only source
+};
+
+bool Before(const Version& a, const Version& b) {
+  if (a.priority != b.priority) return a.priority > b.priority;
+  if (a.position != b.position) return a.position < b.position;
+  return a.source_id < b.source_id;
+}
+
+// The other sources' versions of `ids`, by item id.
+absl::StatusOr<std::map<std::string, std::vector<Version>, std::less<>>> OtherVersions(
+    pg::Connection& conn, const std::string& collection_id, const std::string& ids,
+    const std::string& source_id) {
+  std::map<std::string, std::vector<Version>, std::less<>> versions;
+  STACFED_ASSIGN_OR_RETURN(pg::Result rows,
+                           conn.Query(kOtherVersions, {collection_id, ids, source_id}));
+  for (int row = 0; row < rows.Rows(); ++row) {
+    if (rows.IsNull(row, 5)) continue;  // listed, but its stored item is gone
+    Version version;
+    version.source_id = std::string(rows.Get(row, 1));
+    version.priority = std::stoi(std::string(rows.Get(row, 2)));
+    version.position = std::stoi(std::string(rows.Get(row, 3)));
+    version.was_alone = rows.Get(row, 4) == "t";
+    version.text = version.was_alone ? WithLinks(rows.Get(row, 5), rows.Get(row, 6))
+                                     : std::string(rows.Get(row, 5));
+    versions[std::string(rows.Get(row, 0))].push_back(std::move(version));
+  }
+  return versions;
+}
+
+// The served item of `versions` (sorted here): the one version itself, or their merge.
+absl::StatusOr<MergedItem> Served(std::vector<Version>& versions) {
+  std::sort(versions.begin(), versions.end(), Before);
+  std::vector<SourceVersion> parts;
+  for (const Version& version : versions) parts.push_back({version.source_id, version.text});
+  return MergeItem(parts);
+}
+
+// Rows for kPutVersions.
+struct VersionRows {
+  pg::TextArrayBuilder ids, sources, contents;
+  bool empty = true;
+  void Add(std::string_view id, std::string_view source, const std::string* content) {
+    ids.Add(id);
+    sources.Add(source);
+    content ? contents.Add(*content) : contents.AddNull();
+    empty = false;
+  }
+};
+
+// ESGF's version marks of written items: retracted or superseded items are marked (and
+// stay served), the others lose a mark they had. Returns how many marks were set or changed.
+absl::StatusOr<int64_t> ApplyVersionMarks(pg::Connection& conn, const std::string& collection_id,
+                                          const std::string& source_id,
+                                          const std::vector<const std::string*>& retracted,
+                                          const std::vector<const std::string*>& superseded,
+                                          const std::vector<const std::string*>& plain) {
+  int64_t changed = 0;
+  for (const auto& [reason, list] : {std::pair{"retracted", &retracted}, std::pair{"superseded", &superseded}}) {
+    if (list->empty()) continue;
+    STACFED_ASSIGN_OR_RETURN(
+        pg::Result marked,
+        conn.Query("INSERT INTO stacfed.withdrawn_items AS w (collection_id, item_id, source_id, reason)"
+                   " SELECT $1, unnest($2::text[]), $3, $4"
+                   " ON CONFLICT (collection_id, item_id) DO UPDATE SET reason = EXCLUDED.reason,"
+                   " withdrawn_at = now() WHERE w.reason IS DISTINCT FROM EXCLUDED.reason RETURNING 1",
+                   {collection_id, TextArray(*list), source_id, std::string(reason)}));
+    changed += marked.Rows();
+  }
+  if (!plain.empty()) {
+    STACFED_RETURN_IF_ERROR(
+        conn.Query("DELETE FROM stacfed.withdrawn_items WHERE collection_id = $1"
+                   " AND item_id = ANY($2::text[])",
+                   {collection_id, TextArray(plain)})
+            .status());
+  }
+  return changed;
+}
+
+// Files a written item under its reason list.
+void ListByReason(const std::string& reason, const std::string* id,
+                  std::vector<const std::string*>& retracted,
+                  std::vector<const std::string*>& superseded,
+                  std::vector<const std::string*>& plain) {
+  if (reason == "retracted") {
+    retracted.push_back(id);
+  } else if (reason == "superseded") {
+    superseded.push_back(id);
+  } else {
+    plain.push_back(id);
+  }
+}
+
 }  // namespace
+
+struct DbSink::PageVersions {
+  pg::TextArrayBuilder alone;  // items no other source lists
+  bool any_alone = false;
+  VersionRows merged;  // every source's version of the merged items
+};
 
 absl::StatusOr<DbSink> DbSink::Open(const std::string& database_url, const SourceSpec& source) {
   // The records' size limit: a bad value fails the harvest before anything is walked.
@@ -57,11 +238,14 @@ absl::StatusOr<DbSink> DbSink::Open(const std::string& database_url, const Sourc
   // batch buys nothing here and costs most of a harvest's time on a busy disk.
   STACFED_RETURN_IF_ERROR(conn.Execute("SET synchronous_commit = off"));
   STACFED_RETURN_IF_ERROR(
-      conn.Query("INSERT INTO stacfed.harvest_sources (source_id, catalog_id, url, kind, last_started_at)"
-                 " VALUES ($1, NULLIF($2, ''), $3, $4, now())"
+      conn.Query("INSERT INTO stacfed.harvest_sources (source_id, catalog_id, url, kind,"
+                 " last_started_at, priority, position)"
+                 " VALUES ($1, NULLIF($2, ''), $3, $4, now(), $5, $6)"
                  " ON CONFLICT (source_id) DO UPDATE SET catalog_id = EXCLUDED.catalog_id,"
-                 " url = EXCLUDED.url, kind = EXCLUDED.kind, last_started_at = now()",
-                 {source.id, source.catalog_id, source.url, TypeName(source.type)})
+                 " url = EXCLUDED.url, kind = EXCLUDED.kind, last_started_at = now(),"
+                 " priority = EXCLUDED.priority, position = EXCLUDED.position",
+                 {source.id, source.catalog_id, source.url, TypeName(source.type),
+                  std::to_string(source.priority), std::to_string(source.position)})
           .status());
   return DbSink(std::move(conn), source);
 }
@@ -78,18 +262,35 @@ absl::StatusOr<std::string> DbSink::PutCollection(const std::string& json,
     Quarantine(source_url, "", "", StrCat("collection: ", staged.status().message()), json);
     return staged.status();
   }
-  STACFED_ASSIGN_OR_RETURN(bool changed, ingest::UpsertCollection(conn_, *staged));
+  STACFED_ASSIGN_OR_RETURN(ingest::StagedCollection served, ServedCollection(*staged, json));
+  STACFED_ASSIGN_OR_RETURN(bool changed, ingest::UpsertCollection(conn_, served));
   if (changed) ++counters_.collections_changed;
   STACFED_RETURN_IF_ERROR(RecordCollectionChanges(staged->id, changes));
   return staged->id;
+}
+
+absl::StatusOr<ingest::StagedCollection> DbSink::ServedCollection(ingest::StagedCollection own,
+                                                                  const std::string& json) {
+  STACFED_RETURN_IF_ERROR(
+      conn_.Query(kPutCollectionVersion, {own.id, source_.id, json}).status());
+  STACFED_ASSIGN_OR_RETURN(pg::Result rows, conn_.Query(kCollectionVersions, {own.id}));
+  if (rows.Rows() < 2) return own;
+  std::vector<SourceVersion> versions;
+  for (int row = 0; row < rows.Rows(); ++row) {
+    const std::string_view source_id = rows.Get(row, 0);
+    // This source's version as received, not as jsonb wrote it back.
+    versions.push_back({source_id, source_id == source_.id ? std::string_view(json) : rows.Get(row, 1)});
+  }
+  STACFED_ASSIGN_OR_RETURN(std::string merged, MergeCollection(versions));
+  return ingest::PrepareCollection(merged);
 }
 
 absl::Status DbSink::RecordCollectionChanges(const std::string& collection_id,
                                              const std::vector<std::string>& changes) {
   if (changes.empty()) {
     return conn_.Query("DELETE FROM stacfed.harvest_normalisations"
-                       " WHERE collection_id = $1 AND item_id = ''",
-                       {collection_id})
+                       " WHERE collection_id = $1 AND item_id = '' AND source_id = $2",
+                       {collection_id, source_.id})
         .status();
   }
   std::string list = "[";
@@ -100,7 +301,7 @@ absl::Status DbSink::RecordCollectionChanges(const std::string& collection_id,
   list += ']';
   return conn_.Query("INSERT INTO stacfed.harvest_normalisations AS n"
                      " (collection_id, item_id, source_id, changes) VALUES ($1, '', $2, $3::jsonb)"
-                     " ON CONFLICT (collection_id, item_id) DO UPDATE SET changes = EXCLUDED.changes,"
+                     " ON CONFLICT (collection_id, item_id, source_id) DO UPDATE SET changes = EXCLUDED.changes,"
                      " source_id = EXCLUDED.source_id, recorded_at = now()"
                      " WHERE n.changes IS DISTINCT FROM EXCLUDED.changes",
                      {collection_id, source_.id, list})
@@ -181,6 +382,8 @@ absl::Status DbSink::WritePage(const std::string& collection_id, const WalkState
                                const std::string& next_request_json,
                                const std::vector<std::string>& unchanged_ids_upstream,
                                const std::vector<CachedDocument>& validators) {
+  PageVersions versions;
+  STACFED_RETURN_IF_ERROR(MergeWithOtherSources(collection_id, items, versions));
   std::vector<ingest::StagedItem> staged;
   staged.reserve(items.size());
   std::vector<const std::string*> ids, unchanged_ids, retracted, superseded, plain;
@@ -206,13 +409,7 @@ absl::Status DbSink::WritePage(const std::string& collection_id, const WalkState
       }
       normalisations += "]}";
     }
-    if (item.withdrawn_reason == "retracted") {
-      retracted.push_back(id);
-    } else if (item.withdrawn_reason == "superseded") {
-      superseded.push_back(id);
-    } else {
-      plain.push_back(id);
-    }
+    ListByReason(item.withdrawn_reason, id, retracted, superseded, plain);
   }
   normalisations += ']';
   const std::string written_ids = TextArray(ids);
@@ -262,35 +459,21 @@ absl::Status DbSink::WritePage(const std::string& collection_id, const WalkState
     STACFED_RETURN_IF_ERROR(
         conn.Query("INSERT INTO stacfed.harvest_normalisations AS n (collection_id, item_id, source_id, changes)"
                    " SELECT $1, r->>'i', $2, r->'c' FROM jsonb_array_elements($3::jsonb) r"
-                   " ON CONFLICT (collection_id, item_id) DO UPDATE SET changes = EXCLUDED.changes,"
-                   " source_id = EXCLUDED.source_id, recorded_at = now()"
+                   " ON CONFLICT (collection_id, item_id, source_id) DO UPDATE SET"
+                   " changes = EXCLUDED.changes, recorded_at = now()"
                    " WHERE n.changes IS DISTINCT FROM EXCLUDED.changes",
                    {collection_id, source_.id, normalisations})
             .status());
     STACFED_RETURN_IF_ERROR(
         conn.Query("DELETE FROM stacfed.harvest_normalisations WHERE collection_id = $1"
-                   " AND item_id = ANY($2::text[])",
-                   {collection_id, TextArray(unchanged_ids)})
+                   " AND item_id = ANY($2::text[]) AND source_id = $3",
+                   {collection_id, TextArray(unchanged_ids), source_.id})
             .status());
-    // ESGF versioning marks.
-    for (const auto& [reason, list] : {std::pair{"retracted", &retracted}, std::pair{"superseded", &superseded}}) {
-      if (list->empty()) continue;
-      STACFED_ASSIGN_OR_RETURN(
-          pg::Result marked,
-          conn.Query("INSERT INTO stacfed.withdrawn_items AS w (collection_id, item_id, source_id, reason)"
-                     " SELECT $1, unnest($2::text[]), $3, $4"
-                     " ON CONFLICT (collection_id, item_id) DO UPDATE SET reason = EXCLUDED.reason,"
-                     " withdrawn_at = now() WHERE w.reason IS DISTINCT FROM EXCLUDED.reason RETURNING 1",
-                     {collection_id, TextArray(*list), source_.id, std::string(reason)}));
-      counters_.withdrawn += marked.Rows();
-    }
-    if (!plain.empty()) {
-      STACFED_RETURN_IF_ERROR(
-          conn.Query("DELETE FROM stacfed.withdrawn_items WHERE collection_id = $1"
-                     " AND item_id = ANY($2::text[])",
-                     {collection_id, TextArray(plain)})
-              .status());
-    }
+    STACFED_RETURN_IF_ERROR(RecordVersions(conn, collection_id, versions, unchanged_ids_upstream));
+    STACFED_ASSIGN_OR_RETURN(int64_t marked,
+                             ApplyVersionMarks(conn, collection_id, source_.id, retracted,
+                                               superseded, plain));
+    counters_.withdrawn += marked;
     // An item withdrawn as gone and met again has just been written as a new row (counted
     // by the writer): its stored copy (sql/0021) goes; its mark went or changed above.
     if (!staged.empty()) {
@@ -320,8 +503,130 @@ absl::Status DbSink::WritePage(const std::string& collection_id, const WalkState
   return absl::OkStatus();
 }
 
+absl::Status DbSink::MergeWithOtherSources(const std::string& collection_id,
+                                           std::vector<PreparedItem>& items,
+                                           PageVersions& versions) {
+  if (items.empty()) return absl::OkStatus();
+  pg::TextArrayBuilder ids;
+  for (const PreparedItem& item : items) ids.Add(item.staged.id);
+  STACFED_ASSIGN_OR_RETURN(auto others,
+                           OtherVersions(conn_, collection_id, std::move(ids).Finish(), source_.id));
+  for (PreparedItem& item : items) {
+    auto found = others.find(item.staged.id);
+    if (found == others.end()) {
+      versions.alone.Add(item.staged.id);
+      versions.any_alone = true;
+      continue;
+    }
+    std::vector<Version>& list = found->second;
+    list.push_back(Version{source_.id, source_.priority, source_.position,
+                           WithLinks(item.staged.content_json, item.staged.links_json)});
+    absl::StatusOr<MergedItem> merged = Served(list);
+    absl::StatusOr<ingest::StagedItem> staged =
+        merged.ok() ? ingest::PrepareItem(merged->text) : merged.status();
+    if (staged.ok()) {
+      staged->origin = item.staged.origin;
+      item.staged = std::move(*staged);
+      item.withdrawn_reason = std::move(merged->withdrawn_reason);
+    } else {
+      log::Warn("harvest ", source_.id, "/", collection_id, ": item ", item.staged.id,
+                ": served as this source has it, the merge failed: ", staged.status().message());
+    }
+    for (const Version& version : list) {
+      versions.merged.Add(item.staged.id, version.source_id, &version.text);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DbSink::RecordVersions(pg::Connection& conn, const std::string& collection_id,
+                                    PageVersions& versions,
+                                    const std::vector<std::string>& listed_unchanged) {
+  if (versions.any_alone) {
+    STACFED_RETURN_IF_ERROR(
+        conn.Query(kListedAlone, {collection_id, std::move(versions.alone).Finish(), source_.id})
+            .status());
+  }
+  if (!versions.merged.empty) {
+    STACFED_RETURN_IF_ERROR(
+        conn.Query(kPutVersions, {collection_id, std::move(versions.merged.ids).Finish(),
+                                  std::move(versions.merged.sources).Finish(),
+                                  std::move(versions.merged.contents).Finish()})
+            .status());
+  }
+  if (listed_unchanged.empty()) return absl::OkStatus();
+  return conn.Query("INSERT INTO stacfed.item_sources (collection, item_id, source_id)"
+                    " SELECT DISTINCT $1, unnest($2::text[]), $3 ON CONFLICT DO NOTHING",
+                    {collection_id, pg::TextArrayLiteral(listed_unchanged), source_.id})
+      .status();
+}
+
+absl::Status DbSink::LeaveToOtherSources(const std::string& collection_id, const WalkState& walk) {
+  STACFED_ASSIGN_OR_RETURN(pg::Result shared,
+                           conn_.Query(kSharedCollection, {collection_id, source_.id}));
+  if (shared.Scalar() != "t") return absl::OkStatus();
+  STACFED_ASSIGN_OR_RETURN(
+      pg::Result left,
+      conn_.Query(kLeftToOthers, {collection_id, source_.id, std::to_string(walk.walk_id)}));
+  constexpr int kBatch = 1000;
+  for (int begin = 0; begin < left.Rows(); begin += kBatch) {
+    std::vector<std::string> ids;
+    for (int row = begin; row < std::min(left.Rows(), begin + kBatch); ++row) {
+      ids.emplace_back(left.Get(row, 0));
+    }
+    STACFED_RETURN_IF_ERROR(ServeWithoutThisSource(collection_id, ids));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DbSink::ServeWithoutThisSource(const std::string& collection_id,
+                                            const std::vector<std::string>& ids) {
+  const std::string id_list = pg::TextArrayLiteral(ids);
+  STACFED_ASSIGN_OR_RETURN(auto others, OtherVersions(conn_, collection_id, id_list, source_.id));
+  std::vector<ingest::StagedItem> staged;
+  staged.reserve(others.size());
+  VersionRows rows;
+  std::vector<const std::string*> retracted, superseded, plain;
+  for (auto& [id, list] : others) {
+    absl::StatusOr<MergedItem> served = list.size() == 1
+        ? absl::StatusOr<MergedItem>(MergedItem{list[0].text, VersionMark(list[0].text)})
+        : Served(list);
+    absl::StatusOr<ingest::StagedItem> item =
+        served.ok() ? ingest::PrepareItem(served->text) : served.status();
+    if (!item.ok()) {
+      log::Warn("harvest ", source_.id, "/", collection_id, ": item ", id,
+                ": left as it was, cannot serve it without this source: ", item.status().message());
+      continue;
+    }
+    staged.push_back(std::move(*item));
+    ListByReason(served->withdrawn_reason, &id, retracted, superseded, plain);
+    for (const Version& version : list) {
+      rows.Add(id, version.source_id, list.size() == 1 ? nullptr : &version.text);
+    }
+  }
+  auto bookkeeping = [&](pg::Connection& conn) -> absl::Status {
+    STACFED_RETURN_IF_ERROR(conn.Query(kDropVersions, {collection_id, id_list, source_.id}).status());
+    if (!rows.empty) {
+      STACFED_RETURN_IF_ERROR(
+          conn.Query(kPutVersions, {collection_id, std::move(rows.ids).Finish(),
+                                    std::move(rows.sources).Finish(),
+                                    std::move(rows.contents).Finish()})
+              .status());
+    }
+    return ApplyVersionMarks(conn, collection_id, source_.id, retracted, superseded, plain).status();
+  };
+  STACFED_ASSIGN_OR_RETURN(ingest::BatchResult result,
+                           ingest::WriteItemBatch(conn_, staged, ingest::WriteMode::kUpsert, bookkeeping));
+  counters_.updated += result.updated;
+  counters_.unchanged += result.unchanged;
+  log::Info("harvest ", source_.id, "/", collection_id, ": ", ids.size(),
+            " items no longer listed here stay served by their other sources");
+  return absl::OkStatus();
+}
+
 absl::StatusOr<int64_t> DbSink::FinishWalk(const std::string& collection_id, const WalkState& walk,
                                            bool complete) {
+  if (complete) STACFED_RETURN_IF_ERROR(LeaveToOtherSources(collection_id, walk));
   STACFED_ASSIGN_OR_RETURN(
       pg::Result result,
       conn_.Query("SELECT stacfed.finish_harvest_walk($1, $2, $3, $4)",

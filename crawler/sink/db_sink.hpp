@@ -107,6 +107,22 @@ class DbSink {
  private:
   DbSink(pg::Connection conn, SourceSpec source) : conn_(std::move(conn)), source_(std::move(source)) {}
 
+  // The collection as served: this source's version, or the merge of every source's
+  // (sql/0022), after storing this source's version.
+  absl::StatusOr<ingest::StagedCollection> ServedCollection(ingest::StagedCollection own,
+                                                            const std::string& json);
+  // Items of a page that other sources list as well become their merge; `versions` gets the
+  // item_sources rows the page writes.
+  struct PageVersions;
+  absl::Status MergeWithOtherSources(const std::string& collection_id,
+                                     std::vector<PreparedItem>& items, PageVersions& versions);
+  absl::Status RecordVersions(pg::Connection& conn, const std::string& collection_id,
+                              PageVersions& versions,
+                              const std::vector<std::string>& listed_unchanged);
+  // A complete walk's items this source no longer lists but others do: served without it.
+  absl::Status LeaveToOtherSources(const std::string& collection_id, const WalkState& walk);
+  absl::Status ServeWithoutThisSource(const std::string& collection_id,
+                                      const std::vector<std::string>& ids);
   absl::Status RecordCollectionChanges(const std::string& collection_id,
                                        const std::vector<std::string>& changes);
 

@@ -236,11 +236,12 @@ std::vector<Walker::CollectionRef> Walker::ListApiCollections(const json::object
     if (source_.items_via_search) {
       ref.first_items_request.method = "POST";
       ref.first_items_request.url = search_url_;
-      json::object body{{"collections", json::array{json::value(*id)}}, {"limit", source_.page_size}};
+      json::object body{{"collections", json::array{json::value(UpstreamId(*id))}},
+                        {"limit", source_.page_size}};
       ref.first_items_request.body = json::serialize(body);
     } else {
       std::string href = items_href.empty()
-                             ? ResolveHref(source_.url, StrCat("collections/", PercentEncode(*id), "/items"))
+                             ? ResolveHref(source_.url, StrCat("collections/", PercentEncode(UpstreamId(*id)), "/items"))
                              : items_href;
       ref.first_items_request.url = WithLimit(href, source_.page_size);
     }
@@ -326,6 +327,7 @@ std::optional<std::string> Walker::AcceptCollection(json::object collection, std
                      text.empty() ? json::serialize(received) : std::string(text));
     return std::nullopt;
   }
+  MapToLocalId(collection, id, *changes);
   ResolveHrefs(collection, url, source_.sites, *changes);
   for (const std::string& change : *changes) {
     log::Debug("harvest ", source_.id, ": collection ", id, ": ", change);
@@ -341,6 +343,22 @@ std::optional<std::string> Walker::AcceptCollection(json::object collection, std
   ++counters_.collections;
   collection_ids_.push_back(*stored);
   return *stored;
+}
+
+void Walker::MapToLocalId(json::object& collection, const std::string& upstream_id,
+                          std::vector<std::string>& changes) {
+  if (upstream_id.empty()) return;
+  std::string local = source_.LocalCollectionId(upstream_id);
+  if (local == upstream_id) return;
+  collection["id"] = local;
+  changes.push_back(StrCat("id: '", upstream_id, "' -> '", local,
+                           "' (the local id the federation file gives this source's collection)"));
+  upstream_ids_[std::move(local)] = upstream_id;
+}
+
+const std::string& Walker::UpstreamId(const std::string& local_id) const {
+  auto found = upstream_ids_.find(local_id);
+  return found == upstream_ids_.end() ? local_id : found->second;
 }
 
 std::optional<PreparedItem> Walker::PrepareReceivedItem(const json::value& received,
@@ -360,7 +378,7 @@ std::optional<PreparedItem> Walker::PrepareReceivedItem(const json::value& recei
     return std::nullopt;
   }
   json::object item = received.get_object();  // the original stays intact for the splice
-  auto normalised = NormaliseItem(item, ItemContext{collection_id});
+  auto normalised = NormaliseItem(item, ItemContext{UpstreamId(collection_id), collection_id});
   if (!normalised.ok()) {
     sink_.Quarantine(url, collection_id, item_id, std::string(normalised.status().message()),
                      as_received());
@@ -407,7 +425,7 @@ void Walker::WalkItemPages(const CollectionRef& collection) {
   if (!walk->resume_json.empty()) {
     if (auto resumed = RequestFromJson(walk->resume_json, &mode)) request = std::move(*resumed);
   } else if (walk->full_walk_age_s >= 0 && walk->full_walk_age_s < source_.full_walk_every_s) {
-    if (auto asked = IncrementalRequest(collection.id, *walk, mode)) {
+    if (auto asked = IncrementalRequest(UpstreamId(collection.id), *walk, mode)) {
       request = std::move(*asked);
       ++counters_.incremental_walks;
       asked_incremental = true;

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -131,6 +132,11 @@ class Walker {
   // the item was parsed from (empty when unknown): what normalise and annotate leave alone
   // is stored as those bytes. `url`: the document or page it came from (after redirects),
   // the base of its relative hrefs.
+  // A collection the federation file maps to a local id (a namesake of another source's)
+  // takes that id, a recorded change; UpstreamId gives back the upstream's id for requests.
+  void MapToLocalId(boost::json::object& collection, const std::string& upstream_id,
+                    std::vector<std::string>& changes);
+  const std::string& UpstreamId(const std::string& local_id) const;
   std::optional<PreparedItem> PrepareReceivedItem(const boost::json::value& item,
                                                   SourceText source,
                                                   const std::string& collection_id,
@@ -146,6 +152,7 @@ class Walker {
   WalkCounters counters_;
   std::vector<std::string> collection_ids_;
   std::vector<std::string> offered_ids_;
+  std::map<std::string, std::string> upstream_ids_;  // local id -> upstream id, where they differ
   std::chrono::steady_clock::time_point last_report_{};
 };
 

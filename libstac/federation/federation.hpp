@@ -24,9 +24,9 @@
 
 namespace stacfed::federation {
 
-// The format version this code reads ("stacfed_federation": "1.3"; 1.1 added the sites'
+// The format version this code reads ("stacfed_federation": "1.4"; 1.1 added the sites'
 // `hosts` and `paths`, 1.2 a child entry's `primary`, 1.3 the sites' `gateways` and
-// `backends`); minor versions only add optional fields, so any "1.x" is accepted.
+// `backends`, 1.4 a harvest source's `priority`, `collection_ids` and `collection_prefix`); minor versions only add optional fields, so any "1.x" is accepted.
 inline constexpr std::string_view kFormatMajorVersion = "1";
 
 enum class SiteKind { kHpc, kCloud, kArchive, kDatacentre };
@@ -133,6 +133,14 @@ struct HarvestSource {
   std::string schedule = "daily";
   double rate_limit_per_second = 2.0;  // requests per second to this source's host
   int concurrency = 2;                 // requests in flight to this source at once
+  // Several sources offering one collection id make one collection (crawler/README.md):
+  // the document of the source with the highest priority is served, file order breaking ties.
+  int priority = 0;
+  // Namesakes (an unrelated collection of another source with the same id) get a local id:
+  // `collection_ids` maps an upstream id (compared ignoring case) to one, else
+  // `collection_prefix` is put before every upstream id.
+  std::vector<std::pair<std::string, std::string>> collection_ids;
+  std::string collection_prefix;
   // The harvest object as written in the file (compact JSON), kept in stacfed.catalogs.harvest.
   std::string json = "{}";
 

@@ -72,9 +72,10 @@ constexpr std::array<std::string_view, 12> kCertificates = {
     "CLARIN certificate B", "CoreTrustSeal", "DIN 31644", "DINI Certificate",
     "DSA",                  "ISO 16363",     "ISO 16919", "RatSWD",
     "TRAC",                 "Trusted Digital Repository", "WDS", "other"};
-constexpr std::array<std::string_view, 8> kHarvestProperties = {
+constexpr std::array<std::string_view, 11> kHarvestProperties = {
     "url",      "type",        "include_collections",   "exclude_collections",
-    "max_items_per_collection", "schedule", "rate_limit_per_second", "concurrency"};
+    "max_items_per_collection", "schedule", "rate_limit_per_second", "concurrency",
+    "priority", "collection_ids", "collection_prefix"};
 constexpr std::array<std::string_view, 2> kHarvestRequired = {"url", "type"};
 constexpr std::array<std::string_view, 2> kHarvestTypes = {"stac-api", "static"};
 constexpr std::array<std::string_view, 2> kChildKinds = {"catalog", "collection"};
@@ -656,7 +657,48 @@ class Reader {
         source.concurrency = static_cast<int>(*n);
       }
     }
+    if (const json::value* priority = Member(*object, "priority")) {
+      if (auto n = ReadInteger(*priority, StrCat(pointer, "/priority"), -1000, 1000)) {
+        source.priority = static_cast<int>(*n);
+      }
+    }
+    if (const json::value* ids = Member(*object, "collection_ids")) {
+      ReadCollectionIds(*ids, StrCat(pointer, "/collection_ids"), source);
+    }
+    OptionalString(*object, "collection_prefix", pointer, kIdRule, source.collection_prefix);
     return source;
+  }
+
+  // {"upstream id": "local id", ...}: local ids are ids; two upstream ids differing only in
+  // case would be one.
+  void ReadCollectionIds(const json::value& value, std::string_view pointer, HarvestSource& source) {
+    const json::object* object = Object(value, pointer);
+    if (object == nullptr) return;
+    for (const json::key_value_pair& member : *object) {
+      const std::string upstream(member.key());
+      const std::string at = StrCat(pointer, "/", upstream);
+      if (upstream.empty()) {
+        Error(at, "an upstream collection id may not be empty");
+        continue;
+      }
+      if (NamesCollection(UpstreamIds(source), upstream)) {
+        Error(at, StrCat("upstream collection id ", Quoted(upstream),
+                         " is listed twice (ids are compared ignoring case)"));
+        continue;
+      }
+      const json::string* local = member.value().if_string();
+      if (local == nullptr || !IsId(std::string_view(local->data(), local->size()))) {
+        Error(at, StrCat("expected ", kIdRule.expected));
+        continue;
+      }
+      source.collection_ids.emplace_back(upstream, std::string(*local));
+    }
+  }
+
+  static std::vector<std::string> UpstreamIds(const HarvestSource& source) {
+    std::vector<std::string> ids;
+    for (const auto& [upstream, local] : source.collection_ids) ids.push_back(upstream);
+    return ids;
   }
 
   // exclusiveMinimum 0, maximum 1000.

@@ -56,7 +56,7 @@ TEST_CASE("the shipped federation files are valid", "[federation][validation]") 
 TEST_CASE("the example file reads into the expected structures", "[federation][validation]") {
   auto federation = fed::LoadFederationFile(Root() / "deploy/federation.example.json");
   REQUIRE(federation.ok());
-  CHECK(federation->version == "1.3");
+  CHECK(federation->version == "1.4");
 
   const fed::Site* dkrz = federation->FindSite("dkrz");
   REQUIRE(dkrz != nullptr);
@@ -373,4 +373,31 @@ TEST_CASE("a malformed primary mark is reported at the mark", "[federation][vali
   CHECK(errors[0].ToString() == "/catalogs/0/children/0/primary: expected a boolean, got a number");
   CHECK(errors[1].pointer == "/catalogs/0/children/1");
   CHECK(errors[1].problem.find("optionally with \"primary\": true") != std::string::npos);
+}
+
+TEST_CASE("sources of one collection: priority and local ids for namesakes (1.4)", "[federation][validation]") {
+  auto federation = fed::ParseFederation(R"({"stacfed_federation": "1.4", "catalogs": [
+      {"id": "pc", "description": "d", "harvest": {"url": "https://example.org/stac", "type": "stac-api",
+       "priority": -5, "collection_prefix": "pc-",
+       "collection_ids": {"sentinel-2-l2a": "pc-s2", "landsat-c2-l2": "pc-landsat"}}}]})");
+  REQUIRE(federation.ok());
+  const fed::HarvestSource& source = *federation->catalogs[0].harvest;
+  CHECK(source.priority == -5);
+  CHECK(source.collection_prefix == "pc-");
+  REQUIRE(source.collection_ids.size() == 2);
+  CHECK(source.collection_ids[0] == std::pair<std::string, std::string>{"sentinel-2-l2a", "pc-s2"});
+
+  auto defaults = fed::ParseFederation(std::string(kHeader) + R"("catalogs": [
+      {"id": "a", "description": "d", "harvest": {"url": "https://example.org/stac", "type": "stac-api"}}]})");
+  REQUIRE(defaults.ok());
+  CHECK(defaults->catalogs[0].harvest->priority == 0);
+  CHECK(defaults->catalogs[0].harvest->collection_ids.empty());
+  CHECK(defaults->catalogs[0].harvest->collection_prefix.empty());
+
+  // Two upstream ids that differ only in case name one collection: the second is an error.
+  auto errors = fed::ValidateFederation(R"({"stacfed_federation": "1.4", "catalogs": [
+      {"id": "pc", "description": "d", "harvest": {"url": "https://example.org/stac", "type": "stac-api",
+       "collection_ids": {"sentinel-2-l2a": "a", "Sentinel-2-L2A": "b"}}}]})");
+  INFO(Describe(errors));
+  CHECK(HasError(errors, "/catalogs/0/harvest/collection_ids/Sentinel-2-L2A", "listed twice"));
 }

@@ -7,6 +7,7 @@
 #include "libstac/base/log.hpp"
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
+#include "libstac/federation/apply.hpp"
 #include "libstac/model/datetime.hpp"
 #include "libstac/pg/text_array.hpp"
 
@@ -350,29 +351,12 @@ void DbSink::Quarantine(const std::string& source_url, const std::string& collec
 
 absl::Status DbSink::LinkCollections(const std::vector<std::string>& collection_ids) {
   if (source_.catalog_id.empty() || collection_ids.empty()) return absl::OkStatus();
-  std::vector<const std::string*> ids;
-  for (const auto& id : collection_ids) ids.push_back(&id);
-  STACFED_ASSIGN_OR_RETURN(
-      pg::Result has_origin,
-      conn_.Query("SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema ="
-                  " 'stacfed' AND table_name = 'catalog_links' AND column_name = 'origin')"));
-  const bool origin = has_origin.Scalar() == "t";
-  STACFED_ASSIGN_OR_RETURN(
-      pg::Result inserted,
-      conn_.Query(StrCat("INSERT INTO stacfed.catalog_links (parent_id, child_kind, child_id",
-                         origin ? ", origin" : "", ")"
-                         " SELECT $1, 'collection', c", origin ? ", 'harvest'" : "",
-                         " FROM unnest($2::text[]) c"
-                         " ON CONFLICT (parent_id, child_kind, child_id) DO NOTHING RETURNING 1"),
-                  {source_.catalog_id, TextArray(ids)}));
-  if (inserted.Rows() == 0) return absl::OkStatus();
-  STACFED_ASSIGN_OR_RETURN(
-      pg::Result has_refresh,
-      conn_.Query("SELECT to_regprocedure('stacfed.refresh_catalog_closure()') IS NOT NULL"));
-  if (has_refresh.Scalar() == "t") {
-    STACFED_RETURN_IF_ERROR(conn_.Query("SELECT stacfed.refresh_catalog_closure()").status());
-  }
-  return absl::OkStatus();
+  STACFED_ASSIGN_OR_RETURN(const int64_t added,
+                           federation::AddHarvestedLinks(conn_, source_.catalog_id,
+                                                         federation::ChildKind::kCollection,
+                                                         collection_ids));
+  if (added == 0) return absl::OkStatus();
+  return federation::RefreshCatalogClosure(conn_).status();
 }
 
 void DbSink::FinishRun(const std::string& summary_json, const std::string& error) {

@@ -72,17 +72,21 @@ RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
   newly_withdrawn bigint := 0;
 BEGIN
+  -- Set operations, not anti-joins: right after a first harvest the planner has no statistics
+  -- of the rows just written and would compare every seen id with every listed one.
   PERFORM stacfed.restore_withdrawn_items(p_collection, ARRAY(
-    SELECT k.id FROM stacfed.withdrawn_item_rows k
-    WHERE k.collection = p_collection
-      AND EXISTS (SELECT 1 FROM stacfed.harvest_seen s
-                  WHERE s.walk_id = p_walk AND s.item_id = k.id)));
+    SELECT k.id FROM stacfed.withdrawn_item_rows k WHERE k.collection = p_collection
+    INTERSECT
+    SELECT s.item_id FROM stacfed.harvest_seen s WHERE s.walk_id = p_walk));
   IF p_complete THEN
     WITH dropped AS (
       DELETE FROM stacfed.item_sources o
       WHERE o.collection = p_collection AND o.source_id = p_source
-        AND NOT EXISTS (SELECT 1 FROM stacfed.harvest_seen s
-                        WHERE s.walk_id = p_walk AND s.item_id = o.item_id)
+        AND o.item_id = ANY (ARRAY(
+          SELECT u.item_id FROM stacfed.item_sources u
+          WHERE u.collection = p_collection AND u.source_id = p_source
+          EXCEPT
+          SELECT s.item_id FROM stacfed.harvest_seen s WHERE s.walk_id = p_walk))
       RETURNING o.item_id
     )
     SELECT stacfed.withdraw_items(p_source, p_collection, ARRAY(

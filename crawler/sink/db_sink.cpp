@@ -9,6 +9,7 @@
 #include "libstac/base/log.hpp"
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
+#include "libstac/federation/apply.hpp"
 #include "libstac/model/datetime.hpp"
 #include "libstac/pg/text_array.hpp"
 
@@ -46,12 +47,12 @@ constexpr char kSharedCollection[] =
 // Items this source listed that its (complete) walk did not meet and that another source
 // still lists: they are merged again without this source.
 constexpr char kLeftToOthers[] =
-    "SELECT o.item_id FROM stacfed.item_sources o"
-    " WHERE o.collection = $1 AND o.source_id = $2"
-    " AND NOT EXISTS (SELECT 1 FROM stacfed.harvest_seen s WHERE s.walk_id = $3 AND s.item_id = o.item_id)"
-    " AND EXISTS (SELECT 1 FROM stacfed.item_sources r WHERE r.collection = o.collection"
-    "  AND r.item_id = o.item_id AND r.source_id <> o.source_id)"
-    " ORDER BY o.item_id";
+    "SELECT u.item_id FROM ("
+    "  SELECT o.item_id FROM stacfed.item_sources o WHERE o.collection = $1 AND o.source_id = $2"
+    "  EXCEPT SELECT s.item_id FROM stacfed.harvest_seen s WHERE s.walk_id = $3) u"
+    " WHERE EXISTS (SELECT 1 FROM stacfed.item_sources r WHERE r.collection = $1"
+    "  AND r.item_id = u.item_id AND r.source_id <> $2)"
+    " ORDER BY 1";
 
 // This source lists these items, as the item's only source (its version is the stored item).
 constexpr char kListedAlone[] =
@@ -655,29 +656,12 @@ void DbSink::Quarantine(const std::string& source_url, const std::string& collec
 
 absl::Status DbSink::LinkCollections(const std::vector<std::string>& collection_ids) {
   if (source_.catalog_id.empty() || collection_ids.empty()) return absl::OkStatus();
-  std::vector<const std::string*> ids;
-  for (const auto& id : collection_ids) ids.push_back(&id);
-  STACFED_ASSIGN_OR_RETURN(
-      pg::Result has_origin,
-      conn_.Query("SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema ="
-                  " 'stacfed' AND table_name = 'catalog_links' AND column_name = 'origin')"));
-  const bool origin = has_origin.Scalar() == "t";
-  STACFED_ASSIGN_OR_RETURN(
-      pg::Result inserted,
-      conn_.Query(StrCat("INSERT INTO stacfed.catalog_links (parent_id, child_kind, child_id",
-                         origin ? ", origin" : "", ")"
-                         " SELECT $1, 'collection', c", origin ? ", 'harvest'" : "",
-                         " FROM unnest($2::text[]) c"
-                         " ON CONFLICT (parent_id, child_kind, child_id) DO NOTHING RETURNING 1"),
-                  {source_.catalog_id, TextArray(ids)}));
-  if (inserted.Rows() == 0) return absl::OkStatus();
-  STACFED_ASSIGN_OR_RETURN(
-      pg::Result has_refresh,
-      conn_.Query("SELECT to_regprocedure('stacfed.refresh_catalog_closure()') IS NOT NULL"));
-  if (has_refresh.Scalar() == "t") {
-    STACFED_RETURN_IF_ERROR(conn_.Query("SELECT stacfed.refresh_catalog_closure()").status());
-  }
-  return absl::OkStatus();
+  STACFED_ASSIGN_OR_RETURN(const int64_t added,
+                           federation::AddHarvestedLinks(conn_, source_.catalog_id,
+                                                         federation::ChildKind::kCollection,
+                                                         collection_ids));
+  if (added == 0) return absl::OkStatus();
+  return federation::RefreshCatalogClosure(conn_).status();
 }
 
 void DbSink::FinishRun(const std::string& summary_json, const std::string& error) {

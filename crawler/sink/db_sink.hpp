@@ -94,8 +94,8 @@ class DbSink {
                   const std::string& item_id, const std::string& reason,
                   const std::string& document);
 
-  // Makes the harvested collections children of the source's catalog and refreshes the
-  // catalog closure (when the federation schema provides one).
+  // Makes the harvested collections children of the source's catalog (after its last link;
+  // libstac/federation/apply.hpp) and refreshes the catalog closure when a link was added.
   absl::Status LinkCollections(const std::vector<std::string>& collection_ids);
 
   // Records the run's summary and releases the source's lock.

@@ -72,6 +72,43 @@ void ResolveHrefs(json::object& document, std::string_view url, const SiteRegist
       changes);
 }
 
+// Calls `take` with each feature of the FeatureCollection `page`, parsed from `text`, and
+// the text of that feature (empty when unknown); stops when `take` returns false.
+template <typename Take>
+void ForEachFeature(const json::object& page, std::string_view text, const Take& take) {
+  const json::value* features = page.if_contains("features");
+  if (features == nullptr || !features->is_array() || features->get_array().empty()) return;
+  const JsonIndex index(text);
+  const std::vector<std::string_view> texts = FeatureTexts(text, index, page);
+  size_t at = 0;
+  for (const json::value& feature : features->get_array()) {
+    if (!take(feature, SourceText(TextAt(texts, at++), &index))) return;
+  }
+}
+
+size_t FeatureCount(const json::object& page) {
+  const json::value* features = page.if_contains("features");
+  return features && features->is_array() ? features->get_array().size() : 0;
+}
+
+// Where a static collection's interrupted walk resumes: the index of its next item link.
+size_t StaticResumeIndex(const std::string& resume_json) {
+  if (resume_json.empty()) return 0;
+  boost::system::error_code ec;
+  json::value resume = json::parse(resume_json, ec);
+  if (ec || !resume.is_object()) return 0;
+  const json::value* at = resume.get_object().if_contains("static_index");
+  return at && at->is_int64() ? static_cast<size_t>(std::max<int64_t>(0, at->get_int64())) : 0;
+}
+
+// Why an item document's response yields no document ("" when it does).
+std::string ItemFetchProblem(const absl::StatusOr<HttpResponse>& response) {
+  if (!response.ok()) return std::string(response.status().message());
+  if (!response->ok()) return StrCat("HTTP ", response->status);
+  if (LooksLikeHtml(*response)) return "an HTML page, not an item";
+  return "";
+}
+
 }  // namespace
 
 absl::Status Walker::Run() {
@@ -184,15 +221,7 @@ absl::Status Walker::RunStacApi() {
   STACFED_ASSIGN_OR_RETURN(json::object landing,
                            FetchDocument(HttpRequest::Get(source_.url), &landing_text));
   RecordRoot(landing, landing_text);
-  search_abilities_ = ReadSearchAbilities(landing);
-  search_abilities_.search_get = DeclaresSearchGet(landing);
-  const json::object* search = FindLink(landing, "search", /*json_only=*/false);
-  search_url_ = search ? ResolveHref(source_.url, std::string_view(search->at("href").get_string()))
-                       : ResolveHref(source_.url, "search");
-  if (absl::StatusOr<Url> search_url = Url::Parse(search_url_); search_url.ok()) {
-    search_url->RemoveQueryAndFragment();
-    search_url_ = std::string(search_url->str());
-  }
+  ReadSearchEndpoint(landing);
   for (const CollectionRef& collection : ListApiCollections(landing)) {
     if (HasItemsEndpoint(collection)) {
       WalkItemPages(collection);
@@ -204,6 +233,18 @@ absl::Status Walker::RunStacApi() {
               " harvested without items");
   }
   return absl::OkStatus();
+}
+
+void Walker::ReadSearchEndpoint(const json::object& landing) {
+  search_abilities_ = ReadSearchAbilities(landing);
+  search_abilities_.search_get = DeclaresSearchGet(landing);
+  const json::object* search = FindLink(landing, "search", /*json_only=*/false);
+  search_url_ = search ? ResolveHref(source_.url, std::string_view(search->at("href").get_string()))
+                       : ResolveHref(source_.url, "search");
+  if (absl::StatusOr<Url> search_url = Url::Parse(search_url_); search_url.ok()) {
+    search_url->RemoveQueryAndFragment();
+    search_url_ = std::string(search_url->str());
+  }
 }
 
 bool Walker::HasItemsEndpoint(const CollectionRef& collection) const {
@@ -221,34 +262,12 @@ void Walker::RecordRoot(const json::object& root, std::string_view text) {
 
 std::vector<Walker::CollectionRef> Walker::ListApiCollections(const json::object& landing) {
   std::vector<CollectionRef> collections;
-  auto accept = [&](json::object document, std::string_view text, const std::string& url) {
-    const std::string items_href = [&] {
-      const json::object* items = FindLink(document, "items");
-      return items ? ResolveHref(url, std::string_view(items->at("href").get_string()))
-                   : std::string();
-    }();
-    std::optional<std::string> id = AcceptCollection(std::move(document), text, url);
-    if (!id) return;
-    CollectionRef ref;
-    ref.id = *id;
-    ref.document_url = url;
-    ref.has_items_link = !items_href.empty();
-    if (source_.items_via_search) {
-      ref.first_items_request.method = "POST";
-      ref.first_items_request.url = search_url_;
-      json::object body{{"collections", json::array{json::value(UpstreamId(*id))}},
-                        {"limit", source_.page_size}};
-      ref.first_items_request.body = json::serialize(body);
-    } else {
-      std::string href = items_href.empty()
-                             ? ResolveHref(source_.url, StrCat("collections/", PercentEncode(UpstreamId(*id)), "/items"))
-                             : items_href;
-      ref.first_items_request.url = WithLimit(href, source_.page_size);
-    }
-    collections.push_back(std::move(ref));
-  };
+  if (!ListCollectionPages(landing, collections)) ListChildCollections(landing, collections);
+  return collections;
+}
 
-  // The collection list, page by page.
+bool Walker::ListCollectionPages(const json::object& landing,
+                                 std::vector<CollectionRef>& collections) {
   const json::object* data = FindLink(landing, "data");
   HttpRequest request = HttpRequest::Get(
       data ? ResolveHref(source_.url, std::string_view(data->at("href").get_string()))
@@ -262,38 +281,46 @@ std::vector<Walker::CollectionRef> Walker::ListApiCollections(const json::object
     if (!page.ok()) {
       log::Warn("harvest ", source_.id, ": collection list ", page.status().message(),
                 listed ? "" : "; falling back to the landing page's child links");
-      if (!listed) break;
-      ++counters_.errors;
-      return collections;
+      if (listed) ++counters_.errors;
+      return listed;
     }
     listed = true;
     ++counters_.pages;
-    if (json::value* list = page->if_contains("collections"); list && list->is_array()) {
-      const std::vector<std::string_view> texts = ElementTexts(
-          MemberText(page_text, *page, "collections").value_or(""), list->get_array());
-      for (size_t i = 0; i < list->get_array().size(); ++i) {
-        json::value& document = list->get_array()[i];
-        if (!document.is_object()) continue;
-        const std::string self = [&] {
-          const json::object* link = FindLink(document.get_object(), "self");
-          return link ? ResolveHref(request.url, std::string_view(link->at("href").get_string()))
-                      : request.url;
-        }();
-        accept(std::move(document.get_object()), i < texts.size() ? texts[i] : "", self);
-      }
-    }
+    AddListedCollections(*page, page_text, request.url, collections);
     auto next = NextRequest(*page, request, source_.url, nullptr);
-    if (!next) return collections;
+    if (!next) return true;
     if (seen_requests.count(RequestKey(*next))) {
       log::Warn("harvest ", source_.id, ": collection list next link loops; stopping");
-      return collections;
+      return true;
     }
     request = std::move(*next);
   }
+}
 
-  // Fallback: the landing page's child links, one collection document each.
+void Walker::AddListedCollections(json::object& page, std::string_view page_text,
+                                  const std::string& request_url,
+                                  std::vector<CollectionRef>& collections) {
+  json::value* list = page.if_contains("collections");
+  if (list == nullptr || !list->is_array()) return;
+  const std::vector<std::string_view> texts =
+      ElementTexts(MemberText(page_text, page, "collections").value_or(""), list->get_array());
+  for (size_t i = 0; i < list->get_array().size(); ++i) {
+    json::value& document = list->get_array()[i];
+    if (!document.is_object()) continue;
+    const json::object* self = FindLink(document.get_object(), "self");
+    const std::string url =
+        self ? ResolveHref(request_url, std::string_view(self->at("href").get_string()))
+             : request_url;
+    if (auto ref = ApiCollection(std::move(document.get_object()), TextAt(texts, i), url)) {
+      collections.push_back(std::move(*ref));
+    }
+  }
+}
+
+void Walker::ListChildCollections(const json::object& landing,
+                                  std::vector<CollectionRef>& collections) {
   const json::value* links = landing.if_contains("links");
-  if (links == nullptr || !links->is_array()) return collections;
+  if (links == nullptr || !links->is_array()) return;
   for (const json::value& link : links->get_array()) {
     if (!link.is_object()) continue;
     const auto& object = link.get_object();
@@ -310,9 +337,44 @@ std::vector<Walker::CollectionRef> Walker::ListApiCollections(const json::object
       log::Warn("harvest ", source_.id, ": ", document.status().message());
       continue;
     }
-    accept(std::move(*document), text, href);
+    if (auto ref = ApiCollection(std::move(*document), text, href)) {
+      collections.push_back(std::move(*ref));
+    }
   }
-  return collections;
+}
+
+std::optional<Walker::CollectionRef> Walker::ApiCollection(json::object document,
+                                                           std::string_view text,
+                                                           const std::string& url) {
+  const json::object* items = FindLink(document, "items");
+  const std::string items_href =
+      items ? ResolveHref(url, std::string_view(items->at("href").get_string())) : std::string();
+  std::optional<std::string> id = AcceptCollection(std::move(document), text, url);
+  if (!id) return std::nullopt;
+  CollectionRef ref;
+  ref.id = *id;
+  ref.document_url = url;
+  ref.has_items_link = !items_href.empty();
+  ref.first_items_request = FirstItemsRequest(UpstreamId(*id), items_href);
+  return ref;
+}
+
+HttpRequest Walker::FirstItemsRequest(const std::string& collection_id,
+                                      const std::string& items_href) const {
+  if (source_.items_via_search) {
+    HttpRequest request;
+    request.method = "POST";
+    request.url = search_url_;
+    json::object body{{"collections", json::array{json::value(collection_id)}},
+                      {"limit", source_.page_size}};
+    request.body = json::serialize(body);
+    return request;
+  }
+  const std::string href =
+      items_href.empty()
+          ? ResolveHref(source_.url, StrCat("collections/", PercentEncode(collection_id), "/items"))
+          : items_href;
+  return HttpRequest::Get(WithLimit(href, source_.page_size));
 }
 
 std::optional<std::string> Walker::AcceptCollection(json::object collection, std::string_view text,
@@ -408,6 +470,30 @@ std::optional<PreparedItem> Walker::PrepareReceivedItem(const json::value& recei
   return prepared;
 }
 
+// ---- item pages --------------------------------------------------------------------------
+
+struct Walker::PageWalk {
+  PageWalk(const CollectionRef& collection, WalkState state)
+      : collection(collection), state(std::move(state)) {}
+  // Items taken so far: written, and buffered in the batch.
+  int64_t Taken() const { return written + static_cast<int64_t>(batch.size()); }
+
+  const CollectionRef& collection;
+  WalkState state;
+  HttpRequest request;  // of the page being read
+  WalkMode mode;
+  bool asked_incremental = false;  // counted in incremental_walks (a resumed walk is not)
+  bool first_request = true;       // of this run: only that one can fall back to a full walk
+  bool complete = true;            // the walk met every item of the collection
+  int64_t written = 0;             // items written by this walk, a resumed one's included
+  int64_t cap = INT64_MAX;         // max_items_per_collection
+  int64_t last_updated_us = INT64_MAX;  // the order check of a sorted walk
+  std::unordered_set<std::string> seen_requests;
+  std::vector<PreparedItem> batch;
+  // The next page, fetched while this one is written; completes before it is destroyed.
+  std::future<FetchedDocument> pending;
+};
+
 void Walker::WalkItemPages(const CollectionRef& collection) {
   auto walk = sink_.BeginWalk(collection.id);
   if (!walk.ok()) {
@@ -415,153 +501,197 @@ void Walker::WalkItemPages(const CollectionRef& collection) {
     log::Error("harvest ", source_.id, "/", collection.id, ": ", walk.status().message());
     return;
   }
-  HttpRequest request = collection.first_items_request;
-  WalkMode mode;
-  bool& incremental = mode.incremental;
-  // A sorted incremental walk stops after the page that reaches items older than this.
-  std::optional<int64_t>& stop_before_updated = mode.stop_before_updated_us;
-  int64_t last_updated_us = INT64_MAX;  // the order check of a sorted walk
-  bool asked_incremental = false;  // counted in incremental_walks (a resumed walk is not)
-  if (!walk->resume_json.empty()) {
-    if (auto resumed = RequestFromJson(walk->resume_json, &mode)) request = std::move(*resumed);
-  } else if (walk->full_walk_age_s >= 0 && walk->full_walk_age_s < source_.full_walk_every_s) {
-    if (auto asked = IncrementalRequest(UpstreamId(collection.id), *walk, mode)) {
-      request = std::move(*asked);
-      ++counters_.incremental_walks;
-      asked_incremental = true;
-      log::Info("harvest ", source_.id, "/", collection.id, ": incremental walk: ", request.method,
-                " ", request.url, " ", request.body);
+  PageWalk pages(collection, std::move(*walk));
+  StartOrResumeWalk(pages);
+  if (!ReadPages(pages)) return;
+  FinishCollectionWalk(collection.id, pages.state, pages.complete);
+}
+
+void Walker::StartOrResumeWalk(PageWalk& pages) {
+  const WalkState& walk = pages.state;
+  pages.request = pages.collection.first_items_request;
+  if (!walk.resume_json.empty()) {
+    if (auto resumed = RequestFromJson(walk.resume_json, &pages.mode)) {
+      pages.request = std::move(*resumed);
     }
+  } else if (walk.full_walk_age_s >= 0 && walk.full_walk_age_s < source_.full_walk_every_s) {
+    StartIncrementalWalk(pages);
   }
   counters_.matched.reset();
-  counters_.matched_seen = walk->items_so_far;
-  int64_t written = walk->items_so_far;
-  const int64_t cap = source_.max_items_per_collection.value_or(INT64_MAX);
-  std::unordered_set<std::string> seen_requests;
-  bool complete = !incremental;
+  counters_.matched_seen = walk.items_so_far;
+  pages.written = walk.items_so_far;
+  pages.cap = source_.max_items_per_collection.value_or(INT64_MAX);
+  pages.complete = !pages.mode.incremental;
   // The next page is fetched (and parsed) on another thread while this one normalises and
   // writes the current page: only one request per walk is ever in flight, so politeness
   // is unchanged, but the upstream's latency and the database's overlap.
-  auto prefetch = [this](HttpRequest next) {
-    return std::async(std::launch::async, [this, next = std::move(next)] { return FetchAndParse(next); });
-  };
-  std::future<FetchedDocument> pending = prefetch(request);
-  bool first_request = true;  // of this run: only that one can fall back to a full walk
-  std::vector<PreparedItem> batch;
-  while (true) {
-    if (written >= cap) {
-      complete = false;
-      break;
-    }
-    seen_requests.insert(RequestKey(request));
-    FetchedDocument fetched = pending.get();
-    if (incremental && first_request && Refused(fetched.http_status)) {
-      // The upstream declares what it will not do: read the whole collection instead.
-      log::Warn("harvest ", source_.id, "/", collection.id, ": incremental request refused (HTTP ",
-                fetched.http_status, "); walking the whole collection instead");
-      if (asked_incremental) --counters_.incremental_walks;
-      ++counters_.incremental_fallbacks;
-      mode = WalkMode{};
-      complete = true;
-      request = collection.first_items_request;
-      pending = prefetch(request);
-      continue;
-    }
-    first_request = false;
-    const std::string page_url = fetched.url;  // the base of the items' relative hrefs
-    const std::string page_text = std::move(fetched.text);
-    auto page = Settle(std::move(fetched), request.url);
-    if (!page.ok()) {
-      // The checkpoint moves to this request (after what is already buffered): the next
-      // run resumes here.
-      if (!batch.empty()) {
-        if (auto status = sink_.WritePage(collection.id, *walk, batch, RequestToJson(request, mode)); !status.ok()) {
-          log::Error("harvest ", source_.id, "/", collection.id, ": writing a page: ", status.message());
-        }
-      }
-      ++counters_.errors;
-      log::Error("harvest ", source_.id, "/", collection.id, ": ", page.status().message());
-      return;
-    }
-    ++counters_.pages;
-    if (!counters_.matched) counters_.matched = MatchedCount(*page);
-    const json::value* features = page->if_contains("features");
-    const size_t feature_count = features && features->is_array() ? features->get_array().size() : 0;
-    const int64_t taken = written + static_cast<int64_t>(batch.size());
-    const bool fills_cap = taken + static_cast<int64_t>(feature_count) >= cap;
-    bool rewritten = false;
-    std::optional<HttpRequest> next = NextRequest(*page, request, source_.url, &rewritten);
-    if (rewritten) {
-      log::Info("harvest ", source_.id, "/", collection.id, ": next link on an internal host,"
-                " rewritten to ", next->url);
-    }
-    if (next && seen_requests.count(RequestKey(*next))) {
-      log::Warn("harvest ", source_.id, "/", collection.id, ": next link seen before (",
-                next->url, "); the walk ends here");
-      ++counters_.errors;
-      next.reset();
-      complete = false;
-    }
-    if (fills_cap && (next || taken + static_cast<int64_t>(feature_count) > cap)) {
-      complete = false;  // a sample: what lies beyond the cap is unknown
-    }
-    if (fills_cap) next.reset();
-    // A sorted incremental walk decides after this page whether it needs the next one.
-    const bool decide_after_page = stop_before_updated.has_value();
-    if (next && !decide_after_page) pending = prefetch(*next);
+  pages.pending = Prefetch(pages.request);
+}
 
-    bool reached_cursor = false;
-    if (feature_count > 0) {
-      const JsonIndex page_index(page_text);
-      const std::vector<std::string_view> texts = FeatureTexts(page_text, page_index, *page);
-      size_t index = 0;
-      for (const json::value& feature : features->get_array()) {
-        if (written + static_cast<int64_t>(batch.size()) >= cap) break;
-        const SourceText text(TextAt(texts, index++), &page_index);
-        if (auto prepared = PrepareReceivedItem(feature, text, collection.id, page_url)) {
-          // An item without `updated` cannot be placed: it does not end the walk.
-          if (stop_before_updated && prepared->updated_us > 0) {
-            if (prepared->updated_us > last_updated_us) {
-              // Not newest first: the API ignores sortby (as some silently do), so an
-              // early stop would skip records. This walk reads on to the end.
-              log::Warn("harvest ", source_.id, "/", collection.id,
-                        ": sortby=-properties.updated is not honoured; reading every page");
-              stop_before_updated.reset();
-              reached_cursor = false;
-            } else {
-              last_updated_us = prepared->updated_us;
-              reached_cursor = reached_cursor || prepared->updated_us < *stop_before_updated;
-            }
-          }
-          batch.push_back(std::move(*prepared));
-        }
-      }
+void Walker::StartIncrementalWalk(PageWalk& pages) {
+  auto asked = IncrementalRequest(UpstreamId(pages.collection.id), pages.state, pages.mode);
+  if (!asked) return;
+  pages.request = std::move(*asked);
+  ++counters_.incremental_walks;
+  pages.asked_incremental = true;
+  log::Info("harvest ", source_.id, "/", pages.collection.id, ": incremental walk: ",
+            pages.request.method, " ", pages.request.url, " ", pages.request.body);
+}
+
+std::future<Walker::FetchedDocument> Walker::Prefetch(HttpRequest request) {
+  return std::async(std::launch::async,
+                    [this, request = std::move(request)] { return FetchAndParse(request); });
+}
+
+bool Walker::ReadPages(PageWalk& pages) {
+  while (true) {
+    if (pages.written >= pages.cap) {
+      pages.complete = false;
+      return true;
     }
-    if (decide_after_page) {
-      // Sorted newest first: after an item older than the cursor, every page is older.
-      if (reached_cursor) next.reset();
-      if (next) pending = prefetch(*next);
-    }
-    // Pages are written in batches of about kBatchItems items: fewer, larger transactions.
-    // The checkpoint names the request after the batch's last page, so a resumed walk
-    // fetches again at most one batch's pages, which the upsert finds unchanged.
-    if (!next || batch.size() >= kBatchItems) {
-      written += static_cast<int64_t>(batch.size());
-      const std::string next_json = next ? RequestToJson(*next, mode) : std::string();
-      if (absl::Status status = sink_.WritePage(collection.id, *walk, batch, next_json); !status.ok()) {
-        ++counters_.errors;
-        log::Error("harvest ", source_.id, "/", collection.id, ": writing a page: ", status.message());
-        return;  // `pending` completes before it is destroyed
-      }
-      batch.clear();
-    }
+    pages.seen_requests.insert(RequestKey(pages.request));
+    FetchedDocument fetched = pages.pending.get();
+    if (FallBackToFullWalk(pages, fetched.http_status)) continue;
+    pages.first_request = false;
+    std::optional<HttpRequest> next;
+    if (!ReadPage(pages, std::move(fetched), next)) return false;
     Report();
-    if (!next) break;
-    request = std::move(*next);
+    if (!next) return true;
+    pages.request = std::move(*next);
   }
-  if (auto finished = sink_.FinishWalk(collection.id, *walk, complete); !finished.ok()) {
+}
+
+bool Walker::FallBackToFullWalk(PageWalk& pages, long http_status) {
+  if (!pages.mode.incremental || !pages.first_request || !Refused(http_status)) return false;
+  // The upstream declares what it will not do: read the whole collection instead.
+  log::Warn("harvest ", source_.id, "/", pages.collection.id,
+            ": incremental request refused (HTTP ", http_status,
+            "); walking the whole collection instead");
+  if (pages.asked_incremental) --counters_.incremental_walks;
+  ++counters_.incremental_fallbacks;
+  pages.mode = WalkMode{};
+  pages.complete = true;
+  pages.request = pages.collection.first_items_request;
+  pages.pending = Prefetch(pages.request);
+  return true;
+}
+
+bool Walker::ReadPage(PageWalk& pages, FetchedDocument fetched, std::optional<HttpRequest>& next) {
+  const std::string page_url = fetched.url;  // the base of the items' relative hrefs
+  const std::string page_text = std::move(fetched.text);
+  auto page = Settle(std::move(fetched), pages.request.url);
+  if (!page.ok()) {
+    StopAtFailedPage(pages, page.status());
+    return false;
+  }
+  ++counters_.pages;
+  if (!counters_.matched) counters_.matched = MatchedCount(*page);
+  next = NextPageRequest(pages, *page);
+  // A sorted incremental walk decides after this page whether it needs the next one.
+  const bool decide_after_page = pages.mode.stop_before_updated_us.has_value();
+  if (next && !decide_after_page) pages.pending = Prefetch(*next);
+  const bool reached_cursor = PreparePageItems(pages, *page, page_text, page_url);
+  if (decide_after_page) {
+    // Sorted newest first: after an item older than the cursor, every page is older.
+    if (reached_cursor) next.reset();
+    if (next) pages.pending = Prefetch(*next);
+  }
+  return WriteBatchIfDue(pages, next);
+}
+
+void Walker::StopAtFailedPage(PageWalk& pages, const absl::Status& failure) {
+  const std::string& collection_id = pages.collection.id;
+  // The checkpoint moves to this request (after what is already buffered): the next run
+  // resumes here.
+  if (!pages.batch.empty()) {
+    if (auto status = sink_.WritePage(collection_id, pages.state, pages.batch,
+                                      RequestToJson(pages.request, pages.mode));
+        !status.ok()) {
+      log::Error("harvest ", source_.id, "/", collection_id, ": writing a page: ", status.message());
+    }
+  }
+  ++counters_.errors;
+  log::Error("harvest ", source_.id, "/", collection_id, ": ", failure.message());
+}
+
+std::optional<HttpRequest> Walker::NextPageRequest(PageWalk& pages, const json::object& page) {
+  const std::string& collection_id = pages.collection.id;
+  const int64_t reach = pages.Taken() + static_cast<int64_t>(FeatureCount(page));
+  const bool fills_cap = reach >= pages.cap;
+  bool rewritten = false;
+  std::optional<HttpRequest> next = NextRequest(page, pages.request, source_.url, &rewritten);
+  if (rewritten) {
+    log::Info("harvest ", source_.id, "/", collection_id, ": next link on an internal host,"
+              " rewritten to ", next->url);
+  }
+  if (next && pages.seen_requests.count(RequestKey(*next))) {
+    log::Warn("harvest ", source_.id, "/", collection_id, ": next link seen before (",
+              next->url, "); the walk ends here");
     ++counters_.errors;
-    log::Error("harvest ", source_.id, "/", collection.id, ": ", finished.status().message());
+    next.reset();
+    pages.complete = false;
+  }
+  if (fills_cap && (next || reach > pages.cap)) {
+    pages.complete = false;  // a sample: what lies beyond the cap is unknown
+  }
+  if (fills_cap) next.reset();
+  return next;
+}
+
+bool Walker::PreparePageItems(PageWalk& pages, const json::object& page,
+                              std::string_view page_text, const std::string& page_url) {
+  bool reached_cursor = false;
+  ForEachFeature(page, page_text, [&](const json::value& feature, SourceText text) {
+    if (pages.Taken() >= pages.cap) return false;
+    if (auto prepared = PrepareReceivedItem(feature, text, pages.collection.id, page_url)) {
+      TrackNewestFirst(pages, prepared->updated_us, reached_cursor);
+      pages.batch.push_back(std::move(*prepared));
+    }
+    return true;
+  });
+  return reached_cursor;
+}
+
+void Walker::TrackNewestFirst(PageWalk& pages, int64_t updated_us, bool& reached_cursor) {
+  std::optional<int64_t>& stop_before_updated = pages.mode.stop_before_updated_us;
+  // An item without `updated` cannot be placed: it does not end the walk.
+  if (!stop_before_updated || updated_us <= 0) return;
+  if (updated_us > pages.last_updated_us) {
+    // Not newest first: the API ignores sortby (as some silently do), so an early stop
+    // would skip records. This walk reads on to the end.
+    log::Warn("harvest ", source_.id, "/", pages.collection.id,
+              ": sortby=-properties.updated is not honoured; reading every page");
+    stop_before_updated.reset();
+    reached_cursor = false;
+    return;
+  }
+  pages.last_updated_us = updated_us;
+  reached_cursor = reached_cursor || updated_us < *stop_before_updated;
+}
+
+bool Walker::WriteBatchIfDue(PageWalk& pages, const std::optional<HttpRequest>& next) {
+  // Pages are written in batches of about kBatchItems items: fewer, larger transactions.
+  // The checkpoint names the request after the batch's last page, so a resumed walk
+  // fetches again at most one batch's pages, which the upsert finds unchanged.
+  if (next && pages.batch.size() < kBatchItems) return true;
+  pages.written += static_cast<int64_t>(pages.batch.size());
+  const std::string next_json = next ? RequestToJson(*next, pages.mode) : std::string();
+  if (absl::Status status = sink_.WritePage(pages.collection.id, pages.state, pages.batch, next_json);
+      !status.ok()) {
+    ++counters_.errors;
+    log::Error("harvest ", source_.id, "/", pages.collection.id, ": writing a page: ",
+               status.message());
+    return false;  // `pending` completes before it is destroyed
+  }
+  pages.batch.clear();
+  return true;
+}
+
+void Walker::FinishCollectionWalk(const std::string& collection_id, const WalkState& walk,
+                                  bool complete) {
+  if (auto finished = sink_.FinishWalk(collection_id, walk, complete); !finished.ok()) {
+    ++counters_.errors;
+    log::Error("harvest ", source_.id, "/", collection_id, ": ", finished.status().message());
   }
 }
 
@@ -635,19 +765,15 @@ HttpRequest Walker::SearchRequest(const std::string& collection_id, json::object
 // ---- static catalogs ---------------------------------------------------------------------
 
 absl::Status Walker::RunStatic() {
-  struct Pending {
-    std::string url;
-    int depth;
-  };
-  std::vector<Pending> frontier{{source_.url, 0}};
+  std::vector<StaticNode> frontier{{source_.url, 0}};
   std::set<std::string> visited;
   bool root = true;
   while (!frontier.empty()) {
-    Pending next = std::move(frontier.back());
+    StaticNode node = std::move(frontier.back());
     frontier.pop_back();
-    if (!visited.insert(next.url).second) continue;
+    if (!visited.insert(node.url).second) continue;
     std::string text;
-    auto document = FetchDocument(HttpRequest::Get(next.url), &text);
+    auto document = FetchDocument(HttpRequest::Get(node.url), &text);
     if (!document.ok()) {
       if (root) return document.status();  // the source itself is unreachable
       ++counters_.errors;
@@ -656,44 +782,60 @@ absl::Status Walker::RunStatic() {
     }
     if (root) RecordRoot(*document, text);
     root = false;
-    const std::string type = StringField(*document, "type");
-    std::vector<std::string> children;
-    std::vector<std::string> item_links;
-    if (const json::value* links = document->if_contains("links"); links && links->is_array()) {
-      for (const json::value& link : links->get_array()) {
-        if (!link.is_object()) continue;
-        const auto& object = link.get_object();
-        const std::string rel = StringField(object, "rel");
-        if (rel != "child" && rel != "item") continue;
-        const std::string href = ResolveHref(next.url, StringField(object, "href"));
-        if (!IsJsonMediaType(StringField(object, "type")) || HrefLooksLikeHtml(href)) {
-          ++counters_.skipped;
-          log::Debug("harvest ", source_.id, ": skipping non-JSON ", rel, " ", href);
-          continue;
-        }
-        (rel == "child" ? children : item_links).push_back(href);
-      }
-    }
-    if (next.depth < kMaxStaticDepth) {
-      // Reverse so that the depth-first walk visits children in document order.
-      for (auto it = children.rbegin(); it != children.rend(); ++it) frontier.push_back({*it, next.depth + 1});
-    }
-    if (type == "Collection") {
-      std::optional<std::string> id = AcceptCollection(std::move(*document), text, next.url);
-      if (!id) continue;
-      CollectionRef ref;
-      ref.id = *id;
-      ref.document_url = next.url;
-      ref.item_links = std::move(item_links);
-      WalkItemLinks(ref);
-    } else if (!item_links.empty()) {
-      // Items must belong to a collection; a catalog's own items cannot be stored.
-      counters_.skipped += static_cast<int64_t>(item_links.size());
-      log::Warn("harvest ", source_.id, ": ", item_links.size(), " item links of catalog ", next.url,
-                " skipped (items outside a collection)");
-    }
+    VisitStaticDocument(std::move(*document), text, node, frontier);
   }
   return absl::OkStatus();
+}
+
+void Walker::VisitStaticDocument(json::object document, std::string_view text,
+                                 const StaticNode& node, std::vector<StaticNode>& frontier) {
+  const std::string type = StringField(document, "type");
+  StaticLinks links = ReadStaticLinks(document, node.url);
+  if (node.depth < kMaxStaticDepth) {
+    // Reverse so that the depth-first walk visits children in document order.
+    for (auto it = links.children.rbegin(); it != links.children.rend(); ++it) {
+      frontier.push_back({*it, node.depth + 1});
+    }
+  }
+  if (type == "Collection") {
+    HarvestStaticCollection(std::move(document), text, node.url, std::move(links.items));
+  } else if (!links.items.empty()) {
+    // Items must belong to a collection; a catalog's own items cannot be stored.
+    counters_.skipped += static_cast<int64_t>(links.items.size());
+    log::Warn("harvest ", source_.id, ": ", links.items.size(), " item links of catalog ",
+              node.url, " skipped (items outside a collection)");
+  }
+}
+
+Walker::StaticLinks Walker::ReadStaticLinks(const json::object& document, const std::string& url) {
+  StaticLinks found;
+  const json::value* links = document.if_contains("links");
+  if (links == nullptr || !links->is_array()) return found;
+  for (const json::value& link : links->get_array()) {
+    if (!link.is_object()) continue;
+    const auto& object = link.get_object();
+    const std::string rel = StringField(object, "rel");
+    if (rel != "child" && rel != "item") continue;
+    const std::string href = ResolveHref(url, StringField(object, "href"));
+    if (!IsJsonMediaType(StringField(object, "type")) || HrefLooksLikeHtml(href)) {
+      ++counters_.skipped;
+      log::Debug("harvest ", source_.id, ": skipping non-JSON ", rel, " ", href);
+      continue;
+    }
+    (rel == "child" ? found.children : found.items).push_back(href);
+  }
+  return found;
+}
+
+void Walker::HarvestStaticCollection(json::object document, std::string_view text,
+                                     const std::string& url, std::vector<std::string> item_links) {
+  std::optional<std::string> id = AcceptCollection(std::move(document), text, url);
+  if (!id) return;
+  CollectionRef ref;
+  ref.id = *id;
+  ref.document_url = url;
+  ref.item_links = std::move(item_links);
+  WalkItemLinks(ref);
 }
 
 void Walker::WalkItemLinks(const CollectionRef& collection) {
@@ -703,116 +845,116 @@ void Walker::WalkItemLinks(const CollectionRef& collection) {
     log::Error("harvest ", source_.id, "/", collection.id, ": ", walk.status().message());
     return;
   }
-  size_t index = 0;
-  if (!walk->resume_json.empty()) {
-    boost::system::error_code ec;
-    json::value resume = json::parse(walk->resume_json, ec);
-    if (!ec && resume.is_object()) {
-      if (const json::value* at = resume.get_object().if_contains("static_index"); at && at->is_int64()) {
-        index = static_cast<size_t>(std::max<int64_t>(0, at->get_int64()));
-      }
-    }
-  }
-  const size_t cap = static_cast<size_t>(
-      std::min<int64_t>(source_.max_items_per_collection.value_or(INT64_MAX),
-                        static_cast<int64_t>(collection.item_links.size())));
-  counters_.matched = static_cast<int64_t>(collection.item_links.size());
+  const size_t links = collection.item_links.size();
+  size_t index = StaticResumeIndex(walk->resume_json);
+  const size_t cap = static_cast<size_t>(std::min<int64_t>(
+      source_.max_items_per_collection.value_or(INT64_MAX), static_cast<int64_t>(links)));
+  counters_.matched = static_cast<int64_t>(links);
   counters_.matched_seen = static_cast<int64_t>(index);
   const size_t chunk = static_cast<size_t>(std::max(1, source_.page_size));
-  bool complete = cap == collection.item_links.size();
+  bool complete = cap == links;
   while (index < cap) {
     const size_t end = std::min(cap, index + chunk);
-    std::vector<HttpRequest> requests;
-    std::vector<std::string> urls(collection.item_links.begin() + index, collection.item_links.begin() + end);
-    // Conditional requests: an item document unchanged since the last run answers 304.
-    std::unordered_map<std::string, CachedDocument> cached;
-    if (auto validators = sink_.CachedValidators(urls); validators.ok()) {
-      for (auto& document : *validators) cached[document.url] = std::move(document);
-    }
-    for (const std::string& url : urls) {
-      HttpRequest request = HttpRequest::Get(url);
-      if (auto it = cached.find(url); it != cached.end() && !it->second.item_id.empty()) {
-        request.etag = it->second.etag;
-        request.last_modified = it->second.last_modified;
-      }
-      requests.push_back(std::move(request));
-    }
-    std::vector<absl::StatusOr<HttpResponse>> responses = http_.FetchAll(requests);
-    std::vector<PreparedItem> items;
-    std::vector<std::string> not_modified;
-    std::vector<CachedDocument> validators;
-    for (size_t i = 0; i < responses.size(); ++i) {
-      const std::string& url = requests[i].url;
-      auto& response = responses[i];
-      if (response.ok() && response->not_modified()) {
-        ++counters_.items;
-        ++counters_.not_modified;
-        not_modified.push_back(cached[url].item_id);
-        continue;
-      }
-      std::string problem;
-      if (!response.ok()) {
-        problem = std::string(response.status().message());
-      } else if (!response->ok()) {
-        problem = StrCat("HTTP ", response->status);
-      } else if (LooksLikeHtml(*response)) {
-        problem = "an HTML page, not an item";
-      }
-      if (!problem.empty()) {
-        // The item may still exist upstream: never withdraw on the strength of this walk.
-        ++counters_.errors;
-        complete = false;
-        log::Warn("harvest ", source_.id, "/", collection.id, ": item ", url, ": ", problem);
-        continue;
-      }
-      boost::system::error_code ec;
-      json::value document = json::parse(response->body, ec);
-      if (ec) {
-        ++counters_.items;
-        sink_.Quarantine(url, collection.id, "", StrCat("malformed JSON (", ec.message(), ")"),
-                         response->body);
-        continue;
-      }
-      ++counters_.pages;
-      // The base of the item's relative hrefs: where the document came from, after redirects.
-      const std::string& document_url = response->effective_url.empty() ? url : response->effective_url;
-      if (document.is_object() && StringField(document.get_object(), "type") == "FeatureCollection") {
-        if (const json::value* features = document.get_object().if_contains("features");
-            features && features->is_array()) {
-          const JsonIndex body_index(response->body);
-          const std::vector<std::string_view> texts =
-              FeatureTexts(response->body, body_index, document.get_object());
-          size_t index = 0;
-          for (const json::value& feature : features->get_array()) {
-            const SourceText text(TextAt(texts, index++), &body_index);
-            if (auto prepared = PrepareReceivedItem(feature, text, collection.id, document_url)) {
-              items.push_back(std::move(*prepared));
-            }
-          }
-        }
-      } else if (auto prepared = PrepareReceivedItem(document, SourceText(response->body),
-                                                     collection.id, document_url)) {
-        if (!response->etag.empty() || !response->last_modified.empty()) {
-          validators.push_back(CachedDocument{url, response->etag, response->last_modified, prepared->staged.id});
-        }
-        items.push_back(std::move(*prepared));
-      }
-    }
+    if (!WalkItemChunk(collection, *walk, index, end, cap, complete)) return;
     index = end;
-    const std::string next_json =
-        index < cap ? json::serialize(json::object{{"static_index", static_cast<int64_t>(index)}}) : "";
-    if (absl::Status status = sink_.WritePage(collection.id, *walk, items, next_json, not_modified, validators);
-        !status.ok()) {
-      ++counters_.errors;
-      log::Error("harvest ", source_.id, "/", collection.id, ": writing items: ", status.message());
-      return;
-    }
-    Report();
   }
-  if (auto finished = sink_.FinishWalk(collection.id, *walk, complete); !finished.ok()) {
+  FinishCollectionWalk(collection.id, *walk, complete);
+}
+
+bool Walker::WalkItemChunk(const CollectionRef& collection, const WalkState& walk, size_t begin,
+                           size_t end, size_t cap, bool& complete) {
+  const std::vector<std::string> urls(collection.item_links.begin() + begin,
+                                      collection.item_links.begin() + end);
+  // Conditional requests: an item document unchanged since the last run answers 304.
+  std::unordered_map<std::string, CachedDocument> cached;
+  if (auto validators = sink_.CachedValidators(urls); validators.ok()) {
+    for (auto& document : *validators) cached[document.url] = std::move(document);
+  }
+  const std::vector<HttpRequest> requests = ConditionalRequests(urls, cached);
+  std::vector<absl::StatusOr<HttpResponse>> responses = http_.FetchAll(requests);
+  ItemChunk taken;
+  for (size_t i = 0; i < responses.size(); ++i) {
+    TakeItemResponse(collection.id, requests[i].url, responses[i], cached, taken, complete);
+  }
+  const std::string next_json =
+      end < cap ? json::serialize(json::object{{"static_index", static_cast<int64_t>(end)}}) : "";
+  if (absl::Status status = sink_.WritePage(collection.id, walk, taken.items, next_json,
+                                            taken.not_modified, taken.validators);
+      !status.ok()) {
     ++counters_.errors;
-    log::Error("harvest ", source_.id, "/", collection.id, ": ", finished.status().message());
+    log::Error("harvest ", source_.id, "/", collection.id, ": writing items: ", status.message());
+    return false;
   }
+  Report();
+  return true;
+}
+
+std::vector<HttpRequest> Walker::ConditionalRequests(
+    const std::vector<std::string>& urls,
+    const std::unordered_map<std::string, CachedDocument>& cached) const {
+  std::vector<HttpRequest> requests;
+  for (const std::string& url : urls) {
+    HttpRequest request = HttpRequest::Get(url);
+    if (auto it = cached.find(url); it != cached.end() && !it->second.item_id.empty()) {
+      request.etag = it->second.etag;
+      request.last_modified = it->second.last_modified;
+    }
+    requests.push_back(std::move(request));
+  }
+  return requests;
+}
+
+void Walker::TakeItemResponse(const std::string& collection_id, const std::string& url,
+                              absl::StatusOr<HttpResponse>& response,
+                              std::unordered_map<std::string, CachedDocument>& cached,
+                              ItemChunk& chunk, bool& complete) {
+  if (response.ok() && response->not_modified()) {
+    ++counters_.items;
+    ++counters_.not_modified;
+    chunk.not_modified.push_back(cached[url].item_id);
+    return;
+  }
+  if (const std::string problem = ItemFetchProblem(response); !problem.empty()) {
+    // The item may still exist upstream: never withdraw on the strength of this walk.
+    ++counters_.errors;
+    complete = false;
+    log::Warn("harvest ", source_.id, "/", collection_id, ": item ", url, ": ", problem);
+    return;
+  }
+  boost::system::error_code ec;
+  json::value document = json::parse(response->body, ec);
+  if (ec) {
+    ++counters_.items;
+    sink_.Quarantine(url, collection_id, "", StrCat("malformed JSON (", ec.message(), ")"),
+                     response->body);
+    return;
+  }
+  ++counters_.pages;
+  PrepareItemDocument(collection_id, url, *response, document, chunk);
+}
+
+void Walker::PrepareItemDocument(const std::string& collection_id, const std::string& url,
+                                 const HttpResponse& response, const json::value& document,
+                                 ItemChunk& chunk) {
+  // The base of the item's relative hrefs: where the document came from, after redirects.
+  const std::string& document_url = response.effective_url.empty() ? url : response.effective_url;
+  if (document.is_object() && StringField(document.get_object(), "type") == "FeatureCollection") {
+    auto take = [&](const json::value& feature, SourceText text) {
+      if (auto prepared = PrepareReceivedItem(feature, text, collection_id, document_url)) {
+        chunk.items.push_back(std::move(*prepared));
+      }
+      return true;
+    };
+    ForEachFeature(document.get_object(), response.body, take);
+    return;
+  }
+  auto prepared = PrepareReceivedItem(document, SourceText(response.body), collection_id, document_url);
+  if (!prepared) return;
+  if (!response.etag.empty() || !response.last_modified.empty()) {
+    chunk.validators.push_back(
+        CachedDocument{url, response.etag, response.last_modified, prepared->staged.id});
+  }
+  chunk.items.push_back(std::move(*prepared));
 }
 
 }  // namespace stacfed::crawler

@@ -13,10 +13,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <future>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/json.hpp>
@@ -88,7 +90,29 @@ class Walker {
     std::vector<std::string> item_links;  // static collections: resolved item hrefs
   };
 
+  // A document of a static catalog still to visit, and how deep below the root it is.
+  struct StaticNode {
+    std::string url;
+    int depth = 0;
+  };
+  // The child and item links of a static catalog or collection document.
+  struct StaticLinks {
+    std::vector<std::string> children;
+    std::vector<std::string> items;
+  };
+  // One collection's walk through its item pages (defined in walker.cpp).
+  struct PageWalk;
+  // What one chunk of item links brought: items to write, items unchanged upstream (HTTP
+  // 304) and the validators to keep for the next run.
+  struct ItemChunk {
+    std::vector<PreparedItem> items;
+    std::vector<std::string> not_modified;
+    std::vector<CachedDocument> validators;
+  };
+
   absl::Status RunStacApi();
+  // The landing's search abilities and search URL (rel=search, else <root>/search).
+  void ReadSearchEndpoint(const boost::json::object& landing);
   absl::Status RunStatic();
 
   // A fetched and parsed document. Touches no database, so it can run on the prefetch
@@ -107,7 +131,27 @@ class Walker {
   absl::StatusOr<boost::json::object> FetchDocument(const HttpRequest& request,
                                                     std::string* text = nullptr);
   absl::StatusOr<boost::json::object> Settle(FetchedDocument fetched, const std::string& url);
+
+  // ---- the collections of an API
   std::vector<CollectionRef> ListApiCollections(const boost::json::object& landing);
+  // Reads the collection list (rel=data, else <root>/collections) page by page into
+  // `collections`; false when its first page failed (then the landing's child links serve).
+  bool ListCollectionPages(const boost::json::object& landing,
+                           std::vector<CollectionRef>& collections);
+  // The collections of one page of the collection list, fetched by `request_url`.
+  void AddListedCollections(boost::json::object& page, std::string_view page_text,
+                            const std::string& request_url, std::vector<CollectionRef>& collections);
+  // The fallback: the landing page's child links, one collection document each.
+  void ListChildCollections(const boost::json::object& landing,
+                            std::vector<CollectionRef>& collections);
+  // Accepts a collection document of an API (see AcceptCollection) and says where its items
+  // are; nullopt when it is not wanted or invalid.
+  std::optional<CollectionRef> ApiCollection(boost::json::object document, std::string_view text,
+                                             const std::string& url);
+  // The first request for a collection's items: POST /search when the source asks so, else
+  // its `items` link (`items_href`, "" when it has none: <root>/collections/<id>/items).
+  HttpRequest FirstItemsRequest(const std::string& collection_id,
+                                const std::string& items_href) const;
   // Normalises and stores a collection document (`text`: the text it was parsed from, ""
   // when unknown); nullopt when it is not wanted or invalid. `url`: its self link or where
   // it came from (the base of its relative hrefs).
@@ -115,7 +159,41 @@ class Walker {
                                               std::string_view text, const std::string& url);
   // Whether an API collection has items to walk (see WalkCounters::collections_without_items).
   bool HasItemsEndpoint(const CollectionRef& collection) const;
+
+  // ---- item pages (STAC API)
   void WalkItemPages(const CollectionRef& collection);
+  // The walk's first request: the checkpoint's when resuming, an incremental one when the
+  // last full walk is recent enough, else the collection's first items request.
+  void StartOrResumeWalk(PageWalk& pages);
+  void StartIncrementalWalk(PageWalk& pages);
+  // Fetches `request` on another thread (see WalkItemPages).
+  std::future<FetchedDocument> Prefetch(HttpRequest request);
+  // Reads, prepares and writes pages until the last; false when a failed page or write
+  // ended the walk (it is then not finished: the next run resumes it).
+  bool ReadPages(PageWalk& pages);
+  // When the first request of an incremental walk is refused: restarts the walk as a full
+  // one and returns true.
+  bool FallBackToFullWalk(PageWalk& pages, long http_status);
+  // One fetched page: its items prepared, the next page asked for, the batch written when
+  // due. `next` receives the next page's request (none after the last page).
+  bool ReadPage(PageWalk& pages, FetchedDocument fetched, std::optional<HttpRequest>& next);
+  // Writes what is buffered with the checkpoint at the failed request, and counts the error.
+  void StopAtFailedPage(PageWalk& pages, const absl::Status& failure);
+  // The next page's request: none after the last page, on a next-link loop or at the cap
+  // (both also make the walk incomplete).
+  std::optional<HttpRequest> NextPageRequest(PageWalk& pages, const boost::json::object& page);
+  // Prepares the page's items into the batch, up to the cap; true when a sorted incremental
+  // walk met an item older than its cursor.
+  bool PreparePageItems(PageWalk& pages, const boost::json::object& page,
+                        std::string_view page_text, const std::string& page_url);
+  // The order check of a sorted incremental walk, per item with `updated`.
+  void TrackNewestFirst(PageWalk& pages, int64_t updated_us, bool& reached_cursor);
+  // Writes the batch with the checkpoint at `next` once it holds kBatchItems items or the
+  // walk has no next page; false when the write failed.
+  bool WriteBatchIfDue(PageWalk& pages, const std::optional<HttpRequest>& next);
+  // Ends a collection's walk in the sink (a complete walk withdraws what it did not meet).
+  void FinishCollectionWalk(const std::string& collection_id, const WalkState& walk,
+                            bool complete);
   // The first request of a walk that asks only for records newer than the walk's cursors,
   // the best way the landing page allows, by the method its search links declare; nullopt
   // when the API offers no way or there is no cursor yet. Sets `mode`.
@@ -127,7 +205,34 @@ class Walker {
   // Keeps the root document's own id, title and description (the sink records it);
   // `text`: the text it was parsed from.
   void RecordRoot(const boost::json::object& root, std::string_view text);
+
+  // ---- static catalogs
+  // One fetched catalog or collection document: its children queued, a collection's items
+  // walked.
+  void VisitStaticDocument(boost::json::object document, std::string_view text,
+                           const StaticNode& node, std::vector<StaticNode>& frontier);
+  StaticLinks ReadStaticLinks(const boost::json::object& document, const std::string& url);
+  void HarvestStaticCollection(boost::json::object document, std::string_view text,
+                               const std::string& url, std::vector<std::string> item_links);
   void WalkItemLinks(const CollectionRef& collection);
+  // Fetches the item links [begin, end) with conditional requests and writes them with the
+  // checkpoint after `end` (none when `end` reaches `cap`); false when the write failed.
+  bool WalkItemChunk(const CollectionRef& collection, const WalkState& walk, size_t begin,
+                     size_t end, size_t cap, bool& complete);
+  // GET requests for `urls`, conditional where an earlier run stored validators.
+  std::vector<HttpRequest> ConditionalRequests(
+      const std::vector<std::string>& urls,
+      const std::unordered_map<std::string, CachedDocument>& cached) const;
+  // One item document's response into `chunk`: 304, a failure (the walk becomes
+  // incomplete), malformed JSON (quarantined), an item or a FeatureCollection of items.
+  void TakeItemResponse(const std::string& collection_id, const std::string& url,
+                        absl::StatusOr<HttpResponse>& response,
+                        std::unordered_map<std::string, CachedDocument>& cached, ItemChunk& chunk,
+                        bool& complete);
+  void PrepareItemDocument(const std::string& collection_id, const std::string& url,
+                           const HttpResponse& response, const boost::json::value& document,
+                           ItemChunk& chunk);
+
   // Turns one received item into a PreparedItem, or quarantines it. `source` is the text
   // the item was parsed from (empty when unknown): what normalise and annotate leave alone
   // is stored as those bytes. `url`: the document or page it came from (after redirects),

@@ -16,6 +16,7 @@
 
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
+#include "libstac/pg/text_array.hpp"
 
 namespace stacfed::federation {
 namespace {
@@ -221,6 +222,20 @@ absl::Status AddHarvestedLink(pg::Connection& conn, std::string_view catalog_id,
                   std::string(child_id)}));
   (void)result;
   return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> AddHarvestedLinks(pg::Connection& conn, std::string_view catalog_id,
+                                          ChildKind kind, const std::vector<std::string>& child_ids) {
+  if (child_ids.empty()) return 0;
+  // stacfed.add_harvested_link per child, in the array's order: the one writer of harvested
+  // links, in one round trip.
+  STACFED_ASSIGN_OR_RETURN(
+      pg::Result result,
+      conn.Query("SELECT count(*) FROM unnest($3::text[]) AS child_id "
+                 "WHERE stacfed.add_harvested_link($1, $2, child_id)",
+                 {std::string(catalog_id), std::string(ChildKindName(kind)),
+                  pg::TextArrayLiteral(child_ids)}));
+  return ToInt(result.Scalar());
 }
 
 absl::Status UpsertHarvestedCatalog(pg::Connection& conn, std::string_view catalog_id,

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "libstac/federation/federation.hpp"
@@ -54,6 +55,12 @@ absl::StatusOr<int64_t> RefreshCatalogClosure(pg::Connection& conn);
 // RefreshCatalogClosure once after a batch of links.
 absl::Status AddHarvestedLink(pg::Connection& conn, std::string_view catalog_id, ChildKind kind,
                               std::string_view child_id);
+
+// AddHarvestedLink for a list of children (a source's hundreds of collections) in one
+// statement: each one not yet under `catalog_id` is linked after the catalog's last link, in
+// the order given. Returns how many links were added (0: the closure needs no refresh).
+absl::StatusOr<int64_t> AddHarvestedLinks(pg::Connection& conn, std::string_view catalog_id,
+                                          ChildKind kind, const std::vector<std::string>& child_ids);
 
 // For the crawler: creates or updates a sub-catalog found while walking a static catalog,
 // with origin 'harvest'. `content_json` is the STAC Catalog document without its links.

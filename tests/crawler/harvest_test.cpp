@@ -119,6 +119,9 @@ TEST_CASE("ESGF-shaped API: /collections fails, child links, quirks, quarantine"
   CHECK(db.Scalar("SELECT string_agg(reason, ',' ORDER BY reason) FROM stacfed.withdrawn_items") ==
         "retracted,superseded");
   CHECK(db.Count("SELECT count(*) FROM stacfed.catalog_links WHERE parent_id = 'esgf'") == 2);
+  // Harvested links (libstac/federation/apply.hpp), and the closure refreshed after them.
+  CHECK(db.Count("SELECT count(*) FROM stacfed.catalog_links WHERE parent_id = 'esgf' AND origin = 'harvest'") == 2);
+  CHECK(db.Count("SELECT count(*) FROM stacfed.catalog_collections WHERE catalog_id = 'esgf'") == 2);
   CHECK(db.Scalar("SELECT content->'extent'->'spatial'->'bbox'->0->>0 FROM stacfed.collections WHERE id = 'cmip6'") == "-180.0");
 }
 

@@ -268,6 +268,33 @@ TEST_CASE("links and sub-catalogs the crawler added survive apply", "[federation
         std::vector<std::string>{"0"});
 }
 
+TEST_CASE("the crawler's batch of links adds each new child once, after the file's", "[federation][db]") {
+  stacfed::testing::TestDatabase db;
+  Connection conn = Open(db);
+  Apply(conn, Parse(kFederation));
+
+  // CMIP6 is the file's link; CMIP8 comes twice in the batch.
+  auto added = fed::AddHarvestedLinks(conn, "esgf-east", fed::ChildKind::kCollection,
+                                      {"CMIP8", "CMIP6", "CMIP7", "CMIP8"});
+  REQUIRE(added.ok());
+  CHECK(*added == 2);
+  CHECK(Column(conn, "SELECT child_id || ' ' || origin || ' ' || position FROM stacfed.catalog_links "
+                     "WHERE parent_id = 'esgf-east' ORDER BY position, child_id") ==
+        std::vector<std::string>{"CMIP6 federation 0", "CORDEX-CMIP6 federation 1",
+                                 "CMIP8 harvest 2", "CMIP7 harvest 3"});
+  // The same batch again adds nothing, so the caller need not refresh the closure.
+  added = fed::AddHarvestedLinks(conn, "esgf-east", fed::ChildKind::kCollection,
+                                 {"CMIP8", "CMIP6", "CMIP7"});
+  REQUIRE(added.ok());
+  CHECK(*added == 0);
+  added = fed::AddHarvestedLinks(conn, "esgf-east", fed::ChildKind::kCollection, {});
+  REQUIRE(added.ok());
+  CHECK(*added == 0);
+  REQUIRE(fed::RefreshCatalogClosure(conn).ok());
+  CHECK(Closure(conn)["esgf"] ==
+        std::set<std::string>{"CMIP6:2", "CORDEX-CMIP6:2", "CMIP7:2", "CMIP8:2"});
+}
+
 TEST_CASE("federation show prints the tree with counts", "[federation][db]") {
   stacfed::testing::TestDatabase db;
   Connection conn = Open(db);

@@ -22,7 +22,7 @@ constexpr std::array<std::string_view, 24> kProjectFacets = {
 };
 
 // Whole keys of STAC's common metadata and extensions that are facets.
-constexpr std::array<std::string_view, 22> kStacFacets = {
+constexpr std::array<std::string_view, 25> kStacFacets = {
     "project",          "version",           "latest",
     "retracted",        "access",            "platform",
     "constellation",    "instruments",       "mission",
@@ -31,6 +31,9 @@ constexpr std::array<std::string_view, 22> kStacFacets = {
     "storage:tier",     "order:status",      "federation:backends",
     "grid:code",        "proj:code",         "gsd",
     "collection_type",
+    // The site-access extension's item fields (issue 18: locality as a search facet) and the
+    // sources of a merged item.
+    "site:locations",   "access:online_status", "stacfed:sources",
 };
 
 // Looked up once per property of every item written: hashed sets, not scans of the lists.

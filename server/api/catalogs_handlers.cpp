@@ -9,6 +9,8 @@
 #include "absl/strings/numbers.h"
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
+#include "libstac/model/facets.hpp"
+#include "libstac/pg/text_array.hpp"
 #include "libstac/pg/async_pool.hpp"
 #include "server/api/catalogs_render.hpp"
 #include "server/api/collection_search_handlers.hpp"
@@ -54,6 +56,36 @@ awaitable<absl::StatusOr<pg::Result>> Execute(const Request& request,
                                               std::vector<pg::Param> params) {
   const Database db(request);
   co_return co_await db.Run(Cost::kCheap, statement, std::move(params));
+}
+
+// Per catalog of `rows` (at most `limit` of them), its items per site of the federation:
+// the facet counts of `site:locations` (issue 18), two cheap statements.
+awaitable<absl::StatusOr<SiteCounts>> CountItemsBySite(const Request& request,
+                                                       const pg::Result& rows, int limit) {
+  SiteCounts counts;
+  STACFED_CO_ASSIGN_OR_RETURN(pg::Result sites,
+                              co_await Execute(request, kSiteIds, std::vector<pg::Param>()));
+  if (sites.Rows() == 0 || rows.Rows() == 0) co_return counts;
+  pg::TextArrayBuilder catalog_ids, site_ids, digests;
+  for (int row = 0; row < std::min(rows.Rows(), limit); ++row) catalog_ids.Add(rows.Get(row, kCatId));
+  for (int row = 0; row < sites.Rows(); ++row) {
+    site_ids.Add(sites.Get(row, 0));
+    digests.Add(std::to_string(FacetHash("site:locations", sites.Get(row, 0))));
+  }
+  std::vector<pg::Param> params;
+  params.push_back(std::move(catalog_ids).Finish());
+  params.push_back(std::move(site_ids).Finish());
+  params.push_back(std::move(digests).Finish());
+  STACFED_CO_ASSIGN_OR_RETURN(pg::Result found,
+                              co_await Execute(request, kCatalogSiteCounts, std::move(params)));
+  for (int row = 0; row < found.Rows(); ++row) {
+    std::string& json = counts[std::string(found.Get(row, 0))];
+    json += json.empty() ? "{" : ",";
+    AppendJsonString(json, found.Get(row, 1));
+    StrAppend(&json, ":", found.Get(row, 2));
+  }
+  for (auto& [id, json] : counts) json += '}';
+  co_return counts;
 }
 
 awaitable<absl::Status> RequireCatalog(const Request& request, const std::string& id) {
@@ -261,15 +293,19 @@ awaitable<absl::StatusOr<Response>> GetCatalogs(const Request& request) {
   params.push_back(OptionalMicros(search.datetime, false));
   params.push_back(StrCat(search.limit + 1));
   STACFED_CO_ASSIGN_OR_RETURN(pg::Result rows, co_await Execute(request, kCatalogSearch, std::move(params)));
+  STACFED_CO_ASSIGN_OR_RETURN(SiteCounts site_counts,
+                              co_await CountItemsBySite(request, rows, search.limit));
   co_return JsonResponse(RenderCatalogList(rows, search.limit, request.base_url, SelfHref(request),
-                                           "/catalogs", request.query, ""));
+                                           "/catalogs", request.query, "", {}, &site_counts));
 }
 
 awaitable<absl::StatusOr<Response>> GetCatalog(const Request& request) {
   const std::string& id = request.path_params.at(0);
   STACFED_CO_ASSIGN_OR_RETURN(pg::Result row, co_await Execute(request, kCatalogById, Params(id)));
   if (row.Rows() == 0) co_return CatalogNotFound(id);
-  Response response = JsonResponse(RenderCatalog(row, 0, request.base_url, SelfHref(request)));
+  STACFED_CO_ASSIGN_OR_RETURN(SiteCounts site_counts, co_await CountItemsBySite(request, row, 1));
+  Response response =
+      JsonResponse(RenderCatalog(row, 0, request.base_url, SelfHref(request), &site_counts));
   response.etag = true;
   co_return response;
 }

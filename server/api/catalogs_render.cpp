@@ -129,7 +129,7 @@ void AppendChildLinks(std::string& out, const json::array& children, std::string
 // "{" + links + conformsTo + stored members: the catalog's landing page. Its self link is
 // `self_href` when given (the URL requested), else the catalog's URL.
 void AppendCatalog(std::string& out, const pg::Result& rows, int row, std::string_view base_url,
-                   std::string_view self_href = {}) {
+                   std::string_view self_href = {}, const SiteCounts* site_counts = nullptr) {
   const std::string_view id = rows.Get(row, kCatId);
   const std::string self = CatalogUrl(base_url, id);
   out += R"({"links":[)";
@@ -168,6 +168,10 @@ void AppendCatalog(std::string& out, const pg::Result& rows, int row, std::strin
   }
   out += "],";
   search::AppendConformsTo(out, IsWalkComplete(rows, row));
+  if (site_counts != nullptr) {
+    auto counts = site_counts->find(id);
+    StrAppend(&out, R"(,"stacfed:site_counts":)", counts == site_counts->end() ? "{}" : counts->second);
+  }
   const std::string_view members = MembersAfterBrace(rows.Get(row, kCatContent));
   if (members.empty()) {
     out += '}';
@@ -245,10 +249,10 @@ absl::StatusOr<CatalogSearch> ParseCatalogSearch(const QueryParams& params) {
 }
 
 std::string RenderCatalog(const pg::Result& rows, int row, std::string_view base_url,
-                          std::string_view self_href) {
+                          std::string_view self_href, const SiteCounts* site_counts) {
   std::string out;
   out.reserve(rows.Get(row, kCatContent).size() + 2048);
-  AppendCatalog(out, rows, row, base_url, self_href);
+  AppendCatalog(out, rows, row, base_url, self_href, site_counts);
   return out;
 }
 
@@ -280,14 +284,14 @@ void AppendListEnd(std::string& out, const pg::Result& rows, int limit, int show
 std::string RenderCatalogList(const pg::Result& rows, int limit, std::string_view base_url,
                               std::string_view self_href, std::string_view list_path,
                               std::string_view raw_query, std::string_view parent_href,
-                              std::string_view next_href) {
+                              std::string_view next_href, const SiteCounts* site_counts) {
   const int shown = std::min(rows.Rows(), limit);
   std::string out;
   out.reserve(2048 * size_t(shown + 1));
   out += R"({"catalogs":[)";
   for (int row = 0; row < shown; ++row) {
     if (row > 0) out += ',';
-    AppendCatalog(out, rows, row, base_url);
+    AppendCatalog(out, rows, row, base_url, {}, site_counts);
   }
   AppendListEnd(out, rows, limit, shown, base_url, self_href, list_path, raw_query, parent_href,
                 next_href);

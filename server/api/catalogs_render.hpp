@@ -6,6 +6,7 @@
 // as a JSON array, children as a JSON array of [kind, id, title]); children that are
 // collections not loaded yet are left out by the SQL, so every child link resolves.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,15 +62,20 @@ absl::StatusOr<CatalogSearch> ParseCatalogSearch(const QueryParams& params);
 // children, catalogs, data, conformance, search, queryables, sortables and aggregate links,
 // and conformsTo.
 // Its self link is `self_href` when given (the URL requested), else the catalog's URL.
+// Per catalog id, `{"<site>":<items located there>,...}` (the site-access extension's
+// site:locations counted over the items below the catalog), shown as `stacfed:site_counts`.
+using SiteCounts = std::map<std::string, std::string, std::less<>>;
+
 std::string RenderCatalog(const pg::Result& rows, int row, std::string_view base_url,
-                          std::string_view self_href = {});
+                          std::string_view self_href = {}, const SiteCounts* site_counts = nullptr);
 
 // {"catalogs":[...],"links":[self,root,parent?,next?],"numberReturned":n}. `rows` may hold
 // one row more than `limit` (then there is a next page, for the listing at `list_path`).
 std::string RenderCatalogList(const pg::Result& rows, int limit, std::string_view base_url,
                               std::string_view self_href, std::string_view list_path,
                               std::string_view raw_query, std::string_view parent_href,
-                              std::string_view next_href = {});
+                              std::string_view next_href = {},
+                              const SiteCounts* site_counts = nullptr);
 
 // Collection rows everywhere in this module have the columns of CollectionColumn: the
 // collection as stored plus the catalogs holding it, rendered as "related" links so that a

@@ -30,7 +30,7 @@ std::string DescriptionOf(std::string_view name) {
   struct Known {
     std::string_view name, description;
   };
-  static constexpr std::array<Known, 16> kKnown = {{
+  static constexpr std::array<Known, 20> kKnown = {{
       {"eo:cloud_cover", "Estimate of cloud cover, in percent (0-100)"},
       {"platform", "Unique name of the platform (satellite) that acquired the data"},
       {"constellation", "Name of the constellation the platform belongs to"},
@@ -47,6 +47,14 @@ std::string DescriptionOf(std::string_view name) {
       {"title", "The title of the item"},
       {"description", "A description of the item"},
       {"access", "The ways the data can be accessed"},
+      // The site-access extension (crawler/README.md, "Annotation").
+      {"site:locations", "The sites (federation site ids) holding a copy of the data; "
+                         "a_contains(site:locations, 'dkrz') finds what DKRZ holds"},
+      {"access:online_status", "Whether the data can be read now: online (every data file has "
+                               "an online copy), partial or offline (on tape, or to be ordered)"},
+      {"stacfed:sources", "The harvest sources that list the item, the first one's document "
+                          "served (several sources of one collection)"},
+      {"storage:tier", "The storage tier of the data"},
   }};
   for (const Known& known : kKnown) {
     if (known.name == name) return std::string(known.description);

@@ -149,6 +149,20 @@ inline constexpr pg::Statement kCatalogSearch{
     "                                  timestamptz 'epoch' + $8::bigint * interval '1 microsecond'))) "
     "ORDER BY k.id LIMIT $9::int"};
 
+// The federation's site ids, for the per-site counts below.
+inline constexpr pg::Statement kSiteIds{"catalogs_site_ids",
+                                        "SELECT id FROM stacfed.sites ORDER BY id"};
+
+// Per catalog of $1 and site, the items below the catalog located at the site: the facet
+// counts (sql/0016) of the digests $3 of `site:locations` = each site id of $2.
+inline constexpr pg::Statement kCatalogSiteCounts{
+    "catalogs_site_counts",
+    "SELECT cc.catalog_id, d.site, sum(f.items)::bigint FROM stacfed.catalog_collections cc "
+    "JOIN stacfed.collection_facet_counts f ON f.collection_id = cc.collection_id "
+    "JOIN unnest($2::text[], $3::bigint[]) AS d(site, digest) ON d.digest = f.digest "
+    "WHERE cc.catalog_id = ANY ($1::text[]) "
+    "GROUP BY cc.catalog_id, d.site HAVING sum(f.items) > 0 ORDER BY cc.catalog_id, d.site"};
+
 // A catalog's sub-catalogs, tree children or not, keyset-paged as the Children pages below.
 inline constexpr pg::Statement kSubCatalogs{
     "catalogs_sub",

@@ -755,7 +755,23 @@ class Translator {
     }
   }
 
+  // A single literal where an array function wants a list (`a_contains(site:locations,
+  // 'dkrz')`, as people write it): the list of that one value. Any other operand is left
+  // for ArrayFunction to refuse.
+  static bool IsLoneLiteral(const Node& node) {
+    return node.op == Op::kString || node.op == Op::kNumber || node.op == Op::kBoolean;
+  }
+
   absl::StatusOr<std::string> ArrayFunction(const Node& node) {
+    if (node.args.size() == 2 && IsLoneLiteral(node.args[1])) {
+      Node listed = node;
+      Node list;
+      list.op = Op::kArray;
+      list.where = node.args[1].where;
+      list.args.push_back(node.args[1]);
+      listed.args[1] = std::move(list);
+      return ArrayFunction(listed);
+    }
     STACFED_ASSIGN_OR_RETURN(Value a, Scalar(node.args[0]));
     STACFED_ASSIGN_OR_RETURN(Value b, Scalar(node.args[1]));
     for (const Value* v : {&a, &b}) {

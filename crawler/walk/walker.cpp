@@ -178,8 +178,12 @@ Walker::SearchAbilities ReadSearchAbilities(const json::object& landing) {
     if (!uri.is_string()) continue;
     const std::string_view text(uri.get_string());
     filter = filter || text.find("item-search#filter") != std::string_view::npos;
-    cql2_text = cql2_text || text.find("cql2-text") != std::string_view::npos;
-    cql2_json = cql2_json || text.find("cql2-json") != std::string_view::npos;
+    // Item search rc.1 named the encodings filter:cql-text and filter:cql-json (DestinE HDA
+    // v1 still does); an upstream that then refuses the CQL2 form gets a full walk.
+    cql2_text = cql2_text || text.find("cql2-text") != std::string_view::npos ||
+                text.ends_with("#filter:cql-text");
+    cql2_json = cql2_json || text.find("cql2-json") != std::string_view::npos ||
+                text.ends_with("#filter:cql-json");
     abilities.sort = abilities.sort || text.find("item-search#sort") != std::string_view::npos;
     abilities.search = abilities.search || text.ends_with("/item-search");
     features = features || text.find("ogcapi-features") != std::string_view::npos;

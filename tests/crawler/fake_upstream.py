@@ -19,7 +19,8 @@ Routes
                            v content version (1), drop first items left out (0),
                            delay seconds per items page (0), loop 1: the last page links
                            back to the first, search 1: next links are POST /search,
-                           filter 1 / sort 1: the landing declares CQL2-text filtering /
+                           filter 1 / sort 1: the landing declares CQL2-text filtering (filter 3: as
+                           item search rc.1 names it, filter:cql-text) /
                            sorting (sort 2: declared, but sortby is ignored), filter 2:
                            CQL2-JSON filtering by POST only; /search (GET and POST) also
                            takes datetime=<start>/.. and (sort 1) newest-first sorting;
@@ -193,6 +194,9 @@ class Handler(BaseHTTPRequestHandler):
                     "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text"] if params["filter"] == 1 else [])
                 + (["https://api.stacspec.org/v1.0.0-rc.2/item-search#filter",
                     "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json"] if params["filter"] == 2 else [])
+                # filter 3: the pre-CQL2 names of item search rc.1 (DestinE HDA v1).
+                + (["https://api.stacspec.org/v1.0.0-rc.1/item-search#filter",
+                    "https://api.stacspec.org/v1.0.0-rc.1/item-search#filter:cql-text"] if params["filter"] == 3 else [])
                 + (["https://api.stacspec.org/v1.0.0/item-search#sort"] if params["sort"] else []),
                 "links": [{"rel": "self", "href": base + "/"}, {"rel": "data", "href": base + "/collections", "type": "application/json"},
                           {"rel": "search", "href": base + "/search", "method": "POST"}]

@@ -287,6 +287,17 @@ TEST_CASE("where the API filters, runs between full walks ask only for newer rec
   CHECK(due.walk.items == 500);
 }
 
+TEST_CASE("an API declaring rc.1's filter:cql-text (DestinE HDA v1) is asked with a text filter",
+          "[crawler][harvest]") {
+  Db db;
+  SourceSpec source = Source("rc1", "synthetic", Upstream().Url("/gen/c=2,n=250,p=100,filter=3/"));
+  REQUIRE_FALSE(Run(source, db).failed);
+  HarvestSummary incremental = Run(source, db);
+  REQUIRE_FALSE(incremental.failed);
+  CHECK(incremental.walk.incremental_walks == 2);
+  CHECK(incremental.walk.items == 2);  // the filter answered: only the records at the cursor
+}
+
 TEST_CASE("changed upstream: updates counted, vanished items withdrawn, returning items restored", "[crawler][harvest]") {
   Db db;
   SourceSpec source = Source("synthetic", "synthetic", Upstream().Url("/gen/c=2,n=250,p=100/"));

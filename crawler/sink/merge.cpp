@@ -390,7 +390,8 @@ absl::StatusOr<MergedItem> MergeItem(std::span<const SourceVersion> versions) {
   }
   if (json::object* properties = ObjectMember(merged, "properties")) {
     MergeVersionFlags(*properties, *parsed, retracted);
-    MergeItemSummary(*properties, assets, *parsed);
+    // A retracted dataset offers no copy: no other source's locations are added to it.
+    if (!retracted) MergeItemSummary(*properties, assets, *parsed);
     properties->insert_or_assign("stacfed:sources", SourceIds(*parsed, first));
   }
   MergedItem result;

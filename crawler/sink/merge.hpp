@@ -10,8 +10,9 @@
 // is not repeated; an asset the document lacks is added whole); every copy tagged
 // `stacfed:source`; `properties.stacfed:sources` the sources in that order; ESGF flags across
 // sources: `latest: false` from any source wins (replicas lag behind the publisher), and a
-// retraction from any source wins, with `latest: false` and no assets; `site:locations` the
-// union, `access:online_status` recomputed over the merged copies.
+// retraction from any source wins, with `latest: false`, no assets and no other source's
+// locations; otherwise `site:locations` is the union, `access:online_status` recomputed over
+// the merged copies.
 //
 // Collection: the first version's document, its first spatial box and its first interval
 // widened to cover every version's, `stacfed:sources` the sources in order.

@@ -89,6 +89,8 @@ TEST_CASE("merge: a retraction from any source wins, with no assets", "[merge]")
   CHECK(item.at("properties").at("retracted") == true);
   CHECK(item.at("properties").at("latest") == false);
   CHECK(item.at("assets").as_object().empty());
+  // No copy is offered, so no other source's location is added.
+  CHECK(json::serialize(item.at("properties").at("site:locations")) == R"(["ceda"])");
   // The retracting source's document is served.
   CHECK(json::serialize(item.at("properties").at("stacfed:sources")) == R"(["east","west"])");
   CHECK(merged.withdrawn_reason == "retracted");

@@ -102,35 +102,32 @@ fi
 upstream=$first_upstream
 warn_if_busy
 
+# timed_harvest NAME URL CATALOG: one `stacfed harvest`, its wall time in $tmp/NAME.secs and
+# its peak RSS in $tmp/NAME.rss; then the database must hold $ITEMS items.
+timed_harvest() {
+  local name=$1 url=$2 catalog=$3 t0 count
+  t0=$(date +%s.%N)
+  # shellcheck disable=SC2086  # HARVEST_ARGS is a list of words
+  if ! DATABASE_URL=$harvest_url /usr/bin/time -f %M -o "$tmp/$name.rss" \
+      "$STACFED" harvest --url "$url" --type stac-api --into "$catalog" $HARVEST_ARGS \
+      >"$tmp/$name.out" 2>"$tmp/$name.log"; then
+    tail -n 20 "$tmp/$name.log" >&2
+    die "$name: stacfed harvest failed (log above)"
+  fi
+  python3 -c "print(f'{$(date +%s.%N) - $t0:.3f}')" >"$tmp/$name.secs"
+  count=$(psql_q -At "$harvest_url" -c "SELECT count(*) FROM stacfed.items")
+  [ "$count" = "$ITEMS" ] || die "$name: expected $ITEMS items after the harvest, found $count"
+}
+
 for run in $(seq 1 "$RUNS"); do
   psql_q "$admin_url" -c "DROP DATABASE IF EXISTS \"$HARVEST_DB\" WITH (FORCE)" -c "CREATE DATABASE \"$HARVEST_DB\""
   DATABASE_URL=$harvest_url "$STACFED" migrate >/dev/null
   DATABASE_URL=$harvest_url "$STACFED" federation apply "$federation" >/dev/null
-  t0=$(date +%s.%N)
-  # shellcheck disable=SC2086  # HARVEST_ARGS is a list of words
-  if ! DATABASE_URL=$harvest_url /usr/bin/time -f %M -o "$tmp/harvest$run.rss" \
-      "$STACFED" harvest --url "$upstream" --type stac-api --into bench-upstream $HARVEST_ARGS \
-      >"$tmp/harvest$run.out" 2>"$tmp/harvest$run.log"; then
-    tail -n 20 "$tmp/harvest$run.log" >&2
-    die "run $run: stacfed harvest failed (log above)"
-  fi
-  python3 -c "print(f'{$(date +%s.%N) - $t0:.3f}')" >"$tmp/harvest$run.secs"
-  count=$(psql_q -At "$harvest_url" -c "SELECT count(*) FROM stacfed.items")
-  [ "$count" = "$ITEMS" ] || die "run $run: expected $ITEMS items after the harvest, found $count"
+  timed_harvest "harvest$run" "$upstream" bench-upstream
   python3 bench/walk.py "$upstream" >"$tmp/walk$run.out"
   say "run $run: harvest $(cat "$tmp/harvest$run.secs") s, peak RSS $(cat "$tmp/harvest$run.rss") KB; walk $(cut -d' ' -f3 "$tmp/walk$run.out") s"
   if [ "$MERGE" = 1 ]; then
-    t0=$(date +%s.%N)
-    # shellcheck disable=SC2086
-    if ! DATABASE_URL=$harvest_url /usr/bin/time -f %M -o "$tmp/merge$run.rss" \
-        "$STACFED" harvest --url "$mirror_upstream" --type stac-api --into bench-mirror $HARVEST_ARGS \
-        >"$tmp/merge$run.out" 2>"$tmp/merge$run.log"; then
-      tail -n 20 "$tmp/merge$run.log" >&2
-      die "run $run: the second source's harvest failed (log above)"
-    fi
-    python3 -c "print(f'{$(date +%s.%N) - $t0:.3f}')" >"$tmp/merge$run.secs"
-    count=$(psql_q -At "$harvest_url" -c "SELECT count(*) FROM stacfed.items")
-    [ "$count" = "$ITEMS" ] || die "run $run: expected $ITEMS merged items, found $count"
+    timed_harvest "merge$run" "$mirror_upstream" bench-mirror
     merged=$(psql_q -At "$harvest_url" -c "SELECT count(DISTINCT item_id) FROM stacfed.item_sources WHERE content IS NOT NULL")
     [ "$merged" = "$ITEMS" ] || die "run $run: expected $ITEMS items with two sources, found $merged"
     say "run $run: second source (merge) $(cat "$tmp/merge$run.secs") s, peak RSS $(cat "$tmp/merge$run.rss") KB"

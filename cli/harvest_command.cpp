@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "crawler/annotate/annotate.hpp"
 #include "crawler/harvest.hpp"
 #include "libstac/base/env.hpp"
 #include "libstac/base/status_macros.hpp"
@@ -35,6 +36,9 @@ SOURCE is the id of a catalog with a "harvest" object in the federation file
 given, supplies the sites of CATALOG_ID for site locality. Options for both forms:
   --page-size N      items per page asked of STAC APIs (default 100)
   --quiet            no progress even on a terminal
+
+Annotated documents name the site-access extension as $STACFED_PUBLIC_URL (the server's
+public base, default http://127.0.0.1:8080) + /extensions/site-access/v1.0.0/schema.json.
 )";
 
 struct Options {
@@ -241,7 +245,16 @@ int RunHarvest(const Args& args) {
     std::fprintf(stderr, "stacfed harvest: %s\n", std::string(full_walk_hours.status().message()).c_str());
     return 2;
   }
-  for (crawler::SourceSpec& source : *sources) source.full_walk_every_s = *full_walk_hours * 3600;
+  // Read once for the whole run: every source names the same extension URI.
+  auto extension_uri = crawler::SiteAccessExtensionUriFromEnv();
+  if (!extension_uri.ok()) {
+    std::fprintf(stderr, "stacfed harvest: %s\n", std::string(extension_uri.status().message()).c_str());
+    return 2;
+  }
+  for (crawler::SourceSpec& source : *sources) {
+    source.full_walk_every_s = *full_walk_hours * 3600;
+    source.site_access_extension = *extension_uri;
+  }
   auto http = HttpOptionsFromEnv();
   auto database_url = db::ResolveDatabaseUrl();
   if (!http.ok() || !database_url.ok()) {

@@ -198,6 +198,7 @@ SERVED_PATHS = (
     "/catalogs/{}/children", "/catalogs/{}/conformance", "/catalogs/{}/search",
     "/aggregate", "/aggregations", "/collections/{}/aggregate", "/collections/{}/aggregations",
     "/catalogs/{}/aggregate", "/catalogs/{}/aggregations",
+    "/extensions/site-access/v1.0.0/schema.json", "/extensions/site-access/v1.0.0/README.md",
 )
 
 

@@ -11,6 +11,7 @@
 
 #include "crawler/annotate/site_registry.hpp"
 #include "libstac/federation/federation.hpp"
+#include "libstac/model/site_access.hpp"
 
 namespace stacfed::crawler {
 
@@ -37,6 +38,9 @@ struct SourceSpec {
   // The federation's sites as seen from `catalog_id`, for site locality (crawler/annotate);
   // empty when harvesting without a federation file.
   SiteRegistry sites;
+  // The site-access extension URI annotated documents name in `stac_extensions`: `stacfed
+  // harvest` sets it from STACFED_PUBLIC_URL (crawler::SiteAccessExtensionUriFromEnv).
+  std::string site_access_extension{site_access::kDefaultSchemaUri};
   // Where several sources offer one collection (crawler/README.md, "Several sources of one
   // collection"), the document served is that of the source with the highest priority, then
   // the lowest position (its place in the federation file).

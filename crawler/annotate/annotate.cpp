@@ -10,6 +10,9 @@
 
 #include "crawler/annotate/copy.hpp"
 #include "crawler/annotate/rules.hpp"
+#include "libstac/base/env.hpp"
+#include "libstac/base/strings.hpp"
+#include "libstac/base/url.hpp"
 #include "libstac/federation/federation.hpp"
 
 namespace stacfed::crawler {
@@ -132,15 +135,15 @@ bool AwaitsOrder(const json::object& properties) {
          StringOf(properties, "storage:tier") == "offline";
 }
 
-void DeclareExtension(json::object& document) {
+void DeclareExtension(json::object& document, std::string_view extension_uri) {
   json::value& list = document["stac_extensions"];
   if (list.is_null()) list = json::array{};
   json::array* uris = list.if_array();
   if (uris == nullptr) return;
   for (const json::value& uri : *uris) {
-    if (const json::string* text = uri.if_string(); text && View(*text) == kSiteAccessExtension) return;
+    if (const json::string* text = uri.if_string(); text && View(*text) == extension_uri) return;
   }
-  uris->emplace_back(Key(kSiteAccessExtension));
+  uris->emplace_back(Key(extension_uri));
 }
 
 // Annotates every asset of `assets` and its alternates.
@@ -247,7 +250,28 @@ json::object* ObjectMember(json::object& object, std::string_view key) {
 
 }  // namespace
 
-bool AnnotateItem(json::object& item, const SiteRegistry& sites) {
+absl::StatusOr<std::string> SiteAccessExtensionUri(std::optional<std::string_view> public_url) {
+  std::string_view base = public_url.value_or(site_access::kDefaultPublicBase);
+  if (base.empty()) base = site_access::kDefaultPublicBase;
+  while (base.ends_with('/')) base.remove_suffix(1);
+  const absl::StatusOr<Url> url = Url::Parse(base);
+  if (!url.ok() || !url->IsHttp() || url->Host().empty() || url->HasQuery() ||
+      base.find('#') != std::string_view::npos) {
+    return absl::InvalidArgumentError(
+        StrCat("STACFED_PUBLIC_URL is '", Excerpt(public_url.value_or(""), 200),
+               "': expected the server's public base URL, http(s)://host[:port][/path] without "
+               "query or fragment (it names the site-access extension schema in harvested "
+               "documents)"));
+  }
+  return StrCat(base, site_access::kSchemaPath);
+}
+
+absl::StatusOr<std::string> SiteAccessExtensionUriFromEnv() {
+  const std::optional<std::string> value = GetEnv("STACFED_PUBLIC_URL");
+  return SiteAccessExtensionUri(value ? std::optional<std::string_view>(*value) : std::nullopt);
+}
+
+bool AnnotateItem(json::object& item, const SiteRegistry& sites, std::string_view extension_uri) {
   Annotator annotator(sites, annotate::ReadDocumentHints(item, sites));
   ItemSummary summary;
   if (json::object* assets = ObjectMember(item, "assets")) {
@@ -257,11 +281,12 @@ bool AnnotateItem(json::object& item, const SiteRegistry& sites) {
   }
   summary.AddBackendSites(annotator.hints().backend_sites);
   if (json::object* properties = ObjectMember(item, "properties")) WriteItemSummary(*properties, summary, annotator);
-  if (annotator.added()) DeclareExtension(item);
+  if (annotator.added()) DeclareExtension(item, extension_uri);
   return annotator.added();
 }
 
-bool AnnotateCollection(json::object& collection, const SiteRegistry& sites) {
+bool AnnotateCollection(json::object& collection, const SiteRegistry& sites,
+                        std::string_view extension_uri) {
   Annotator annotator(sites, annotate::ReadDocumentHints(collection, sites));
   if (!sites.catalog_sites().empty()) {
     annotator.NoteAdded(collection.emplace("site:sites", sites.catalog_sites()).second);
@@ -269,7 +294,7 @@ bool AnnotateCollection(json::object& collection, const SiteRegistry& sites) {
   if (json::object* assets = ObjectMember(collection, "assets")) {
     AnnotateAssets(*assets, annotator, [](bool, const std::vector<CopyResult>&) {});
   }
-  if (annotator.added()) DeclareExtension(collection);
+  if (annotator.added()) DeclareExtension(collection, extension_uri);
   return annotator.added();
 }
 

@@ -398,7 +398,7 @@ std::optional<std::string> Walker::AcceptCollection(json::object collection, std
   for (const std::string& change : *changes) {
     log::Debug("harvest ", source_.id, ": collection ", id, ": ", change);
   }
-  AnnotateCollection(collection, source_.sites);
+  AnnotateCollection(collection, source_.sites, source_.site_access_extension);
   auto stored =
       sink_.PutCollection(SerializeKeepingText(collection, received, text), url, *changes);
   if (!stored.ok()) {
@@ -451,7 +451,7 @@ std::optional<PreparedItem> Walker::PrepareReceivedItem(const json::value& recei
     return std::nullopt;
   }
   ResolveHrefs(item, url, source_.sites, normalised->changes);
-  AnnotateItem(item, source_.sites);
+  AnnotateItem(item, source_.sites, source_.site_access_extension);
   const std::string serialized = SerializeKeepingText(item, received.get_object(), source);
   // Held to STACFED_MAX_ITEM_BYTES like a loaded item (DbSink::Open has checked the value).
   const absl::Status fits = ingest::CheckRecordSize(

@@ -18,6 +18,7 @@
 #include "server/api/aggregate_handlers.hpp"
 #include "server/api/catalogs_handlers.hpp"
 #include "server/api/database.hpp"
+#include "server/api/extensions.hpp"
 #include "server/api/handler_support.hpp"
 #include "server/api/links.hpp"
 #include "server/api/openapi.hpp"
@@ -356,6 +357,7 @@ void RegisterRoutes(http::Router& router, const ApiOptions& api_options) {
   // (catalogs_handlers.cpp): they link catalogs and offer collection search.
   RegisterCatalogRoutes(router, api_options);
   RegisterAggregateRoutes(router, api_options);
+  RegisterExtensionRoutes(router);
 }
 
 }  // namespace stacfed::api

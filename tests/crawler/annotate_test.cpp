@@ -7,7 +7,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -344,7 +346,7 @@ TEST_CASE("hosts no site serves: site:ref \"unknown\", whatever the catalog's si
 TEST_CASE("fields the upstream set are kept", "[crawler][annotate]") {
   json::object item = Parse(R"({
     "type": "Feature", "stac_version": "1.1.0", "id": "kept", "geometry": null,
-    "stac_extensions": ["https://stac.expect.example/extensions/site-access/v0.1.0/schema.json"],
+    "stac_extensions": ["http://127.0.0.1:8080/extensions/site-access/v1.0.0/schema.json"],
     "properties": {"datetime": "2000-01-01T00:00:00Z", "site:locations": ["upstream-site"]}, "links": [],
     "assets": {
       "a": {"href": "https://esgf-data.dkrz.de/a.nc", "type": "application/netcdf", "roles": ["data"],
@@ -545,6 +547,49 @@ TEST_CASE("kerchunk evidence needs media type, name and roles together", "[crawl
   CHECK(evidence(R"({"href": "https://x.org/r.json", "type": "application/geo+json", "roles": ["index"]})") == "");
   CHECK(evidence(R"({"href": "https://x.org/datasets/d/kerchunk", "type": "application/vnd+zarr"})") ==
         "kerchunk-endpoint");
+}
+
+// ---- the extension URI -------------------------------------------------------------------
+
+TEST_CASE("the extension URI is the served schema under STACFED_PUBLIC_URL", "[crawler][annotate]") {
+  CHECK(*SiteAccessExtensionUri(std::nullopt) == "http://127.0.0.1:8080/extensions/site-access/v1.0.0/schema.json");
+  CHECK(*SiteAccessExtensionUri("") == *SiteAccessExtensionUri(std::nullopt));
+  CHECK(*SiteAccessExtensionUri(std::nullopt) == kSiteAccessExtension);
+  CHECK(*SiteAccessExtensionUri("https://stac.example.org/fed//") ==
+        "https://stac.example.org/fed/extensions/site-access/v1.0.0/schema.json");
+  CHECK(*SiteAccessExtensionUri("http://[::1]:8081") == "http://[::1]:8081/extensions/site-access/v1.0.0/schema.json");
+  for (std::string_view bad : {"stac.example.org", "ftp://stac.example.org", "https://h/?x=1", "https://h/#f",
+                               "https://", "file:///srv/stac", "not a url"}) {
+    INFO(bad);
+    const auto uri = SiteAccessExtensionUri(bad);
+    REQUIRE_FALSE(uri.ok());
+    CHECK(absl::IsInvalidArgument(uri.status()));
+    CHECK(uri.status().message().find("STACFED_PUBLIC_URL") != std::string_view::npos);
+  }
+  setenv("STACFED_PUBLIC_URL", "https://stac.example.org/", 1);
+  CHECK(*SiteAccessExtensionUriFromEnv() == "https://stac.example.org/extensions/site-access/v1.0.0/schema.json");
+  setenv("STACFED_PUBLIC_URL", "example.org", 1);
+  CHECK_FALSE(SiteAccessExtensionUriFromEnv().ok());
+  unsetenv("STACFED_PUBLIC_URL");
+  CHECK(*SiteAccessExtensionUriFromEnv() == kSiteAccessExtension);
+}
+
+TEST_CASE("annotation names the URI it is given, once", "[crawler][annotate]") {
+  const std::string uri = "https://stac.example.org/extensions/site-access/v1.0.0/schema.json";
+  json::object item = Parse(kEsgfItem);
+  CHECK(AnnotateItem(item, Sites("esgf"), uri));
+  json::object again = item;
+  AnnotateItem(again, Sites("esgf"), uri);  // nothing new: still declared once
+  int named = 0;
+  for (const json::value& value : again.at("stac_extensions").as_array()) {
+    named += value.as_string() == uri ? 1 : 0;
+    CHECK(value.as_string() != kSiteAccessExtension);
+  }
+  CHECK(named == 1);
+  json::object collection = Parse(R"({"type": "Collection", "id": "c", "stac_version": "1.1.0",
+      "description": "d", "license": "other", "links": [], "extent": {}})");
+  CHECK(AnnotateCollection(collection, Sites("esgf"), uri));
+  CHECK(collection.at("stac_extensions").as_array().back().as_string() == uri);
 }
 
 }  // namespace

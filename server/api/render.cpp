@@ -100,20 +100,20 @@ void AppendItem(std::string& out, ItemLinkWriter& links, std::string_view collec
   CloseLinksAndAppendMembers(out, stored_links, content);
 }
 
-// Appends `item` with its copies ranked for `client_site` (when not empty) and then filtered
-// by `fields` (when not null); `ranked` is scratch space.
-void AppendRewritten(std::string_view item, std::string_view client_site,
+// Appends `item` with its copies ranked by `ranker` and then filtered by `fields` (each when
+// not null); `ranked` is scratch space.
+void AppendRewritten(std::string_view item, search::CopyRanker* ranker,
                      const search::FieldsFilter* fields, std::string& ranked, std::string& out) {
-  if (client_site.empty()) {
+  if (ranker == nullptr) {
     fields->Append(item, out);
     return;
   }
   if (fields == nullptr) {
-    search::AppendRankedItem(item, client_site, out);
+    ranker->Append(item, out);
     return;
   }
   ranked.clear();
-  search::AppendRankedItem(item, client_site, ranked);
+  ranker->Append(item, ranked);
   fields->Append(ranked, out);
 }
 
@@ -187,6 +187,8 @@ std::string RenderItemCollection(const SearchRequest& request, const pg::Result&
   for (int row = 0; row < shown; ++row) {
     reserve += rows.Get(row, search::kColContent).size() + rows.Get(row, search::kColLinks).size() + 600;
   }
+  // Ranking adds access:rank to every copy: room for it up front.
+  if (request.client_site) reserve += reserve / 16;
   std::string out;
   out.reserve(reserve);
   out += R"({"type":"FeatureCollection","features":[)";
@@ -196,8 +198,9 @@ std::string RenderItemCollection(const SearchRequest& request, const pg::Result&
   // searches read the stored text.
   std::optional<search::FieldsFilter> fields;
   if (request.fields) fields.emplace(*request.fields, search::ItemDefaultFields());
-  const std::string_view client_site = request.client_site.value_or("");
-  const bool rewrite = fields || !client_site.empty();
+  std::optional<search::CopyRanker> ranker;
+  if (request.client_site) ranker.emplace(*request.client_site);
+  const bool rewrite = fields || ranker;
   std::string whole;
   std::string ranked;
   for (int i = 0; i < shown; ++i) {
@@ -207,7 +210,8 @@ std::string RenderItemCollection(const SearchRequest& request, const pg::Result&
                rows.Get(row, search::kColId), rows.Get(row, search::kColLinks),
                rows.Get(row, search::kColContent));
     if (rewrite) {
-      AppendRewritten(whole, client_site, fields ? &*fields : nullptr, ranked, out);
+      AppendRewritten(whole, ranker ? &*ranker : nullptr, fields ? &*fields : nullptr, ranked,
+                      out);
       whole.clear();
     }
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <deque>
+#include <span>
 #include <vector>
 
 #include <boost/json/parse.hpp>
@@ -16,58 +17,94 @@
 namespace stacfed::search {
 namespace {
 
-using ingest::Member;
-using ingest::Span;
-
-std::string_view Text(std::string_view s, Span span) {
-  return s.substr(span.begin, span.end - span.begin);
+// The raw scheme of an absolute href ("" for a relative reference).
+std::string_view Scheme(std::string_view href) {
+  if (!HasScheme(href)) return {};
+  return href.substr(0, href.find(':'));
 }
 
-// The scheme of an absolute href, in lower case ("" for a relative reference).
-std::string Scheme(std::string_view href) {
-  if (!HasScheme(href)) return {};
-  return absl::AsciiStrToLower(ToAbsl(href.substr(0, href.find(':'))));
+bool SchemeIs(std::string_view scheme, std::string_view name) {
+  return absl::EqualsIgnoreCase(ToAbsl(scheme), ToAbsl(name));
 }
 
 bool IsPosixHref(std::string_view href) {
   return (!href.empty() && href.front() == '/' && !absl::StartsWith(ToAbsl(href), "//")) ||
-         Scheme(href) == "file";
+         SchemeIs(Scheme(href), "file");
 }
 
 // An http(s) URL on a host without a dot (a service name inside a provider's network): no
-// one outside that network can read it.
+// one outside that network can read it. An authority with a dot is never one (most hrefs:
+// decided without parsing them).
 bool HasInternalHost(std::string_view href) {
-  const std::string scheme = Scheme(href);
-  if (scheme != "http" && scheme != "https") return false;
+  const std::string_view scheme = Scheme(href);
+  if (!SchemeIs(scheme, "https") && !SchemeIs(scheme, "http")) return false;
+  const std::string_view rest = href.substr(scheme.size() + 1);
+  if (!absl::StartsWith(ToAbsl(rest), "//")) return false;
+  const std::string_view authority = rest.substr(2, rest.find_first_of("/?#", 2) - 2);
+  if (authority.find('.') != std::string_view::npos) return false;
   const absl::StatusOr<Url> url = Url::Parse(href);
   return url.ok() && url->HasInternalHost();
 }
 
-// One copy of an asset: the asset itself (key empty) or one value of its alternate map.
+bool SameSite(const CopyFacts& copy, std::string_view client_site) {
+  return !copy.site.empty() && copy.site == client_site;
+}
+
+// One member of an object in the item's text: positions index the item.
+struct Member {
+  std::string_view key;  // raw, without quotes (escapes kept)
+  size_t begin;          // the key's opening quote
+  size_t value;          // the value's first byte
+  size_t end;            // one past the value
+  bool copy_level;       // IsCopyLevelMember(key), asked once
+};
+
+// One copy of an asset: the asset itself (order 0) or one value of its alternate map.
 struct Copy {
-  std::string_view key;   // the alternate key as written (escapes kept), "" for the asset
-  std::string_view text;  // the copy's object text; `members` index it
-  std::vector<Member> members;
+  std::string_view key;  // the alternate key as written, "" for the asset
+  size_t first = 0;      // its members: Scratch::asset_members for the asset, else
+  size_t last = 0;       // Scratch::alternate_members[first, last)
   CopyFacts facts;
-  std::array<std::string, 6> decoded;  // escaped string values, decoded (facts point here)
-  int order = 0;                       // 0 for the asset, then the alternates in order
+  int order = 0;  // 0 for the asset, then the alternates in order
   CopyRank rank = CopyRank::kOffline;
 };
 
-// The string value of a member, decoded; "" when it is not a string.
-std::string_view StringValue(std::string_view value, std::string& storage) {
-  if (value.size() < 2 || value.front() != '"') return {};
+}  // namespace
+
+struct CopyRanker::Scratch {
+  std::vector<Member> asset_members;
+  std::vector<Member> alternate_members;
+  std::vector<Copy> copies;
+  std::vector<size_t> ranked;               // indexes of the shown copies, in rank order
+  std::vector<std::pair<size_t, size_t>> unranked;  // alternate members not objects: spans
+  std::vector<std::string_view> asset_level;        // names of the asset's own members
+  std::deque<std::string> decoded;                   // escaped string values, decoded
+  std::string demoted_key;
+
+  std::span<const Member> MembersOf(const Copy& copy) const {
+    const std::vector<Member>& pool = copy.order == 0 ? asset_members : alternate_members;
+    return std::span<const Member>(pool).subspan(copy.first, copy.last - copy.first);
+  }
+};
+
+namespace {
+
+using Scratch = CopyRanker::Scratch;
+
+// The string value at s[value, end), decoded; "" when it is not a string.
+std::string_view StringValue(std::string_view s, const Member& member, Scratch& scratch) {
+  const std::string_view value = s.substr(member.value, member.end - member.value);
+  if (value.size() < 2 || value.front() != '"' || value.back() != '"') return {};
   const std::string_view inner = value.substr(1, value.size() - 2);
   if (inner.find('\\') == std::string_view::npos) return inner;
   boost::system::error_code error;
   const boost::json::value parsed = boost::json::parse(value, error);
   if (error || !parsed.is_string()) return {};
-  storage.assign(parsed.get_string().data(), parsed.get_string().size());
-  return storage;
+  return scratch.decoded.emplace_back(parsed.get_string().data(), parsed.get_string().size());
 }
 
 // Reads the annotation of a copy from its members.
-void ReadFacts(Copy& copy) {
+void ReadFacts(std::string_view s, Copy& copy, Scratch& scratch) {
   struct Field {
     std::string_view name;
     std::string_view CopyFacts::*slot;
@@ -80,184 +117,219 @@ void ReadFacts(Copy& copy) {
       {"access:scope", &CopyFacts::scope},
       {"access:status", &CopyFacts::status},
   }};
-  for (const Member& member : copy.members) {
-    for (size_t i = 0; i < kFields.size(); ++i) {
-      if (member.key == kFields[i].name) {
-        copy.facts.*kFields[i].slot = StringValue(Text(copy.text, member.value), copy.decoded[i]);
-      }
+  for (const Member& member : scratch.MembersOf(copy)) {
+    if (!member.copy_level) continue;  // every field read is a copy's
+    for (const Field& field : kFields) {
+      if (member.key == field.name) copy.facts.*field.slot = StringValue(s, member, scratch);
     }
   }
   copy.facts.annotated = !copy.facts.protocol.empty();
   if (!copy.facts.annotated) copy.facts.protocol = ImpliedProtocol(copy.facts.href);
 }
 
-bool SameSite(const CopyFacts& copy, std::string_view client_site) {
-  return !copy.site.empty() && copy.site == client_site;
+// The members of one object value at s[pos], each skipped, into `members`; the end of the
+// object (npos when it cannot be read).
+size_t CollectMembers(std::string_view s, size_t pos, std::vector<Member>& members) {
+  return ingest::VisitObjectMembers(s, pos, [&](std::string_view key, size_t begin, size_t value) {
+    const size_t end = ingest::SkipJsonValue(s, value);
+    if (end != std::string_view::npos) {
+      members.push_back(Member{key, begin, value, end, IsCopyLevelMember(key)});
+    }
+    return end;
+  });
+}
+
+// The copies of the asset object at s[pos] into `scratch`: its own members and those of each
+// alternate, in one pass. Returns the end of the asset (npos when it cannot be read).
+size_t CollectCopies(std::string_view s, size_t pos, Scratch& scratch) {
+  scratch.asset_members.clear();
+  scratch.alternate_members.clear();
+  scratch.copies.clear();
+  scratch.unranked.clear();
+  scratch.copies.emplace_back();
+  const size_t end =
+      ingest::VisitObjectMembers(s, pos, [&](std::string_view key, size_t begin, size_t value) {
+        size_t value_end;
+        if (key == "alternate" && s[value] == '{') {
+          value_end = ingest::VisitObjectMembers(
+              s, value, [&](std::string_view alternate, size_t alt_begin, size_t alt_value) {
+                if (s[alt_value] != '{') {
+                  const size_t alt_end = ingest::SkipJsonValue(s, alt_value);
+                  scratch.unranked.emplace_back(alt_begin, alt_end);
+                  return alt_end;
+                }
+                Copy copy;
+                copy.key = alternate;
+                copy.order = static_cast<int>(scratch.copies.size());
+                copy.first = scratch.alternate_members.size();
+                const size_t alt_end = CollectMembers(s, alt_value, scratch.alternate_members);
+                copy.last = scratch.alternate_members.size();
+                scratch.copies.push_back(copy);
+                return alt_end;
+              });
+        } else {
+          value_end = ingest::SkipJsonValue(s, value);
+        }
+        if (value_end != std::string_view::npos) {
+          scratch.asset_members.push_back(
+              Member{key, begin, value, value_end, IsCopyLevelMember(key)});
+        }
+        return value_end;
+      });
+  scratch.copies.front().last = scratch.asset_members.size();
+  return end;
 }
 
 // The members of `copy` but access:rank (which is written anew), with `skip(name)` false.
 template <typename Skip>
-void AppendMembers(const Copy& copy, const Skip& skip, std::string& out, bool& first) {
-  for (const Member& member : copy.members) {
-    if (member.key == "access:rank" || skip(member.key)) continue;
+void AppendMembers(std::string_view s, const Scratch& scratch, const Copy& copy, const Skip& skip,
+                   std::string& out, bool& first) {
+  for (const Member& member : scratch.MembersOf(copy)) {
+    if ((member.copy_level && member.key == "access:rank") || skip(member)) continue;
     if (!first) out += ',';
     first = false;
-    out += Text(copy.text, member.whole);
+    out += s.substr(member.begin, member.end - member.begin);
   }
 }
 
 void AppendRank(CopyRank rank, bool first, std::string& out) {
   if (!first) out += ',';
-  StrAppend(&out, R"("access:rank":)", static_cast<int>(rank));
+  out += R"("access:rank":)";
+  out += static_cast<char>('0' + static_cast<int>(rank));
 }
 
-// The copy that takes the asset's href: the first copy (in ranked order) that may be one;
-// when none may, the asset's own copy if it is shown, else the first shown.
-size_t ChooseHref(const std::vector<Copy*>& ranked, std::string_view client_site) {
-  for (size_t i = 0; i < ranked.size(); ++i) {
-    if (MayBeHref(ranked[i]->facts, client_site)) return i;
+// Of the asset's own members, those of its copy.
+bool IsOwnCopyMember(const Member& member) { return member.copy_level; }
+// Of the asset's own members, those that stay with it.
+bool IsAssetLevelMember(const Member& member) {
+  return !member.copy_level && member.key != "alternate";
+}
+
+// Ranks the copies in `scratch`: the indexes of those shown, best first; returns the index
+// (into `ranked`) of the copy that takes the href: the first that may (rank below 8); when
+// none may, the asset's own copy if it is shown, else the first shown.
+size_t RankShown(std::string_view client_site, Scratch& scratch) {
+  scratch.ranked.clear();
+  for (size_t i = 0; i < scratch.copies.size(); ++i) {
+    Copy& copy = scratch.copies[i];
+    if (!IsVisibleTo(copy.facts, client_site)) continue;
+    copy.rank = RankFor(copy.facts, client_site);
+    scratch.ranked.push_back(i);
   }
-  for (size_t i = 0; i < ranked.size(); ++i) {
-    if (ranked[i]->order == 0) return i;
+  // Ties keep document order (the asset first); a copy without annotation comes after the
+  // annotated copies of its rank.
+  const std::vector<Copy>& copies = scratch.copies;
+  std::stable_sort(scratch.ranked.begin(), scratch.ranked.end(), [&](size_t a, size_t b) {
+    if (copies[a].rank != copies[b].rank) return copies[a].rank < copies[b].rank;
+    return copies[a].facts.annotated > copies[b].facts.annotated;
+  });
+  for (size_t i = 0; i < scratch.ranked.size(); ++i) {
+    if (copies[scratch.ranked[i]].rank != CopyRank::kOffline) return i;
+  }
+  for (size_t i = 0; i < scratch.ranked.size(); ++i) {
+    if (scratch.ranked[i] == 0) return i;
   }
   return 0;
 }
 
-// Writes the asset `text` with its copies ranked; false when none of them is shown (the
-// asset is then left out).
-bool AppendRankedAsset(std::string_view text, std::string_view client_site, std::string& out) {
-  std::deque<Copy> copies;  // stable addresses: facts point into `decoded`
-  Copy& asset = copies.emplace_back();
-  asset.text = text;
-  if (ingest::ObjectMembers(text, 0, asset.members) == std::string_view::npos) {
-    out += text;
-    return true;
-  }
-  ReadFacts(asset);
-  std::vector<std::string_view> unranked;  // alternate members that are not objects, as written
-  for (const Member& member : asset.members) {
-    if (member.key != "alternate") continue;
-    const std::string_view map = Text(text, member.value);
-    std::vector<Member> alternates;
-    if (map.empty() || map.front() != '{' ||
-        ingest::ObjectMembers(map, 0, alternates) == std::string_view::npos) {
-      continue;
-    }
-    for (const Member& alternate : alternates) {
-      const std::string_view value = Text(map, alternate.value);
-      Copy& copy = copies.emplace_back();
-      copy.key = alternate.key;
-      copy.text = value;
-      copy.order = static_cast<int>(copies.size()) - 1;
-      if (value.front() != '{' ||
-          ingest::ObjectMembers(value, 0, copy.members) == std::string_view::npos) {
-        copies.pop_back();
-        unranked.push_back(Text(map, alternate.whole));
-        continue;
-      }
-      ReadFacts(copy);
-    }
-  }
-
-  std::vector<Copy*> ranked;
-  for (Copy& copy : copies) {
-    if (!IsVisibleTo(copy.facts, client_site)) continue;
-    copy.rank = RankFor(copy.facts, client_site);
-    ranked.push_back(&copy);
-  }
-  if (ranked.empty()) return false;
-  // Ties keep document order (the asset first); a copy without annotation comes after the
-  // annotated copies of its rank.
-  std::stable_sort(ranked.begin(), ranked.end(), [](const Copy* a, const Copy* b) {
-    if (a->rank != b->rank) return a->rank < b->rank;
-    return a->facts.annotated > b->facts.annotated;
-  });
-  const size_t best_index = ChooseHref(ranked, client_site);
-  const Copy& best = *ranked[best_index];
-
+// Writes the ranked asset collected in `scratch` (its copies ranked, `best` the index into
+// scratch.ranked of the href's copy).
+void AppendRankedAsset(std::string_view s, size_t best_index, Scratch& scratch, std::string& out) {
+  const Copy& asset = scratch.copies.front();
+  const Copy& best = scratch.copies[scratch.ranked[best_index]];
   // The asset's own members, then the best copy's, then its rank, then the other copies.
   out += '{';
   bool first = true;
-  std::vector<std::string_view> asset_level;
-  AppendMembers(asset, [&](std::string_view name) {
-    if (name == "alternate" || IsCopyLevelMember(name)) return true;
-    asset_level.push_back(name);
+  scratch.asset_level.clear();
+  AppendMembers(s, scratch, asset, [&](const Member& member) {
+    if (!IsAssetLevelMember(member)) return true;
+    scratch.asset_level.push_back(member.key);
     return false;
   }, out, first);
   if (best.order == 0) {
-    AppendMembers(asset, [](std::string_view name) {
-      return name == "alternate" || !IsCopyLevelMember(name);
-    }, out, first);
+    AppendMembers(s, scratch, asset, [](const Member& member) { return !IsOwnCopyMember(member); },
+                  out, first);
   } else {
     // Every member of an alternate is its copy's; one the asset itself has (a title) stays
     // the asset's.
-    AppendMembers(best, [&](std::string_view name) {
-      return std::find(asset_level.begin(), asset_level.end(), name) != asset_level.end();
+    const std::vector<std::string_view>& level = scratch.asset_level;
+    AppendMembers(s, scratch, best, [&](const Member& member) {
+      return !member.copy_level &&
+             std::find(level.begin(), level.end(), member.key) != level.end();
     }, out, first);
   }
   AppendRank(best.rank, first, out);
-  if (ranked.size() == 1 && unranked.empty()) {
+  if (scratch.ranked.size() == 1 && scratch.unranked.empty()) {
     out += '}';
-    return true;
+    return;
   }
   out += R"(,"alternate":{)";
   bool first_alternate = true;
-  for (size_t i = 0; i < ranked.size(); ++i) {
+  for (size_t i = 0; i < scratch.ranked.size(); ++i) {
     if (i == best_index) continue;
-    const Copy& copy = *ranked[i];
+    const Copy& copy = scratch.copies[scratch.ranked[i]];
     if (!first_alternate) out += ',';
     first_alternate = false;
     bool first_member = true;
     if (copy.order == 0) {
-      const std::string key = DemotedCopyKey(copy.facts.site, [&](std::string_view key) {
-        return std::any_of(copies.begin() + 1, copies.end(),
+      scratch.demoted_key = DemotedCopyKey(copy.facts.site, [&](std::string_view key) {
+        return std::any_of(scratch.copies.begin() + 1, scratch.copies.end(),
                            [&](const Copy& other) { return other.key == key; }) ||
-               std::find(unranked.begin(), unranked.end(), key) != unranked.end();
+               std::any_of(scratch.unranked.begin(), scratch.unranked.end(), [&](auto span) {
+                 const std::string_view whole = s.substr(span.first, span.second - span.first);
+                 return whole.substr(1, key.size() + 1) == StrCat(key, "\"");
+               });
       });
-      AppendJsonString(out, key);
+      AppendJsonString(out, scratch.demoted_key);
       out += ":{";
-      AppendMembers(copy, [](std::string_view name) {
-        return name == "alternate" || !IsCopyLevelMember(name);
-      }, out, first_member);
+      AppendMembers(s, scratch, copy, [](const Member& member) { return !IsOwnCopyMember(member); },
+                    out, first_member);
     } else {
-      StrAppend(&out, "\"", copy.key, "\":{");
-      AppendMembers(copy, [](std::string_view) { return false; }, out, first_member);
+      out += '"';
+      out += copy.key;
+      out += "\":{";
+      AppendMembers(s, scratch, copy, [](const Member&) { return false; }, out, first_member);
     }
     AppendRank(copy.rank, first_member, out);
     out += '}';
   }
-  for (std::string_view whole : unranked) {
+  for (const auto& [begin, end] : scratch.unranked) {
     if (!first_alternate) out += ',';
     first_alternate = false;
-    out += whole;
+    out += s.substr(begin, end - begin);
   }
   out += "}}";
-  return true;
 }
 
-void AppendRankedAssets(std::string_view text, std::string_view client_site, std::string& out) {
-  std::vector<Member> assets;
-  if (ingest::ObjectMembers(text, 0, assets) == std::string_view::npos) {
-    out += text;
-    return;
-  }
+// Appends the assets object at s[pos] with every asset ranked; returns its end (npos when it
+// cannot be read: `out` then holds part of it, which the caller takes back).
+size_t AppendRankedAssets(std::string_view s, size_t pos, std::string_view client_site,
+                          Scratch& scratch, std::string& out) {
   out += '{';
   bool first = true;
-  std::string asset;
-  for (const Member& member : assets) {
-    const std::string_view value = Text(text, member.value);
-    asset.clear();
-    if (value.front() != '{') {
-      asset = value;
-    } else if (!AppendRankedAsset(value, client_site, asset)) {
-      continue;  // no copy the client may see
-    }
-    if (!first) out += ',';
-    first = false;
-    out += text.substr(member.whole.begin, member.value.begin - member.whole.begin);
-    out += asset;
-  }
+  const size_t end =
+      ingest::VisitObjectMembers(s, pos, [&](std::string_view, size_t begin, size_t value) {
+        if (s[value] != '{') {
+          const size_t value_end = ingest::SkipJsonValue(s, value);
+          if (value_end == std::string_view::npos) return value_end;
+          if (!first) out += ',';
+          first = false;
+          out += s.substr(begin, value_end - begin);
+          return value_end;
+        }
+        const size_t value_end = CollectCopies(s, value, scratch);
+        if (value_end == std::string_view::npos) return value_end;
+        for (Copy& copy : scratch.copies) ReadFacts(s, copy, scratch);
+        const size_t best = RankShown(client_site, scratch);
+        if (scratch.ranked.empty()) return value_end;  // no copy the client may see
+        if (!first) out += ',';
+        first = false;
+        out += s.substr(begin, value - begin);  // the key, its colon
+        AppendRankedAsset(s, best, scratch, out);
+        return value_end;
+      });
   out += '}';
+  return end;
 }
 
 }  // namespace
@@ -265,12 +337,12 @@ void AppendRankedAssets(std::string_view text, std::string_view client_site, std
 std::string_view ImpliedProtocol(std::string_view href) {
   if (absl::StartsWith(ToAbsl(href), "reference::")) return "kerchunk";
   if (IsPosixHref(href)) return "posix";
-  const std::string scheme = Scheme(href);
+  const std::string_view scheme = Scheme(href);
   if (scheme.empty()) return href.empty() ? std::string_view() : "https";  // relative
-  if (scheme == "slk") return "slk";
-  if (scheme == "s3" || scheme == "gs" || scheme == "az") return "s3";
-  if (scheme == "globus") return "globus";
-  if (scheme == "http" || scheme == "https") {
+  if (SchemeIs(scheme, "slk")) return "slk";
+  if (SchemeIs(scheme, "s3") || SchemeIs(scheme, "gs") || SchemeIs(scheme, "az")) return "s3";
+  if (SchemeIs(scheme, "globus")) return "globus";
+  if (SchemeIs(scheme, "http") || SchemeIs(scheme, "https")) {
     return absl::StrContains(ToAbsl(href), "/dodsC/") ? "opendap" : "https";
   }
   return {};
@@ -313,16 +385,36 @@ bool IsCopyLevelMember(std::string_view name) {
   });
 }
 
-void AppendRankedItem(std::string_view item_json, std::string_view client_site,
-                      std::string& out) {
-  const std::optional<Span> assets = ingest::TopLevelValue(item_json, "assets");
-  if (!assets || item_json[assets->begin] != '{') {
+CopyRanker::CopyRanker(std::string_view client_site)
+    : client_site_(client_site), scratch_(std::make_unique<Scratch>()) {}
+CopyRanker::~CopyRanker() = default;
+CopyRanker::CopyRanker(CopyRanker&&) noexcept = default;
+CopyRanker& CopyRanker::operator=(CopyRanker&&) noexcept = default;
+
+void CopyRanker::Append(std::string_view item_json, std::string& out) {
+  const size_t start = out.size();
+  scratch_->decoded.clear();
+  // One walk of the item's members: up to "assets", whose assets are ranked as they are
+  // read; the walk then stops (npos) and the rest is copied as it is.
+  size_t assets_end = std::string_view::npos;
+  bool found = false;
+  ingest::VisitObjectMembers(item_json, 0, [&](std::string_view key, size_t, size_t value) {
+    if (key != "assets" || item_json[value] != '{') return ingest::SkipJsonValue(item_json, value);
+    found = true;
+    out += item_json.substr(0, value);
+    assets_end = AppendRankedAssets(item_json, value, client_site_, *scratch_, out);
+    return std::string_view::npos;
+  });
+  if (!found || assets_end == std::string_view::npos) {
+    out.resize(start);
     out += item_json;
     return;
   }
-  out += item_json.substr(0, assets->begin);
-  AppendRankedAssets(Text(item_json, *assets), client_site, out);
-  out += item_json.substr(assets->end);
+  out += item_json.substr(assets_end);
+}
+
+void AppendRankedItem(std::string_view item_json, std::string_view client_site, std::string& out) {
+  CopyRanker(client_site).Append(item_json, out);
 }
 
 std::string RankCopies(std::string_view item_json, std::string_view client_site) {

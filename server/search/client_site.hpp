@@ -14,6 +14,7 @@
 //   std::string ranked = RankCopies(item_json, "dkrz");
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -87,9 +88,29 @@ std::string DemotedCopyKey(std::string_view site, const Taken& taken) {
   return key;
 }
 
-// Appends the item `item_json` (the text of one JSON object, as served) with every asset's
-// copies ranked for `client_site`. Assets whose copies are all hidden are left out. Text that
-// is not an object, or has no `assets` object, is appended unchanged.
+// Ranks the copies of item after item for one client site, reusing its scratch space (a page
+// of a thousand items allocates once). Not thread-safe: one per page.
+class CopyRanker {
+ public:
+  explicit CopyRanker(std::string_view client_site);
+  ~CopyRanker();
+  CopyRanker(CopyRanker&&) noexcept;
+  CopyRanker& operator=(CopyRanker&&) noexcept;
+
+  // Appends the item `item_json` (the text of one JSON object, as served) with every asset's
+  // copies ranked. Assets whose copies are all hidden are left out. Text that is not an
+  // object, or has no `assets` object, is appended unchanged. One pass over the item up to
+  // the end of its assets; the members after them are copied unread.
+  void Append(std::string_view item_json, std::string& out);
+
+  struct Scratch;
+
+ private:
+  std::string client_site_;
+  std::unique_ptr<Scratch> scratch_;
+};
+
+// The same for one item.
 void AppendRankedItem(std::string_view item_json, std::string_view client_site, std::string& out);
 // The same, returning the ranked item (for the export endpoints).
 std::string RankCopies(std::string_view item_json, std::string_view client_site);

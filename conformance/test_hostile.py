@@ -92,7 +92,7 @@ EVERY_AGGREGATION = ("total_count,datetime_min,datetime_max,datetime_frequency,"
 def routes(items, catalog):
     collection, item = ids_in(items)
     search_params = ["bbox", "intersects", "datetime", "ids", "collections", "limit", "token",
-                     "filter", "query", "sortby", "q"]
+                     "filter", "query", "sortby", "q", "client_site"]
     aggregate_params = AGGREGATE_PARAMS + ["bbox", "intersects", "datetime", "ids",
                                            "collections", "filter", "query", "q"]
     collection_search_params = ["limit", "token", "q", "bbox", "datetime", "filter", "filter-lang",
@@ -113,7 +113,7 @@ def routes(items, catalog):
         ("/collection-sortables", ["x"]),
         ("/catalogs", ["limit", "token", "q", "bbox", "datetime", "country", "site"]),
         (f"/collections/{collection}/browse", ["token"]),
-        (f"/collections/{collection}/items/{item}", ["x"]),
+        (f"/collections/{collection}/items/{item}", ["x", "client_site"]),
         (f"/collections/{collection}", ["x"]),
         (f"/catalogs/{catalog}", ["x"]),
         (f"/catalogs/{catalog}/children", ["x"]),

@@ -12,7 +12,7 @@ import requests
 
 from stacutil import GEOJSON, JSON, assert_error, media_type
 
-PREFLIGHT_HEADERS = ["Content-Type", "Accept", "Accept-Language", "Authorization"]
+PREFLIGHT_HEADERS = ["Content-Type", "Accept", "Accept-Language", "Authorization", "Client-Site"]
 
 
 def _host_port(base):

@@ -136,6 +136,14 @@ size_t ObjectMembersUntil(std::string_view s, size_t pos, std::vector<Member>& m
   });
 }
 
+size_t VisitObjectMembers(
+    std::string_view s, size_t pos,
+    absl::FunctionRef<size_t(std::string_view key, size_t key_begin, size_t value_begin)> visit) {
+  return WalkObject(s, pos, [&](std::string_view key, bool, size_t key_begin, size_t value_begin) {
+    return Visited{visit(key, key_begin, value_begin)};
+  });
+}
+
 size_t ObjectMembers(std::string_view s, size_t pos, std::vector<Member>& members,
                      std::string_view nested_key, std::vector<Member>* nested) {
   return ObjectMembersUntil(s, pos, members, nested_key, nested, nullptr);

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
+
 namespace stacfed::ingest {
 
 struct Span {
@@ -38,6 +40,15 @@ size_t ObjectMembers(std::string_view s, size_t pos, std::vector<Member>& member
 size_t ObjectMembersUntil(std::string_view s, size_t pos, std::vector<Member>& members,
                           std::string_view nested_key, std::vector<Member>* nested,
                           const std::function<bool(const Member&)>& stop);
+// Walks the members of the object that starts at s[pos], each once: `visit(key, key_begin,
+// value_begin)` (key raw, without quotes) returns where the member's value ends, having
+// skipped it (SkipJsonValue) or walked it itself (a nested object, with this function), or
+// npos to give up. Returns the position just past the closing brace; npos when there is no
+// object at `pos`, it is cut short, or a visitor gave up. A recursive walk of nested objects
+// reads every byte once, where ObjectMembers on each level reads a nested value again.
+size_t VisitObjectMembers(
+    std::string_view s, size_t pos,
+    absl::FunctionRef<size_t(std::string_view key, size_t key_begin, size_t value_begin)> visit);
 // The first number in the JSON text `s` (valid JSON) that PostgreSQL's numeric type, and so
 // jsonb, cannot hold: more than 16383 digits after the decimal point once its exponent is
 // applied ("1e-16384", "0.5e-16383", or a fraction that long). simdjson reads such numbers

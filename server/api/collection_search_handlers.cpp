@@ -9,6 +9,7 @@
 #include "server/api/catalogs_render.hpp"
 #include "server/api/database.hpp"
 #include "server/api/handler_support.hpp"
+#include "server/api/handlers.hpp"
 #include "server/api/links.hpp"
 #include "server/api/render.hpp"
 #include "server/search/collection_search.hpp"
@@ -104,6 +105,12 @@ awaitable<absl::StatusOr<Response>> SearchCollections(const Request& http_reques
       std::any_of(http_request.query_params.begin(), http_request.query_params.end(),
                   [](const auto& param) { return param.first == "limit"; });
   if (!limit_given) request.limit = kDefaultCollectionsLimit;
+  if (request.client_site) {
+    // Taken (pystac-client sends it with every request) and checked, but collections are
+    // written as stored.
+    const Database db(http_request);
+    STACFED_CO_RETURN_IF_ERROR(co_await RequireKnownSite(db, options, *request.client_site));
+  }
 
   SearchOrigin origin;
   origin.base_url = http_request.base_url;

@@ -9,6 +9,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
 #include "libstac/base/crypto.hpp"
 #include "libstac/base/env.hpp"
 #include "libstac/base/log.hpp"
@@ -26,6 +27,7 @@
 #include "server/api/render.hpp"
 #include "server/http/error_response.hpp"
 #include "server/http/router.hpp"
+#include "server/search/client_site.hpp"
 #include "server/search/params.hpp"
 #include "server/search/statements.hpp"
 
@@ -125,6 +127,12 @@ awaitable<absl::StatusOr<Response>> GetItem(const Request& request, const ApiOpt
                                             bool in_catalog) {
   const PathIds ids = IdsOf(request, in_catalog);
   const Database db(request);
+  // Of its query, an item reads client_site alone (any other parameter is ignored, as ever).
+  SearchRequest client_site;
+  STACFED_CO_ASSIGN_OR_RETURN(ClientSiteSource source, TakeClientSite(request, client_site, false));
+  if (source != ClientSiteSource::kNone) {
+    STACFED_CO_RETURN_IF_ERROR(co_await RequireKnownSite(db, options, *client_site.client_site));
+  }
   STACFED_CO_RETURN_IF_ERROR(co_await RequireInCatalog(db, options, ids.catalog, ids.collection));
   STACFED_CO_ASSIGN_OR_RETURN(
       pg::Result row,
@@ -133,9 +141,11 @@ awaitable<absl::StatusOr<Response>> GetItem(const Request& request, const ApiOpt
   if (row.IsNull(0, 1)) co_return ItemNotFound(ids, row);
   Response response =
       JsonResponse(RenderItem(LinkScope::Catalog(request.base_url, ids.catalog), ids.collection,
-                              ids.item, row.Get(0, 1), row.Get(0, 2)),
+                              ids.item, row.Get(0, 1), row.Get(0, 2),
+                              client_site.client_site.value_or("")),
                    kGeoJson);
   response.etag = true;
+  response.headers.emplace_back("Vary", "Client-Site");
   co_return response;
 }
 
@@ -297,17 +307,87 @@ SearchOrigin OriginOf(const Request& request, const ApiOptions& options) {
   return origin;
 }
 
+absl::StatusOr<ClientSiteSource> TakeClientSite(const http::Request& http_request,
+                                                SearchRequest& request, bool post) {
+  using search::kClientSiteParameter;
+  if (post) {
+    // pystac-client's `parameters` go into the query string of every request, POSTs too.
+    for (const auto& [name, value] : http_request.query_params) {
+      if (name != kClientSiteParameter) continue;
+      STACFED_ASSIGN_OR_RETURN(std::string site, search::ParseClientSite(value));
+      if (!request.client_site) {
+        request.client_site = std::move(site);
+        return ClientSiteSource::kPostQuery;
+      }
+      if (*request.client_site != site) {
+        return absl::InvalidArgumentError(
+            StrCat("client_site is '", Excerpt(*request.client_site, 100), "' in the body but '",
+                   Excerpt(site, 100), "' in the query string"));
+      }
+    }
+  } else if (!request.client_site) {
+    // GET /search has read it with the other parameters; a single item reads it here.
+    for (const auto& [name, value] : http_request.query_params) {
+      if (name != kClientSiteParameter) continue;
+      STACFED_ASSIGN_OR_RETURN(request.client_site, search::ParseClientSite(value));
+    }
+  }
+  if (request.client_site) return ClientSiteSource::kParameter;
+  const std::optional<std::string_view> header = http_request.Header(search::kClientSiteHeader);
+  if (!header) return ClientSiteSource::kNone;
+  STACFED_ASSIGN_OR_RETURN(request.client_site, search::ParseClientSite(*header));
+  return ClientSiteSource::kHeader;
+}
+
+awaitable<absl::Status> RequireKnownSite(const Database& db, const ApiOptions& options,
+                                         std::string site) {
+  STACFED_CO_ASSIGN_OR_RETURN(std::shared_ptr<const std::vector<std::string>> sites,
+                              co_await options.service->KnownSites(db));
+  if (std::binary_search(sites->begin(), sites->end(), site)) co_return absl::OkStatus();
+  co_return absl::InvalidArgumentError(
+      StrCat("unknown client_site '", Excerpt(site, 100), "'; known sites: ",
+             sites->empty() ? std::string("none (the federation names no site)")
+                            : absl::StrJoin(*sites, ", ")));
+}
+
+void CarryClientSite(ClientSiteSource source, std::string_view site, SearchOrigin& origin) {
+  if (source == ClientSiteSource::kHeader && !origin.post) {
+    std::string& query = origin.raw_query;
+    if (!query.empty()) query += '&';
+    StrAppend(&query, search::kClientSiteParameter, "=");
+    AppendPercentEncoded(query, site);
+  } else if (source == ClientSiteSource::kHeader || source == ClientSiteSource::kPostQuery) {
+    // The POST links repeat the body: the site goes in as its first member.
+    std::string& body = origin.body_without_token;
+    std::string member;
+    AppendJsonString(member, search::kClientSiteParameter);
+    member += ':';
+    AppendJsonString(member, site);
+    if (body.size() > 2) member += ',';
+    body.insert(1, member);
+  }
+}
+
 awaitable<absl::StatusOr<Response>> SearchItems(const http::Request& http_request,
                                                 SearchRequest request, SearchOrigin origin,
                                                 search::SearchScope scope,
                                                 const ApiOptions& options) {
   const Database db(http_request);
+  STACFED_CO_ASSIGN_OR_RETURN(ClientSiteSource source,
+                              TakeClientSite(http_request, request, origin.post));
+  if (source != ClientSiteSource::kNone) {
+    STACFED_CO_RETURN_IF_ERROR(co_await RequireKnownSite(db, options, *request.client_site));
+    CarryClientSite(source, *request.client_site, origin);
+  }
   STACFED_CO_ASSIGN_OR_RETURN(search::SearchResult result,
                               co_await options.service->Search(db, std::move(request), scope));
   origin.fingerprint = std::move(result.fingerprint);
-  co_return JsonResponse(RenderItemCollection(result.request, result.rows, result.token_columns,
-                                              result.counted, origin),
-                         kGeoJson);
+  Response response = JsonResponse(RenderItemCollection(result.request, result.rows,
+                                                        result.token_columns, result.counted,
+                                                        origin),
+                                   kGeoJson);
+  response.headers.emplace_back("Vary", "Client-Site");
+  co_return response;
 }
 
 void RegisterRoutes(http::Router& router, const ApiOptions& api_options) {

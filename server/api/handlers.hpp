@@ -74,13 +74,33 @@ boost::asio::awaitable<absl::StatusOr<http::Response>> SearchItems(
     const http::Request& http_request, search::SearchRequest request, SearchOrigin origin,
     search::SearchScope scope, const ApiOptions& options);
 
+class Database;
 // OK at the root (`catalog` empty) and for a collection below `catalog`; NotFound when the
 // catalog does not exist or the collection is not in its subtree.
-class Database;
 boost::asio::awaitable<absl::Status> RequireInCatalog(const Database& db,
                                                       const ApiOptions& options,
                                                       std::string catalog,
                                                       std::string collection);
+
+// Where a request named the client's site (client_site, docs/client-site.md).
+enum class ClientSiteSource {
+  kNone,
+  kParameter,  // the query string of a GET, the body of a POST
+  kPostQuery,  // the query string of a POST (pystac-client's `parameters`)
+  kHeader,     // the Client-Site header, when no parameter names a site
+};
+// Reads the client's site into `request` when the parameter parsing has not: from the query
+// string (a single item's GET; a POST's, which must agree with its body) or, when no
+// parameter names one, the Client-Site header. Checks its form, not that the site exists.
+absl::StatusOr<ClientSiteSource> TakeClientSite(const http::Request& http_request,
+                                                search::SearchRequest& request, bool post);
+// InvalidArgument listing the known sites unless `site` is one of the federation's.
+boost::asio::awaitable<absl::Status> RequireKnownSite(const Database& db,
+                                                      const ApiOptions& options,
+                                                      std::string site);
+// Puts a site the request did not name as a parameter of its own (the header, a POST's query
+// string) into the links of its page: a link followed without the header ranks the same.
+void CarryClientSite(ClientSiteSource source, std::string_view site, SearchOrigin& origin);
 
 // The search's origin for its links: base URL, path and query as requested.
 SearchOrigin OriginOf(const http::Request& request, const ApiOptions& options);

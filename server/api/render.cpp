@@ -6,6 +6,7 @@
 #include "server/api/aggregate_handlers.hpp"
 #include "server/api/links.hpp"
 #include "server/api/queryables_render.hpp"
+#include "server/search/client_site.hpp"
 #include "server/search/query.hpp"
 
 namespace stacfed::api {
@@ -99,6 +100,23 @@ void AppendItem(std::string& out, ItemLinkWriter& links, std::string_view collec
   CloseLinksAndAppendMembers(out, stored_links, content);
 }
 
+// Appends `item` with its copies ranked by `ranker` and then filtered by `fields` (each when
+// not null); `ranked` is scratch space.
+void AppendRewritten(std::string_view item, search::CopyRanker* ranker,
+                     const search::FieldsFilter* fields, std::string& ranked, std::string& out) {
+  if (ranker == nullptr) {
+    fields->Append(item, out);
+    return;
+  }
+  if (fields == nullptr) {
+    ranker->Append(item, out);
+    return;
+  }
+  ranked.clear();
+  ranker->Append(item, ranked);
+  fields->Append(ranked, out);
+}
+
 }  // namespace
 
 PageToken TokenForRow(const pg::Result& rows, int row, std::span<const int> token_columns,
@@ -169,23 +187,31 @@ std::string RenderItemCollection(const SearchRequest& request, const pg::Result&
   for (int row = 0; row < shown; ++row) {
     reserve += rows.Get(row, search::kColContent).size() + rows.Get(row, search::kColLinks).size() + 600;
   }
+  // Ranking adds access:rank to every copy: room for it up front.
+  if (request.client_site) reserve += reserve / 16;
   std::string out;
   out.reserve(reserve);
   out += R"({"type":"FeatureCollection","features":[)";
   ItemLinkWriter item_links(origin.base_url, origin.catalog);
-  // With fields, each item is written whole into `whole`, then what they keep of it is copied:
-  // only such searches read the stored text.
+  // With fields or a client site, each item is written whole into `whole`, then rewritten:
+  // its copies ranked for the client's site, and what the fields keep of it copied. Only such
+  // searches read the stored text.
   std::optional<search::FieldsFilter> fields;
   if (request.fields) fields.emplace(*request.fields, search::ItemDefaultFields());
+  std::optional<search::CopyRanker> ranker;
+  if (request.client_site) ranker.emplace(*request.client_site);
+  const bool rewrite = fields || ranker;
   std::string whole;
+  std::string ranked;
   for (int i = 0; i < shown; ++i) {
     const int row = backwards ? shown - 1 - i : i;
     if (i > 0) out += ',';
-    AppendItem(fields ? whole : out, item_links, rows.Get(row, search::kColCollection),
+    AppendItem(rewrite ? whole : out, item_links, rows.Get(row, search::kColCollection),
                rows.Get(row, search::kColId), rows.Get(row, search::kColLinks),
                rows.Get(row, search::kColContent));
-    if (fields) {
-      fields->Append(whole, out);
+    if (rewrite) {
+      AppendRewritten(whole, ranker ? &*ranker : nullptr, fields ? &*fields : nullptr, ranked,
+                      out);
       whole.clear();
     }
   }
@@ -231,12 +257,14 @@ std::string RenderItemCollection(const SearchRequest& request, const pg::Result&
 }
 
 std::string RenderItem(const LinkScope& scope, std::string_view collection, std::string_view id,
-                       std::string_view content, std::string_view links) {
+                       std::string_view content, std::string_view links,
+                       std::string_view client_site) {
   ItemLinkWriter item_links(scope.base_url, scope.catalog);
   std::string out;
   out.reserve(content.size() + links.size() + 3 * scope.url.size() + 5 * id.size() + 512);
   AppendItem(out, item_links, collection, id, links, content);
-  return out;
+  if (client_site.empty()) return out;
+  return search::RankCopies(out, client_site);
 }
 
 namespace {

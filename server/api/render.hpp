@@ -66,9 +66,10 @@ void AppendPageLink(std::string& out, std::string_view rel, const PageToken& tok
                     std::string_view type = "application/geo+json");
 
 // One Feature with its self, parent, collection and root links (and, inside a catalog, its
-// canonical link).
+// canonical link); with `client_site`, its copies ranked for that site (client_site.hpp).
 std::string RenderItem(const LinkScope& scope, std::string_view collection, std::string_view id,
-                       std::string_view content, std::string_view links);
+                       std::string_view content, std::string_view links,
+                       std::string_view client_site = {});
 
 // One Collection with self (`self_href`, exactly as requested), root, one parent (the scope's
 // catalog, else the root), canonical inside a catalog, items, child (browse pages),

@@ -198,7 +198,9 @@ Response PreflightResponse(std::string_view allow) {
   response.headers = {
       {"Allow", std::string(allow)},
       {"Access-Control-Allow-Methods", "GET, POST, OPTIONS"},
-      {"Access-Control-Allow-Headers", "Content-Type, Accept, Accept-Language, Authorization"},
+      // Client-Site: the site a client runs at (item copies ranked for it, issue 18).
+      {"Access-Control-Allow-Headers",
+       "Content-Type, Accept, Accept-Language, Authorization, Client-Site"},
       {"Access-Control-Max-Age", "86400"},
   };
   return response;

@@ -13,6 +13,9 @@ const Module& ChildrenBrowseableModule();
 // The Fields extension (fields) on item search and items: which members of each item are
 // returned (fields_module.cpp, fields.hpp).
 const Module& FieldsModule();
+// Copies ranked for the client's site (client_site) on item search and items
+// (client_site_module.cpp, client_site.hpp).
+const Module& ClientSiteModule();
 // CQL2 filter (filter, filter-lang, filter-crs) on item search and items (filter_module.cpp).
 const Module& FilterModule();
 // The Query extension (query) on item search and items, as CQL2 (query_module.cpp).

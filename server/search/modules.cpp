@@ -13,6 +13,7 @@ const std::vector<const Module*>& EnabledModules() {
       &CoreSearchModule(),
       &ChildrenBrowseableModule(),
       &FieldsModule(),  // what a response shows of each item: constrains nothing
+      &ClientSiteModule(),  // ranks each item's copies for the client: constrains nothing
       &FilterModule(),
       &QueryModule(),  // after the filter: its Finish joins the filter's tree
       &SortByModule(),
@@ -52,7 +53,8 @@ void AppendConformsTo(std::string& out, bool browseable) {
 }
 
 bool IsPageParameter(std::string_view name) {
-  return name == "limit" || name == "token" || name == "sortby" || name == "fields";
+  return name == "limit" || name == "token" || name == "sortby" || name == "fields" ||
+         name == "client_site";
 }
 
 namespace {

@@ -93,7 +93,8 @@ class Module {
   }
 };
 
-// Item search parameters that do not select items: /aggregate does not take them.
+// Item search parameters that do not select items (paging and what each item shows):
+// /aggregate does not take them.
 bool IsPageParameter(std::string_view name);
 
 // The modules of this server, in the order they constrain a query (core first).

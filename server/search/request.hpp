@@ -75,6 +75,10 @@ struct SearchRequest {
   // written from the stored text without parsing it.
   std::optional<FieldsSpec> fields;
 
+  // Client-site module: the site the client runs at (client_site.hpp); each asset's copies
+  // are then ranked for it. Absent: items are written as stored.
+  std::optional<std::string> client_site;
+
   // Filter module (CQL2): the parameters as sent, then the tree (modules' Finish step).
   std::optional<std::string> filter_text;        // GET filter=..., or a POST string
   std::optional<boost::json::value> filter_json;  // a POST filter object
@@ -120,9 +124,9 @@ std::string BboxGeoJson(const Bbox& bbox);
 
 // What a search's tokens are bound to: a digest of its filters (not its limit) and of
 // `scope`, the path it was sent to ("/search", "/collections/C/items", ...). Not its
-// `fields`: they choose what is shown of each item, not which items match or in what order,
-// so a token stays right for the same search with other fields (a client may page on with
-// fewer fields than its first page had).
+// `fields` nor its `client_site`: they choose what is shown of each item, not which items
+// match or in what order, so a token stays right for the same search with other fields (a
+// client may page on with fewer fields than its first page had) or another site.
 std::string SearchFingerprint(const SearchRequest& request, std::string_view scope);
 
 // Checks request.token_text, when there is one, and moves it into request.token: a token

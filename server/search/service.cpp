@@ -29,6 +29,8 @@ using Narrowed = std::optional<std::vector<std::string>>;
 
 constexpr std::chrono::seconds kScopeTtl{5};
 constexpr std::chrono::seconds kQueryablesTtl{5};
+// The federation's sites change only when its file is applied.
+constexpr std::chrono::seconds kSitesTtl{5};
 constexpr std::chrono::seconds kFacetStatisticsTtl{60};
 // Counts running at once (most in the background); beyond, a first page goes uncounted.
 constexpr size_t kMaxCountsInFlight = 256;
@@ -133,7 +135,8 @@ struct SearchService::Caches {
       : counts({.ttl = options.count_cache_ttl, .max_entries = 20000, .max_bytes = 4 << 20}),
         scopes({.ttl = kScopeTtl, .max_entries = 1000, .max_bytes = 16 << 20}),
         queryables({.ttl = kQueryablesTtl, .max_entries = 200, .max_bytes = 32 << 20}),
-        facet_stats({.ttl = kFacetStatisticsTtl, .max_entries = 1, .max_bytes = 1 << 20}) {}
+        facet_stats({.ttl = kFacetStatisticsTtl, .max_entries = 1, .max_bytes = 1 << 20}),
+        sites({.ttl = kSitesTtl, .max_entries = 1, .max_bytes = 1 << 20}) {}
 
   std::mutex mutex;
   // numberMatched of a search; nullopt means "counted, above the limit".
@@ -143,6 +146,7 @@ struct SearchService::Caches {
   ExpiringCache<Narrowed> scopes;
   ExpiringCache<std::shared_ptr<const Queryables>> queryables;
   ExpiringCache<std::shared_ptr<const FacetStatistics>> facet_stats;
+  ExpiringCache<std::shared_ptr<const std::vector<std::string>>> sites;
 };
 
 SearchService::SearchService(SearchOptions options, std::shared_ptr<const TokenSigner> signer)
@@ -256,6 +260,24 @@ SearchService::FacetStatisticsOf(const Executor& db) const {
   std::lock_guard lock(caches_->mutex);
   caches_->facet_stats.Store(kKey, stats, stats ? stats->size() * 32 : 0, Clock::now());
   co_return stats;
+}
+
+boost::asio::awaitable<absl::StatusOr<std::shared_ptr<const std::vector<std::string>>>>
+SearchService::KnownSites(const Executor& db) const {
+  static const Sha256Digest kKey = Sha256("sites");
+  {
+    std::lock_guard lock(caches_->mutex);
+    if (const auto* cached = caches_->sites.Find(kKey, Clock::now())) co_return *cached;
+  }
+  STACFED_CO_ASSIGN_OR_RETURN(pg::Result rows,
+                              co_await db.Run(Cost::kCheap, statements::kSiteIds, {}));
+  std::vector<std::string> ids;
+  ids.reserve(rows.Rows());
+  for (int row = 0; row < rows.Rows(); ++row) ids.emplace_back(rows.Get(row, 0));
+  auto sites = std::make_shared<const std::vector<std::string>>(std::move(ids));
+  std::lock_guard lock(caches_->mutex);
+  caches_->sites.Store(kKey, sites, Bytes(*sites), Clock::now());
+  co_return sites;
 }
 
 // An empty page of /collections/{id}/items: tells a missing collection apart (404).

@@ -138,6 +138,11 @@ class SearchService {
   boost::asio::awaitable<absl::StatusOr<std::shared_ptr<const FacetStatistics>>>
   FacetStatisticsOf(const Executor& db) const;
 
+  // The ids of the federation's sites (stacfed.sites), sorted, reused for 5 s: what
+  // client_site may name.
+  boost::asio::awaitable<absl::StatusOr<std::shared_ptr<const std::vector<std::string>>>>
+  KnownSites(const Executor& db) const;
+
   // The items of `collections` (every collection when empty), as the write path counts them.
   boost::asio::awaitable<absl::StatusOr<std::optional<int64_t>>> ItemsOf(
       const Executor& db, const std::vector<std::string>& collections) const;

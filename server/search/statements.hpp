@@ -11,6 +11,10 @@ namespace stacfed::search::statements {
 inline constexpr pg::Statement kCollectionExists{
     "api_collection_exists", "SELECT 1 FROM stacfed.collections WHERE id = $1"};
 
+// The federation's site ids, sorted (what client_site may name).
+inline constexpr pg::Statement kSiteIds{"search_site_ids",
+                                        "SELECT id FROM stacfed.sites ORDER BY id"};
+
 // One row always: whether the collection exists, the item when it does, and else when and
 // from which source the item was withdrawn (sql/0021: gone upstream, its row moved aside); so
 // a 404 can say which is missing, and why, without a second round trip.

@@ -113,7 +113,7 @@ TEST_CASE("router: HEAD runs GET, OPTIONS answers the preflight", "[http][router
   CHECK(preflight.body.empty());
   CHECK(HeaderOf(preflight, "Access-Control-Allow-Methods") == "GET, POST, OPTIONS");
   CHECK(HeaderOf(preflight, "Access-Control-Allow-Headers") ==
-        "Content-Type, Accept, Accept-Language, Authorization");
+        "Content-Type, Accept, Accept-Language, Authorization, Client-Site");
   CHECK_FALSE(HeaderOf(preflight, "Access-Control-Max-Age").empty());
   CHECK(Dispatch(router, Method::kOptions, "/unknown").status == 404);
 }

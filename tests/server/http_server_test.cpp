@@ -321,7 +321,7 @@ TEST_CASE("server: CORS preflight", "[http][server]") {
   CHECK(preflight.headers["access-control-allow-origin"] == "*");
   CHECK(preflight.headers["access-control-allow-methods"] == "GET, POST, OPTIONS");
   CHECK(preflight.headers["access-control-allow-headers"] ==
-        "Content-Type, Accept, Accept-Language, Authorization");
+        "Content-Type, Accept, Accept-Language, Authorization, Client-Site");
   CHECK(preflight.headers.count("access-control-max-age") == 1);
 }
 

@@ -11,7 +11,8 @@ namespace stacfed::search::statements {
 inline constexpr pg::Statement kCollectionExists{
     "api_collection_exists", "SELECT 1 FROM stacfed.collections WHERE id = $1"};
 
-// The federation's site ids, sorted (what client_site may name).
+// The federation's site ids, sorted (what client_site may name; the per-site counts of
+// catalogs).
 inline constexpr pg::Statement kSiteIds{"search_site_ids",
                                         "SELECT id FROM stacfed.sites ORDER BY id"};
 
@@ -152,10 +153,6 @@ inline constexpr pg::Statement kCatalogSearch{
     "      AND ($8::bigint IS NULL OR coalesce(c.extent_start, '-infinity') <= "
     "                                  timestamptz 'epoch' + $8::bigint * interval '1 microsecond'))) "
     "ORDER BY k.id LIMIT $9::int"};
-
-// The federation's site ids, for the per-site counts below.
-inline constexpr pg::Statement kSiteIds{"catalogs_site_ids",
-                                        "SELECT id FROM stacfed.sites ORDER BY id"};
 
 // Per catalog of $1 and site, the items below the catalog located at the site: the facet
 // counts (sql/0016) of the digests $3 of `site:locations` = each site id of $2.

@@ -50,7 +50,7 @@ run_export() {  # run_export N: sets rows, bytes, seconds, rss_before, rss_peak
   rss_before=$(kib VmRSS)
   local t0 t1
   t0=$(date +%s.%N)
-  curl -fsS --raw -o "$tmp/export.csv" "$base/export/intake-esm.csv" ||
+  curl -fsS -o "$tmp/export.csv" "$base/export/intake-esm.csv" ||
     die "export failed: $(tail -3 "$tmp/serve.log")"
   t1=$(date +%s.%N)
   rss_peak=$(kib VmHWM)
@@ -75,7 +75,7 @@ cols += ["i.properties->>'version'",
          "(i.properties->>'start_datetime') || '/' || (i.properties->>'end_datetime')",
          "a.value->>'href'", "a.value->>'type'"]
 print("SELECT " + ", ".join(cols) +
-      " FROM stacfed.items i CROSS JOIN LATERAL json_each(i.content->'assets') a"
+      " FROM stacfed.items i CROSS JOIN LATERAL json_each(i.content::json->'assets') a"
       " WHERE (a.value->'roles')::jsonb ? 'data'")
 PY
 }

@@ -38,7 +38,7 @@ std::optional<std::string> ScalarText(const json::value& value) {
   return std::nullopt;
 }
 
-// A JSON array as a comma-separated list (sortby objects as +field/-field).
+// A JSON array as a comma-separated list (sortby objects as field/-field).
 std::optional<std::string> ListText(const json::array& array) {
   std::string text;
   for (const json::value& element : array) {
@@ -49,7 +49,8 @@ std::optional<std::string> ListText(const json::array& array) {
       if (field == nullptr || !field->is_string()) return std::nullopt;
       const bool descending =
           direction != nullptr && direction->is_string() && direction->get_string() == "desc";
-      part = StrCat(descending ? "-" : "+", std::string_view(field->get_string()));
+      // Ascending without its '+': a '+' in a query string may be read as a space.
+      part = StrCat(descending ? "-" : "", std::string_view(field->get_string()));
     } else {
       part = ScalarText(element);
     }

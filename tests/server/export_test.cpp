@@ -55,7 +55,7 @@ const std::string kTwoSites = R"({
     "dkrz-tape": {"href": "slk:///arch/a.nc", "site:ref": "dkrz", "access:status": "nearline"},
     "dkrz-disk": {"href": "/pool/data/a.nc", "site:ref": "dkrz", "access:status": "online",
                   "access:protocol": "posix", "access:engine": "netcdf4"},
-    "dkrz-disk2": {"href": "/work/a.nc", "site:ref": "dkrz", "access:status": "online"}
+    "dkrz-disk2": {"href": "/scratch/a.nc", "site:ref": "dkrz", "access:status": "online"}
   }
 })";
 

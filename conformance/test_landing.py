@@ -192,6 +192,9 @@ SAMPLE_BODY_VALUES = {"aggregations": ["total_count"]}
 # parameters in the OpenAPI spelling: each must be in the document.
 SERVED_PATHS = (
     "/", "/conformance", "/api", "/api.html", "/children", "/search",
+    "/export/intake-esm.json", "/export/intake-esm.csv", "/export/xarray.py",
+    "/catalogs/{}/export/intake-esm.json", "/catalogs/{}/export/intake-esm.csv",
+    "/catalogs/{}/export/xarray.py",
     "/collections", "/collections/{}", "/collections/{}/items", "/collections/{}/items/{}",
     "/collections/{}/browse", "/collection-queryables", "/collection-sortables",
     "/catalogs", "/catalogs/{}", "/catalogs/{}/catalogs", "/catalogs/{}/collections",

@@ -25,6 +25,8 @@
 #include "server/api/openapi.hpp"
 #include "server/api/queryables_render.hpp"
 #include "server/api/render.hpp"
+#include "server/api/export_handlers.hpp"
+#include "server/export/export_request.hpp"
 #include "server/http/error_response.hpp"
 #include "server/http/router.hpp"
 #include "server/search/client_site.hpp"
@@ -238,6 +240,9 @@ absl::StatusOr<ApiOptions> ApiOptionsFromEnv(std::string token_key) {
                                      options.search.count_cache_ttl.count(), 0, 86400));
   options.search.count_cache_ttl = std::chrono::seconds(ttl);
   STACFED_ASSIGN_OR_RETURN(options.search.facet_plan, FacetPlanFromEnv());
+  STACFED_ASSIGN_OR_RETURN(options.export_max_items,
+                           GetEnvInt("STACFED_EXPORT_MAX_ITEMS", options.export_max_items, 0,
+                                     1'000'000'000));
   options.landing = LandingInfoFromEnv();
   options.service = std::make_shared<const search::SearchService>(
       options.search, std::make_shared<const search::TokenSigner>(std::move(token_key)));
@@ -296,6 +301,19 @@ awaitable<absl::Status> RequireInCatalog(const Database& db, const ApiOptions& o
         StrCat("collection '", collection, "' is not in catalog '", catalog, "'"));
   }
   co_return absl::OkStatus();
+}
+
+void SetExportLinks(SearchOrigin& origin) {
+  if (origin.post) {
+    std::optional<std::string> query = exports::QueryFromBody(origin.body_without_token);
+    if (!query) return;  // a body GET cannot say: no export links
+    origin.export_query = *std::move(query);
+  } else {
+    origin.export_query = QueryWithoutToken(origin.raw_query);
+  }
+  origin.export_url = StrCat(origin.catalog.empty() ? origin.base_url
+                                                    : CatalogUrl(origin.base_url, origin.catalog),
+                             "/export");
 }
 
 SearchOrigin OriginOf(const Request& request, const ApiOptions& options) {
@@ -379,6 +397,7 @@ awaitable<absl::StatusOr<Response>> SearchItems(const http::Request& http_reques
     STACFED_CO_RETURN_IF_ERROR(co_await RequireKnownSite(db, options, *request.client_site));
     CarryClientSite(source, *request.client_site, origin);
   }
+  if (origin.collection.empty()) SetExportLinks(origin);
   STACFED_CO_ASSIGN_OR_RETURN(search::SearchResult result,
                               co_await options.service->Search(db, std::move(request), scope));
   origin.fingerprint = std::move(result.fingerprint);
@@ -438,6 +457,7 @@ void RegisterRoutes(http::Router& router, const ApiOptions& api_options) {
   RegisterCatalogRoutes(router, api_options);
   RegisterAggregateRoutes(router, api_options);
   RegisterExtensionRoutes(router);
+  RegisterExportRoutes(router, api_options);
 }
 
 }  // namespace stacfed::api

@@ -11,6 +11,8 @@
 //   GET  /collections/{id}/items               item search within one collection
 //   GET  /collections/{id}/items/{itemId}      one item
 //   GET  /search, POST /search                 item search
+//   GET  /export/intake-esm.json|.csv, /export/xarray.py   a search's exports
+//                                              (export_handlers.hpp)
 //
 // A handler parses and validates through the search layer's parameter table
 // (server/search/params.hpp), runs the search service (server/search/service.hpp) over the
@@ -24,6 +26,8 @@
 //                                0 disables). Counts are cached by the search service, keyed
 //                                by a SHA-256 digest of the count statement and its values,
 //                                bounded in entries and bytes (libstac/base/expiring_cache.hpp).
+//   STACFED_EXPORT_MAX_ITEMS     the most items an export may cover (default 1,000,000);
+//                                more answer 400.
 //   STACFED_FACET_PLAN           how a filter that facet digests answer is run: auto (default:
 //                                PostgreSQL's statistics of the digests decide whether the
 //                                GIN index is asked first), index (always) or walk (never).
@@ -53,6 +57,8 @@ struct ApiOptions {
   // The search service every handler shares (its caches are shared by the threads); never
   // null once the options are read.
   std::shared_ptr<const search::SearchService> service;
+  // STACFED_EXPORT_MAX_ITEMS: the most items an export (export_handlers.hpp) may cover.
+  int64_t export_max_items = 1'000'000;
 };
 
 // Defaults overridden by the environment; errors name the variable. `token_key` is the
@@ -101,6 +107,9 @@ boost::asio::awaitable<absl::Status> RequireKnownSite(const Database& db,
 // Puts a site the request did not name as a parameter of its own (the header, a POST's query
 // string) into the links of its page: a link followed without the header ranks the same.
 void CarryClientSite(ClientSiteSource source, std::string_view site, SearchOrigin& origin);
+// Adds the export links to an item search's origin (/search, /catalogs/{id}/search): its GET
+// query, or its POST body as one (none when the body has no GET form).
+void SetExportLinks(SearchOrigin& origin);
 
 // The search's origin for its links: base URL, path and query as requested.
 SearchOrigin OriginOf(const http::Request& request, const ApiOptions& options);

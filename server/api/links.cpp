@@ -72,9 +72,9 @@ std::string_view MembersAfterBrace(std::string_view object_json) {
   return rest == "}" ? std::string_view() : s;
 }
 
-std::string QueryWithToken(std::string_view raw_query, std::string_view token) {
+std::string QueryWithoutToken(std::string_view raw_query) {
   std::string out;
-  out.reserve(raw_query.size() + token.size() + 8);
+  out.reserve(raw_query.size() + 8);
   while (!raw_query.empty()) {
     const size_t amp = raw_query.find('&');
     const std::string_view part = raw_query.substr(0, amp);
@@ -86,6 +86,12 @@ std::string QueryWithToken(std::string_view raw_query, std::string_view token) {
     if (amp == std::string_view::npos) break;
     raw_query.remove_prefix(amp + 1);
   }
+  return out;
+}
+
+std::string QueryWithToken(std::string_view raw_query, std::string_view token) {
+  std::string out = QueryWithoutToken(raw_query);
+  out.reserve(out.size() + token.size() + 8);
   if (!out.empty()) out += '&';
   StrAppend(&out, "token=", token);
   return out;

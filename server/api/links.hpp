@@ -43,6 +43,9 @@ std::string_view StoredLinksInner(std::string_view links_array);
 // members can be written in front of it: out = "{" + generated + "," + rest.
 std::string_view MembersAfterBrace(std::string_view object_json);
 
+// The raw query string with every `token` parameter removed.
+std::string QueryWithoutToken(std::string_view raw_query);
+
 // The raw query string with every `token` parameter removed and `token=<token>` appended.
 std::string QueryWithToken(std::string_view raw_query, std::string_view token);
 

@@ -7,6 +7,7 @@
 #include "server/api/links.hpp"
 #include "server/api/queryables_render.hpp"
 #include "server/search/client_site.hpp"
+#include "server/export/export_request.hpp"
 #include "server/search/query.hpp"
 
 namespace stacfed::api {
@@ -223,6 +224,7 @@ std::string RenderItemCollection(const SearchRequest& request, const pg::Result&
   AppendLink(out, "self", kGeoJson, self_href);
   out += ',';
   AppendLink(out, "root", kJson, StrCat(origin.base_url, "/"));
+  if (origin.export_url) exports::AppendExportLinks(out, *origin.export_url, origin.export_query);
   if (!origin.collection.empty()) {
     out += ',';
     AppendLink(out, "collection", kJson,

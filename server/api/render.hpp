@@ -42,6 +42,11 @@ struct SearchOrigin {
   // its tokens.
   std::string fingerprint;
   const TokenSigner* signer = nullptr;
+  // Item searches (/search, /catalogs/{id}/search) link their exports (server/export):
+  // where the export endpoints are, and the search as their GET query (a POST body
+  // translated); nullopt: no export links (an items page, or a POST body without a GET form).
+  std::optional<std::string> export_url;
+  std::string export_query;
 };
 
 // A FeatureCollection from the rows of a search statement (server/search/query.hpp,

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <csignal>
 #include <cstdint>
 #include <ctime>
@@ -39,6 +40,7 @@
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
 #include "libstac/pg/async_pool.hpp"
+#include "server/http/body_stream.hpp"
 #include "server/http/error_response.hpp"
 #include "server/http/request_decoding.hpp"
 #include "server/http/response_encoding.hpp"
@@ -278,6 +280,53 @@ net::awaitable<std::pair<ErrorCode, size_t>> WriteResponse(beast::tcp_stream& st
   co_return std::pair{ErrorCode(), written};
 }
 
+// Writes one chunk of a streamed body: with chunked transfer encoding its size line, the
+// bytes and CRLF; without (HTTP/1.0), the bytes alone.
+net::awaitable<ErrorCode> WriteChunk(beast::tcp_stream& stream, std::string_view chunk,
+                                     bool chunked, std::chrono::milliseconds timeout) {
+  char size_line[24];
+  const int size_length =
+      chunked ? std::snprintf(size_line, sizeof size_line, "%zx\r\n", chunk.size()) : 0;
+  std::array<net::const_buffer, 3> parts = {
+      net::buffer(size_line, static_cast<size_t>(size_length)), net::buffer(chunk),
+      net::buffer("\r\n", chunked ? 2 : 0)};
+  beast::buffers_suffix<std::array<net::const_buffer, 3>> rest(parts);
+  size_t left = static_cast<size_t>(size_length) + chunk.size() + (chunked ? 2 : 0);
+  while (left > 0) {
+    stream.expires_after(timeout);
+    auto [ec, n] = co_await stream.async_write_some(rest, kNoThrow);
+    if (ec) co_return ec;
+    rest.consume(n);
+    left -= n;
+  }
+  co_return ErrorCode();
+}
+
+// Sends a streamed body (body_stream.hpp) after its head: chunk by chunk, then the last
+// chunk. False when the connection cannot go on: the client left, or the stream failed
+// (then the last chunk is withheld, so the client sees a truncated body).
+net::awaitable<bool> WriteStream(beast::tcp_stream& stream, BodyStream& body, bool chunked,
+                                 std::chrono::milliseconds timeout, size_t& written) {
+  std::string chunk;
+  for (;;) {
+    absl::StatusOr<bool> more = co_await body.Next(chunk);
+    if (!more.ok()) {
+      log::Repeated(log::Level::kWarn, "a streamed response failed",
+                    ToStd(more.status().message()));
+      co_return false;
+    }
+    if (!*more) break;
+    if (chunk.empty()) continue;
+    if (co_await WriteChunk(stream, chunk, chunked, timeout)) co_return false;
+    written += chunk.size();
+  }
+  if (!chunked) co_return false;  // HTTP/1.0: the close ends the body
+  static constexpr std::string_view kLastChunk = "0\r\n\r\n";
+  stream.expires_after(timeout);
+  auto [ec, n] = co_await net::async_write(stream, net::buffer(kLastChunk), kNoThrow);
+  co_return !ec;
+}
+
 // "Sat, 21 Nov 2026 12:00:00 GMT", formatted once per second per thread.
 std::string_view HttpDate() {
   thread_local std::time_t cached_second = 0;
@@ -308,7 +357,8 @@ void PrepareResponse(const Request& request, Response& response, bool keep_alive
       response.body.clear();
     }
   }
-  bool negotiable = HasBody(response.status) && response.body.size() >= options.gzip_min_bytes &&
+  bool negotiable = !response.stream && HasBody(response.status) &&
+                    response.body.size() >= options.gzip_min_bytes &&
                     IsCompressible(response.content_type);
   bool gzip = false;
   if (negotiable) {
@@ -331,7 +381,11 @@ void PrepareResponse(const Request& request, Response& response, bool keep_alive
     if (!response.content_type.empty()) {
       StrAppend(&head, "Content-Type: ", response.content_type, "\r\n");
     }
-    StrAppend(&head, "Content-Length: ", response.body.size(), "\r\n");
+    if (!response.stream) {
+      StrAppend(&head, "Content-Length: ", response.body.size(), "\r\n");
+    } else if (http_version >= 11) {
+      head += "Transfer-Encoding: chunked\r\n";
+    }
   }
   if (negotiable || response.status == 304) head += "Vary: Accept-Encoding\r\n";
   if (gzip) head += "Content-Encoding: gzip\r\n";
@@ -520,22 +574,32 @@ net::awaitable<void> Server::Impl::Session(Worker& worker, tcp::socket socket) {
     Cancellation cancellation;
     request.cancel = &cancellation;
     Response response;
-    {
-      HangUpWatch watch(stream.socket(), cancellation);
-      response = co_await router.Dispatch(request);
-    }
+    // A streamed body still reads the database while it is sent: the watch stays until it
+    // is complete.
+    std::optional<HangUpWatch> watch;
+    watch.emplace(stream.socket(), cancellation);
+    response = co_await router.Dispatch(request);
+    if (!response.stream) watch.reset();
     request.cancel = nullptr;
     if (cancellation.cancelled()) {
       log::Debug(MethodName(request.method), " ", request.target, ": the client hung up");
       break;  // nobody to answer
     }
 
-    keep_alive = keep_alive && !worker.stopping;
-    PrepareResponse(request, response, keep_alive, version, worker, options, head);
     const bool with_body = request.method != Method::kHead;
+    // HTTP/1.0 has no chunked encoding: a streamed body ends with the connection.
+    keep_alive = keep_alive && !worker.stopping &&
+                 !(response.stream && with_body && version < 11);
+    PrepareResponse(request, response, keep_alive, version, worker, options, head);
     auto [write_ec, written] = co_await WriteResponse(
         stream, head, with_body ? std::string_view(response.body) : std::string_view(),
         options.send_timeout);
+    if (!write_ec && response.stream && with_body && HasBody(response.status)) {
+      keep_alive = co_await WriteStream(stream, *response.stream, version >= 11,
+                                        options.send_timeout, written) &&
+                   keep_alive;
+    }
+    watch.reset();
     if (log::Enabled(log::Level::kDebug)) {
       log::Debug(MethodName(request.method), " ", request.target, " -> ", response.status, " (",
                  written, " bytes)");

@@ -3,6 +3,7 @@
 // and rendering code compiles without the Beast/Asio headers and is testable without sockets.
 // (Owned by server/http; handlers in server/api build on it.)
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,8 @@ class Cancellation;
 }
 
 namespace stacfed::http {
+
+class BodyStream;  // body_stream.hpp
 
 enum class Method { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kOther };
 
@@ -58,6 +61,10 @@ struct Response {
   // When true the server adds an ETag computed from the body and answers a matching
   // If-None-Match with 304 (collections and items).
   bool etag = false;
+  // A body too large to hold (an export of a million rows): when set, `body` is ignored and
+  // the server sends what the stream yields, chunk by chunk, with chunked transfer encoding
+  // (body_stream.hpp).
+  std::shared_ptr<BodyStream> stream;
 };
 
 }  // namespace stacfed::http

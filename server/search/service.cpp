@@ -375,13 +375,22 @@ boost::asio::awaitable<absl::StatusOr<std::optional<int64_t>>> SearchService::Co
   co_return *pending->result;
 }
 
-boost::asio::awaitable<absl::StatusOr<SearchResult>> SearchService::Search(
-    const Executor& db, SearchRequest request, const SearchScope& scope) const {
-  SearchResult result;
-  // The token is bound to the search as the client sent it, before any scope narrows it.
-  result.fingerprint = SearchFingerprint(request, scope.path);
-  STACFED_CO_RETURN_IF_ERROR(ResolveToken(request, result.fingerprint, *signer_));
-  SearchRequest searched = request;  // the links still show the request as it was sent
+// What a search's statements are built from: the request narrowed to its scope and, for a
+// time filter, to the collections with items in the interval, with the queryables and facet
+// statistics its filter and order are built with. `empty`: nothing can match (no statement
+// needs to run).
+struct SearchService::Prepared {
+  SearchRequest searched;
+  SearchContext context;
+  std::shared_ptr<const Queryables> queryables;
+  std::shared_ptr<const FacetStatistics> facet_stats;
+  bool empty = false;
+  bool out_of_scope = false;  // empty because the catalog holds none of the collections
+};
+
+boost::asio::awaitable<absl::StatusOr<SearchService::Prepared>> SearchService::Prepare(
+    const Executor& db, SearchRequest searched, const SearchScope& scope) const {
+  Prepared prepared;
   // The queryables a filter is checked against are the endpoint's (those its /queryables
   // lists), not those of the `collections` asked for: a filter written from the root's
   // queryables stays valid, and finds nothing, in a collection whose items lack a property.
@@ -396,34 +405,48 @@ boost::asio::awaitable<absl::StatusOr<SearchResult>> SearchService::Search(
     searched.collections = RestrictToScope(searched.collections, *in_catalog);
     if (searched.collections.empty()) {
       // Nothing in scope: an empty page, not a search over every collection.
-      result.request = std::move(request);
-      result.counted = 0;
-      co_return result;
+      prepared.empty = true;
+      prepared.out_of_scope = true;
+      co_return prepared;
     }
   }
-  SearchContext context;
-  context.facet_plan = options_.facet_plan;
-  std::shared_ptr<const Queryables> queryables;
-  std::shared_ptr<const FacetStatistics> facet_stats;
+  prepared.context.facet_plan = options_.facet_plan;
   if (searched.filter || !searched.sortby.empty()) {
-    STACFED_CO_ASSIGN_OR_RETURN(queryables, co_await QueryablesOf(db, queryables_scope));
-    context.queryables = queryables.get();
+    STACFED_CO_ASSIGN_OR_RETURN(prepared.queryables, co_await QueryablesOf(db, queryables_scope));
+    prepared.context.queryables = prepared.queryables.get();
     if (options_.facet_plan == FacetPlan::kAuto) {
-      STACFED_CO_ASSIGN_OR_RETURN(facet_stats, co_await FacetStatisticsOf(db));
-      context.facet_stats = facet_stats.get();
+      STACFED_CO_ASSIGN_OR_RETURN(prepared.facet_stats, co_await FacetStatisticsOf(db));
+      prepared.context.facet_stats = prepared.facet_stats.get();
     }
   }
   STACFED_CO_ASSIGN_OR_RETURN(Narrowed in_time, co_await CollectionsInTime(db, searched));
   if (in_time && in_time->empty()) {
     // No collection has items in the interval: an empty page, without asking for items.
     STACFED_CO_RETURN_IF_ERROR(co_await CheckScopeCollection(db, scope));
+    prepared.empty = true;
+    co_return prepared;
+  }
+  if (in_time) searched.collections = std::move(*in_time);
+  prepared.searched = std::move(searched);
+  co_return prepared;
+}
+
+boost::asio::awaitable<absl::StatusOr<SearchResult>> SearchService::Search(
+    const Executor& db, SearchRequest request, const SearchScope& scope, bool count) const {
+  SearchResult result;
+  // The token is bound to the search as the client sent it, before any scope narrows it.
+  result.fingerprint = SearchFingerprint(request, scope.path);
+  STACFED_CO_RETURN_IF_ERROR(ResolveToken(request, result.fingerprint, *signer_));
+  // The links still show the request as it was sent.
+  STACFED_CO_ASSIGN_OR_RETURN(Prepared prepared, co_await Prepare(db, request, scope));
+  if (prepared.empty) {
+    if (prepared.out_of_scope) result.counted = 0;
     result.request = std::move(request);
     co_return result;
   }
-  if (in_time) searched.collections = std::move(*in_time);
-
+  const SearchRequest& searched = prepared.searched;
   STACFED_CO_ASSIGN_OR_RETURN(SearchQuery query,
-                              BuildSearchQuery(searched, context, options_.count_limit));
+                              BuildSearchQuery(searched, prepared.context, options_.count_limit));
   const Cost cost = IsExpensiveSearch(searched) ? Cost::kExpensive : Cost::kCheap;
   result.token_columns = query.token_columns;
   const pg::Statement page_statement{query.page.name, query.page.sql, query.page.plan};
@@ -433,7 +456,7 @@ boost::asio::awaitable<absl::StatusOr<SearchResult>> SearchService::Search(
   if (result.rows.Rows() == 0) STACFED_CO_RETURN_IF_ERROR(co_await CheckScopeCollection(db, scope));
   // A first page with a further page needs a count (a page that is not full counts itself;
   // later pages carry the count in their token).
-  if (!searched.token && result.rows.Rows() > searched.limit) {
+  if (count && !searched.token && result.rows.Rows() > searched.limit) {
     if (IsCountedByCollection(searched)) {
       STACFED_CO_ASSIGN_OR_RETURN(result.counted, co_await ItemsOf(db, searched.collections));
     } else {
@@ -443,6 +466,26 @@ boost::asio::awaitable<absl::StatusOr<SearchResult>> SearchService::Search(
   }
   result.request = std::move(request);
   co_return result;
+}
+
+boost::asio::awaitable<absl::StatusOr<std::optional<int64_t>>> SearchService::CountUpTo(
+    const Executor& db, SearchRequest request, const SearchScope& scope, int64_t cap) const {
+  request.token_text.reset();
+  request.token.reset();
+  STACFED_CO_ASSIGN_OR_RETURN(Prepared prepared, co_await Prepare(db, std::move(request), scope));
+  if (prepared.empty) co_return 0;
+  const SearchRequest& searched = prepared.searched;
+  if (IsCountedByCollection(searched)) {
+    // Exact at any size: the write path keeps the count.
+    co_return co_await ItemsOf(db, searched.collections);
+  }
+  STACFED_CO_ASSIGN_OR_RETURN(SearchQuery query, BuildSearchQuery(searched, prepared.context, cap));
+  const pg::Statement statement{query.count.name, query.count.sql, query.count.plan};
+  STACFED_CO_ASSIGN_OR_RETURN(
+      pg::Result counted, co_await db.Run(Cost::kExpensive, statement, std::move(query.count_params)));
+  const int64_t value = counted.Rows() == 1 ? NumberOf<int64_t>(counted.Scalar()) : 0;
+  if (value > cap) co_return std::nullopt;
+  co_return value;
 }
 
 }  // namespace stacfed::search

@@ -118,9 +118,19 @@ class SearchService {
   SearchService(SearchOptions options, std::shared_ptr<const TokenSigner> signer);
   ~SearchService();
 
+  // One page. `count` false: a first page never counts its matches (a caller that pages
+  // through every match, such as the export, counted them itself).
   boost::asio::awaitable<absl::StatusOr<SearchResult>> Search(const Executor& db,
                                                               SearchRequest request,
-                                                              const SearchScope& scope) const;
+                                                              const SearchScope& scope,
+                                                              bool count = true) const;
+
+  // The matches of a search (its token ignored), counted exactly and waited for however long
+  // it takes, up to `cap`: above it nullopt, or the exact count where the collections' item
+  // counts give it. Not cached (the export that asks runs once per request and reads far
+  // more than the count).
+  boost::asio::awaitable<absl::StatusOr<std::optional<int64_t>>> CountUpTo(
+      const Executor& db, SearchRequest request, const SearchScope& scope, int64_t cap) const;
 
   // The collections below a catalog, sorted; nullopt when the catalog does not exist.
   // Reused for 5 s: the closure changes only when the federation file is applied or a
@@ -164,6 +174,12 @@ class SearchService {
   // NotFound when the scope is a collection that does not exist.
   boost::asio::awaitable<absl::Status> CheckScopeCollection(const Executor& db,
                                                             const SearchScope& scope) const;
+
+  // The request narrowed to its scope and time, with what its statements are built from.
+  struct Prepared;
+  boost::asio::awaitable<absl::StatusOr<Prepared>> Prepare(const Executor& db,
+                                                           SearchRequest searched,
+                                                           const SearchScope& scope) const;
 
   struct Caches;
   SearchOptions options_;

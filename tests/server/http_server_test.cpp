@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "libstac/base/cancellation.hpp"
+#include "server/http/body_stream.hpp"
 #include "server/http/server.hpp"
 #include "server/http/server_context.hpp"
 
@@ -41,8 +42,39 @@ struct WaitLog {
   std::atomic<int> finished{0};
 };
 
+// A streamed body of `chunks` chunks "chunk <i>\n" (empty ones between), failing after
+// `fail_after` chunks when that is not negative.
+class CountingStream : public BodyStream {
+ public:
+  CountingStream(int chunks, int fail_after) : chunks_(chunks), fail_after_(fail_after) {}
+  net::awaitable<absl::StatusOr<bool>> Next(std::string& chunk) override {
+    if (next_ == fail_after_) co_return absl::InternalError("the stream broke");
+    if (next_ == chunks_) co_return false;
+    chunk = next_ % 2 == 1 ? std::string() : "chunk " + std::to_string(next_) + "\n";
+    ++next_;
+    co_return true;
+  }
+
+ private:
+  int chunks_;
+  int fail_after_;
+  int next_ = 0;
+};
+
 Router TestRouter(std::atomic<int>& slow_started, WaitLog& wait_log) {
   Router router;
+  router.Add(Method::kGet, "/stream", [](const Request&) -> net::awaitable<Response> {
+    Response response;
+    response.content_type = "text/csv";
+    response.stream = std::make_shared<CountingStream>(1000, -1);
+    co_return response;
+  });
+  router.Add(Method::kGet, "/broken-stream", [](const Request&) -> net::awaitable<Response> {
+    Response response;
+    response.content_type = "text/csv";
+    response.stream = std::make_shared<CountingStream>(1000, 10);
+    co_return response;
+  });
   // Waits up to 5 s, or until the client hangs up.
   router.Add(Method::kGet, "/wait", [&wait_log](const Request& request) -> net::awaitable<Response> {
     wait_log.started.fetch_add(1);
@@ -576,6 +608,41 @@ TEST_CASE("server: many small header fields are limited too", "[http][server]") 
   RawConnection raw(server.server().port());
   raw.Send(request);
   CHECK(raw.ReadUntil("\r\n", 1, 5s).starts_with("HTTP/1.1 431"));
+}
+
+TEST_CASE("server: streamed bodies are chunked, end cleanly or truncated", "[http][server]") {
+  TestServer server;
+  std::string expected;
+  for (int i = 0; i < 1000; i += 2) expected += "chunk " + std::to_string(i) + "\n";
+  Client client;
+  // Twice on one connection: a complete stream keeps it alive.
+  for (int round = 0; round < 2; ++round) {
+    Reply reply = client.Fetch(server.Url("/stream"), {"Accept-Encoding: gzip"});
+    CHECK(reply.status == 200);
+    CHECK(reply.headers["transfer-encoding"] == "chunked");
+    CHECK(reply.headers.count("content-length") == 0);
+    CHECK(reply.headers.count("content-encoding") == 0);
+    CHECK(reply.body == expected);
+    CHECK(reply.new_connections == (round == 0 ? 1 : 0));
+  }
+  Reply head = client.Fetch(server.Url("/stream"), {}, "HEAD");
+  CHECK(head.status == 200);
+  CHECK(head.body.empty());
+
+  // A stream that fails: no last chunk, the connection closes.
+  RawConnection broken(server.server().port());
+  broken.Send("GET /broken-stream HTTP/1.1\r\nHost: a\r\n\r\n");
+  const std::string data = broken.ReadUntil("\x01never\x02", 1, 5s);
+  CHECK(data.find("chunk 8\n") != std::string::npos);
+  CHECK(data.find("\r\n0\r\n\r\n") == std::string::npos);
+  CHECK(broken.ClosedWithin(1s));
+
+  // HTTP/1.0: no chunked encoding; the body ends with the connection.
+  RawConnection old(server.server().port());
+  old.Send("GET /stream HTTP/1.0\r\n\r\n");
+  const std::string plain = old.ReadUntil("\x01never\x02", 1, 5s);
+  CHECK(plain.find("Transfer-Encoding") == std::string::npos);
+  CHECK(plain.ends_with("\r\n\r\n" + expected));
 }
 
 }  // namespace stacfed::http

@@ -274,8 +274,11 @@ awaitable<absl::StatusOr<Response>> GetChildren(const Request& request, bool in_
     next = StrCat(request.base_url, RawPath(request), "?",
                   QueryWithToken(request.query, EncodeChildrenCursor(last)));
   }
-  co_return JsonResponse(
-      RenderChildren(catalogs, collections, page.limit, scope, SelfHref(request), parent, next));
+  // Catalog children are the catalogs' landing pages, per-site counts included.
+  STACFED_CO_ASSIGN_OR_RETURN(SiteCounts site_counts,
+                              co_await CountItemsBySite(request, catalogs, page.limit));
+  co_return JsonResponse(RenderChildren(catalogs, collections, page.limit, scope,
+                                        SelfHref(request), parent, next, &site_counts));
 }
 
 awaitable<absl::StatusOr<Response>> GetCatalogs(const Request& request) {
@@ -331,9 +334,11 @@ awaitable<absl::StatusOr<Response>> GetSubCatalogs(const Request& request) {
     next = StrCat(request.base_url, RawPath(request), "?",
                   QueryWithToken(request.query, EncodeChildrenCursor(cursor)));
   }
+  STACFED_CO_ASSIGN_OR_RETURN(SiteCounts site_counts,
+                              co_await CountItemsBySite(request, rows, page.limit));
   co_return JsonResponse(RenderCatalogList(rows, page.limit, request.base_url, SelfHref(request),
                                            RawPath(request), request.query,
-                                           CatalogUrl(request.base_url, id), next));
+                                           CatalogUrl(request.base_url, id), next, &site_counts));
 }
 
 awaitable<absl::StatusOr<Response>> GetScopedConformance(const Request& request) {

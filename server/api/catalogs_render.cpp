@@ -348,14 +348,15 @@ absl::StatusOr<ChildrenCursor> DecodeChildrenCursor(std::string_view token) {
 
 std::string RenderChildren(const pg::Result& catalog_rows, const pg::Result& collection_rows,
                            int limit, const LinkScope& scope, std::string_view self_href,
-                           std::string_view parent_href, std::string_view next_href) {
+                           std::string_view parent_href, std::string_view next_href,
+                           const SiteCounts* site_counts) {
   std::string out;
   out.reserve(2048 * size_t(catalog_rows.Rows() + collection_rows.Rows() + 1));
   out += R"({"children":[)";
   int shown = 0;
   for (int row = 0; row < catalog_rows.Rows() && shown < limit; ++row, ++shown) {
     if (shown > 0) out += ',';
-    AppendCatalog(out, catalog_rows, row, scope.base_url);
+    AppendCatalog(out, catalog_rows, row, scope.base_url, {}, site_counts);
   }
   for (int row = 0; row < collection_rows.Rows() && shown < limit; ++row, ++shown) {
     if (shown > 0) out += ',';

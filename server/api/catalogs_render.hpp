@@ -109,7 +109,8 @@ absl::StatusOr<ChildrenCursor> DecodeChildrenCursor(std::string_view token);
 // are catalog rows, `collection_rows` collection rows; collections are shown in `scope`.
 std::string RenderChildren(const pg::Result& catalog_rows, const pg::Result& collection_rows,
                            int limit, const LinkScope& scope, std::string_view self_href,
-                           std::string_view parent_href, std::string_view next_href);
+                           std::string_view parent_href, std::string_view next_href,
+                           const SiteCounts* site_counts = nullptr);
 
 // The landing page's extra links: a child link per top-level catalog (rows (id, title)), then
 // per collection that no catalog holds (rows (id, title)), so every collection is reachable

@@ -3,7 +3,7 @@
 // collection JSON, POST bodies as GET queries, and the Python program.
 #include <catch2/catch.hpp>
 
-#include <boost/json/parse.hpp>
+#include <boost/json.hpp>
 #include <boost/json/value.hpp>
 #include <boost/url/url.hpp>
 #include <string>

@@ -15,6 +15,7 @@
 #include "server/http/router.hpp"
 #include "server/http/server.hpp"
 #include "server/http/server_options.hpp"
+#include "server/portal/portal.hpp"
 
 namespace stacfed::cli {
 namespace {
@@ -73,6 +74,8 @@ int RunServe(const Args& args) {
   http::Router router;
   api::RegisterRoutes(router, *api_options);
   api::RegisterCatalogRoutes(router, *api_options);  // replaces "/" with the catalog tree's
+  // /browser/, and "/" for browsers: after the landing page's route, which it wraps.
+  portal::RegisterPortalRoutes(router, portal::PortalOptionsFromEnv(api_options->landing.title));
   if (absl::Status status = http::RunServer(*options, router); !status.ok()) {
     return Fail("server", status);
   }

@@ -727,7 +727,7 @@ MALFORMED_JSON = [
     {"op": "t_before", "args": [DT, {"timestamp": "yesterday"}]},
     {"op": "s_intersects", "args": [GEOM, {"type": "Point", "coordinates": []}]},
     {"op": "s_intersects", "args": [GEOM, {"bbox": [1, 2, 3]}]},
-    {"op": "and", "args": [eq(P("cmip6:variable_id"), "tas")]},
+    {"op": "and", "args": []},
     {"op": "not", "args": []},
     42,
     [eq(P("cmip6:variable_id"), "tas")],
@@ -739,6 +739,18 @@ def test_malformed_cql2_json_is_400(base, http, bad):
     assert_error(http.post(base + "/search", json={"filter": bad}), 400)
     assert_error(http.get(base + "/search", params={"filter": json.dumps(bad),
                                                     "filter-lang": "cql2-json"}), 400)
+
+
+@pytest.mark.parametrize("op", ["and", "or"])
+def test_and_or_of_one_condition_is_that_condition(base, http, op):
+    """stac-browser's filter form wraps its one condition in an and (or or) of one argument,
+    which CQL2's schema does not allow: it is read as the condition."""
+    one = eq(P("cmip6:variable_id"), "tas")
+    wrapped = http.post(base + "/search", json={"filter": {"op": op, "args": [one]}, "limit": 100})
+    plain = http.post(base + "/search", json={"filter": one, "limit": 100})
+    assert wrapped.status_code == plain.status_code == 200, wrapped.text
+    ids = [f["id"] for f in wrapped.json()["features"]]
+    assert ids and ids == [f["id"] for f in plain.json()["features"]]
 
 
 def test_unparsable_cql2_json_on_get_is_400(base, http):

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds, starts one throwaway PostgreSQL cluster
 # for the whole run (removed at the end), then the Catch2 tests (ctest) and the black-box
-# conformance suite against a real server. Exits non-zero on any failure.
+# conformance suite against a real server, and the portal in headless Chromium
+# (tests/portal). Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-deploy/install-deps.sh
+deploy/install-deps.sh --test
 
 jobs=${STACFED_BUILD_JOBS:-$(nproc)}
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DSTACFED_BUILD_TESTS=ON >/dev/null
@@ -39,3 +40,6 @@ if [ -d conformance ] && ls conformance/test_*.py >/dev/null 2>&1; then
   # may not.
   STACFED_BIN="$root/build/stacfed" /usr/bin/python3 -m pytest -q -p no:cacheprovider conformance
 fi
+
+echo "== the portal in a browser (tests/portal)"
+STACFED_BIN="$root/build/stacfed" tests/portal/run.sh

@@ -161,6 +161,7 @@ void AppendCatalog(std::string& out, const pg::Result& rows, int row, std::strin
   out += ',';
   AppendLink(out, kSortablesRel, kSchemaJson, StrCat(self, "/sortables"));
   AppendAggregateLinks(out, self);
+  AppendPortalLink(out, base_url, self);
   const std::string_view stored = StoredLinksInner(rows.Get(row, kCatLinks));
   if (!stored.empty()) {
     out += ',';

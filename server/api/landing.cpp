@@ -53,6 +53,7 @@ std::string RenderLanding(const LandingInfo& info, std::string_view base_url,
   out += ',';
   AppendLink(out, kSortablesRel, kSchemaJson, StrCat(base_url, "/sortables"));
   AppendAggregateLinks(out, base_url);
+  AppendPortalLink(out, base_url, root);
   if (!child_links.empty()) {
     out += ',';
     out += child_links;

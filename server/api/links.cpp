@@ -1,5 +1,7 @@
 #include "server/api/links.hpp"
 
+#include <algorithm>
+
 #include "libstac/base/strings.hpp"
 
 namespace stacfed::api {
@@ -21,6 +23,19 @@ std::string CollectionUrl(std::string_view base_url, std::string_view collection
 
 std::string CatalogUrl(std::string_view base_url, std::string_view catalog_id) {
   return StrCat(base_url, "/catalogs/", PercentEncode(catalog_id));
+}
+
+std::string PortalUrl(std::string_view base_url, std::string_view api_url) {
+  std::string_view below = api_url.substr(std::min(base_url.size(), api_url.size()));
+  if (below.starts_with('/')) below.remove_prefix(1);
+  return StrCat(base_url, "/browser/", below);
+}
+
+void AppendPortalLink(std::string& out, std::string_view base_url, std::string_view api_url) {
+  out += ',';
+  AppendLink(out, "alternate", "text/html", PortalUrl(base_url, api_url));
+  out.pop_back();  // reopen the link object for its title
+  out += R"(,"title":"Browse this catalog"})";
 }
 
 LinkScope LinkScope::Root(std::string_view base_url) {

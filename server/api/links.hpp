@@ -31,6 +31,13 @@ struct LinkScope {
   bool scoped() const { return !catalog.empty(); }
 };
 
+// The portal's page (stac-browser at /browser/, server/portal) of the API resource at
+// `api_url`, a URL below `base_url`: "<base>/" -> "<base>/browser/", "<base>/catalogs/x" ->
+// "<base>/browser/catalogs/x" (stac-browser's path for a URL below its catalogUrl).
+std::string PortalUrl(std::string_view base_url, std::string_view api_url);
+// Appends ,{"rel":"alternate","type":"text/html","title":"Browse this catalog","href":..}.
+void AppendPortalLink(std::string& out, std::string_view base_url, std::string_view api_url);
+
 // Appends {"rel":..,"type":..,"href":..[,"method":..]} (type and method omitted when empty).
 void AppendLink(std::string& out, std::string_view rel, std::string_view type,
                 std::string_view href, std::string_view method = {});

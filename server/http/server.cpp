@@ -1,5 +1,6 @@
 #include "server/http/server.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <optional>
@@ -35,6 +36,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "absl/strings/match.h"
 #include "libstac/base/cancellation.hpp"
 #include "libstac/base/log.hpp"
 #include "libstac/base/status_macros.hpp"
@@ -357,7 +359,13 @@ void PrepareResponse(const Request& request, Response& response, bool keep_alive
       response.body.clear();
     }
   }
-  bool negotiable = !response.stream && HasBody(response.status) &&
+  // A handler that sends an encoded body (a precompressed file) says so in its headers.
+  const bool encoded = std::any_of(response.headers.begin(), response.headers.end(),
+                                   [](const auto& header) {
+                                     return absl::EqualsIgnoreCase(ToAbsl(header.first),
+                                                                   "Content-Encoding");
+                                   });
+  bool negotiable = !response.stream && !encoded && HasBody(response.status) &&
                     response.body.size() >= options.gzip_min_bytes &&
                     IsCompressible(response.content_type);
   bool gzip = false;

@@ -165,6 +165,17 @@ TEST_CASE("cql2-json: between with its bounds as one array (drafts before 1.0) i
       cql2::ParseJson(R"({"op":"between","args":[{"property":"eo:cloud_cover"},[1,5,6]]})").ok());
 }
 
+TEST_CASE("cql2-json: an and/or of one argument (stac-browser's filter form) is that argument",
+          "[search][cql2]") {
+  for (const char* op : {"and", "or"}) {
+    INFO(op);
+    CHECK(Json(std::string(R"({"op":")") + op + R"(","args":[{"op":"=","args":[{"property":"a"},1]}]})") ==
+          Json(R"({"op":"=","args":[{"property":"a"},1]})"));
+    // None is still refused.
+    CHECK_FALSE(cql2::ParseJson(std::string(R"({"op":")") + op + R"(","args":[]})").ok());
+  }
+}
+
 TEST_CASE("cql2-text: precedence is NOT, then AND, then OR; parentheses group", "[search][cql2]") {
   CHECK(Text("a = 1 OR b = 2 AND c = 3") == Text("a = 1 OR (b = 2 AND c = 3)"));
   CHECK(Text("a = 1 AND b = 2 OR c = 3") == Text("(a = 1 AND b = 2) OR c = 3"));

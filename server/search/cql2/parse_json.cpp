@@ -161,6 +161,11 @@ class Converter {
       list_ptr = &spread;
     }
     const json::array& list = *list_ptr;
+    // stac-browser 4 wraps the one condition of its filter form in an "and" (or "or") of one
+    // argument, which CQL2's schema does not allow: read it as that condition.
+    if ((node.op == Op::kAnd || node.op == Op::kOr) && list.size() == 1) {
+      return Convert(list[0], StrCat(path.empty() ? "" : StrCat(path, "."), "args[0]"), depth + 1);
+    }
     const auto [min, max] = Arity(node.op);
     if (list.size() < min || list.size() > max) {
       return ErrorAt(path, StrCat("\"", OpName(node.op), "\" takes ",

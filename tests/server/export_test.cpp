@@ -125,6 +125,8 @@ TEST_CASE("CSV fields are quoted as RFC 4180 says", "[export]") {
 }
 
 TEST_CASE("one row per data asset, with the item's facets and the chosen copy", "[export]") {
+  // Ranked for DKRZ (hosts with a dot: a bare single-label host is an internal one, shown
+  // to nobody at another site, docs/client-site.md).
   CsvWriter writer(ColumnsFor(CmipQueryables()), "dkrz");
   std::string csv;
   writer.AppendHeader(csv);
@@ -133,8 +135,8 @@ TEST_CASE("one row per data asset, with the item's facets and the chosen copy", 
       "cmip6:activity_id":["ScenarioMIP"],"cmip6:frequency":["mon","day"],"version":"20190710",
       "start_datetime":"2015-01-01T00:00:00Z","end_datetime":"2100-12-31T00:00:00Z"},
     "assets":{"a":)" + kTwoSites + R"(,
-      "thumbnail":{"href":"https://x/t.png","roles":["thumbnail"]},
-      "b, c":{"href":"https://x/b,c.nc","type":"application/netcdf","roles":["data"]}}})";
+      "thumbnail":{"href":"https://x.example/t.png","roles":["thumbnail"]},
+      "b, c":{"href":"https://x.example/b,c.nc","type":"application/netcdf","roles":["data"]}}})";
   auto rows = writer.AppendItem(csv, "cmip6", "i1", item);
   REQUIRE(rows.ok());
   CHECK(*rows == 2);
@@ -148,16 +150,16 @@ TEST_CASE("one row per data asset, with the item's facets and the chosen copy", 
         "2015-01-01T00:00:00Z/2100-12-31T00:00:00Z,/pool/data/a.nc,netcdf,netcdf4,dkrz");
   CHECK(lines[2] ==
         "i1,cmip6,ScenarioMIP,MPI-ESM1-2-HR,ssp585,tas,\"['mon', 'day']\",20190710,"
-        "2015-01-01T00:00:00Z/2100-12-31T00:00:00Z,\"https://x/b,c.nc\",netcdf,h5netcdf,");
+        "2015-01-01T00:00:00Z/2100-12-31T00:00:00Z,\"https://x.example/b,c.nc\",netcdf,h5netcdf,");
 
   // Without a data role, every asset but thumbnails, overviews and metadata.
   std::string more;
   rows = writer.AppendItem(more, "c", "i2", R"({"properties":{"datetime":"2020-01-01T00:00:00Z"},
-      "assets":{"d":{"href":"https://x/d.zarr"},"m":{"href":"https://x/m.xml","roles":["metadata"]},
-                "o":{"href":"https://x/o.png","roles":["overview"]}}})");
+      "assets":{"d":{"href":"https://x.example/d.zarr"},"m":{"href":"https://x.example/m.xml","roles":["metadata"]},
+                "o":{"href":"https://x.example/o.png","roles":["overview"]}}})");
   REQUIRE(rows.ok());
   CHECK(*rows == 1);
-  CHECK(Lines(more).at(0) == "i2,c,,,,,,,2020-01-01T00:00:00Z,https://x/d.zarr,zarr,zarr,");
+  CHECK(Lines(more).at(0) == "i2,c,,,,,,,2020-01-01T00:00:00Z,https://x.example/d.zarr,zarr,zarr,");
   CHECK_FALSE(writer.AppendItem(more, "c", "bad", "[1]").ok());
 }
 

@@ -396,7 +396,9 @@ def test_harvest_covers_every_provider(served):
 def test_every_harvested_document_validates(served):
     collections, items, _, _ = served
     annotated = [d for d in collections + items if URI in (d.get("stac_extensions") or [])]
-    assert len(annotated) > 50
+    # The recorded provider documents (../shared) bring most of them; without them only the
+    # project's own fixtures are harvested.
+    assert len(annotated) > (50 if SHARED.is_dir() else 20), len(annotated)
     assert_valid(collections, "served harvested collections")
     assert_valid(items, "served harvested items")
 

@@ -387,6 +387,8 @@ absl::StatusOr<MergedItem> MergeItem(std::span<const SourceVersion> versions) {
     assets = nullptr;
   } else if (assets != nullptr && MergeAssets(*assets, *parsed, first)) {
     DeclareExtension(merged, kAlternateAssetsExtension);
+    // Adding stac_extensions may have moved the members of `merged`.
+    assets = ObjectMember(merged, "assets");
   }
   if (json::object* properties = ObjectMember(merged, "properties")) {
     MergeVersionFlags(*properties, *parsed, retracted);

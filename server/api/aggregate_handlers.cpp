@@ -117,15 +117,6 @@ awaitable<absl::StatusOr<Response>> GetAggregations(const Request& request,
   co_return JsonResponse(search::RenderAggregations(available, LinksOf(request, where)));
 }
 
-template <typename Fn>
-http::Handler Wrap(Fn fn) {
-  return [fn = std::move(fn)](const Request& request) -> awaitable<Response> {
-    absl::StatusOr<Response> response = co_await fn(request);
-    if (!response.ok()) co_return http::ErrorResponse(response.status());
-    co_return std::move(response).value();
-  };
-}
-
 }  // namespace
 
 void AppendAggregateLinks(std::string& out, std::string_view base) {

@@ -247,15 +247,6 @@ awaitable<absl::StatusOr<Response>> GetXarraySnippet(const Request& request,
   co_return response;
 }
 
-template <typename Fn>
-http::Handler Wrap(Fn fn) {
-  return [fn = std::move(fn)](const Request& request) -> awaitable<Response> {
-    absl::StatusOr<Response> response = co_await fn(request);
-    if (!response.ok()) co_return http::ErrorResponse(response.status());
-    co_return std::move(response).value();
-  };
-}
-
 }  // namespace
 
 void RegisterExportRoutes(http::Router& router, const ApiOptions& api_options) {

@@ -5,8 +5,13 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/asio/awaitable.hpp>
+
+#include "absl/status/statusor.h"
 #include "libstac/pg/connection.hpp"
 #include "server/api/links.hpp"
+#include "server/http/error_response.hpp"
+#include "server/http/router.hpp"
 #include "server/http/types.hpp"
 
 namespace stacfed::api {
@@ -26,6 +31,18 @@ inline http::Response JsonResponse(std::string body, std::string_view content_ty
   response.content_type = std::string(content_type);
   response.body = std::move(body);
   return response;
+}
+
+// A route's handler from a function returning StatusOr<Response>: an error status becomes
+// the {"code","description"} error response.
+template <typename Fn>
+http::Handler Wrap(Fn fn) {
+  return [fn = std::move(fn)](const http::Request& request)
+             -> boost::asio::awaitable<http::Response> {
+    absl::StatusOr<http::Response> response = co_await fn(request);
+    if (!response.ok()) co_return http::ErrorResponse(response.status());
+    co_return std::move(response).value();
+  };
 }
 
 }  // namespace stacfed::api

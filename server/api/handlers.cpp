@@ -196,17 +196,6 @@ awaitable<absl::StatusOr<Response>> GetCollectionPropertySchema(const Request& r
                          kSchemaJson);
 }
 
-// Adapts a handler returning StatusOr to the router's signature: errors become the one
-// {"code","description"} error response.
-template <typename Fn>
-http::Handler Wrap(Fn fn) {
-  return [fn = std::move(fn)](const Request& request) -> awaitable<Response> {
-    absl::StatusOr<Response> response = co_await fn(request);
-    if (!response.ok()) co_return http::ErrorResponse(response.status());
-    co_return std::move(response).value();
-  };
-}
-
 http::Handler Static(std::function<Response(const Request&)> render) {
   return [render = std::move(render)](const Request& request) -> awaitable<Response> {
     co_return render(request);

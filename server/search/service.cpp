@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <charconv>
 #include <mutex>
+#include <map>
 #include <set>
 
 #include "libstac/base/crypto.hpp"
@@ -34,11 +36,17 @@ constexpr std::chrono::seconds kSitesTtl{5};
 constexpr std::chrono::seconds kFacetStatisticsTtl{60};
 // Counts running at once (most in the background); beyond, a first page goes uncounted.
 constexpr size_t kMaxCountsInFlight = 256;
+// Pages waiting for one count at most; beyond, a page goes uncounted.
+constexpr size_t kMaxCountWaiters = 64;
+// How long a page waits for a count running inline for another page (the statement
+// timeout ends such a count before that).
+constexpr int64_t kInlineCountWait = 60 * 1000;
 
-// A count started for a page: its result once it is known, and a timer the page waits on
-// (cancelled when the count ends).
-struct PendingCount {
-  explicit PendingCount(const boost::asio::any_io_executor& executor) : done(executor) {}
+// A page waiting for a count: the count's result once it is known (read and written under
+// Caches::mutex), and a timer the page waits on, cancelled on the page's own executor when
+// the count ends. Every page asking for a count that is running waits on one of these.
+struct CountWaiter {
+  explicit CountWaiter(const boost::asio::any_io_executor& executor) : done(executor) {}
   boost::asio::steady_timer done;
   std::optional<absl::StatusOr<std::optional<int64_t>>> result;
 };
@@ -141,8 +149,8 @@ struct SearchService::Caches {
   std::mutex mutex;
   // numberMatched of a search; nullopt means "counted, above the limit".
   ExpiringCache<std::optional<int64_t>> counts;
-  // The counts running now (RunKey digests).
-  std::set<Sha256Digest> counting;
+  // The counts running now (RunKey digests), with the pages waiting for each.
+  std::map<Sha256Digest, std::vector<std::shared_ptr<CountWaiter>>> counting;
   ExpiringCache<Narrowed> scopes;
   ExpiringCache<std::shared_ptr<const Queryables>> queryables;
   ExpiringCache<std::shared_ptr<const FacetStatistics>> facet_stats;
@@ -321,58 +329,92 @@ boost::asio::awaitable<absl::StatusOr<std::optional<int64_t>>> SearchService::Ru
     const Executor& db, Cost cost, pg::Statement statement, std::vector<pg::Param> params,
     Sha256Digest key) const {
   absl::StatusOr<pg::Result> count = co_await db.Run(cost, statement, std::move(params));
-  std::lock_guard lock(caches_->mutex);
-  caches_->counting.erase(key);
-  if (!count.ok()) co_return count.status();
-  std::optional<int64_t> counted;
-  if (count->Rows() == 1) {
+  absl::StatusOr<std::optional<int64_t>> counted = std::optional<int64_t>();
+  if (!count.ok()) {
+    counted = count.status();
+  } else if (count->Rows() == 1) {
     const int64_t value = NumberOf<int64_t>(count->Scalar());
     if (value <= options_.count_limit) counted = value;
   }
-  caches_->counts.Store(key, counted, 0, Clock::now());
+  std::vector<std::shared_ptr<CountWaiter>> waiters;
+  {
+    std::lock_guard lock(caches_->mutex);
+    if (auto running = caches_->counting.find(key); running != caches_->counting.end()) {
+      waiters = std::move(running->second);
+      caches_->counting.erase(running);
+    }
+    if (counted.ok()) caches_->counts.Store(key, *counted, 0, Clock::now());
+    for (const std::shared_ptr<CountWaiter>& waiter : waiters) waiter->result = counted;
+  }
+  // Each waiter's timer belongs to its page's executor: cancelled there.
+  for (std::shared_ptr<CountWaiter>& waiter : waiters) {
+    auto timer_executor = waiter->done.get_executor();
+    boost::asio::post(timer_executor, [waiter = std::move(waiter)] { waiter->done.cancel(); });
+  }
   co_return counted;
 }
+
+namespace {
+
+// Waits at most `wait` for the count `waiter` is registered with; nullopt when it has not
+// ended by then (it goes on, and a later page finds it in the cache).
+boost::asio::awaitable<absl::StatusOr<std::optional<int64_t>>> AwaitCount(
+    std::shared_ptr<CountWaiter> waiter, std::mutex& mutex, std::chrono::milliseconds wait) {
+  {
+    std::lock_guard lock(mutex);
+    if (waiter->result) co_return *waiter->result;
+  }
+  waiter->done.expires_after(wait);
+  boost::system::error_code ec;
+  co_await waiter->done.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+  std::lock_guard lock(mutex);
+  if (!waiter->result) co_return std::nullopt;  // still counting: this page goes without
+  co_return *waiter->result;
+}
+
+}  // namespace
 
 boost::asio::awaitable<absl::StatusOr<std::optional<int64_t>>> SearchService::CountMatches(
     const Executor& db, Cost cost, SearchQuery query) const {
   const Sha256Digest key = RunKey(query.count.name, query.count_params);
+  std::shared_ptr<const Executor> detached = db.Detached();
+  const bool inline_count = detached == nullptr || options_.count_wait.count() < 0;
+  // A page whose count runs inline waits as long as the count; others count_wait.
+  const std::chrono::milliseconds wait =
+      inline_count ? std::chrono::milliseconds(kInlineCountWait) : options_.count_wait;
+  auto executor = co_await boost::asio::this_coro::executor;
+  auto waiter = std::make_shared<CountWaiter>(executor);
+  bool joined = false;  // the count runs already, for an earlier page that asked the same
   {
     std::lock_guard lock(caches_->mutex);
     if (const auto* hit = caches_->counts.Find(key, Clock::now())) co_return *hit;
-    // Already being counted (in the background, for an earlier request): not twice.
-    if (caches_->counting.contains(key)) co_return std::nullopt;
-    if (caches_->counting.size() >= kMaxCountsInFlight) co_return std::nullopt;
-    caches_->counting.insert(key);
+    if (auto running = caches_->counting.find(key); running != caches_->counting.end()) {
+      if (running->second.size() >= kMaxCountWaiters) co_return std::nullopt;
+      running->second.push_back(waiter);
+      joined = true;
+    } else {
+      if (caches_->counting.size() >= kMaxCountsInFlight) co_return std::nullopt;
+      caches_->counting[key].push_back(waiter);
+    }
   }
-  std::shared_ptr<const Executor> detached = db.Detached();
-  if (detached == nullptr || options_.count_wait.count() < 0) {
+  if (joined) co_return co_await AwaitCount(std::move(waiter), caches_->mutex, wait);
+  if (inline_count) {
     const pg::Statement statement{query.count.name, query.count.sql, query.count.plan};
     co_return co_await RunCount(db, cost, statement, std::move(query.count_params), key);
   }
-  // The count runs on its own, so that a slow one can finish after the page has gone; the
-  // page waits for it at most count_wait.
-  auto executor = co_await boost::asio::this_coro::executor;
-  auto pending = std::make_shared<PendingCount>(executor);
+  // The count runs on its own, so that a slow one can finish after the page has gone.
   // The coroutine owns everything it reads: the statement's text lives in `query`, which the
   // page's frame holds.
   boost::asio::co_spawn(
       executor,
       [this, detached, cost, name = std::string(query.count.name),
        sql = std::string(query.count.sql), plan = query.count.plan,
-       params = std::move(query.count_params), key,
-       pending]() mutable -> boost::asio::awaitable<void> {
+       params = std::move(query.count_params), key]() mutable -> boost::asio::awaitable<void> {
         const pg::Statement owned{name, sql, plan};
-        pending->result = co_await RunCount(*detached, cost, owned, std::move(params), key);
-        pending->done.cancel();
+        co_await RunCount(*detached, cost, owned, std::move(params), key);
       },
       boost::asio::detached);
-  if (!pending->result) {
-    pending->done.expires_after(options_.count_wait);
-    boost::system::error_code ec;
-    co_await pending->done.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-  }
-  if (!pending->result) co_return std::nullopt;  // still counting: this page goes without
-  co_return *pending->result;
+  co_return co_await AwaitCount(std::move(waiter), caches_->mutex, wait);
 }
 
 // What a search's statements are built from: the request narrowed to its scope and, for a

@@ -16,6 +16,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "libstac/base/strings.hpp"
 #include "libstac/pg/connection.hpp"
@@ -305,6 +308,61 @@ TEST_CASE("numberMatched is exact up to the count limit, omitted beyond", "[api]
   request.collections = {"alpha"};
   request.limit = 50;
   CHECK(RunSearch(f.conn, request, GetOrigin(""), 0).body.at("numberMatched") == 20);
+}
+
+// The database over one connection, as a pool's executor that can outlive its request: a
+// count statement waits until `release` fires, so that several pages ask for it while it runs.
+class GatedCountExecutor : public search::Executor,
+                           public std::enable_shared_from_this<GatedCountExecutor> {
+ public:
+  GatedCountExecutor(pg::Connection& conn, boost::asio::steady_timer& release)
+      : conn_(conn), release_(release) {}
+  boost::asio::awaitable<absl::StatusOr<pg::Result>> Run(
+      search::Cost, const pg::Statement& statement, std::vector<pg::Param> params) const override {
+    if (statement.sql.starts_with("SELECT count(*)")) {
+      ++counts_started;
+      boost::system::error_code ec;
+      co_await release_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+    }
+    co_return conn_.Query(statement.sql, params);
+  }
+  std::shared_ptr<const search::Executor> Detached() const override {
+    return shared_from_this();
+  }
+  mutable int counts_started = 0;
+
+ private:
+  pg::Connection& conn_;
+  boost::asio::steady_timer& release_;
+};
+
+TEST_CASE("pages asking for a count that is running wait for it", "[api][search][db]") {
+  // Issue 19: a browser sends the same search twice at once; the second page went without
+  // numberMatched because the count was "already being counted" for the first.
+  Fixture f;
+  const search::SearchService service(
+      {.count_wait = std::chrono::seconds(30), .count_cache_ttl = std::chrono::seconds(30)},
+      Signer());
+  boost::asio::io_context io;
+  boost::asio::steady_timer release(io, std::chrono::milliseconds(200));
+  auto executor = std::make_shared<GatedCountExecutor>(f.conn, release);
+  SearchRequest request;
+  request.limit = 5;
+  request.bbox = search::Bbox{-180, -90, 180, 90};
+  search::SearchScope scope;
+  scope.path = "/search";
+  std::vector<std::optional<absl::StatusOr<search::SearchResult>>> results(4);
+  auto run = [&](size_t i) -> boost::asio::awaitable<void> {
+    results[i] = co_await service.Search(*executor, request, scope);
+  };
+  for (size_t i = 0; i < results.size(); ++i) boost::asio::co_spawn(io, run(i), boost::asio::detached);
+  io.run();
+  CHECK(executor->counts_started == 1);  // counted once for all four
+  for (const auto& result : results) {
+    REQUIRE(result.has_value());
+    REQUIRE(result->ok());
+    CHECK((*result)->counted == std::optional<int64_t>(60));
+  }
 }
 
 TEST_CASE("features keep stored content and links", "[api][search][db]") {

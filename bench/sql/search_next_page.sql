@@ -1,4 +1,5 @@
 -- Search by one collection, a later page reached through a next token (the page-100
 -- benchmark): the statement of server/search/query.cpp for a next-page token, which names
--- the last row of the previous page (datetime, collection, id).
-SELECT collection, id, (extract(epoch FROM datetime) * 1000000)::int8 AS t, content, links FROM stacfed.items WHERE true AND collection IN (:collection::text) AND datetime <= :token_datetime::timestamptz AND (datetime < :token_datetime::timestamptz OR (collection, id) > (:token_collection::text, :token_id::text)) ORDER BY datetime DESC, collection, id LIMIT :limit_plus_one::int;
+-- the last row of the previous page (datetime, collection, id): the rows sharing its
+-- datetime after it, then the rows past its datetime, as many as the page still lacks.
+WITH tied AS MATERIALIZED (SELECT collection, id, (extract(epoch FROM datetime) * 1000000)::int8 AS t, content, links FROM stacfed.items WHERE true AND collection IN (:collection::text) AND datetime = :token_datetime::timestamptz AND (collection, id) > (:token_collection::text, :token_id::text) AND collection >= :token_collection::text ORDER BY datetime DESC, collection, id LIMIT :limit_plus_one::int) SELECT * FROM tied UNION ALL (SELECT collection, id, (extract(epoch FROM datetime) * 1000000)::int8 AS t, content, links FROM stacfed.items WHERE true AND collection IN (:collection::text) AND datetime < :token_datetime::timestamptz ORDER BY datetime DESC, collection, id LIMIT greatest(:limit_plus_one::int - (SELECT count(*) FROM tied), 0));

@@ -53,6 +53,25 @@ std::string PlainConditions(const Conditions& conditions) {
   return Where(conditions, [](Kind kind) { return kind == Kind::kPlain; });
 }
 
+// SELECT `select` FROM items `where`, the rows after the token in `order`, at most `limit`,
+// in that order. When the keyset comes as two ranges (KeysetRanges), the rows tied with the
+// token's datetime are read first, then those beyond it, only as many as the page still
+// lacks: an Append runs its parts in turn (the server runs no parallel workers), so the rows
+// come in order without a sort.
+std::string OrderedScan(std::string_view select, std::string_view where,
+                        const KeysetRanges& keyset, const SortSpec& order, bool reversed,
+                        std::string_view limit) {
+  const std::string order_by = order.OrderBy(reversed);
+  if (keyset.tied.empty()) {
+    return StrCat("SELECT ", select, " FROM stacfed.items", where, keyset.after, order_by,
+                  " LIMIT ", limit);
+  }
+  return StrCat("WITH tied AS MATERIALIZED (SELECT ", select, " FROM stacfed.items", where,
+                keyset.tied, order_by, " LIMIT ", limit, ") SELECT * FROM tied UNION ALL (SELECT ",
+                select, " FROM stacfed.items", where, keyset.beyond, order_by, " LIMIT greatest(",
+                limit, " - (SELECT count(*) FROM tied), 0))");
+}
+
 // The walk-then-index statement of a search with a spatial condition and nothing else that
 // is checked on the walk: the walk carries the geometry and tests it.
 //
@@ -65,7 +84,7 @@ std::string PlainConditions(const Conditions& conditions) {
 // matches, that is the answer; otherwise (sparse matches, where the GIST index is right) the
 // one-time filter switches to the plain statement. Both parts are in one statement, and the
 // unused branch is never executed.
-std::string SpatialWalk(const Conditions& conditions, const std::string& keyset,
+std::string SpatialWalk(const Conditions& conditions, const KeysetRanges& keyset,
                         const SortSpec& order, bool reversed, const std::string& limit,
                         const std::string& plain) {
   const PageColumns columns(order);
@@ -77,9 +96,9 @@ std::string SpatialWalk(const Conditions& conditions, const std::string& keyset,
   // (Joining the hits back to items for their content set up a 20-partition Append per
   // execution, which cost more than the lookups themselves.) content stays a TOAST pointer
   // until it is sent.
-  const std::string walk = StrCat("SELECT ", columns.select, ", geometry FROM stacfed.items",
-                                  PlainConditions(conditions), keyset, order.OrderBy(reversed),
-                                  " LIMIT ", kWalkRows);
+  const std::string walk = OrderedScan(StrCat(columns.select, ", geometry"),
+                                      PlainConditions(conditions), keyset, order, reversed,
+                                      StrCat(kWalkRows));
   return StrCat(
       "WITH walk AS MATERIALIZED (", walk, "), ",
       // No ORDER BY here: the materialized walk is read back in its own (page) order, and
@@ -99,7 +118,7 @@ std::string SpatialWalk(const Conditions& conditions, const std::string& keyset,
 // is collected (a materialized CTE is planned for all its rows, so the planner takes the
 // indexes the conditions can use, GIN on facets, GIST, instead of walking the time order to
 // its end) and sorted.
-std::string FilterWalk(const Conditions& conditions, const std::string& keyset,
+std::string FilterWalk(const Conditions& conditions, const KeysetRanges& keyset,
                        const SortSpec& order, bool reversed, const std::string& limit) {
   const PageColumns columns(order);
   std::string hit;
@@ -112,13 +131,13 @@ std::string FilterWalk(const Conditions& conditions, const std::string& keyset,
   // kWalkRows rows into the CTE's store (13 of 20 ms for a rare facet filter on 1M items).
   // Whether it reached its end is asked only when the hits do not fill the page, of the
   // index alone (the CASE evaluates that InitPlan only then).
-  const std::string walk = StrCat("SELECT ", columns.select, ", (", hit,
-                                  ") AS hit FROM stacfed.items", PlainConditions(conditions),
-                                  keyset, order.OrderBy(reversed), " LIMIT ", kWalkRows);
-  const std::string walked = StrCat("SELECT 1 FROM stacfed.items", PlainConditions(conditions),
-                                    keyset, order.OrderBy(reversed), " LIMIT ", kWalkRows);
+  const std::string walk =
+      OrderedScan(StrCat(columns.select, ", (", hit, ") AS hit"), PlainConditions(conditions),
+                  keyset, order, reversed, StrCat(kWalkRows));
+  const std::string walked = OrderedScan("1", PlainConditions(conditions), keyset, order,
+                                         reversed, StrCat(kWalkRows));
   const std::string matches = StrCat("SELECT ", columns.select, " FROM stacfed.items",
-                                     AllConditions(conditions), keyset);
+                                     AllConditions(conditions), keyset.after);
   return StrCat(
       "WITH hits AS (SELECT ", columns.names, " FROM (", walk, ") walk WHERE hit LIMIT ",
       limit, "), ",
@@ -142,11 +161,12 @@ std::string FilterWalk(const Conditions& conditions, const std::string& keyset,
 // million items), they are sorted and that is the answer, without walking the time order at
 // all; when it has more (a frequent value), the walk finds a page quickly and `walk` (the
 // FilterWalk statement) answers. The unused branch is never executed.
-std::string IndexFirst(const Conditions& conditions, const std::string& keyset,
+std::string IndexFirst(const Conditions& conditions, const KeysetRanges& keyset,
                        const SortSpec& order, bool reversed, const std::string& limit,
                        const std::string& walk) {
   const std::string probe = StrCat("SELECT ", PageColumns(order).select, " FROM stacfed.items",
-                                   AllConditions(conditions), keyset, " LIMIT ", kIndexProbeRows);
+                                   AllConditions(conditions), keyset.after, " LIMIT ",
+                                   kIndexProbeRows);
   return StrCat(
       "WITH indexed AS MATERIALIZED (", probe, "), ",
       "complete AS (SELECT count(*) < ", kIndexProbeRows, " AS by_index FROM indexed) ",
@@ -232,17 +252,16 @@ absl::StatusOr<SearchQuery> AssembleSearch(const Conditions& conditions, QueryBu
                                            const SortSpec& order, const PageToken* token,
                                            int page_size, int64_t count_limit) {
   SearchQuery query;
-  std::string keyset;
+  KeysetRanges keyset;
   const bool reversed = token != nullptr && token->direction == PageToken::Direction::kPrev;
   if (token != nullptr) {
-    STACFED_ASSIGN_OR_RETURN(keyset, order.Keyset(*token, builder));
+    STACFED_ASSIGN_OR_RETURN(keyset, order.KeysetRangesOf(*token, builder));
   }
   const std::string limit_param = builder.Bind(StrCat(page_size + 1));
   const std::string limit = StrCat(limit_param, "::int");
 
-  const std::string plain = StrCat("SELECT ", PageColumns(order).select, " FROM stacfed.items",
-                                   AllConditions(conditions), keyset, order.OrderBy(reversed),
-                                   " LIMIT ", limit);
+  const std::string plain = OrderedScan(PageColumns(order).select, AllConditions(conditions),
+                                        keyset, order, reversed, limit);
   if (!order.WalksOrderIndex()) {
     // Sorted otherwise (sortby, relevance): the matches are found through the conditions'
     // indexes and sorted; walking an order no index gives would sort every row first.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
 #include "libstac/model/datetime.hpp"
 #include "server/search/query.hpp"
@@ -202,6 +203,12 @@ std::string SortSpec::OrderByColumns(bool reversed) const {
 
 absl::StatusOr<std::string> SortSpec::Keyset(const PageToken& token,
                                              QueryBuilder& builder) const {
+  STACFED_ASSIGN_OR_RETURN(KeysetRanges ranges, KeysetRangesOf(token, builder));
+  return std::move(ranges.after);
+}
+
+absl::StatusOr<KeysetRanges> SortSpec::KeysetRangesOf(const PageToken& token,
+                                                      QueryBuilder& builder) const {
   if (token.keys.size() != keys_.size() || keys_.empty()) return BadToken();
   const bool backwards = token.direction == PageToken::Direction::kPrev;
   std::vector<std::string> values;
@@ -214,10 +221,25 @@ absl::StatusOr<std::string> SortSpec::Keyset(const PageToken& token,
     ops.push_back(keys_[i].descending != backwards ? "<" : ">");
   }
   const SortKey& lead = keys_[0];
-  if (keys_.size() == 1) return StrCat(" AND ", lead.sql, " ", ops[0], " ", values[0]);
+  KeysetRanges ranges;
+  if (keys_.size() == 1) {
+    ranges.after = StrCat(" AND ", lead.sql, " ", ops[0], " ", values[0]);
+    return ranges;
+  }
+  const std::string rest = After(keys_, values, ops, 1);
   // The redundant outer bound lets the planner start the index scan at the token's row.
-  return StrCat(" AND ", lead.sql, " ", ops[0], "= ", values[0], " AND (", lead.sql, " ", ops[0],
-                " ", values[0], " OR ", After(keys_, values, ops, 1), ")");
+  ranges.after = StrCat(" AND ", lead.sql, " ", ops[0], "= ", values[0], " AND (", lead.sql, " ",
+                        ops[0], " ", values[0], " OR ", rest, ")");
+  if (WalksOrderIndex()) {
+    // datetime is never NULL (sql/0001). The bound on collection alone, redundant too, lets
+    // the executor skip the partitions the tied range cannot reach.
+    ranges.tied = StrCat(" AND ", lead.sql, " = ", values[0], " AND ", rest);
+    if (keys_[1].sql == "collection") {
+      StrAppend(&ranges.tied, " AND collection ", ops[1], "= ", values[1]);
+    }
+    ranges.beyond = StrCat(" AND ", lead.sql, " ", ops[0], " ", values[0]);
+  }
+  return ranges;
 }
 
 }  // namespace stacfed::search

@@ -39,6 +39,21 @@ struct SortKey {
   bool operator==(const SortKey&) const = default;
 };
 
+// The rows after a page token's row, as conditions (" AND ...") of a statement.
+struct KeysetRanges {
+  // The rows strictly after (a next page) or before (a previous page) the token's row.
+  std::string after;
+  // When the order walks the order index: the same rows as two ranges of it, `tied` (those
+  // sharing the token row's datetime, after it in the other keys) and `beyond` (those past
+  // its datetime). With the one condition `after`, each partition's index scan starts at the
+  // first row of the token's datetime and filters out every tied row before the token's:
+  // paging through a group of n items sharing a datetime (295,843 generated CMIP6 datasets
+  // start in January 1850) read about n * n / (2 * page) rows, and any page inside it paid
+  // the whole group at once (2.4 s at 1,000,000 items). Both empty otherwise.
+  std::string tied;
+  std::string beyond;
+};
+
 class SortSpec {
  public:
   // datetime DESC, collection, id.
@@ -62,6 +77,11 @@ class SortSpec {
   // its own, so that the index scan starts at the token's row. InvalidArgument when the
   // token's keys do not fit this order.
   absl::StatusOr<std::string> Keyset(const PageToken& token, QueryBuilder& builder) const;
+
+  // The same rows, and for an order that walks the order index the same rows as two index
+  // ranges (KeysetRanges).
+  absl::StatusOr<KeysetRanges> KeysetRangesOf(const PageToken& token,
+                                             QueryBuilder& builder) const;
 
   bool operator==(const SortSpec&) const = default;
 

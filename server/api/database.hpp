@@ -5,7 +5,9 @@
 // plain page) have the thread's main pool to themselves; expensive ones (searches with a
 // spatial, time or CQL2 filter, long id lists, large pages, and their counts) take the heavy
 // lane, where clients take turns (server/http/server_options.hpp, db_heavy_pool_size). So an
-// expensive request never keeps a cheap one waiting for a connection.
+// expensive request never keeps a cheap one waiting for a connection. Work that goes on after
+// the answer (a count outlasting its page) runs in a third lane, so that it never keeps an
+// expensive page waiting either.
 //
 //   Database db(request);
 //   STACFED_CO_ASSIGN_OR_RETURN(pg::Result row, co_await db.Run(Cost::kCheap, kItemById, params));
@@ -33,7 +35,8 @@ class Database : public search::Executor {
   boost::asio::awaitable<absl::StatusOr<pg::Result>> Run(
       Cost cost, const pg::Statement& statement, std::vector<pg::Param> params) const override;
 
-  // The same client's turn, without the hang-up (and without the request it points into).
+  // For work that goes on after the answer: the thread's background lane, the same client's
+  // turn there, without the hang-up (and without the request it points into).
   std::shared_ptr<const search::Executor> Detached() const override;
 
  private:
@@ -41,6 +44,7 @@ class Database : public search::Executor {
 
   pg::ExecuteOptions call_;
   std::string client_;  // a detached copy's own client address; call_.client points into it
+  bool background_ = false;  // a detached copy: runs in the background lane
 };
 
 }  // namespace stacfed::api

@@ -84,6 +84,7 @@ struct Worker {
   net::executor_work_guard<net::io_context::executor_type> keep_running{io.get_executor()};
   std::unique_ptr<pg::AsyncPool> pool;        // cheap statements
   std::unique_ptr<pg::AsyncPool> heavy_pool;  // expensive ones (server_options.hpp)
+  std::unique_ptr<pg::AsyncPool> background_pool;  // work after the answer (counts)
   ServerContext context;
   GzipCompressor gzip;
   std::string gzip_output;          // reused between responses
@@ -680,9 +681,16 @@ absl::Status Server::Start() {
                                .statement_timeout_ms = options.db_statement_timeout_ms,
                                .session_setup = std::string(kApiSessionSetup),
                                .max_waiters_per_client = options.heavy_queue_per_client});
+      worker->background_pool = std::make_unique<pg::AsyncPool>(
+          worker->io, options.database_url,
+          pg::AsyncPoolOptions{.max_connections = options.db_background_pool_size,
+                               .statement_timeout_ms = options.db_statement_timeout_ms,
+                               .session_setup = std::string(kApiSessionSetup),
+                               .max_waiters_per_client = options.heavy_queue_per_client});
     }
     worker->context.pool = worker->pool.get();
     worker->context.heavy_pool = worker->heavy_pool.get();
+    worker->context.background_pool = worker->background_pool.get();
     worker->context.options = &impl.options;
     impl.workers.push_back(std::move(worker));
   }

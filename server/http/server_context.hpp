@@ -25,6 +25,9 @@ struct ServerContext {
   // The thread's lane for expensive statements (ServerOptions::db_heavy_pool_size); nullptr
   // without a database.
   pg::AsyncPool* heavy_pool = nullptr;
+  // The thread's lane for work that goes on after its answer (a count in the background,
+  // ServerOptions::db_background_pool_size); nullptr without a database.
+  pg::AsyncPool* background_pool = nullptr;
   // The server's configuration (public_url, limits, ...); never nullptr inside a handler.
   const ServerOptions* options = nullptr;
 

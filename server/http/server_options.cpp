@@ -78,6 +78,8 @@ absl::StatusOr<ServerOptions> ServerOptionsFromEnv() {
   STACFED_RETURN_IF_ERROR(
       ReadInt("STACFED_DB_HEAVY_POOL_SIZE", options.db_heavy_pool_size, 1, 1000));
   STACFED_RETURN_IF_ERROR(
+      ReadInt("STACFED_DB_BACKGROUND_POOL_SIZE", options.db_background_pool_size, 1, 1000));
+  STACFED_RETURN_IF_ERROR(
       ReadInt("STACFED_HEAVY_QUEUE_PER_CLIENT", options.heavy_queue_per_client, 1, 100000));
   STACFED_RETURN_IF_ERROR(
       ReadInt("STACFED_DB_STATEMENT_TIMEOUT_MS", options.db_statement_timeout_ms, 0, kHour));

@@ -42,6 +42,10 @@ struct ServerOptions {
   // requests (an item, a collection, a plain page) never queue behind them. Within the lane
   // clients take turns (the one served least recently goes first).
   int db_heavy_pool_size = 1;
+  // Connections per I/O thread for work that goes on after its answer (the count of a
+  // search's matches that outlasts STACFED_COUNT_WAIT_MS): a lane of its own, so that a count
+  // of seconds never holds the heavy lane a page is waiting for. Within it clients take turns.
+  int db_background_pool_size = 1;
   // Expensive requests one client (remote address) may have waiting for the heavy lane of
   // one thread; more answer 503 at once.
   int heavy_queue_per_client = 16;

@@ -357,3 +357,30 @@ def landing(base):
 def federation(database_url):
     """{"applied": bool, "message": str} for the fixture federation file."""
     return FEDERATION
+
+
+# ---- the demo catalog, as deploy/run.sh produces it ------------------------------------------
+
+DEMO_PUBLIC = "http://demo.stacfed.test"
+
+
+@pytest.fixture(scope="session")
+def demo(stac_bin, workdir, cluster):
+    """A server over the demo catalog, harvested by deploy/demo/load.py as deploy/run.sh does
+    it (after `stacfed migrate`, which the template had), with the public URL the harvest
+    named the extension by. Yields the Server (its .base answers; links name DEMO_PUBLIC)."""
+    name = f"demo_{os.getpid()}"
+    try:
+        url = cluster.create_database(name)
+        env = _base_env()
+        env["DATABASE_URL"] = url
+        env["STACFED_PUBLIC_URL"] = DEMO_PUBLIC
+        _run([sys.executable, str(REPO / "deploy" / "demo" / "load.py"), "--stacfed", stac_bin], env,
+             "deploy/demo/load.py", timeout=600)
+        srv = Server(url, workdir, {"STACFED_PUBLIC_URL": DEMO_PUBLIC})
+        if not srv.wait_ready():
+            pytest.fail(f"stacfed serve exited with {srv.proc.returncode}:\n{srv.log()}")
+        yield srv
+        srv.terminate()
+    finally:
+        cluster.drop_database(name)

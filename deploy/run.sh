@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # From a fresh clone to a running catalog: installs what is missing, builds (Release), starts
-# the embedded PostgreSQL (unless DATABASE_URL is set), migrates, loads the demo catalog,
-# applies the demo federation, builds the portal (stac-browser, portal/build.sh) when it is
+# the embedded PostgreSQL (unless DATABASE_URL is set), migrates, harvests the demo catalog
+# (deploy/demo/load.py: applies the demo federation and harvests the demo's documents from
+# static catalogs on 127.0.0.1, annotated as any harvest annotates), builds the portal (stac-browser, portal/build.sh) when it is
 # missing or stale, and serves it all on http://127.0.0.1:8080 (STACFED_LISTEN); the portal is
 # at /browser/.
 set -euo pipefail
@@ -21,10 +22,15 @@ if [ -z "${DATABASE_URL:-}" ]; then
   echo "stacfed: embedded database at $(build/stacfed db start)" >&2
 fi
 build/stacfed migrate
-build/stacfed load deploy/demo/*.ndjson
-build/stacfed federation apply deploy/demo/federation.json
 
 listen=${STACFED_LISTEN:-127.0.0.1:8080}
+# The demo is harvested, not loaded: deploy/demo/load.py serves its documents as static
+# catalogs on 127.0.0.1, applies the demo federation and runs `stacfed harvest` over them, so
+# the items carry the site-access annotations a harvest writes. Those name the extension's
+# schema under the server's public URL: the address served below unless it is set.
+export STACFED_PUBLIC_URL=${STACFED_PUBLIC_URL:-http://$listen}
+python3 deploy/demo/load.py --stacfed build/stacfed
+
 echo "stacfed: serving the demo catalog on http://$listen/ (Ctrl-C stops)" >&2
 echo "stacfed: the portal: http://$listen/browser/" >&2
 exec build/stacfed serve --listen "$listen"

@@ -5,7 +5,9 @@ the Copernicus Data Space, the DestinE Data Lake and DKRZ publish.
 Every value is invented here (identifiers, checksums, sizes, paths); only the public host names
 are real, so that the records look like what the crawlers harvest. The output is deterministic:
 running the script again rewrites the same bytes. One NDJSON file per provider, each with its
-collections first and then their items, loadable with `stacfed load deploy/demo/*.ndjson`.
+collections first and then their items, harvested by deploy/demo/load.py (what deploy/run.sh
+does), or loaded as they are with `stacfed load deploy/demo/*.ndjson` (then without the
+site-access annotations a harvest adds).
 
     python3 deploy/demo/make_demo.py            # rewrites deploy/demo/*.ndjson
     python3 deploy/demo/make_demo.py --check    # verifies the committed files are up to date
@@ -17,6 +19,7 @@ import json
 import os
 import random
 import sys
+from collections import Counter
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -158,6 +161,32 @@ def cmip6_collection(cid, title, site, host, upstream):
     }
 
 
+def replicated_at_dkrz(base_id):
+    """Whether DKRZ holds a replica of an ESGF East dataset: about half of them, decided by the
+    dataset id alone (not by the random stream, so that the rest of the demo stays as it was)."""
+    return hashlib.sha1(base_id.encode()).digest()[0] < 128
+
+
+def east_copies(base_id, drs, name):
+    """The other copies of one ESGF East file, as alternate-assets: CEDA's OPeNDAP route and
+    its JASMIN path (readable on JASMIN only), and for datasets DKRZ replicates, the copy on
+    Levante's disk (readable at DKRZ only), DKRZ's data node and the DKRZ tape archive. Which
+    site each copy is at, its tier and protocol are left to the harvest's annotation (the
+    demo federation file names the sites' hosts and path prefixes)."""
+    copies = {
+        "ceda-opendap": {"href": "https://dap.ceda.ac.uk/thredds/dodsC/badc/cmip6/data/%s/%s" % (drs, name),
+                         "alternate:name": "CEDA OPeNDAP"},
+        "ceda-jasmin": {"href": "/badc/cmip6/data/%s/%s" % (drs, name), "alternate:name": "JASMIN"},
+    }
+    if replicated_at_dkrz(base_id):
+        copies["dkrz-levante"] = {"href": "/pool/data/%s/%s" % (drs, name), "alternate:name": "Levante"}
+        copies["dkrz-node"] = {"href": "https://esgf3.dkrz.de/thredds/fileServer/cmip6/%s/%s" % (drs, name),
+                               "alternate:name": "esgf3.dkrz.de"}
+        copies["dkrz-tape"] = {"href": "slk:///arch/ik1017/%s/%s" % (drs, name),
+                               "alternate:name": "DKRZ tape archive"}
+    return copies
+
+
 def cmip6_items(rnd, cid, count, site):
     """ESGF-NG CMIP6 items. site 'east': CEDA data node and kerchunk references; 'west': US nodes
     plus a Globus web-app asset. A few datasets come in two versions (the older one latest=false)
@@ -237,6 +266,8 @@ def cmip6_items(rnd, cid, count, site):
                     "protocol": "https",
                     "node": node,
                 }
+                if site == "east":
+                    assets[name]["alternate"] = east_copies(base_id, drs, name)
                 a = b + 1
             if site == "east" and rnd.chance(0.5):
                 assets["reference_file"] = {
@@ -1019,13 +1050,24 @@ def check_documents(files):
     return problems
 
 
+def check_sources(files):
+    """Every collection must be harvested by exactly one source of federation.json (load.py
+    lays each source's collections out as a static catalog)."""
+    with open(os.path.join(HERE, "federation.json"), encoding="utf-8") as f:
+        federation = json.load(f)
+    harvested = Counter(child["collection"] for catalog in federation["catalogs"] if catalog.get("harvest")
+                        for child in catalog.get("children", []) if "collection" in child)
+    return ["collection %s is listed by %d harvested catalogs of federation.json, not one" % (d["id"], harvested[d["id"]])
+            for docs in files.values() for d in docs if d["type"] == "Collection" and harvested[d["id"]] != 1]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", action="store_true", help="fail if the files on disk differ from the output")
     ap.add_argument("--dir", default=HERE, help="output folder (default: this script's folder)")
     args = ap.parse_args()
     files = build()
-    problems = check_documents(files)
+    problems = check_documents(files) + check_sources(files)
     for p in problems:
         print("make_demo.py:", p, file=sys.stderr)
     if problems:

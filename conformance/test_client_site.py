@@ -376,3 +376,74 @@ def test_pystac_client_open_with_parameters_or_headers(cs_base, how):
     # get_items of a collection: GET with the session's parameters.
     page = session.get(f"{cs_base}/collections/eerie/items").json()
     check_page(page, "dkrz")
+
+
+def _walk_session(session, url, params=None):
+    """The pages of a GET listing as pystac-client reads them: the next links followed with
+    the session, which adds its `parameters` again to links that already carry them."""
+    pages = []
+    r = session.get(url, params=params)
+    while True:
+        assert r.status_code == 200, (r.url, r.text[:300])
+        pages.append(r.json())
+        nxt = link(pages[-1], "next")
+        if nxt is None:
+            return pages
+        r = session.get(nxt["href"])
+
+
+@pytest.mark.parametrize("path", ["/search", "/catalogs/esgf/search", "/collections/CMIP6/items"])
+def test_pystac_client_get_paging_with_parameters(cs_base, path):
+    # search(method="GET").items() and get_items(): requests merges the session's params into
+    # the next link's query, so client_site=dkrz arrives twice; the same value is one.
+    session = _pystac_client_session(parameters={"client_site": "dkrz"})
+    pages = _walk_session(session, cs_base + path, {"limit": 4})
+    seen = []
+    for page in pages:
+        check_page(page, "dkrz")
+        seen += [(i["collection"], i["id"]) for i in page["features"]]
+    expected = sorted(k for k in ITEMS if path == "/search" or k[0] == "CMIP6")
+    assert len(pages) > 1 and sorted(seen) == expected
+    # Two different sites are still an error.
+    r = requests.get(cs_base + path, params=[("client_site", "dkrz"), ("client_site", "ceda")])
+    assert_error(r, 400)
+
+
+def test_pystac_client_collection_search_paging_with_parameters(cs_base):
+    # collection_search(limit=1).collections(): GET /collections and its next links.
+    session = _pystac_client_session(parameters={"client_site": "dkrz"})
+    for path, expected in (("/collections", ["CMIP6", "eerie"]),
+                           ("/catalogs/dkrz/collections", ["eerie"])):
+        pages = _walk_session(session, cs_base + path, {"limit": 1})
+        assert sorted(c["id"] for p in pages for c in p["collections"]) == expected
+
+
+@pytest.mark.parametrize("path", ["/queryables", "/collections/eerie/queryables",
+                                  "/catalogs/dkrz/queryables",
+                                  "/catalogs/dkrz/collections/eerie/queryables"])
+def test_pystac_client_get_queryables_with_parameters(cs_base, path):
+    # Client.get_queryables() and get_merged_queryables() GET the queryables with the
+    # session's parameters: client_site is taken (and checked), the schema is the same.
+    plain = get(cs_base + path).json()
+    with_site = _pystac_client_session(parameters={"client_site": "dkrz"}).get(cs_base + path)
+    assert with_site.status_code == 200, with_site.text[:300]
+    assert with_site.json()["properties"] == plain["properties"]
+    assert_error(requests.get(cs_base + path, params={"client_site": "nowhere"}), 400)
+    assert_error(requests.get(cs_base + path, params={"client_site": "dkrz", "x": "1"}), 400)
+
+
+@pytest.mark.parametrize("site", [None, "dkrz"])
+def test_intake_esm_export_of_items_without_dataset_facets(cs_base, site):
+    # These items carry no CMIP6 facets (no variable column) and some properties only in one
+    # collection (stacfed:sources): intake-esm v2022.9.18 requires aggregation_control all the
+    # same, and groups only by columns without empty cells (test_export.py says more).
+    from test_export import check_intake_esm_groups, fetch_csv
+    params = {"collections": "CMIP6,eerie", **({"client_site": site} if site else {})}
+    doc = get(f"{cs_base}/export/intake-esm.json", params=params).json()
+    header, rows = fetch_csv(doc["catalog_file"])
+    check_intake_esm_groups(doc, header, rows)
+    assert doc["aggregation_control"] == {"variable_column_name": "id",
+                                          "groupby_attrs": ["collection", "id", "uri"],
+                                          "aggregations": []}
+    assert "sources" in header and any(r["sources"] == "" for r in rows)  # a partial column
+    assert len({(r["collection"], r["id"], r["uri"]) for r in rows}) == len(rows)

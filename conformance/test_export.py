@@ -272,6 +272,47 @@ def test_intake_esm_json_follows_esmcat_and_names_its_csv(export_server, export_
         assert row["engine"] == {"netcdf": "h5netcdf", "reference": "kerchunk"}[row["format"]]
 
 
+# What intake-esm needs of the JSON and the CSV together, as intake-esm v2022.9.18 and
+# v2023.6.14 check it (intake_esm/cat.py): aggregation_control present (v2022.9.18's pydantic
+# model requires it; without it v2023.6.14 groups by every column), its variable and group
+# columns in the CSV, and no group column with some cells empty and others not
+# (`_allnan_or_nonan` raises "should either be all NaN or there should be no NaNs").
+def check_intake_esm_groups(doc, header, rows):
+    control = doc.get("aggregation_control")
+    assert control is not None, doc
+    assert control["variable_column_name"] in header
+    assert control["groupby_attrs"] and set(control["groupby_attrs"]) <= set(header)
+    for column in control["groupby_attrs"]:
+        empty = [row["id"] for row in rows if row[column] == ""]
+        assert not empty, (column, empty[:3])
+    for aggregation in control.get("aggregations", []):
+        assert aggregation["attribute_name"] in header
+
+
+def test_intake_esm_groups_by_columns_that_every_row_fills(export_server, export_data):
+    _, collections, items = export_data
+    base = export_server.base
+    generated = sorted(c for c in collections if c != SITES)
+    facets = {}  # per collection: the dataset columns its items carry
+    for item in items:
+        names = {k.split(":", 1)[-1] for k in item["properties"]}
+        facets.setdefault(item["collection"], set()).update(names)
+    dataset_columns = ["project", "activity_id", "institution_id", "source_id", "experiment_id",
+                       "member_id", "table_id", "grid_label"]
+    for searched in ([generated[0]], [SITES], [generated[0], SITES], generated + [SITES]):
+        query = urllib.parse.urlencode({"collections": ",".join(searched)})
+        doc = requests.get(f"{base}/export/intake-esm.json?{query}").json()
+        header, rows = fetch_csv(doc["catalog_file"])
+        check_intake_esm_groups(doc, header, rows)
+        # DKRZ's grouping by the dataset columns that every searched collection's items carry.
+        common = set.intersection(*(facets[c] for c in searched))
+        assert doc["aggregation_control"]["groupby_attrs"] == [
+            c for c in dataset_columns if c in common], searched
+        assert doc["aggregation_control"]["variable_column_name"] == "variable_id"
+    scoped = requests.get(f"{base}/catalogs/sites-catalog/export/intake-esm.json").json()
+    check_intake_esm_groups(scoped, *fetch_csv(scoped["catalog_file"]))
+
+
 def test_filters_restrict_the_rows(export_server, export_data):
     _, collections, items = export_data
     base = export_server.base
@@ -396,6 +437,51 @@ def test_the_python_program_compiles_and_names_the_search(export_server):
     compile(scoped, "xarray.py", "exec")
     assert f'ROOT = "{export_server.base}/catalogs/sites-catalog"' in scoped
     assert "CLIENT_SITE = None" in scoped
+
+
+# The keyword arguments of Client.search() in pystac-client 0.9.0: no `q`; a string filter
+# without filter_lang needs the cql2 package (not a dependency) unless sent by GET.
+PYSTAC_CLIENT_090_SEARCH = {"method", "max_items", "limit", "ids", "collections", "bbox",
+                            "intersects", "datetime", "query", "filter", "filter_lang", "sortby",
+                            "fields", "modifier"}
+
+
+def test_the_python_program_searches_with_every_parameter(export_server, export_data):
+    _, _, items = export_data
+    base = export_server.base
+    params = {"collections": SITES, "filter": "cmip6:variable_id <> 'uas'", "q": "tas,pr,va",
+              "datetime": "2010-01-01T00:00:00Z/..", "sortby": "-id", "limit": "2",
+              "fields": "id"}  # fields: the program needs whole items
+    program = requests.get(f"{base}/export/xarray.py", params=params).text
+    tree = ast.parse(program)
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+             and isinstance(node.func, ast.Attribute) and node.func.attr == "search"]
+    assert calls, "the program calls client.search()"
+    for call in calls:  # what pystac-client 0.9.0 accepts, sent as GET
+        keywords = {k.arg: k.value for k in call.keywords}
+        assert set(keywords) <= PYSTAC_CLIENT_090_SEARCH, set(keywords)
+        assert ast.literal_eval(keywords["method"]) == "GET"
+    # The query the program puts on the search URL selects what the search selects.
+    namespace = {"urllib": urllib}
+    assigned = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "search_query":
+            exec(compile(ast.Module(body=[node], type_ignores=[]), "xarray.py", "exec"),
+                 namespace)
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == \
+                "SEARCH_PARAMETERS":
+            assigned = ast.literal_eval(node.value)
+    query = namespace["search_query"](assigned)
+    assert not {"limit", "fields"} & set(urllib.parse.parse_qs(query))
+    got = []
+    url = f"{base}/search?{query}"
+    while url:
+        page = requests.get(url).json()
+        assert "features" in page, page
+        got += [f["id"] for f in page["features"]]
+        url = next((l["href"] for l in page["links"] if l["rel"] == "next"), None)
+    wanted = search_ids(base, **{k: v for k, v in params.items() if k not in ("limit", "fields")})
+    assert got == wanted and 0 < len(got) < len([i for i in items if i["collection"] == SITES])
 
 
 def test_bad_parameters_are_400(export_server):

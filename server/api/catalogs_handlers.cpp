@@ -386,11 +386,10 @@ awaitable<absl::StatusOr<Response>> GetCatalogPropertySchema(const Request& requ
                                                              const ApiOptions& options,
                                                              PropertySchema schema) {
   const std::string& id = request.path_params.at(0);
-  if (!request.query_params.empty()) {
-    co_return absl::InvalidArgumentError(
-        schema == PropertySchema::kQueryables ? "queryables take no parameters"
-                                              : "sortables take no parameters");
-  }
+  std::string no_parameters = schema == PropertySchema::kQueryables
+                                  ? "queryables take no parameters"
+                                  : "sortables take no parameters";
+  STACFED_CO_RETURN_IF_ERROR(co_await OnlyClientSite(request, options, no_parameters));
   const Database db(request);
   STACFED_CO_ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> collections,
                               co_await options.service->CatalogCollections(db, id));

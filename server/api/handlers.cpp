@@ -155,9 +155,9 @@ awaitable<absl::StatusOr<Response>> GetItem(const Request& request, const ApiOpt
 awaitable<absl::StatusOr<Response>> GetPropertySchema(const Request& request,
                                                       const ApiOptions& options,
                                                       PropertySchema schema) {
-  if (!request.query_params.empty()) {
-    co_return absl::InvalidArgumentError(StrCat(RawPath(request), " takes no parameters"));
-  }
+  // Named: GCC 12 destroys a temporary in a co_await expression twice.
+  std::string no_parameters = StrCat(RawPath(request), " takes no parameters");
+  STACFED_CO_RETURN_IF_ERROR(co_await OnlyClientSite(request, options, no_parameters));
   // Arguments bound to references are named: GCC 12 destroys a temporary in a co_await
   // expression twice.
   const Database db(request);
@@ -176,11 +176,10 @@ awaitable<absl::StatusOr<Response>> GetCollectionPropertySchema(const Request& r
                                                                 PropertySchema schema,
                                                                 bool in_catalog) {
   const PathIds ids = IdsOf(request, in_catalog);
-  if (!request.query_params.empty()) {
-    co_return absl::InvalidArgumentError(
-        schema == PropertySchema::kQueryables ? "queryables take no parameters"
-                                              : "sortables take no parameters");
-  }
+  std::string no_parameters = schema == PropertySchema::kQueryables
+                                  ? "queryables take no parameters"
+                                  : "sortables take no parameters";
+  STACFED_CO_RETURN_IF_ERROR(co_await OnlyClientSite(request, options, no_parameters));
   const Database db(request);
   STACFED_CO_RETURN_IF_ERROR(co_await RequireInCatalog(db, options, ids.catalog, ids.collection));
   STACFED_CO_ASSIGN_OR_RETURN(pg::Result exists,
@@ -355,6 +354,24 @@ awaitable<absl::Status> RequireKnownSite(const Database& db, const ApiOptions& o
       StrCat("unknown client_site '", Excerpt(site, 100), "'; known sites: ",
              sites->empty() ? std::string("none (the federation names no site)")
                             : absl::StrJoin(*sites, ", ")));
+}
+
+awaitable<absl::Status> OnlyClientSite(const Request& request, const ApiOptions& options,
+                                       std::string no_parameters) {
+  if (request.query_params.empty()) co_return absl::OkStatus();
+  std::optional<std::string> site;
+  for (const auto& [name, value] : request.query_params) {
+    if (name != search::kClientSiteParameter) {
+      co_return absl::InvalidArgumentError(std::move(no_parameters));
+    }
+    STACFED_CO_ASSIGN_OR_RETURN(std::string parsed, search::ParseClientSite(value));
+    if (site && *site != parsed) {
+      co_return absl::InvalidArgumentError("parameter 'client_site' is given more than once");
+    }
+    site = std::move(parsed);
+  }
+  const Database db(request);
+  co_return co_await RequireKnownSite(db, options, *site);
 }
 
 void CarryClientSite(ClientSiteSource source, std::string_view site, SearchOrigin& origin) {

@@ -104,6 +104,13 @@ absl::StatusOr<ClientSiteSource> TakeClientSite(const http::Request& http_reques
 boost::asio::awaitable<absl::Status> RequireKnownSite(const Database& db,
                                                       const ApiOptions& options,
                                                       std::string site);
+// For endpoints that take no parameters but client_site: pystac-client sends its
+// `parameters` with every request (Client.get_queryables too). Any other parameter is
+// InvalidArgument(`no_parameters`); client_site (once, or repeated with the same value) must
+// name a known site.
+boost::asio::awaitable<absl::Status> OnlyClientSite(const http::Request& request,
+                                                    const ApiOptions& options,
+                                                    std::string no_parameters);
 // Puts a site the request did not name as a parameter of its own (the header, a POST's query
 // string) into the links of its page: a link followed without the header ranks the same.
 void CarryClientSite(ClientSiteSource source, std::string_view site, SearchOrigin& origin);

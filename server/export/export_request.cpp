@@ -84,6 +84,8 @@ absl::StatusOr<ExportRequest> ParseExportQuery(const search::QueryParams& params
   bool site_seen = false;
   for (const auto& [name, value] : params) {
     if (name == kClientSiteParameter) {
+      // The same site twice is one (as in a search: search::Parameter::same_value_repeats).
+      if (site_seen && value == request.client_site) continue;
       if (site_seen) {
         return absl::InvalidArgumentError("parameter 'client_site' is given more than once");
       }

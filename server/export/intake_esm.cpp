@@ -106,6 +106,56 @@ std::string_view StringProperty(simdjson::dom::object properties, std::string_vi
   return value;
 }
 
+// How intake-esm combines rows into datasets. Always written: intake-esm before 2023.4.20
+// requires it, and without it later versions group by every column, failing when one has
+// some cells empty (a search over collections with different facets).
+// * A variable column and dataset columns that every searched collection records: DKRZ's
+//   CMIP6 catalogs' rule, the variables' union joined along time per dataset. Each
+//   aggregation names its kind twice: `agg_type` as the spec's schema requires, `type` as
+//   intake-esm (and DKRZ's catalogs) read it.
+// * Otherwise one dataset per row (collection, id and uri, never empty), nothing combined;
+//   the variable column is the variable's, else `id` (intake-esm needs one that exists).
+json::object AggregationControl(const Columns& columns) {
+  std::set<std::string, std::less<>> names, everywhere;
+  for (const FacetColumn& facet : columns.facets) {
+    names.insert(facet.name);
+    if (facet.in_every_collection) everywhere.insert(facet.name);
+  }
+  std::string variable;
+  for (std::string_view candidate : {"variable_id", "variable"}) {
+    if (names.contains(candidate)) {
+      variable = std::string(candidate);
+      break;
+    }
+  }
+  json::array groupby;
+  for (std::string_view name : kDatasetColumns) {
+    if (everywhere.contains(name)) groupby.emplace_back(name);
+  }
+  json::object control;
+  json::array aggregations;
+  if (!variable.empty() && everywhere.contains(variable) && !groupby.empty()) {
+    control["variable_column_name"] = variable;
+    control["groupby_attrs"] = std::move(groupby);
+    json::object by_variable;
+    by_variable["type"] = "union";
+    by_variable["agg_type"] = "union";
+    by_variable["attribute_name"] = variable;
+    aggregations.push_back(std::move(by_variable));
+    json::object by_time;
+    by_time["type"] = "join_existing";
+    by_time["agg_type"] = "join_existing";
+    by_time["attribute_name"] = "time_range";
+    by_time["options"] = json::object{{"dim", "time"}, {"coords", "minimal"}, {"compat", "override"}};
+    aggregations.push_back(std::move(by_time));
+  } else {
+    control["variable_column_name"] = variable.empty() ? std::string("id") : variable;
+    control["groupby_attrs"] = json::array{"collection", "id", "uri"};
+  }
+  control["aggregations"] = std::move(aggregations);
+  return control;
+}
+
 }  // namespace
 
 std::vector<std::string> Columns::Names() const {
@@ -127,7 +177,8 @@ Columns ColumnsFor(const search::Queryables& queryables) {
   for (std::string_view property : properties) {
     const std::string_view short_name = ShortName(property);
     const bool unique = short_names[short_name] == 1 && !IsReserved(short_name);
-    columns.facets.push_back({std::string(unique ? short_name : property), std::string(property)});
+    columns.facets.push_back({std::string(unique ? short_name : property), std::string(property),
+                              queryables.EveryCollectionHolds(property)});
   }
   std::stable_sort(columns.facets.begin(), columns.facets.end(),
                    [](const FacetColumn& a, const FacetColumn& b) {
@@ -260,9 +311,7 @@ std::string RenderEsmCollection(const Columns& columns, const EsmCollectionInfo&
   root["description"] = info.description;
   root["catalog_file"] = info.catalog_file;
   json::array attributes;
-  std::set<std::string> present;
   for (const std::string& name : columns.Names()) {
-    present.insert(name);
     if (name == "uri") continue;  // the assets column
     json::object attribute;
     attribute["column_name"] = name;
@@ -274,41 +323,7 @@ std::string RenderEsmCollection(const Columns& columns, const EsmCollectionInfo&
   assets["column_name"] = "uri";
   assets["format_column_name"] = "format";
   root["assets"] = std::move(assets);
-  // Aggregation: union of the variables, joined along time, per dataset (DKRZ's CMIP6
-  // catalogs); without a variable column there is nothing to aggregate by. Each
-  // aggregation names its kind twice: `agg_type` as the spec's schema requires, `type` as
-  // intake-esm (and DKRZ's catalogs) read it.
-  std::string variable;
-  for (std::string_view candidate : {"variable_id", "variable"}) {
-    if (present.contains(std::string(candidate))) {
-      variable = std::string(candidate);
-      break;
-    }
-  }
-  if (!variable.empty()) {
-    json::object control;
-    control["variable_column_name"] = variable;
-    json::array groupby;
-    for (std::string_view name : kDatasetColumns) {
-      if (present.contains(std::string(name))) groupby.emplace_back(name);
-    }
-    if (groupby.empty()) groupby.emplace_back("collection");
-    control["groupby_attrs"] = std::move(groupby);
-    json::array aggregations;
-    json::object by_variable;
-    by_variable["type"] = "union";
-    by_variable["agg_type"] = "union";
-    by_variable["attribute_name"] = variable;
-    aggregations.push_back(std::move(by_variable));
-    json::object by_time;
-    by_time["type"] = "join_existing";
-    by_time["agg_type"] = "join_existing";
-    by_time["attribute_name"] = "time_range";
-    by_time["options"] = json::object{{"dim", "time"}, {"coords", "minimal"}, {"compat", "override"}};
-    aggregations.push_back(std::move(by_time));
-    control["aggregations"] = std::move(aggregations);
-    root["aggregation_control"] = std::move(control);
-  }
+  root["aggregation_control"] = AggregationControl(columns);
   return json::serialize(root);
 }
 

@@ -37,6 +37,10 @@ namespace stacfed::exports {
 struct FacetColumn {
   std::string name;      // the CSV column
   std::string property;  // the item property it is read from
+  // Every collection searched records it (Queryables::EveryCollectionHolds): only such a
+  // column may identify datasets (groupby_attrs), intake-esm refusing a group column with
+  // some cells empty.
+  bool in_every_collection = false;
 };
 
 struct Columns {

@@ -15,25 +15,13 @@ std::string PythonString(std::string_view text) {
 
 // The program's fixed part: from the parameters to the datasets.
 constexpr std::string_view kProgram = R"PY(
-# pystac-client's search() arguments from the GET parameters above.
-JSON_PARAMETERS = ("intersects", "query")
-
-
-def search_arguments(parameters):
-    arguments = {}
-    for name, value in parameters.items():
-        if name in ("limit", "token"):
-            continue
-        if name in JSON_PARAMETERS:
-            value = json.loads(value)
-        elif name == "filter" and parameters.get("filter-lang") == "cql2-json":
-            value = json.loads(value)
-        elif name == "filter-lang":
-            name = "filter_lang"
-        elif name == "filter-crs":
-            continue
-        arguments[name] = value
-    return arguments
+def search_query(parameters):
+    """The search's GET query, every parameter as the export was given it but the paging
+    ones and `fields` (opening an item needs all of it). It is put on the search URL as it
+    is: pystac-client's search() has no argument for some (q), and would rewrite others (a
+    CQL2 filter, without the cql2 package, only with filter_lang)."""
+    return urllib.parse.urlencode([(name, value) for name, value in parameters.items()
+                                   if name not in ("limit", "token", "fields")])
 
 
 def choose_copy(asset):
@@ -121,7 +109,11 @@ def open_item(item):
 def main():
     client = pystac_client.Client.open(
         ROOT, parameters={"client_site": CLIENT_SITE} if CLIENT_SITE else None)
-    search = client.search(**search_arguments(SEARCH_PARAMETERS))
+    # A GET search (its next links carry the query) on the API's search URL.
+    search = client.search(method="GET")
+    query = search_query(SEARCH_PARAMETERS)
+    if query:
+        search.url += ("&" if "?" in search.url else "?") + query
     datasets = {}
     for item in search.items():
         dataset = open_item(item)
@@ -153,7 +145,7 @@ std::string RenderXarraySnippet(const SnippetInput& input) {
   out +=
       "# Needs: pystac-client, xarray, fsspec, and as the data asks: h5netcdf or netCDF4, zarr,\n"
       "# kerchunk, cfgrib. Datasets open lazily: a dict of them, keyed by item id.\n"
-      "import json\n\nimport fsspec\nimport pystac_client\nimport xarray as xr\n\n";
+      "import urllib.parse\n\nimport fsspec\nimport pystac_client\nimport xarray as xr\n\n";
   StrAppend(&out, "ROOT = ", PythonString(input.root_url), "\n");
   StrAppend(&out, "CLIENT_SITE = ",
             input.client_site.empty() ? std::string("None") : PythonString(input.client_site),

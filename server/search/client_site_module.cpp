@@ -34,7 +34,8 @@ absl::Status ClientSiteFromBody(const json::value& v, SearchRequest& r) {
 }
 
 constexpr std::array<Parameter, 1> kParameters = {
-    {{kClientSiteParameter, ClientSiteFromQuery, ClientSiteFromBody}}};
+    {{kClientSiteParameter, ClientSiteFromQuery, ClientSiteFromBody, /*null_is_absent=*/true,
+      /*same_value_repeats=*/true}}};
 
 class ClientSite : public Module {
  public:

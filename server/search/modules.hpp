@@ -55,6 +55,10 @@ struct Parameter {
   absl::Status (*from_query)(std::string_view value, SearchRequest& request);
   absl::Status (*from_json)(const boost::json::value& value, SearchRequest& request);
   bool null_is_absent = true;
+  // In a query string, the same value given twice counts once (a different one is an error):
+  // pystac-client adds its `parameters` to every request, also to the next links of a GET
+  // search that already carry them.
+  bool same_value_repeats = false;
 };
 
 // What constraining a query needs besides the request.

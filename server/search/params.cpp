@@ -2,7 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 #include <cmath>
-#include <set>
+#include <map>
 
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
@@ -42,15 +42,17 @@ absl::Status Finish(SearchRequest& request, Family family) {
 absl::StatusOr<SearchRequest> ParseQuery(const QueryParams& params, Family family,
                                          std::string_view path_collection) {
   SearchRequest request;
-  std::set<std::string_view> seen;
+  std::map<std::string_view, std::string_view> seen;  // name -> its value
   for (const auto& [name, value] : params) {
-    if (!seen.insert(name).second) {
-      return absl::InvalidArgumentError(StrCat("parameter '", name, "' is given more than once"));
-    }
     const Parameter* parameter = FindParameter(family, name);
     if (parameter == nullptr) {
       return absl::InvalidArgumentError(StrCat("unknown query parameter '", name,
                                                "'; supported: ", ParameterNames(family)));
+    }
+    const auto [first, inserted] = seen.emplace(name, value);
+    if (!inserted) {
+      if (parameter->same_value_repeats && first->second == value) continue;
+      return absl::InvalidArgumentError(StrCat("parameter '", name, "' is given more than once"));
     }
     STACFED_RETURN_IF_ERROR(parameter->from_query(value, request));
   }

@@ -227,11 +227,13 @@ void Queryables::AddPropertyRow(std::string_view name, std::string_view types_li
       many = true;
     }
   }
+  if (!collection.empty() && holders_complete_) collections_.insert(std::string(collection));
   if (!collection.empty() && IsFacetKey(name) && holders_complete_) {
     held_values_ += 1 + values.size();
     if (held_values_ > kMaxHeldValues) {
       holders_complete_ = false;
       holders_.clear();
+      collections_.clear();
     } else {
       holders_[std::string(name)][std::string(collection)] =
           many ? std::nullopt : std::optional<std::vector<std::string>>(values);
@@ -276,6 +278,12 @@ std::optional<std::vector<std::string>> Queryables::CollectionsHolding(
     if (holds) holding.push_back(collection);
   }
   return holding;
+}
+
+bool Queryables::EveryCollectionHolds(std::string_view name) const {
+  if (!holders_complete_ || collections_.empty()) return false;
+  auto facet = holders_.find(name);
+  return facet != holders_.end() && facet->second.size() == collections_.size();
 }
 
 const Queryable* Queryables::Find(std::string_view name) const {

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,6 +77,10 @@ class Queryables {
   std::optional<std::vector<std::string>> CollectionsHolding(
       std::string_view name, const std::vector<std::string>& values) const;
 
+  // Whether every collection added (with any property) records facet `name`: false when
+  // one does not, or when that is not known (too many values to keep).
+  bool EveryCollectionHolds(std::string_view name) const;
+
   // The queryable `name` ("eo:cloud_cover", also "properties.eo:cloud_cover"); nullptr when
   // unknown.
   const Queryable* Find(std::string_view name) const;
@@ -90,6 +95,7 @@ class Queryables {
   std::map<std::string, std::map<std::string, std::optional<std::vector<std::string>>>,
            std::less<>>
       holders_;
+  std::set<std::string, std::less<>> collections_;  // those added, while holders_ is complete
   size_t held_values_ = 0;
   bool holders_complete_ = true;
   std::string property_object_ = "properties";

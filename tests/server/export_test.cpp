@@ -41,12 +41,17 @@ std::vector<std::string> Lines(const std::string& csv) {
   return lines;
 }
 
-search::Queryables CmipQueryables() {
-  search::Queryables queryables = search::Queryables::Builtin();
+// The queryables of collection `collection` (AddPropertyRow's rows of one collection).
+void AddCmip(search::Queryables& queryables, std::string_view collection) {
   for (const char* name : {"cmip6:variable_id", "cmip6:source_id", "cmip6:experiment_id",
                            "cmip6:activity_id", "version", "title", "cmip6:frequency"}) {
-    queryables.AddPropertyRow(name, "{string}", std::nullopt, false);
+    queryables.AddPropertyRow(name, "{string}", std::nullopt, false, collection);
   }
+}
+
+search::Queryables CmipQueryables() {
+  search::Queryables queryables = search::Queryables::Builtin();
+  AddCmip(queryables, "cmip6");
   return queryables;
 }
 
@@ -179,10 +184,50 @@ TEST_CASE("the ESM collection JSON has what esmcat 0.1.0 requires", "[export]") 
   for (const json::value& aggregation : control.at("aggregations").as_array()) {
     CHECK(aggregation.at("type") == aggregation.at("agg_type"));
   }
-  // Without a variable column: no aggregation control.
-  search::Queryables plain = search::Queryables::Builtin();
-  const json::value bare = json::parse(RenderEsmCollection(ColumnsFor(plain), {"i", "t", "d", "c"}));
-  CHECK_FALSE(bare.as_object().contains("aggregation_control"));
+}
+
+// intake-esm v2022.9.18 (the last before 2023.4.20) requires aggregation_control (its
+// pydantic model: "aggregation_control field required"), and every version refuses a
+// groupby column with some cells empty ("should either be all NaN or there should be no
+// NaNs"); without aggregation_control, later versions group by every column.
+const json::value& ControlOf(const search::Queryables& queryables, json::value& doc) {
+  doc = json::parse(RenderEsmCollection(ColumnsFor(queryables), {"i", "t", "d", "c"}));
+  return doc.at("aggregation_control");
+}
+
+TEST_CASE("aggregation_control is always there; it groups only by columns no row leaves empty",
+          "[export]") {
+  const json::value per_row = json::parse(R"({"variable_column_name":"id",
+      "groupby_attrs":["collection","id","uri"],"aggregations":[]})");
+  json::value doc;
+  // No variable column: one dataset per row, `id` as the variable column intake-esm needs.
+  CHECK(ControlOf(search::Queryables::Builtin(), doc) == per_row);
+
+  // Two collections with the CMIP6 facets: DKRZ's grouping.
+  search::Queryables both = search::Queryables::Builtin();
+  AddCmip(both, "a");
+  AddCmip(both, "b");
+  CHECK(ControlOf(both, doc).at("groupby_attrs") ==
+        json::parse(R"(["activity_id","source_id","experiment_id"])"));
+
+  // One of them without source_id: its rows leave that column empty, so it is no group.
+  search::Queryables partial = search::Queryables::Builtin();
+  AddCmip(partial, "a");
+  for (const char* name : {"cmip6:variable_id", "cmip6:experiment_id", "cmip6:activity_id"}) {
+    partial.AddPropertyRow(name, "{string}", std::nullopt, false, "b");
+  }
+  CHECK(ControlOf(partial, doc).at("groupby_attrs") ==
+        json::parse(R"(["activity_id","experiment_id"])"));
+  CHECK(ControlOf(partial, doc).at("variable_column_name") == "variable_id");
+
+  // A collection without any CMIP6 facet (the EERIE items beside ESGF's): one dataset per row,
+  // the variable column still the variable's.
+  search::Queryables mixed = search::Queryables::Builtin();
+  AddCmip(mixed, "a");
+  mixed.AddPropertyRow("access:online_status", "{string}", std::nullopt, false, "eerie");
+  json::value expected = per_row;
+  expected.as_object()["variable_column_name"] = "variable_id";
+  CHECK(ControlOf(mixed, doc) == expected);
 }
 
 // A query string decoded into its parameters.

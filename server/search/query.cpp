@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
+
+#include "absl/container/flat_hash_map.h"
 
 #include "libstac/base/hash.hpp"
 #include "libstac/base/status_macros.hpp"
@@ -248,49 +251,131 @@ bool Conditions::Has(Kind kind) const {
   return false;
 }
 
+namespace {
+
+// The statements of one shape of search: what AssembleSearch returns apart from the values.
+struct Shape {
+  Statement page;
+  Statement count;  // name empty for a later page
+  std::vector<int> token_columns;
+};
+
+// What a shape's statement texts depend on (query.hpp: the shape of a search, never its
+// values): the conditions' SQL and kinds, the parameters they bound, the order's keys, the
+// keyset of a later page (placeholders only), the direction, whether the index is asked first
+// and the limit's placeholder. The texts are the server's own SQL, which holds no NUL: NUL
+// separates the fields (plain appends; formatting lengths cost more than the lookup saves).
+std::string ShapeKey(const Conditions& conditions, const SortSpec& order,
+                     const KeysetRanges& keyset, bool first_page, bool reversed, bool index_first,
+                     std::string_view limit_param) {
+  std::string key;
+  key.reserve(512);
+  const auto field = [&key](std::string_view text) {
+    key.append(text);
+    key.push_back('\0');
+  };
+  for (const Conditions::Condition& condition : conditions.list) {
+    key.push_back(static_cast<char>('0' + static_cast<int>(condition.kind)));
+    field(condition.sql);
+  }
+  // Fixed size, so no separator is needed.
+  key.append(reinterpret_cast<const char*>(&conditions.params), sizeof conditions.params);
+  key.push_back(first_page ? 'f' : 'l');
+  key.push_back(reversed ? 'r' : 'n');
+  key.push_back(index_first ? 'i' : 'w');
+  field(limit_param);
+  field(keyset.after);
+  field(keyset.tied);
+  field(keyset.beyond);
+  for (const SortKey& sort_key : order.keys()) {
+    key.push_back(sort_key.descending ? 'd' : 'a');
+    field(sort_key.sql);
+    field(sort_key.column);
+    field(sort_key.select);
+  }
+  return key;
+}
+
+// Assembles the statements of a shape (see AssembleSearch).
+std::shared_ptr<const Shape> AssembleShape(const Conditions& conditions, const SortSpec& order,
+                                           const KeysetRanges& keyset, bool first_page,
+                                           bool reversed, bool index_first,
+                                           const std::string& limit_param) {
+  auto shape = std::make_shared<Shape>();
+  const std::string limit = StrCat(limit_param, "::int");
+  const std::string plain = OrderedScan(PageColumns(order).select, AllConditions(conditions),
+                                        keyset, order, reversed, limit);
+  if (!order.WalksOrderIndex()) {
+    // Sorted otherwise (sortby, relevance): the matches are found through the conditions'
+    // indexes and sorted; walking an order no index gives would sort every row first.
+    shape->page = Named(plain);
+  } else if (conditions.Has(Kind::kFilter)) {
+    std::string walk = FilterWalk(conditions, keyset, order, reversed, limit);
+    shape->page = Named(index_first ? IndexFirst(conditions, keyset, order, reversed, limit, walk)
+                                    : std::move(walk));
+  } else if (conditions.Has(Kind::kSpatial)) {
+    shape->page = Named(SpatialWalk(conditions, keyset, order, reversed, limit, plain));
+  } else {
+    shape->page = Named(plain);
+  }
+  shape->token_columns = TokenColumns(order);
+  if (first_page) {
+    // The count takes the conditions' parameters (the first ones) and its own cap: LIMIT
+    // keeps a count of millions of rows from costing more than the page.
+    shape->count = Named(StrCat("SELECT count(*) FROM (SELECT 1 FROM stacfed.items",
+                                AllConditions(conditions), " LIMIT $", conditions.params + 1,
+                                "::int) matches"));
+    // A filter's count is planned with its values: the statistics of the facets' digests tell
+    // the index from a scan, and the count runs once per search and cache period, so its
+    // planning (a few ms over every partition) is paid rarely.
+    if (conditions.Has(Kind::kFilter)) shape->count.plan = pg::Plan::kCustom;
+  }
+  return shape;
+}
+
+// The statements of the shapes searched lately, per thread (no lock): assembling the text
+// (several concatenations of the walk variants, two digests of it) was a tenth of the
+// server's own work for a cheap search. Bounded: emptied when it holds kMaxShapes.
+constexpr size_t kMaxShapes = 256;
+
+std::shared_ptr<const Shape> ShapeOf(const Conditions& conditions, const SortSpec& order,
+                                     const KeysetRanges& keyset, bool first_page, bool reversed,
+                                     bool index_first, const std::string& limit_param) {
+  thread_local absl::flat_hash_map<std::string, std::shared_ptr<const Shape>> shapes;
+  std::string key =
+      ShapeKey(conditions, order, keyset, first_page, reversed, index_first, limit_param);
+  if (auto found = shapes.find(key); found != shapes.end()) return found->second;
+  if (shapes.size() >= kMaxShapes) shapes.clear();
+  auto shape =
+      AssembleShape(conditions, order, keyset, first_page, reversed, index_first, limit_param);
+  shapes.emplace(std::move(key), shape);
+  return shape;
+}
+
+}  // namespace
+
 absl::StatusOr<SearchQuery> AssembleSearch(const Conditions& conditions, QueryBuilder builder,
                                            const SortSpec& order, const PageToken* token,
                                            int page_size, int64_t count_limit) {
-  SearchQuery query;
   KeysetRanges keyset;
   const bool reversed = token != nullptr && token->direction == PageToken::Direction::kPrev;
   if (token != nullptr) {
     STACFED_ASSIGN_OR_RETURN(keyset, order.KeysetRangesOf(*token, builder));
   }
   const std::string limit_param = builder.Bind(StrCat(page_size + 1));
-  const std::string limit = StrCat(limit_param, "::int");
+  const bool index_first = order.WalksOrderIndex() && conditions.Has(Kind::kFilter) &&
+                           IndexFirstPays(conditions, page_size + 1);
+  const std::shared_ptr<const Shape> shape =
+      ShapeOf(conditions, order, keyset, token == nullptr, reversed, index_first, limit_param);
 
-  const std::string plain = OrderedScan(PageColumns(order).select, AllConditions(conditions),
-                                        keyset, order, reversed, limit);
-  if (!order.WalksOrderIndex()) {
-    // Sorted otherwise (sortby, relevance): the matches are found through the conditions'
-    // indexes and sorted; walking an order no index gives would sort every row first.
-    query.page = Named(plain);
-  } else if (conditions.Has(Kind::kFilter)) {
-    std::string walk = FilterWalk(conditions, keyset, order, reversed, limit);
-    query.page = Named(IndexFirstPays(conditions, page_size + 1)
-                           ? IndexFirst(conditions, keyset, order, reversed, limit, walk)
-                           : std::move(walk));
-  } else if (conditions.Has(Kind::kSpatial)) {
-    query.page = Named(SpatialWalk(conditions, keyset, order, reversed, limit, plain));
-  } else {
-    query.page = Named(plain);
-  }
+  SearchQuery query;
+  query.page = shape->page;
   query.params = builder.TakeParams();
-  query.token_columns = TokenColumns(order);
-
+  query.token_columns = shape->token_columns;
   if (token == nullptr) {
-    // The count takes the conditions' parameters (the first ones) and its own cap: LIMIT
-    // keeps a count of millions of rows from costing more than the page.
-    query.count = Named(StrCat("SELECT count(*) FROM (SELECT 1 FROM stacfed.items",
-                               AllConditions(conditions), " LIMIT $", conditions.params + 1,
-                               "::int) matches"));
+    query.count = shape->count;
     query.count_params.assign(query.params.begin(), query.params.begin() + conditions.params);
     query.count_params.emplace_back(StrCat(std::max<int64_t>(count_limit, 0) + 1));
-    // A filter's count is planned with its values: the statistics of the facets' digests tell
-    // the index from a scan, and the count runs once per search and cache period, so its
-    // planning (a few ms over every partition) is paid rarely.
-    if (conditions.Has(Kind::kFilter)) query.count.plan = pg::Plan::kCustom;
   }
   return query;
 }

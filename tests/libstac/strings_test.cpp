@@ -30,6 +30,18 @@ TEST_CASE("base64url round-trips any bytes", "[strings]") {
   CHECK_FALSE(stacfed::Base64UrlDecode("ab$c", out));
 }
 
+TEST_CASE("base64url encodes as RFC 4648 section 5, unpadded", "[strings]") {
+  // The test vectors of RFC 4648 section 10, without '=', and the two characters that differ
+  // from standard base64.
+  CHECK(stacfed::Base64UrlEncode("f") == "Zg");
+  CHECK(stacfed::Base64UrlEncode("fo") == "Zm8");
+  CHECK(stacfed::Base64UrlEncode("foo") == "Zm9v");
+  CHECK(stacfed::Base64UrlEncode("foob") == "Zm9vYg");
+  CHECK(stacfed::Base64UrlEncode("fooba") == "Zm9vYmE");
+  CHECK(stacfed::Base64UrlEncode("foobar") == "Zm9vYmFy");
+  CHECK(stacfed::Base64UrlEncode("\xfb\xff") == "-_8");
+}
+
 TEST_CASE("UTF-8 is validated per RFC 3629 and repaired with U+FFFD", "[strings]") {
   using stacfed::IsValidUtf8;
   using stacfed::ToValidUtf8;

@@ -111,8 +111,10 @@ TEST_CASE("request: targets with raw bytes or NUL and invalid UTF-8 once decoded
   CHECK(CheckRequestTarget("/search?limit=1&q=a%20b", Method::kGet).ok());
   CHECK(CheckRequestTarget("/collections/a%2Fb/items#frag", Method::kGet).ok());
   CHECK(CheckRequestTarget("*", Method::kOptions).ok());
+  CHECK(CheckRequestTarget("//a/?b=c?d/e&f=%41:@!$'()*+,;", Method::kGet).ok());
   for (const char* bad : {"*", "search", "http://x/search", "/conf\xff" "ance", "/a b",
-                          "/a\x01b", "/a?b=\x80"}) {
+                          "/a\x01b", "/a?b=\x80", "/a%4", "/a?b=%zz", "/a|b", "/a?b=[c]",
+                          "/a?b=\"c\"", "/a\\b", "/a?b=^"}) {
     INFO(bad);
     CHECK_FALSE(CheckRequestTarget(bad, Method::kGet).ok());
   }

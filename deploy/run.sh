@@ -2,9 +2,9 @@
 # From a fresh clone to a running catalog: installs what is missing, builds (Release), starts
 # the embedded PostgreSQL (unless DATABASE_URL is set), migrates, harvests the demo catalog
 # (deploy/demo/load.py: applies the demo federation and harvests the demo's documents from
-# static catalogs on 127.0.0.1, annotated as any harvest annotates), builds the portal (stac-browser, portal/build.sh) when it is
-# missing or stale, and serves it all on http://127.0.0.1:8080 (STACFED_LISTEN); the portal is
-# at /browser/.
+# static catalogs on 127.0.0.1, annotated as any harvest annotates), builds the portal
+# (stac-browser, portal/build.sh) when it is missing or stale, and serves it all on
+# http://127.0.0.1:8080 (STACFED_LISTEN); the portal is at /browser/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +19,9 @@ cmake --build build -j"$jobs" --target stacfed
 portal/build.sh || echo "stacfed: the portal could not be built; the API is served without it" >&2
 
 if [ -z "${DATABASE_URL:-}" ]; then
-  echo "stacfed: embedded database at $(build/stacfed db start)" >&2
+  # Assigned first: a database that does not start (its port taken) stops the script here.
+  database=$(build/stacfed db start)
+  echo "stacfed: embedded database at $database" >&2
 fi
 build/stacfed migrate
 

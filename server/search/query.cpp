@@ -58,9 +58,11 @@ std::string PlainConditions(const Conditions& conditions) {
 
 // SELECT `select` FROM items `where`, the rows after the token in `order`, at most `limit`,
 // in that order. When the keyset comes as two ranges (KeysetRanges), the rows tied with the
-// token's datetime are read first, then those beyond it, only as many as the page still
-// lacks: an Append runs its parts in turn (the server runs no parallel workers), so the rows
-// come in order without a sort.
+// token's datetime are read first, then those beyond it: an Append runs its parts in turn
+// (the server runs no parallel workers), so the rows come in order without a sort, and the
+// outer LIMIT stops before the second part starts when the first fills the page. (Counting
+// the first part in a CTE to size the second's LIMIT cost a third of the throughput of a
+// later page.)
 std::string OrderedScan(std::string_view select, std::string_view where,
                         const KeysetRanges& keyset, const SortSpec& order, bool reversed,
                         std::string_view limit) {
@@ -69,10 +71,9 @@ std::string OrderedScan(std::string_view select, std::string_view where,
     return StrCat("SELECT ", select, " FROM stacfed.items", where, keyset.after, order_by,
                   " LIMIT ", limit);
   }
-  return StrCat("WITH tied AS MATERIALIZED (SELECT ", select, " FROM stacfed.items", where,
-                keyset.tied, order_by, " LIMIT ", limit, ") SELECT * FROM tied UNION ALL (SELECT ",
-                select, " FROM stacfed.items", where, keyset.beyond, order_by, " LIMIT greatest(",
-                limit, " - (SELECT count(*) FROM tied), 0))");
+  return StrCat("SELECT * FROM ((SELECT ", select, " FROM stacfed.items", where, keyset.tied,
+                order_by, " LIMIT ", limit, ") UNION ALL (SELECT ", select, " FROM stacfed.items",
+                where, keyset.beyond, order_by, " LIMIT ", limit, ")) keyset LIMIT ", limit);
 }
 
 // The walk-then-index statement of a search with a spatial condition and nothing else that

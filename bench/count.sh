@@ -29,17 +29,7 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 REQUESTS=${REQUESTS:-100}
 API_PORT=${API_PORT:-8092}
-for tool in psql curl python3; do
-  command -v $tool >/dev/null || die "$tool not found (deploy/install-deps.sh --bench)"
-done
-[ -x "$STACFED" ] || die "$STACFED not found: build it (Release) first"
-
-bench_server_url
-db_url=$(url_for "$BENCH_DB")
-sql() { psql_q -At "$db_url" -c "$1"; }
-items=$(sql "SELECT count(*) FROM stacfed.items") || die "no benchmark database: run bench/load.sh first"
-say "database $BENCH_DB: $items items"
-warn_if_busy
+bench_db_setup psql curl python3
 
 # Collections in item-count order, taken while their sum stays at or below half.
 collections=$(sql "

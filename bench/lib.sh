@@ -131,3 +131,22 @@ print('wrk.body = %s' % json.dumps(sys.argv[1]))
 print('wrk.headers["Content-Type"] = "application/json"')
 EOF
 }
+
+# bench_db_setup TOOL...: the checks and settings a benchmark of the loaded database
+# starts with: the tools and the binary, the server URL (bench_server_url), db_url, sql() (a
+# psql command on it) and items of the benchmark database (bench/load.sh leaves it), and a
+# warning when the machine is busy.
+bench_db_setup() {
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || die "$tool not found (deploy/install-deps.sh --bench)"
+  done
+  [ -x "$STACFED" ] || die "$STACFED not found: build it (Release) first"
+  bench_server_url
+  db_url=$(url_for "$BENCH_DB")
+  sql() { psql_q -At "$db_url" -c "$1"; }
+  items=$(sql "SELECT count(*) FROM stacfed.items") ||
+    die "no benchmark database: run bench/load.sh first"
+  say "database $BENCH_DB: $items items"
+  warn_if_busy
+}

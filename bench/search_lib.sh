@@ -22,20 +22,9 @@ search_bench_setup() {
   WARMUP=${WARMUP:-3s}
   CONNECTIONS=${CONNECTIONS:-32}
   API_PORT=${API_PORT:-8090}
-  local tool
-  for tool in wrk pgbench psql curl python3; do
-    command -v $tool >/dev/null || die "$tool not found (deploy/install-deps.sh --bench)"
-  done
-  [ -x "$STACFED" ] || die "$STACFED not found: build it (Release) first"
   [ -z "${DATABASE_URL:-}" ] ||
     die "$1 reads statements from the embedded cluster's log: unset DATABASE_URL"
-  bench_server_url
-  db_url=$(url_for "$BENCH_DB")
-  sql() { psql_q -At "$db_url" -c "$1"; }
-  items=$(sql "SELECT count(*) FROM stacfed.items") ||
-    die "no benchmark database: run bench/load.sh first"
-  say "database $BENCH_DB: $items items"
-  warn_if_busy
+  bench_db_setup wrk pgbench psql curl python3
 }
 
 # select_queries QUERY...: sets `selected` to those QUERIES (names, space-separated) names, or

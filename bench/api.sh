@@ -62,19 +62,7 @@ trap 'stop_server; rm -rf "$tmp"' EXIT
 start_server "$db_url" "$API_PORT" "$tmp/serve.log"
 
 # Page 100 by following next links from page 1, as a client does.
-page100=$(python3 - "$base/search?collections=$COLLECTION&limit=10" <<'EOF'
-import json, sys, urllib.request
-url = sys.argv[1]
-for page in range(1, 100):
-    with urllib.request.urlopen(url) as r:
-        doc = json.load(r)
-    nxt = [l for l in doc.get("links", []) if l.get("rel") == "next"]
-    if not nxt:
-        sys.exit("no next link on page %d" % page)
-    url = nxt[0]["href"]
-print(url)
-EOF
-) || die "cannot reach page 100"
+page100=$(page_target "/search?collections=$COLLECTION&limit=10" 100) || die "cannot reach page 100"
 
 # --- the queries -------------------------------------------------------------------------------
 # name | method | path or body | sql file | pgbench -D variables (space-separated NAME=VALUE)
@@ -97,7 +85,7 @@ queries=(
   "item_by_id|GET|/collections/$COLLECTION/items/$item_id|item_by_id.sql|collection=$COLLECTION item_id=$item_id"
   "collection_limit1000|GET|/search?collections=$COLLECTION&limit=1000|search_collection.sql|collection=$COLLECTION limit_plus_one=1001"
   "collection_limit1000_1client|GET|/search?collections=$COLLECTION&limit=1000|search_collection.sql|collection=$COLLECTION limit_plus_one=1001|1"
-  "page100|GET|${page100#"$base"}|search_next_page.sql|collection=$COLLECTION token_datetime=$tok_dt token_collection=$tok_coll token_id=$tok_id limit_plus_one=11"
+  "page100|GET|$page100|search_next_page.sql|collection=$COLLECTION token_datetime=$tok_dt token_collection=$tok_coll token_id=$tok_id limit_plus_one=11"
 )
 
 run_wrk() {  # run_wrk NAME METHOD TARGET OUT CONNECTIONS [DURATION]

@@ -65,19 +65,6 @@ items=$(sql "SELECT count(*) FROM stacfed.collections")
 say "database $BENCH_DB: $items collections"
 warn_if_busy
 
-# page_target FIRST_TARGET N: the target of page N, following N - 1 next links from the first.
-page_target() {
-  python3 - "$base" "$1" "$2" <<'PY'
-import json, sys, urllib.request
-base, target, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-url = base + target
-for _ in range(n - 1):
-    page = json.load(urllib.request.urlopen(url))
-    url = next(l["href"] for l in page["links"] if l["rel"] == "next")
-print(url[len(base):])
-PY
-}
-
 catalog=$(sql "SELECT catalog_id FROM stacfed.catalog_collections GROUP BY catalog_id
                ORDER BY count(*), catalog_id LIMIT 1")
 start_server "$db_url" "$API_PORT" "$(mktemp)"

@@ -96,18 +96,7 @@ targets() {
   [ -n "$item_id" ] || die "$side: collection $COLLECTION has too few items"
   echo "/search?collections=$COLLECTION&limit=10" >"$tmp/$side.collection_limit10"
   echo "/collections/$COLLECTION/items/$item_id" >"$tmp/$side.item_by_id"
-  python3 - "$base" "/search?collections=$COLLECTION&limit=10" >"$tmp/$side.page100" <<'EOF' ||
-import json, sys, urllib.request
-base, url = sys.argv[1], sys.argv[1] + sys.argv[2]
-for page in range(1, 100):
-    with urllib.request.urlopen(url) as r:
-        doc = json.load(r)
-    nxt = [l for l in doc.get("links", []) if l.get("rel") == "next"]
-    if not nxt:
-        sys.exit("no next link on page %d" % page)
-    url = nxt[0]["href"]
-print(url[len(base):])
-EOF
+  page_target "/search?collections=$COLLECTION&limit=10" 100 "$base" >"$tmp/$side.page100" ||
     die "$side: cannot reach page 100"
 }
 

@@ -150,3 +150,22 @@ bench_db_setup() {
   say "database $BENCH_DB: $items items"
   warn_if_busy
 }
+
+# page_target FIRST_TARGET N [BASE]: the target (path and query) of page N of a search,
+# following N - 1 next links from FIRST_TARGET as a client does, on the server at BASE
+# (default $base). Fails when a page has no next link.
+page_target() {
+  python3 - "${3:-$base}" "$1" "$2" <<'PY'
+import json, sys, urllib.request
+base, target, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+url = base + target
+for page in range(1, n):
+    with urllib.request.urlopen(url) as r:
+        doc = json.load(r)
+    nxt = [l["href"] for l in doc.get("links", []) if l.get("rel") == "next"]
+    if not nxt:
+        sys.exit("no next link on page %d" % page)
+    url = nxt[0]
+print(url[len(base):])
+PY
+}

@@ -25,19 +25,6 @@ cd "$(dirname "$0")/.."
 
 search_bench_setup bench/sort.sh
 
-# page_target FIRST_TARGET N: the target of page N, following N - 1 next links from the first.
-page_target() {
-  python3 - "$base" "$1" "$2" <<'PY'
-import json, sys, urllib.request
-base, target, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-url = base + target
-for _ in range(n - 1):
-    page = json.load(urllib.request.urlopen(url))
-    url = next(l["href"] for l in page["links"] if l["rel"] == "next")
-print(url[len(base):])
-PY
-}
-
 start_server "$db_url" "$API_PORT" "$(mktemp)"
 ascending=/search?limit=10\&sortby=datetime
 ascending_100=$(page_target "$ascending" 100)

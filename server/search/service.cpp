@@ -383,17 +383,19 @@ boost::asio::awaitable<absl::StatusOr<std::optional<int64_t>>> SearchService::Co
   const std::chrono::milliseconds wait =
       inline_count ? std::chrono::milliseconds(kInlineCountWait) : options_.count_wait;
   auto executor = co_await boost::asio::this_coro::executor;
-  auto waiter = std::make_shared<CountWaiter>(executor);
+  std::shared_ptr<CountWaiter> waiter;  // made only when the cache has no count
   bool joined = false;  // the count runs already, for an earlier page that asked the same
   {
     std::lock_guard lock(caches_->mutex);
     if (const auto* hit = caches_->counts.Find(key, Clock::now())) co_return *hit;
     if (auto running = caches_->counting.find(key); running != caches_->counting.end()) {
       if (running->second.size() >= kMaxCountWaiters) co_return std::nullopt;
+      waiter = std::make_shared<CountWaiter>(executor);
       running->second.push_back(waiter);
       joined = true;
     } else {
       if (caches_->counting.size() >= kMaxCountsInFlight) co_return std::nullopt;
+      waiter = std::make_shared<CountWaiter>(executor);
       caches_->counting[key].push_back(waiter);
     }
   }

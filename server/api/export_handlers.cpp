@@ -12,6 +12,7 @@
 #include "server/api/handlers.hpp"
 #include "server/api/handler_support.hpp"
 #include "server/api/links.hpp"
+#include "server/api/render.hpp"
 #include "server/export/export_request.hpp"
 #include "server/export/intake_esm.hpp"
 #include "server/export/xarray_snippet.hpp"
@@ -185,6 +186,9 @@ class CsvStream : public http::BodyStream {
       }
     }
     token.search = page.fingerprint;
+    // The page read one row more than it returned: the row after `last`.
+    token.past_ties = PastTies(LeadOf(page.rows, last, page.token_columns),
+                               LeadOf(page.rows, last + 1, page.token_columns));
     return token;
   }
 

@@ -161,6 +161,16 @@ void AppendPageLink(std::string& out, std::string_view rel, const PageToken& tok
   out += R"(,"merge":false})";
 }
 
+std::optional<std::string_view> LeadOf(const pg::Result& rows, int row,
+                                       std::span<const int> token_columns) {
+  if (token_columns.empty() || rows.IsNull(row, token_columns[0])) return std::nullopt;
+  return rows.Get(row, token_columns[0]);
+}
+
+bool PastTies(std::optional<std::string_view> boundary, std::optional<std::string_view> beside) {
+  return boundary && beside && *boundary != *beside;
+}
+
 namespace {
 
 // numberMatched for this page, or nullopt when it is unknown (more matches than counted).
@@ -237,19 +247,29 @@ std::string RenderItemCollection(const SearchRequest& request, const pg::Result&
     const int last = backwards ? 0 : shown - 1;
     const bool has_next = backwards ? true : more;
     const bool has_prev = backwards ? more : request.token.has_value();
+    // Whether a link's page starts past its boundary row's tie group (PageToken::past_ties),
+    // from the row beside the boundary: on the far side of the read the extra row it fetched,
+    // on the near side the row of the request's token.
+    const bool far_past = more && PastTies(LeadOf(rows, shown - 1, token_columns),
+                                           LeadOf(rows, shown, token_columns));
+    std::optional<std::string_view> token_lead;
+    if (request.token && !request.token->keys.empty() && request.token->keys[0]) {
+      token_lead = *request.token->keys[0];
+    }
+    const bool near_past = PastTies(LeadOf(rows, 0, token_columns), token_lead);
     if (has_next) {
+      PageToken token = TokenForRow(rows, last, token_columns, PageToken::Direction::kNext,
+                                    matched, origin);
+      token.past_ties = backwards ? near_past : far_past;
       out += ',';
-      AppendPageLink(out, "next",
-                     TokenForRow(rows, last, token_columns, PageToken::Direction::kNext, matched,
-                                 origin),
-                     origin);
+      AppendPageLink(out, "next", token, origin);
     }
     if (has_prev) {
+      PageToken token = TokenForRow(rows, first, token_columns, PageToken::Direction::kPrev,
+                                    matched, origin);
+      token.past_ties = backwards ? far_past : near_past;
       out += ',';
-      AppendPageLink(out, "prev",
-                     TokenForRow(rows, first, token_columns, PageToken::Direction::kPrev, matched,
-                                 origin),
-                     origin);
+      AppendPageLink(out, "prev", token, origin);
     }
   }
   out += ']';

@@ -63,6 +63,16 @@ PageToken TokenForRow(const pg::Result& rows, int row, std::span<const int> toke
                       PageToken::Direction direction, std::optional<int64_t> matched,
                       const SearchOrigin& origin);
 
+// A row's first sort key as the token keeps it (read from token_columns[0]); nullopt for
+// NULL.
+std::optional<std::string_view> LeadOf(const pg::Result& rows, int row,
+                                       std::span<const int> token_columns);
+
+// Whether a page beyond a boundary row starts past the boundary's tie group
+// (PageToken::past_ties), given the first sort keys of the boundary row and of the row beside
+// it on that side: both known and different.
+bool PastTies(std::optional<std::string_view> boundary, std::optional<std::string_view> beside);
+
 // A next or prev link of media type `type`: GET repeats the query with the token, POST the
 // body with the token and merge:false (stac-browser ignores merge, so the body must be
 // complete).

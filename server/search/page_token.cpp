@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "absl/strings/ascii.h"
+
 #include "libstac/base/crypto.hpp"
 #include "libstac/base/strings.hpp"
 
@@ -9,7 +11,7 @@ namespace stacfed::search {
 namespace {
 
 // Layout before base64url: payload + 16 bytes of HMAC-SHA-256(key, payload). Payload of an
-// item search token: "i3" <direction n|p> ":" <matched or empty> ":" <search, sized>
+// item search token: "i3" <direction n|p, N|P when past the ties> ":" <matched or empty> ":" <search, sized>
 // <number of keys> ":" then each key, "-" for NULL or sized. A sized field is
 // "<byte length>:<bytes>": lengths, not separators, delimit the fields, so they may hold any
 // byte.
@@ -74,8 +76,10 @@ absl::StatusOr<std::string> TokenSigner::Verify(std::string_view text) const {
 }
 
 std::string TokenSigner::Encode(const PageToken& token) const {
-  std::string payload =
-      StrCat(kItemsVersion, token.direction == PageToken::Direction::kNext ? "n" : "p", ":");
+  const bool next = token.direction == PageToken::Direction::kNext;
+  const std::string_view direction =
+      token.past_ties ? (next ? "N" : "P") : (next ? "n" : "p");
+  std::string payload = StrCat(kItemsVersion, direction, ":");
   if (token.matched) StrAppend(&payload, *token.matched);
   payload += ':';
   AppendSized(payload, token.search);
@@ -100,13 +104,11 @@ absl::StatusOr<PageToken> TokenSigner::Decode(std::string_view text,
   }
   rest.remove_prefix(kItemsVersion.size());
   PageToken token;
-  if (rest[0] == 'n') {
-    token.direction = PageToken::Direction::kNext;
-  } else if (rest[0] == 'p') {
-    token.direction = PageToken::Direction::kPrev;
-  } else {
-    return BadToken();
-  }
+  const char direction = rest[0];
+  if (std::string_view("npNP").find(direction) == std::string_view::npos) return BadToken();
+  token.direction = absl::ascii_tolower(direction) == 'n' ? PageToken::Direction::kNext
+                                                          : PageToken::Direction::kPrev;
+  token.past_ties = absl::ascii_isupper(direction);
   if (rest[1] != ':') return BadToken();
   rest.remove_prefix(2);
   std::string_view matched, fingerprint, count_text;

@@ -30,6 +30,10 @@ struct PageToken {
   // The search's fingerprint (SearchFingerprint, request.hpp): a token answers only the
   // search it came from.
   std::string search;
+  // Whether the page that gave the token saw that the rows on its far side start past the
+  // boundary row's first sort key (no row after it shares its datetime, say): then the page
+  // beyond is one range of the order index, not two (KeysetRanges). Signed like the rest.
+  bool past_ties = false;
 
   bool operator==(const PageToken&) const = default;
 };

@@ -213,7 +213,10 @@ absl::StatusOr<KeysetRanges> SortSpec::KeysetRangesOf(const PageToken& token,
   const bool backwards = token.direction == PageToken::Direction::kPrev;
   std::vector<std::string> values;
   std::vector<std::string_view> ops;
-  for (size_t i = 0; i < keys_.size(); ++i) {
+  // Past the tie group (PageToken::past_ties), the rows after the token's are those beyond its
+  // datetime: one range, and the other keys are not bound (an unused parameter has no type).
+  const size_t bound = token.past_ties && WalksOrderIndex() ? 1 : keys_.size();
+  for (size_t i = 0; i < bound; ++i) {
     auto value = KeyValue(keys_[i], token.keys[i]);
     if (!value.ok()) return value.status();
     values.push_back(StrCat(builder.Bind(std::move(*value)), Cast(keys_[i].type)));
@@ -222,7 +225,7 @@ absl::StatusOr<KeysetRanges> SortSpec::KeysetRangesOf(const PageToken& token,
   }
   const SortKey& lead = keys_[0];
   KeysetRanges ranges;
-  if (keys_.size() == 1) {
+  if (bound == 1) {
     ranges.after = StrCat(" AND ", lead.sql, " ", ops[0], " ", values[0]);
     return ranges;
   }

@@ -319,6 +319,8 @@ TEST_CASE("page tokens round-trip and reject forgeries", "[search][token]") {
            PageToken{PageToken::Direction::kNext, {"1700000000123456", "", "only-id"}, 10000, ""},
            PageToken{PageToken::Direction::kNext, {std::nullopt, "-", "4:ab"}, 1, "x"},
            PageToken{PageToken::Direction::kNext, {}, std::nullopt, ""},
+           PageToken{PageToken::Direction::kNext, {"7", "c", "i"}, 3, "fp", true},
+           PageToken{PageToken::Direction::kPrev, {"7", "c", "i"}, std::nullopt, "fp", true},
        }) {
     const std::string text = signer.Encode(token);
     CHECK(text.find_first_of("+/=&?") == std::string::npos);  // URL-safe as is

@@ -173,6 +173,40 @@ Queryables SortQueryables() {
   return queryables;
 }
 
+TEST_CASE("a token past its tie group pages by the datetime alone", "[search][sort]") {
+  for (const bool ascending : {false, true}) {
+    INFO(ascending);
+    QueryBuilder sort_builder;
+    auto order = SortSpecFor({{"datetime", !ascending}}, SortQueryables(), sort_builder);
+    REQUIRE(order.ok());
+    PageToken token{PageToken::Direction::kNext, {"7", "c", "i"}, std::nullopt, "fp"};
+    QueryBuilder tied;
+    auto within = order->KeysetRangesOf(token, tied);
+    REQUIRE(within.ok());
+    CHECK_FALSE(within->tied.empty());
+    CHECK(tied.params().size() == 3);
+
+    token.past_ties = true;
+    QueryBuilder past;
+    auto beyond = order->KeysetRangesOf(token, past);
+    REQUIRE(beyond.ok());
+    CHECK(beyond->tied.empty());
+    CHECK(beyond->beyond.empty());
+    CHECK(beyond->after == within->beyond);  // only the rows past the token's datetime
+    REQUIRE(past.params().size() == 1);       // the other keys are not bound
+    CHECK(past.params()[0] == tied.params()[0]);
+  }
+  // An order that does not lead with the datetime ignores the flag.
+  QueryBuilder builder;
+  auto by_id = SortSpecFor({{"id", true}}, SortQueryables(), builder);
+  REQUIRE(by_id.ok());
+  PageToken token{PageToken::Direction::kNext, {}, std::nullopt, "fp", true};
+  token.keys.assign(by_id->keys().size(), "i");
+  auto ranges = by_id->KeysetRangesOf(token, builder);
+  REQUIRE(ranges.ok());
+  CHECK_THAT(ranges->after, Catch::Contains("OR"));
+}
+
 TEST_CASE("a sortby is the order of its fields, then collection and id", "[search][sort]") {
   const Queryables queryables = SortQueryables();
   QueryBuilder builder;

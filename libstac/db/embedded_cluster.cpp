@@ -9,6 +9,7 @@
 
 #include "libstac/base/strings.hpp"
 #include "libstac/base/env.hpp"
+#include "libstac/base/hash.hpp"
 #include "libstac/base/status_macros.hpp"
 #include "libstac/db/process.hpp"
 #include "libstac/pg/connection.hpp"
@@ -25,13 +26,41 @@ std::string ClusterConfig::TcpUrl() const {
   return StrCat("postgresql://", role, "@127.0.0.1:", port, "/", database);
 }
 
+namespace {
+
+// Whether every existing folder from `path` up lets other users pass (search permission): the
+// cluster's system user owns none of them.
+bool OthersCanTraverse(fs::path path) {
+  for (; !path.empty(); path = path.parent_path()) {
+    std::error_code ec;
+    const fs::file_status status = fs::status(path, ec);
+    if (!ec && fs::is_directory(status) &&
+        (status.permissions() & fs::perms::others_exec) == fs::perms::none) {
+      return false;
+    }
+    if (path == path.root_path()) break;
+  }
+  return true;
+}
+
+}  // namespace
+
+fs::path DefaultHome(const fs::path& var) {
+  if (geteuid() != 0 || OthersCanTraverse(var.parent_path())) return var;
+  const std::string id = StrCat(StableHash64(var.string()));
+  return fs::path("/var/lib/stacfed") /
+         StrCat(var.parent_path().filename().string().substr(0, 32), "-", id.substr(0, 12));
+}
+
 absl::StatusOr<ClusterConfig> ClusterConfigFromEnv() {
   ClusterConfig config;
   std::error_code ec;
-  config.home = fs::absolute(GetEnvOr("STACFED_HOME", "var"), ec);
+  const std::optional<std::string> home = GetEnv("STACFED_HOME");
+  config.home = fs::absolute(home.value_or("var"), ec);
   if (ec) return absl::InvalidArgumentError("STACFED_HOME is not a usable path");
   config.home = config.home.lexically_normal();
   if (config.home.has_filename() == false) config.home = config.home.parent_path();
+  if (!home) config.home = DefaultHome(config.home);
   STACFED_ASSIGN_OR_RETURN(int64_t port, GetEnvInt("STACFED_DB_PORT", 5439, 1, 65535));
   config.port = static_cast<int>(port);
   config.bin_dir = GetEnvOr("STACFED_PG_BIN", "/usr/lib/postgresql/15/bin");

@@ -12,7 +12,7 @@
 namespace stacfed::db {
 
 struct ClusterConfig {
-  std::filesystem::path home;      // $STACFED_HOME, default ./var (made absolute)
+  std::filesystem::path home;      // $STACFED_HOME, default DefaultHome(./var made absolute)
   int port = 5439;                 // $STACFED_DB_PORT
   std::filesystem::path bin_dir;   // $STACFED_PG_BIN, default /usr/lib/postgresql/15/bin
   std::string os_user;             // $STACFED_DB_OS_USER, used only when running as root
@@ -30,6 +30,13 @@ struct ClusterConfig {
 };
 
 absl::StatusOr<ClusterConfig> ClusterConfigFromEnv();
+
+// The home when STACFED_HOME is not set, given ./var made absolute: that, unless we are root
+// and a folder above it does not let other users pass (a clone in /root, whose mode is 0700
+// on Debian), where the cluster's system user could not reach it; then a folder of its own
+// under /var/lib/stacfed, named after the clone's folder and a hash of its path, so that each
+// clone keeps its own cluster from run to run.
+std::filesystem::path DefaultHome(const std::filesystem::path& var);
 
 class EmbeddedCluster {
  public:

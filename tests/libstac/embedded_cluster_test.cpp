@@ -93,3 +93,26 @@ TEST_CASE("the embedded cluster's tuning reaches new clusters and clusters made 
   std::error_code ec;
   fs::remove_all(pattern, ec);
 }
+
+TEST_CASE("root's default cluster home is one the cluster's user can reach", "[db]") {
+  const fs::path base = fs::temp_directory_path() / ("stacfed-home-" + std::to_string(getpid()));
+  fs::remove_all(base);
+  fs::create_directories(base / "open" / "clone");
+  fs::create_directories(base / "private" / "clone");
+  fs::permissions(base, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+  fs::permissions(base / "open", fs::perms::owner_all | fs::perms::others_exec);
+  fs::permissions(base / "private", fs::perms::owner_all);
+  const fs::path open_var = base / "open" / "clone" / "var";
+  const fs::path private_var = base / "private" / "clone" / "var";
+  CHECK(stacfed::db::DefaultHome(open_var) == open_var);
+  if (geteuid() == 0) {
+    const fs::path moved = stacfed::db::DefaultHome(private_var);
+    CHECK(moved.parent_path() == "/var/lib/stacfed");
+    CHECK(moved.filename().string().starts_with("clone-"));
+    CHECK(stacfed::db::DefaultHome(private_var) == moved);  // the same on every run
+    CHECK(stacfed::db::DefaultHome(base / "private" / "other" / "var") != moved);
+  } else {
+    CHECK(stacfed::db::DefaultHome(private_var) == private_var);  // not root: no other user
+  }
+  fs::remove_all(base);
+}

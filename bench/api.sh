@@ -55,6 +55,11 @@ ids_csv=$(IFS=,; echo "${ids[*]}")
 ids_array=$(python3 -c 'import sys; print("{" + ",".join("\"%s\"" % a for a in sys.argv[1:]) + "}")' "${ids[@]}")
 # The boundary row of page 99 (the token of page 100), in the server's order.
 IFS='|' read -r tok_dt tok_coll tok_id < <(sql "SELECT to_char(datetime AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), collection, id FROM stacfed.items WHERE collection = '$COLLECTION' ORDER BY datetime DESC, collection, id OFFSET 989 LIMIT 1")
+# Whether row 991 has another datetime than row 990: then the server's page 100 is the one
+# range past the token's datetime (PageToken::past_ties), else the two ranges of its tie group.
+next_page_sql=search_next_page.sql
+[ "$(sql "SELECT count(DISTINCT datetime) FROM (SELECT datetime FROM stacfed.items WHERE collection = '$COLLECTION' ORDER BY datetime DESC, collection, id OFFSET 989 LIMIT 2) b")" = 2 ] &&
+  next_page_sql=search_next_page_past_ties.sql
 
 # --- server ----------------------------------------------------------------------------------
 tmp=$(mktemp -d)
@@ -85,7 +90,7 @@ queries=(
   "item_by_id|GET|/collections/$COLLECTION/items/$item_id|item_by_id.sql|collection=$COLLECTION item_id=$item_id"
   "collection_limit1000|GET|/search?collections=$COLLECTION&limit=1000|search_collection.sql|collection=$COLLECTION limit_plus_one=1001"
   "collection_limit1000_1client|GET|/search?collections=$COLLECTION&limit=1000|search_collection.sql|collection=$COLLECTION limit_plus_one=1001|1"
-  "page100|GET|$page100|search_next_page.sql|collection=$COLLECTION token_datetime=$tok_dt token_collection=$tok_coll token_id=$tok_id limit_plus_one=11"
+  "page100|GET|$page100|$next_page_sql|collection=$COLLECTION token_datetime=$tok_dt token_collection=$tok_coll token_id=$tok_id limit_plus_one=11"
 )
 
 run_wrk() {  # run_wrk NAME METHOD TARGET OUT CONNECTIONS [DURATION]

@@ -433,8 +433,10 @@ struct SearchService::Prepared {
 };
 
 boost::asio::awaitable<absl::StatusOr<SearchService::Prepared>> SearchService::Prepare(
-    const Executor& db, SearchRequest searched, const SearchScope& scope) const {
+    const Executor& db, SearchRequest request, const SearchScope& scope) const {
   Prepared prepared;
+  prepared.searched = std::move(request);
+  SearchRequest& searched = prepared.searched;
   // The queryables a filter is checked against are the endpoint's (those its /queryables
   // lists), not those of the `collections` asked for: a filter written from the root's
   // queryables stays valid, and finds nothing, in a collection whose items lack a property.
@@ -471,7 +473,6 @@ boost::asio::awaitable<absl::StatusOr<SearchService::Prepared>> SearchService::P
     co_return prepared;
   }
   if (in_time) searched.collections = std::move(*in_time);
-  prepared.searched = std::move(searched);
   co_return prepared;
 }
 
@@ -481,11 +482,12 @@ boost::asio::awaitable<absl::StatusOr<SearchResult>> SearchService::Search(
   // The token is bound to the search as the client sent it, before any scope narrows it.
   result.fingerprint = SearchFingerprint(request, scope.path);
   STACFED_CO_RETURN_IF_ERROR(ResolveToken(request, result.fingerprint, *signer_));
-  // The links still show the request as it was sent.
-  STACFED_CO_ASSIGN_OR_RETURN(Prepared prepared, co_await Prepare(db, request, scope));
+  // Narrowing changes only the request's collections, which the page does not show (its
+  // links repeat the query as it was sent): the page is rendered from the request searched.
+  STACFED_CO_ASSIGN_OR_RETURN(Prepared prepared, co_await Prepare(db, std::move(request), scope));
   if (prepared.empty) {
     if (prepared.out_of_scope) result.counted = 0;
-    result.request = std::move(request);
+    result.request = std::move(prepared.searched);
     co_return result;
   }
   const SearchRequest& searched = prepared.searched;
@@ -508,7 +510,7 @@ boost::asio::awaitable<absl::StatusOr<SearchResult>> SearchService::Search(
                                   co_await CountMatches(db, cost, std::move(query)));
     }
   }
-  result.request = std::move(request);
+  result.request = std::move(prepared.searched);
   co_return result;
 }
 

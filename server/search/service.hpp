@@ -71,7 +71,9 @@ struct SearchScope {
 };
 
 struct SearchResult {
-  SearchRequest request;  // its token resolved
+  // The request as searched: its token resolved, its collections narrowed to the scope and
+  // the time filter (the page's links repeat the query as sent, not these).
+  SearchRequest request;
   std::string fingerprint;
   pg::Result rows;  // the page's rows (query.hpp's PageColumn), limit + 1 at most
   // The count of a full first page (nullopt above the count limit, or when not counted: a
@@ -178,7 +180,7 @@ class SearchService {
   // The request narrowed to its scope and time, with what its statements are built from.
   struct Prepared;
   boost::asio::awaitable<absl::StatusOr<Prepared>> Prepare(const Executor& db,
-                                                           SearchRequest searched,
+                                                           SearchRequest request,
                                                            const SearchScope& scope) const;
 
   struct Caches;

@@ -11,8 +11,8 @@ namespace stacfed::search {
 namespace {
 
 // Layout before base64url: payload + 16 bytes of HMAC-SHA-256(key, payload). Payload of an
-// item search token: "i3" <direction n|p, N|P when past the ties> ":" <matched or empty> ":" <search, sized>
-// <number of keys> ":" then each key, "-" for NULL or sized. A sized field is
+// item search token: "i3" <direction n|p, or N|P past the ties> ":" <matched or empty> ":"
+// <search, sized> <number of keys> ":" then each key, "-" for NULL or sized. A sized field is
 // "<byte length>:<bytes>": lengths, not separators, delimit the fields, so they may hold any
 // byte.
 constexpr std::string_view kItemsVersion = "i3";

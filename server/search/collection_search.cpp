@@ -117,6 +117,12 @@ absl::StatusOr<SortSpec> OrderOf(const SearchRequest& request, QueryBuilder& bui
   return SortSpec(std::move(keys));
 }
 
+// Whether a search only lists collections, in some order (within a catalog at most): no
+// condition on what they hold.
+bool IsListing(const SearchRequest& request) {
+  return !request.q && !request.bbox && !request.datetime && !request.filter;
+}
+
 Statement Named(std::string sql) {
   std::string name = StrCat("colsearch_", absl::Hex(StableHash64(sql), absl::kZeroPad16));
   return Statement{std::move(name), std::move(sql)};
@@ -141,10 +147,17 @@ absl::StatusOr<CollectionSearchQuery> BuildCollectionSearch(const SearchRequest&
     query.token_columns.push_back(kCollectionSearchKeyColumn + int(i));
   }
   if (!request.token) {
-    // numberMatched, exact: the window counts the matches the page is sorted from (in id
-    // order it reads every index entry rather than a page's: about a millisecond for 5,000
-    // collections), one statement and one round trip rather than two.
-    keys += ", count(*) OVER () AS matched";
+    // numberMatched, exact, in the same statement. A search with conditions reads every match
+    // to sort its page from them: a window counts them in that pass. A plain listing (a
+    // catalog's scope at most) walks an index for its page alone, which a window would turn
+    // into a walk over every collection (5 ms for 5,000 against 0.1): there a scalar subquery
+    // counts them from the id index (0.9 ms).
+    if (IsListing(request)) {
+      StrAppend(&keys, ", (SELECT count(*) FROM stacfed.collections c WHERE true", where,
+                ") AS matched");
+    } else {
+      keys += ", count(*) OVER () AS matched";
+    }
     select += ", p.matched";
     query.matched_column = kCollectionSearchKeyColumn + int(order.keys().size());
   }

@@ -119,8 +119,11 @@ TEST_CASE("statements: values bound, id order by default, relevance with q",
   // The documents of the page's rows only, in the order of the keys.
   CHECK(Has(query.page.sql, "LIMIT $1::int) p JOIN stacfed.collections c ON c.id = p.page_id "
                             "ORDER BY s0"));
-  // A first page counts the matches in the same statement.
-  CHECK(Has(query.page.sql, "c.id COLLATE \"C\" AS s0, count(*) OVER () AS matched FROM"));
+  // A first page counts the matches in the same statement: a plain listing in a subquery,
+  // so that its page stays a walk of the order's index for its own rows.
+  CHECK(Has(query.page.sql, "c.id COLLATE \"C\" AS s0, (SELECT count(*) FROM "
+                            "stacfed.collections c WHERE true) AS matched FROM"));
+  CHECK_FALSE(Has(query.page.sql, "OVER ()"));
   CHECK(query.matched_column == kCollectionSearchKeyColumn + 1);
   CHECK(query.token_columns == std::vector<int>{kCollectionSearchKeyColumn});
 
@@ -138,6 +141,15 @@ TEST_CASE("statements: values bound, id order by default, relevance with q",
   CHECK(Has(query.page.sql, "ORDER BY ts_rank_cd(c.search_text, to_tsquery('simple'::regconfig, "
                             "$6::text))::float8 DESC, c.id COLLATE \"C\""));
   CHECK(query.token_columns.size() == 2);
+  // With conditions the page reads every match anyway: a window counts them in that pass.
+  CHECK(Has(query.page.sql, "count(*) OVER () AS matched FROM"));
+
+  // A catalog's listing counts in a subquery under the same scope, its value bound once.
+  query = Build(plain, "secret-catalog");
+  CHECK(Has(query.page.sql, "(SELECT count(*) FROM stacfed.collections c WHERE true AND EXISTS "
+                            "(SELECT 1 FROM stacfed.catalog_collections cc WHERE cc.catalog_id = "
+                            "$1::text AND cc.collection_id = c.id)) AS matched"));
+  CHECK(query.params.size() == 2);
 
   // An explicit sortby wins over relevance; a nullable field sorts its missing values last.
   SearchRequest sorted = Parsed({{"q", "a"}, {"sortby", "-datetime"}});

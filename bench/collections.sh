@@ -6,7 +6,8 @@
 #
 # The database holds COLLECTIONS (default 5000) generated CMIP6-like collections (no items:
 # bench/generate.py --items 0) in a three-level catalog tree (--federation), in a database of
-# its own so that the item benchmarks keep their 20 collections. Searches: free text (a word
+# its own so that the item benchmarks keep their 20 collections. Searches: the plain listing
+# of the root and of one catalog (what a portal asks first), free text (a word
 # every collection holds, so every match is ranked; and a rare one), bbox with datetime, a CQL2
 # filter on a summary (each collection's summary read value by value), sortby title on page 1
 # and on page 10 (reached by following 9 next links, its token holding the keyset of row 90),
@@ -74,6 +75,8 @@ stop_server
 
 # name | method | path (values percent-encoded as a client sends them)
 queries=(
+  "listing|GET|/collections?limit=10"
+  "catalog_listing|GET|/catalogs/$catalog/collections?limit=10"
   "q_every|GET|/collections?limit=10&q=cmip6"
   "q_rare|GET|/collections?limit=10&q=scenariomip,highresmip"
   "bbox_datetime|GET|/collections?limit=10&bbox=-10,40,10,50&datetime=2020-01-01T00:00:00Z/.."

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the portal (stac-browser, configured for stacfed's /browser/) into portal/dist, only
 # when its inputs changed: the stamp beside the dist (portal/dist.stamp) is a SHA-256 of
-# package.json, package-lock.json, the configuration, the patches and this script. Installs exactly the
+# package.json, package-lock.json, the configuration, the patches, this script and the path
+# prefix (from STACFED_PUBLIC_URL). Installs exactly the
 # locked versions (npm ci) from the npm registry; needs node and npm (deploy/install-deps.sh).
 #
 #   portal/build.sh            build if stale, else say it is up to date
@@ -10,8 +11,19 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# The portal's path on the public host: /browser/, under the path of STACFED_PUBLIC_URL when
+# stacfed is served below one (https://host/stac: /stac/browser/, which the proxy in front
+# passes on to stacfed's /browser/). Its assets and routes are built with it.
+public_path=${STACFED_PUBLIC_URL:-}
+public_path=${public_path#*://}
+case "$public_path" in
+  */*) public_path=/${public_path#*/} ;;
+  *) public_path= ;;
+esac
+prefix="${public_path%/}/browser/"
+
 stamp_inputs=(package.json package-lock.json stac-browser.config.js build.sh patches/*.patch)
-stamp=$( { cat "${stamp_inputs[@]}"; node --version; } | sha256sum | cut -d' ' -f1)
+stamp=$( { cat "${stamp_inputs[@]}"; node --version; echo "$prefix"; } | sha256sum | cut -d' ' -f1)
 up_to_date() {
   [ -f dist/index.html ] && [ -f dist.stamp ] && [ "$(cat dist.stamp)" = "$stamp" ]
 }
@@ -65,9 +77,11 @@ grep -q 'BASE_URL %>config.js' "$work"/public/index.html || {
 }
 rm -f "$work"/public/config.js  # served by stacfed, generated per request
 
-echo "portal: building stac-browser (about a minute)" >&2
-(cd "$work" && NODE_ENV=production node ../node_modules/@vue/cli-service/bin/vue-cli-service.js build \
-  --dest dist >build.log 2>&1) || { tail -40 "$work"/build.log >&2; exit 1; }
+echo "portal: building stac-browser for $prefix (about a minute)" >&2
+# stac-browser takes SB_<option> from the environment over its configuration file.
+(cd "$work" && SB_pathPrefix="$prefix" NODE_ENV=production \
+  node ../node_modules/@vue/cli-service/bin/vue-cli-service.js build --dest dist >build.log 2>&1) ||
+  { tail -40 "$work"/build.log >&2; exit 1; }
 
 # Precompressed copies for clients that accept gzip (stacfed serves FILE.gz when present).
 find "$work"/dist -type f \( -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.json' \

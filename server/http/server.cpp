@@ -669,24 +669,21 @@ absl::Status Server::Start() {
   for (int i = 0; i < threads; ++i) {
     auto worker = std::make_unique<Worker>(options.gzip_level);
     if (!options.database_url.empty()) {
-      worker->pool = std::make_unique<pg::AsyncPool>(
-          worker->io, options.database_url,
-          pg::AsyncPoolOptions{.max_connections = options.db_pool_size,
-                               .statement_timeout_ms = options.db_statement_timeout_ms,
-                               .session_setup = std::string(kApiSessionSetup)});
+      // The three lanes differ in size and in how many waiters one client may have.
+      auto lane = [&](int connections, std::optional<int> waiters_per_client) {
+        pg::AsyncPoolOptions lane_options{
+            .max_connections = connections,
+            .statement_timeout_ms = options.db_statement_timeout_ms,
+            .session_setup = std::string(kApiSessionSetup)};
+        if (waiters_per_client) lane_options.max_waiters_per_client = *waiters_per_client;
+        return std::make_unique<pg::AsyncPool>(worker->io, options.database_url,
+                                               std::move(lane_options));
+      };
+      worker->pool = lane(options.db_pool_size, std::nullopt);
       worker->pool->Prewarm(options.db_pool_size);
-      worker->heavy_pool = std::make_unique<pg::AsyncPool>(
-          worker->io, options.database_url,
-          pg::AsyncPoolOptions{.max_connections = options.db_heavy_pool_size,
-                               .statement_timeout_ms = options.db_statement_timeout_ms,
-                               .session_setup = std::string(kApiSessionSetup),
-                               .max_waiters_per_client = options.heavy_queue_per_client});
-      worker->background_pool = std::make_unique<pg::AsyncPool>(
-          worker->io, options.database_url,
-          pg::AsyncPoolOptions{.max_connections = options.db_background_pool_size,
-                               .statement_timeout_ms = options.db_statement_timeout_ms,
-                               .session_setup = std::string(kApiSessionSetup),
-                               .max_waiters_per_client = options.heavy_queue_per_client});
+      worker->heavy_pool = lane(options.db_heavy_pool_size, options.heavy_queue_per_client);
+      worker->background_pool =
+          lane(options.db_background_pool_size, options.heavy_queue_per_client);
     }
     worker->context.pool = worker->pool.get();
     worker->context.heavy_pool = worker->heavy_pool.get();

@@ -21,6 +21,11 @@ case "$public_path" in
   *) public_path= ;;
 esac
 prefix="${public_path%/}/browser/"
+if ! [[ "$prefix" =~ ^[A-Za-z0-9._~/-]+$ ]] || [[ "$prefix" == *//* ]]; then
+  echo "portal: STACFED_PUBLIC_URL='${STACFED_PUBLIC_URL}' has a path the portal cannot be built for" \
+       "(letters, digits, '.', '_', '~', '-' and single '/' only; no query or fragment)" >&2
+  exit 2
+fi
 
 stamp_inputs=(package.json package-lock.json stac-browser.config.js build.sh patches/*.patch)
 stamp=$( { cat "${stamp_inputs[@]}"; node --version; echo "$prefix"; } | sha256sum | cut -d' ' -f1)

@@ -64,6 +64,16 @@ next_page_sql=search_next_page.sql
 # --- server ----------------------------------------------------------------------------------
 tmp=$(mktemp -d)
 trap 'stop_server; rm -rf "$tmp"' EXIT
+
+# The SQL files as pgbench runs them: @partition@ becomes the table of $COLLECTION's partition
+# (a search of one collection reads it directly; a table name cannot be a pgbench variable of
+# a prepared statement).
+partition=$(sql "SELECT partition_name FROM stacfed.collections WHERE id = '$COLLECTION'")
+[ -n "$partition" ] || die "collection $COLLECTION has no partition"
+mkdir -p "$tmp/sql"
+for file in bench/sql/*.sql; do
+  sed "s/@partition@/stacfed.$partition/g" "$file" >"$tmp/sql/${file##*/}"
+done
 start_server "$db_url" "$API_PORT" "$tmp/serve.log"
 
 # Page 100 by following next links from page 1, as a client does.
@@ -114,15 +124,15 @@ run_pgbench() {  # run_pgbench SQLFILE VARS OUT CONNECTIONS
   [ "$c" -lt 2 ] && j=1
   # VARS is split on spaces; values themselves contain none.
   for kv in $2; do defs+=(-D "$kv"); done
-  PGOPTIONS="$server_session" pgbench -n -M prepared -c "$c" -j "$j" -T "${DURATION%s}" -f "bench/sql/$1" "${defs[@]}" "$db_url" >"$3" 2>&1
+  PGOPTIONS="$server_session" pgbench -n -M prepared -c "$c" -j "$j" -T "${DURATION%s}" -f "$tmp/sql/$1" "${defs[@]}" "$db_url" >"$3" 2>&1
 }
 
 # check_sql NAME SQLFILE: compares the statements the server's connections ran last
-# (pg_stat_activity) with bench/sql/SQLFILE, parameters aside, and warns when none is the same:
+# (pg_stat_activity) with bench/sql/SQLFILE (its partition written in), parameters aside, and warns when none is the same:
 # the SQL files are copies of server/api/ statements and must follow them.
 check_sql() {
   sql "SELECT DISTINCT regexp_replace(query, '\s+', ' ', 'g') FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND query <> ''" >"$tmp/live.sql"
-  python3 - "bench/sql/$2" "$tmp/live.sql" "$1" <<'EOF' || true
+  python3 - "$tmp/sql/$2" "$tmp/live.sql" "$1" <<'EOF' || true
 import re, sys
 path, live_path, name = sys.argv[1:]
 text = " ".join(l for l in open(path).read().splitlines() if not l.lstrip().startswith("--"))

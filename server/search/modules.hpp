@@ -68,6 +68,10 @@ struct SearchContext {
   // How often facet values occur (facet_stats.hpp); null when the items were never analyzed.
   const FacetStatistics* facet_stats = nullptr;
   FacetPlan facet_plan = FacetPlan::kAuto;
+  // The table of the partition of the one collection the search names (query.hpp's
+  // PartitionTable), when it is known: the search's statements read it rather than the
+  // partitioned items. Null otherwise.
+  const std::string* partition_table = nullptr;
 };
 
 class Module {

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
 
 #include "libstac/base/hash.hpp"
 #include "libstac/base/status_macros.hpp"
@@ -63,16 +64,16 @@ std::string PlainConditions(const Conditions& conditions) {
 // outer LIMIT stops before the second part starts when the first fills the page. (Counting
 // the first part in a CTE to size the second's LIMIT cost a third of the throughput of a
 // later page.)
-std::string OrderedScan(std::string_view select, std::string_view where,
-                        const KeysetRanges& keyset, const SortSpec& order, bool reversed,
-                        std::string_view limit) {
+std::string OrderedScan(std::string_view relation, std::string_view select,
+                        std::string_view where, const KeysetRanges& keyset, const SortSpec& order,
+                        bool reversed, std::string_view limit) {
   const std::string order_by = order.OrderBy(reversed);
   if (keyset.tied.empty()) {
-    return StrCat("SELECT ", select, " FROM stacfed.items", where, keyset.after, order_by,
+    return StrCat("SELECT ", select, " FROM ", relation, where, keyset.after, order_by,
                   " LIMIT ", limit);
   }
-  return StrCat("SELECT * FROM ((SELECT ", select, " FROM stacfed.items", where, keyset.tied,
-                order_by, " LIMIT ", limit, ") UNION ALL (SELECT ", select, " FROM stacfed.items",
+  return StrCat("SELECT * FROM ((SELECT ", select, " FROM ", relation, where, keyset.tied,
+                order_by, " LIMIT ", limit, ") UNION ALL (SELECT ", select, " FROM ", relation,
                 where, keyset.beyond, order_by, " LIMIT ", limit, ")) keyset LIMIT ", limit);
 }
 
@@ -100,7 +101,7 @@ std::string SpatialWalk(const Conditions& conditions, const KeysetRanges& keyset
   // (Joining the hits back to items for their content set up a 20-partition Append per
   // execution, which cost more than the lookups themselves.) content stays a TOAST pointer
   // until it is sent.
-  const std::string walk = OrderedScan(StrCat(columns.select, ", geometry"),
+  const std::string walk = OrderedScan(conditions.relation, StrCat(columns.select, ", geometry"),
                                       PlainConditions(conditions), keyset, order, reversed,
                                       StrCat(kWalkRows));
   return StrCat(
@@ -136,11 +137,11 @@ std::string FilterWalk(const Conditions& conditions, const KeysetRanges& keyset,
   // Whether it reached its end is asked only when the hits do not fill the page, of the
   // index alone (the CASE evaluates that InitPlan only then).
   const std::string walk =
-      OrderedScan(StrCat(columns.select, ", (", hit, ") AS hit"), PlainConditions(conditions),
-                  keyset, order, reversed, StrCat(kWalkRows));
-  const std::string walked = OrderedScan("1", PlainConditions(conditions), keyset, order,
-                                         reversed, StrCat(kWalkRows));
-  const std::string matches = StrCat("SELECT ", columns.select, " FROM stacfed.items",
+      OrderedScan(conditions.relation, StrCat(columns.select, ", (", hit, ") AS hit"),
+                  PlainConditions(conditions), keyset, order, reversed, StrCat(kWalkRows));
+  const std::string walked = OrderedScan(conditions.relation, "1", PlainConditions(conditions),
+                                         keyset, order, reversed, StrCat(kWalkRows));
+  const std::string matches = StrCat("SELECT ", columns.select, " FROM ", conditions.relation,
                                      AllConditions(conditions), keyset.after);
   return StrCat(
       "WITH hits AS (SELECT ", columns.names, " FROM (", walk, ") walk WHERE hit LIMIT ",
@@ -168,9 +169,9 @@ std::string FilterWalk(const Conditions& conditions, const KeysetRanges& keyset,
 std::string IndexFirst(const Conditions& conditions, const KeysetRanges& keyset,
                        const SortSpec& order, bool reversed, const std::string& limit,
                        const std::string& walk) {
-  const std::string probe = StrCat("SELECT ", PageColumns(order).select, " FROM stacfed.items",
-                                   AllConditions(conditions), keyset.after, " LIMIT ",
-                                   kIndexProbeRows);
+  const std::string probe = StrCat("SELECT ", PageColumns(order).select, " FROM ",
+                                   conditions.relation, AllConditions(conditions), keyset.after,
+                                   " LIMIT ", kIndexProbeRows);
   return StrCat(
       "WITH indexed AS MATERIALIZED (", probe, "), ",
       "complete AS (SELECT count(*) < ", kIndexProbeRows, " AS by_index FROM indexed) ",
@@ -198,6 +199,18 @@ bool IndexFirstPays(const Conditions& conditions, int rows) {
 }
 
 }  // namespace
+
+std::optional<std::string> PartitionTable(std::string_view partition_name) {
+  constexpr std::string_view kPrefix = "items_";
+  if (!partition_name.starts_with(kPrefix) || partition_name.size() == kPrefix.size() ||
+      partition_name.size() > 63) {
+    return std::nullopt;
+  }
+  for (const char c : partition_name.substr(kPrefix.size())) {
+    if (!absl::ascii_isdigit(c) && !(c >= 'a' && c <= 'f')) return std::nullopt;
+  }
+  return StrCat("stacfed.", partition_name);
+}
 
 // Collections are bound one parameter each (query.hpp says why), padded to these arities.
 constexpr std::array<size_t, 6> kCollectionArities = {1, 2, 4, 8, 16, 32};
@@ -279,6 +292,7 @@ std::string ShapeKey(const Conditions& conditions, const SortSpec& order,
     key.push_back(static_cast<char>('0' + static_cast<int>(condition.kind)));
     field(condition.sql);
   }
+  field(conditions.relation);
   // Fixed size, so no separator is needed.
   key.append(reinterpret_cast<const char*>(&conditions.params), sizeof conditions.params);
   key.push_back(first_page ? 'f' : 'l');
@@ -304,8 +318,8 @@ std::shared_ptr<const Shape> AssembleShape(const Conditions& conditions, const S
                                            const std::string& limit_param) {
   auto shape = std::make_shared<Shape>();
   const std::string limit = StrCat(limit_param, "::int");
-  const std::string plain = OrderedScan(PageColumns(order).select, AllConditions(conditions),
-                                        keyset, order, reversed, limit);
+  const std::string plain = OrderedScan(conditions.relation, PageColumns(order).select,
+                                        AllConditions(conditions), keyset, order, reversed, limit);
   if (!order.WalksOrderIndex()) {
     // Sorted otherwise (sortby, relevance): the matches are found through the conditions'
     // indexes and sorted; walking an order no index gives would sort every row first.
@@ -323,7 +337,7 @@ std::shared_ptr<const Shape> AssembleShape(const Conditions& conditions, const S
   if (first_page) {
     // The count takes the conditions' parameters (the first ones) and its own cap: LIMIT
     // keeps a count of millions of rows from costing more than the page.
-    shape->count = Named(StrCat("SELECT count(*) FROM (SELECT 1 FROM stacfed.items",
+    shape->count = Named(StrCat("SELECT count(*) FROM (SELECT 1 FROM ", conditions.relation,
                                 AllConditions(conditions), " LIMIT $", conditions.params + 1,
                                 "::int) matches"));
     // A filter's count is planned with its values: the statistics of the facets' digests tell

@@ -34,6 +34,8 @@ constexpr std::chrono::seconds kQueryablesTtl{5};
 // The federation's sites change only when its file is applied.
 constexpr std::chrono::seconds kSitesTtl{5};
 constexpr std::chrono::seconds kFacetStatisticsTtl{60};
+// A collection keeps its partition for as long as it exists (nothing deletes collections).
+constexpr std::chrono::seconds kPartitionTtl{60};
 // Counts running at once (most in the background); beyond, a first page goes uncounted.
 constexpr size_t kMaxCountsInFlight = 256;
 // Pages waiting for one count at most; beyond, a page goes uncounted.
@@ -83,6 +85,9 @@ absl::StatusOr<SearchQuery> BuildSearchQuery(const SearchRequest& request,
   QueryBuilder builder;
   Conditions conditions;
   STACFED_RETURN_IF_ERROR(BuildConditions(request, context, conditions, builder));
+  if (context.partition_table != nullptr && request.collections.size() == 1) {
+    conditions.relation = *context.partition_table;
+  }
   static const SortSpec kDefaultOrder = SortSpec::Default();
   std::optional<SortSpec> order;
   for (const Module* module : EnabledModules()) {
@@ -144,7 +149,8 @@ struct SearchService::Caches {
         scopes({.ttl = kScopeTtl, .max_entries = 1000, .max_bytes = 16 << 20}),
         queryables({.ttl = kQueryablesTtl, .max_entries = 200, .max_bytes = 32 << 20}),
         facet_stats({.ttl = kFacetStatisticsTtl, .max_entries = 1, .max_bytes = 1 << 20}),
-        sites({.ttl = kSitesTtl, .max_entries = 1, .max_bytes = 1 << 20}) {}
+        sites({.ttl = kSitesTtl, .max_entries = 1, .max_bytes = 1 << 20}),
+        partitions({.ttl = kPartitionTtl, .max_entries = 10000, .max_bytes = 4 << 20}) {}
 
   std::mutex mutex;
   // numberMatched of a search; nullopt means "counted, above the limit".
@@ -155,6 +161,8 @@ struct SearchService::Caches {
   ExpiringCache<std::shared_ptr<const Queryables>> queryables;
   ExpiringCache<std::shared_ptr<const FacetStatistics>> facet_stats;
   ExpiringCache<std::shared_ptr<const std::vector<std::string>>> sites;
+  // The partition table of a collection (only those that have one).
+  ExpiringCache<std::shared_ptr<const std::string>> partitions;
 };
 
 SearchService::SearchService(SearchOptions options, std::shared_ptr<const TokenSigner> signer)
@@ -286,6 +294,28 @@ SearchService::KnownSites(const Executor& db) const {
   std::lock_guard lock(caches_->mutex);
   caches_->sites.Store(kKey, sites, Bytes(*sites), Clock::now());
   co_return sites;
+}
+
+boost::asio::awaitable<absl::StatusOr<std::shared_ptr<const std::string>>>
+SearchService::PartitionOf(const Executor& db, const std::string& collection) const {
+  const Sha256Digest key = Sha256(StrCat("partition:", collection));
+  {
+    std::lock_guard lock(caches_->mutex);
+    if (const auto* cached = caches_->partitions.Find(key, Clock::now())) co_return *cached;
+  }
+  std::vector<pg::Param> params;
+  params.emplace_back(collection);
+  STACFED_CO_ASSIGN_OR_RETURN(
+      pg::Result rows,
+      co_await db.Run(Cost::kCheap, statements::kCollectionPartition, std::move(params)));
+  std::optional<std::string> table;
+  if (rows.Rows() == 1) table = PartitionTable(rows.Get(0, 0));
+  // Only a partition that exists is kept: a collection made later is found when asked again.
+  if (!table) co_return nullptr;
+  auto shared = std::make_shared<const std::string>(*std::move(table));
+  std::lock_guard lock(caches_->mutex);
+  caches_->partitions.Store(key, shared, shared->capacity() + 64, Clock::now());
+  co_return shared;
 }
 
 // An empty page of /collections/{id}/items: tells a missing collection apart (404).
@@ -428,6 +458,7 @@ struct SearchService::Prepared {
   SearchContext context;
   std::shared_ptr<const Queryables> queryables;
   std::shared_ptr<const FacetStatistics> facet_stats;
+  std::shared_ptr<const std::string> partition_table;
   bool empty = false;
   bool out_of_scope = false;  // empty because the catalog holds none of the collections
 };
@@ -473,6 +504,11 @@ boost::asio::awaitable<absl::StatusOr<SearchService::Prepared>> SearchService::P
     co_return prepared;
   }
   if (in_time) searched.collections = std::move(*in_time);
+  if (searched.collections.size() == 1) {
+    STACFED_CO_ASSIGN_OR_RETURN(prepared.partition_table,
+                                co_await PartitionOf(db, searched.collections.front()));
+    prepared.context.partition_table = prepared.partition_table.get();
+  }
   co_return prepared;
 }
 

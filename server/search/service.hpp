@@ -173,6 +173,11 @@ class SearchService {
       const Executor& db, Cost cost, pg::Statement statement, std::vector<pg::Param> params,
       Sha256Digest key) const;
 
+  // The table of a collection's partition (query.hpp's PartitionTable); null when it has
+  // none (an unknown collection). Reused for kPartitionTtl.
+  boost::asio::awaitable<absl::StatusOr<std::shared_ptr<const std::string>>> PartitionOf(
+      const Executor& db, const std::string& collection) const;
+
   // NotFound when the scope is a collection that does not exist.
   boost::asio::awaitable<absl::Status> CheckScopeCollection(const Executor& db,
                                                             const SearchScope& scope) const;

@@ -11,6 +11,13 @@ namespace stacfed::search::statements {
 inline constexpr pg::Statement kCollectionExists{
     "api_collection_exists", "SELECT 1 FROM stacfed.collections WHERE id = $1"};
 
+// The partition of a collection's items (sql/0001 creates it with the collection), when it
+// exists: a search of that one collection reads it directly (query.hpp, Conditions::relation).
+inline constexpr pg::Statement kCollectionPartition{
+    "search_collection_partition",
+    "SELECT partition_name FROM stacfed.collections WHERE id = $1"
+    " AND to_regclass(format('stacfed.%I', partition_name)) IS NOT NULL"};
+
 // The federation's site ids, sorted (what client_site may name; the per-site counts of
 // catalogs).
 inline constexpr pg::Statement kSiteIds{"search_site_ids",

@@ -91,6 +91,44 @@ TEST_CASE("every search is prepared, the geometry parsed once; first pages have 
   CHECK(Build(request, 100).count.sql.empty());
 }
 
+TEST_CASE("a search of one known collection reads that collection's partition",
+          "[search][sql]") {
+  static const Queryables queryables = Queryables::Builtin();
+  const std::string table = "stacfed.items_0123456789abcdef";
+  SearchContext context{&queryables};
+  context.partition_table = &table;
+  SearchRequest request;
+  request.collections = {"one"};
+  auto build = [&] {
+    absl::StatusOr<SearchQuery> query = BuildSearchQuery(request, context, 100);
+    REQUIRE(query.ok());
+    return *std::move(query);
+  };
+  const SearchQuery first = build();
+  CHECK(first.page.sql.find("FROM stacfed.items_0123456789abcdef WHERE") != std::string::npos);
+  CHECK(first.page.sql.find("FROM stacfed.items ") == std::string::npos);
+  CHECK(first.count.sql.find("FROM stacfed.items_0123456789abcdef WHERE") != std::string::npos);
+  CHECK(first.page.name != Build(request, 100).page.name);  // not the partitioned table's
+  // Both ranges of a later page, and the walks of a filter.
+  request.token = PageToken{PageToken::Direction::kNext, {"5", "one", "i"}, 3, ""};
+  const SearchQuery later = build();
+  CHECK(later.page.sql.find("FROM stacfed.items ") == std::string::npos);
+  CHECK(later.page.sql.find("UNION ALL (SELECT collection, id, (extract(epoch FROM datetime) "
+                            "* 1000000)::int8 AS t, content, links FROM "
+                            "stacfed.items_0123456789abcdef") != std::string::npos);
+  // Not for two collections: the partition is one collection's.
+  request.token.reset();
+  request.collections = {"one", "two"};
+  CHECK(build().page.sql.find("FROM stacfed.items WHERE") != std::string::npos);
+
+  CHECK(PartitionTable("items_0123456789abcdef") == table);
+  CHECK_FALSE(PartitionTable("items_").has_value());
+  CHECK_FALSE(PartitionTable("items_ABCDEF").has_value());
+  CHECK_FALSE(PartitionTable("items_ab; DROP TABLE x").has_value());
+  CHECK_FALSE(PartitionTable("other_0123").has_value());
+  CHECK_FALSE(PartitionTable(std::string("items_") + std::string(60, 'a')).has_value());
+}
+
 TEST_CASE("text array literals quote every element", "[search][sql]") {
   CHECK(pg::TextArrayLiteral({"a", "b\"c", "d\\e", "f,g", ""}) ==
         R"({"a","b\"c","d\\e","f,g",""})");

@@ -10,7 +10,7 @@
 // expensive page waiting either.
 //
 //   Database db(request);
-//   STACFED_CO_ASSIGN_OR_RETURN(pg::Result row, co_await db.Run(Cost::kCheap, kItemById, params));
+//   STACFED_CO_ASSIGN_OR_RETURN(pg::Result row, co_await db.Run(Cost::kCheap, kCollectionExists, params));
 
 #include <boost/asio/awaitable.hpp>
 #include <memory>

@@ -112,7 +112,7 @@ awaitable<absl::StatusOr<Response>> GetCollectionItems(const Request& request,
 }
 
 // The 404 of an item that is not served: one that never was, or one withdrawn because its
-// source no longer lists it (a row of kItemById with the source and the time; sql/0021). 404
+// source no longer lists it (a row of statements::ItemById with the source and the time; sql/0021). 404
 // rather than 410 Gone: the item comes back if its source lists it again, and RFC 9110 keeps
 // 410 for conditions known to be permanent.
 absl::Status ItemNotFound(const PathIds& ids, const pg::Result& row) {
@@ -136,9 +136,13 @@ awaitable<absl::StatusOr<Response>> GetItem(const Request& request, const ApiOpt
     STACFED_CO_RETURN_IF_ERROR(co_await RequireKnownSite(db, options, *client_site.client_site));
   }
   STACFED_CO_RETURN_IF_ERROR(co_await RequireInCatalog(db, options, ids.catalog, ids.collection));
+  STACFED_CO_ASSIGN_OR_RETURN(std::shared_ptr<const std::string> partition,
+                              co_await options.service->PartitionOf(db, ids.collection));
+  const search::statements::OwnedStatement statement =
+      search::statements::ItemById(partition ? *partition : search::kItemsTable);
   STACFED_CO_ASSIGN_OR_RETURN(
       pg::Result row,
-      co_await db.Run(Cost::kCheap, search::statements::kItemById, Params(ids.collection, ids.item)));
+      co_await db.Run(Cost::kCheap, statement.view(), Params(ids.collection, ids.item)));
   if (row.Rows() == 0 || row.Get(0, 0) != "t") co_return CollectionNotFound(ids.collection);
   if (row.IsNull(0, 1)) co_return ItemNotFound(ids, row);
   Response response =

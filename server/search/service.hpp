@@ -159,6 +159,11 @@ class SearchService {
   boost::asio::awaitable<absl::StatusOr<std::optional<int64_t>>> ItemsOf(
       const Executor& db, const std::vector<std::string>& collections) const;
 
+  // The table of a collection's partition (query.hpp's PartitionTable), reused for a
+  // minute; null when it has none (an unknown collection).
+  boost::asio::awaitable<absl::StatusOr<std::shared_ptr<const std::string>>> PartitionOf(
+      const Executor& db, const std::string& collection) const;
+
   const TokenSigner& signer() const { return *signer_; }
   const SearchOptions& options() const { return options_; }
 
@@ -172,11 +177,6 @@ class SearchService {
   boost::asio::awaitable<absl::StatusOr<std::optional<int64_t>>> RunCount(
       const Executor& db, Cost cost, pg::Statement statement, std::vector<pg::Param> params,
       Sha256Digest key) const;
-
-  // The table of a collection's partition (query.hpp's PartitionTable); null when it has
-  // none (an unknown collection). Reused for kPartitionTtl.
-  boost::asio::awaitable<absl::StatusOr<std::shared_ptr<const std::string>>> PartitionOf(
-      const Executor& db, const std::string& collection) const;
 
   // NotFound when the scope is a collection that does not exist.
   boost::asio::awaitable<absl::Status> CheckScopeCollection(const Executor& db,

@@ -4,6 +4,10 @@
 // tree). Values reach them only as bind parameters. The page and count statements of a search
 // are built per shape (query.hpp) and named by a digest of their text.
 
+#include <string>
+#include <string_view>
+
+#include "libstac/base/strings.hpp"
 #include "libstac/pg/async_pool.hpp"
 
 namespace stacfed::search::statements {
@@ -26,15 +30,27 @@ inline constexpr pg::Statement kSiteIds{"search_site_ids",
 // One row always: whether the collection exists, the item when it does, and else when and
 // from which source the item was withdrawn (sql/0021: gone upstream, its row moved aside); so
 // a 404 can say which is missing, and why, without a second round trip.
-inline constexpr pg::Statement kItemById{
-    "api_item",
+inline constexpr std::string_view kItemByIdBefore =
     "SELECT c.id IS NOT NULL, i.content, i.links, w.source_id,"
     " to_char(w.withdrawn_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
     " FROM (SELECT $1::text AS cid, $2::text AS iid) q"
     " LEFT JOIN stacfed.collections c ON c.id = q.cid"
-    " LEFT JOIN stacfed.items i ON i.collection = q.cid AND i.id = q.iid"
+    " LEFT JOIN ";
+inline constexpr std::string_view kItemByIdAfter =
+    " i ON i.collection = q.cid AND i.id = q.iid"
     " LEFT JOIN stacfed.withdrawn_items w ON i.id IS NULL AND w.collection_id = q.cid"
-    " AND w.item_id = q.iid AND w.reason = 'gone'"};
+    " AND w.item_id = q.iid AND w.reason = 'gone'";
+// The statement above, reading `items_table`: the collection's partition (query.hpp's
+// PartitionTable) when it has one, since a generic plan over the partitioned table locks every
+// partition on each execution; else the partitioned table (kItemsTable).
+struct OwnedStatement {
+  std::string name;
+  std::string sql;
+  pg::Statement view() const { return {name, sql}; }
+};
+inline OwnedStatement ItemById(std::string_view items_table) {
+  return {StrCat("api_item_", items_table), StrCat(kItemByIdBefore, items_table, kItemByIdAfter)};
+}
 
 // Collections whose items can overlap a datetime interval (sql/0006 keeps the bounds), with
 // the number of collections: a search in time then reads only those partitions. A NULL bound

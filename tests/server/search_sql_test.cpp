@@ -11,6 +11,7 @@
 #include "server/search/queryables.hpp"
 #include "server/search/service.hpp"
 #include "server/search/sort.hpp"
+#include "server/search/statements.hpp"
 
 namespace stacfed::search {
 namespace {
@@ -127,6 +128,13 @@ TEST_CASE("a search of one known collection reads that collection's partition",
   CHECK_FALSE(PartitionTable("items_ab; DROP TABLE x").has_value());
   CHECK_FALSE(PartitionTable("other_0123").has_value());
   CHECK_FALSE(PartitionTable(std::string("items_") + std::string(60, 'a')).has_value());
+
+  // An item by id reads the partition too, as a statement of its own.
+  const statements::OwnedStatement item = statements::ItemById(table);
+  CHECK(item.sql.find("LEFT JOIN stacfed.items_0123456789abcdef i ON") != std::string::npos);
+  CHECK(item.name != statements::ItemById(kItemsTable).name);
+  CHECK(statements::ItemById(kItemsTable).sql.find("LEFT JOIN stacfed.items i ON") !=
+        std::string::npos);
 }
 
 TEST_CASE("text array literals quote every element", "[search][sql]") {

@@ -141,7 +141,12 @@ constexpr std::string_view kTuning =
     // 200 ms the WAL writer fell that far behind a bulk load: a tenth of the machine sat idle.
     // Every 10 ms it keeps up, the machine idles half as much and a 1M-item load runs about 5%
     // faster. An idle WAL writer still hibernates, so a quiet server does not wake more often.
-    "wal_writer_delay = 10ms\n";
+    "wal_writer_delay = 10ms\n"
+    // A statement locks each partition it reads, and each index it uses, until its
+    // transaction ends; the shared lock table holds max_locks_per_transaction times the
+    // connections. With the default 64, one search over 3,000 collections' partitions fills it
+    // and others fail ("out of shared memory"). 256 costs about 6 MB of shared memory.
+    "max_locks_per_transaction = 256\n";
 
 // glibc returned the memory of every freed per-row context to the kernel (heap trimming) and
 // PostgreSQL faulted it back in on the next row: page faults were 7% of the CPU of a bulk

@@ -147,9 +147,14 @@ awaitable<absl::StatusOr<Response>> GetBrowsePage(const Request& request,
   }
   const Database db(request);
   STACFED_CO_RETURN_IF_ERROR(co_await RequireInCatalog(db, options, catalog, collection));
+  STACFED_CO_ASSIGN_OR_RETURN(std::shared_ptr<const std::string> partition,
+                              co_await options.service->PartitionOf(db, collection));
+  const search::statements::OwnedStatement browse =
+      search::statements::BrowseItems(partition ? *partition : search::kItemsTable);
   STACFED_CO_ASSIGN_OR_RETURN(
-      pg::Result rows, co_await Execute(request, kBrowseItems, Params(collection, OptionalParam(after),
-                                                             StrCat(kBrowsePageSize + 1))));
+      pg::Result rows,
+      co_await Execute(request, browse.view(),
+                       Params(collection, OptionalParam(after), StrCat(kBrowsePageSize + 1))));
   if (rows.Rows() == 0) {
     STACFED_CO_ASSIGN_OR_RETURN(pg::Result exists,
                                 co_await Execute(request, kCollectionExists, Params(collection)));

@@ -232,6 +232,9 @@ absl::StatusOr<ApiOptions> ApiOptionsFromEnv(std::string token_key) {
                                      options.search.count_cache_ttl.count(), 0, 86400));
   options.search.count_cache_ttl = std::chrono::seconds(ttl);
   STACFED_ASSIGN_OR_RETURN(options.search.facet_plan, FacetPlanFromEnv());
+  STACFED_ASSIGN_OR_RETURN(options.search.generic_plan_partitions,
+                           GetEnvInt("STACFED_GENERIC_PLAN_PARTITIONS",
+                                     options.search.generic_plan_partitions, 0, 1'000'000));
   STACFED_ASSIGN_OR_RETURN(options.export_max_items,
                            GetEnvInt("STACFED_EXPORT_MAX_ITEMS", options.export_max_items, 0,
                                      1'000'000'000));

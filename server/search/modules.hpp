@@ -72,6 +72,8 @@ struct SearchContext {
   // PartitionTable), when it is known: the search's statements read it rather than the
   // partitioned items. Null otherwise.
   const std::string* partition_table = nullptr;
+  // Plan the search's statements with their values (SearchOptions::generic_plan_partitions).
+  bool custom_plans = false;
 };
 
 class Module {

@@ -36,6 +36,9 @@ constexpr std::chrono::seconds kSitesTtl{5};
 constexpr std::chrono::seconds kFacetStatisticsTtl{60};
 // A collection keeps its partition for as long as it exists (nothing deletes collections).
 constexpr std::chrono::seconds kPartitionTtl{60};
+// A collection's first items reach searches of every collection at most this late when the
+// partitions are many (SearchOptions::generic_plan_partitions).
+constexpr std::chrono::seconds kPopulatedTtl{5};
 // Counts running at once (most in the background); beyond, a first page goes uncounted.
 constexpr size_t kMaxCountsInFlight = 256;
 // Pages waiting for one count at most; beyond, a page goes uncounted.
@@ -94,8 +97,15 @@ absl::StatusOr<SearchQuery> BuildSearchQuery(const SearchRequest& request,
     STACFED_ASSIGN_OR_RETURN(order, module->Order(request, context, builder));
     if (order) break;
   }
-  return AssembleSearch(conditions, std::move(builder), order ? *order : kDefaultOrder,
-                        request.token ? &*request.token : nullptr, request.limit, count_limit);
+  STACFED_ASSIGN_OR_RETURN(
+      SearchQuery query,
+      AssembleSearch(conditions, std::move(builder), order ? *order : kDefaultOrder,
+                     request.token ? &*request.token : nullptr, request.limit, count_limit));
+  if (context.custom_plans) {
+    query.page.plan = pg::Plan::kCustom;
+    query.count.plan = pg::Plan::kCustom;
+  }
+  return query;
 }
 
 namespace {
@@ -150,7 +160,8 @@ struct SearchService::Caches {
         queryables({.ttl = kQueryablesTtl, .max_entries = 200, .max_bytes = 32 << 20}),
         facet_stats({.ttl = kFacetStatisticsTtl, .max_entries = 1, .max_bytes = 1 << 20}),
         sites({.ttl = kSitesTtl, .max_entries = 1, .max_bytes = 1 << 20}),
-        partitions({.ttl = kPartitionTtl, .max_entries = 10000, .max_bytes = 4 << 20}) {}
+        partitions({.ttl = kPartitionTtl, .max_entries = 10000, .max_bytes = 4 << 20}),
+        populated({.ttl = kPopulatedTtl, .max_entries = 1, .max_bytes = 64 << 20}) {}
 
   std::mutex mutex;
   // numberMatched of a search; nullopt means "counted, above the limit".
@@ -163,6 +174,7 @@ struct SearchService::Caches {
   ExpiringCache<std::shared_ptr<const std::vector<std::string>>> sites;
   // The partition table of a collection (only those that have one).
   ExpiringCache<std::shared_ptr<const std::string>> partitions;
+  ExpiringCache<std::shared_ptr<const Populated>> populated;
 };
 
 SearchService::SearchService(SearchOptions options, std::shared_ptr<const TokenSigner> signer)
@@ -315,6 +327,27 @@ SearchService::PartitionOf(const Executor& db, const std::string& collection) co
   auto shared = std::make_shared<const std::string>(*std::move(table));
   std::lock_guard lock(caches_->mutex);
   caches_->partitions.Store(key, shared, shared->capacity() + 64, Clock::now());
+  co_return shared;
+}
+
+boost::asio::awaitable<absl::StatusOr<std::shared_ptr<const SearchService::Populated>>>
+SearchService::PopulatedCollections(const Executor& db) const {
+  static const Sha256Digest kKey = Sha256("collections with items");
+  {
+    std::lock_guard lock(caches_->mutex);
+    if (const auto* cached = caches_->populated.Find(kKey, Clock::now())) co_return *cached;
+  }
+  STACFED_CO_ASSIGN_OR_RETURN(
+      pg::Result rows, co_await db.Run(Cost::kCheap, statements::kCollectionsWithItems, {}));
+  auto populated = std::make_shared<Populated>();
+  populated->with_items.reserve(rows.Rows());
+  for (int row = 0; row < rows.Rows(); ++row) {
+    if (!rows.IsNull(row, 0)) populated->with_items.emplace_back(rows.Get(row, 0));
+    populated->collections = NumberOf<int64_t>(rows.Get(row, 1));
+  }
+  std::shared_ptr<const Populated> shared = std::move(populated);
+  std::lock_guard lock(caches_->mutex);
+  caches_->populated.Store(kKey, shared, Bytes(shared->with_items), Clock::now());
   co_return shared;
 }
 
@@ -504,6 +537,21 @@ boost::asio::awaitable<absl::StatusOr<SearchService::Prepared>> SearchService::P
     co_return prepared;
   }
   if (in_time) searched.collections = std::move(*in_time);
+  if (searched.collections.size() != 1) {
+    // Many partitions: plan with the values, and read only collections that hold items.
+    STACFED_CO_ASSIGN_OR_RETURN(std::shared_ptr<const Populated> populated,
+                                co_await PopulatedCollections(db));
+    if (populated->collections > options_.generic_plan_partitions) {
+      prepared.context.custom_plans = true;
+      if (searched.collections.empty()) {
+        if (populated->with_items.empty()) {
+          prepared.empty = true;
+          co_return prepared;
+        }
+        searched.collections = populated->with_items;
+      }
+    }
+  }
   if (searched.collections.size() == 1) {
     STACFED_CO_ASSIGN_OR_RETURN(prepared.partition_table,
                                 co_await PartitionOf(db, searched.collections.front()));

@@ -58,6 +58,12 @@ struct SearchOptions {
   std::chrono::seconds count_cache_ttl{30};
   // How a filter that facet digests answer is run (modules.hpp).
   FacetPlan facet_plan = FacetPlan::kAuto;
+  // Above this many collections (each has a partition), searches are planned with their
+  // values, and a search of every collection reads only those holding items: a generic plan
+  // over the partitioned table locks every partition and index on each execution before it
+  // prunes them, which at 5,000 partitions takes 0.4 s and runs out of lock space (500). Below
+  // it a generic plan, prepared once, is the cheaper (query.hpp).
+  int64_t generic_plan_partitions = 64;
 };
 
 // Where a search runs.
@@ -158,6 +164,14 @@ class SearchService {
   // The items of `collections` (every collection when empty), as the write path counts them.
   boost::asio::awaitable<absl::StatusOr<std::optional<int64_t>>> ItemsOf(
       const Executor& db, const std::vector<std::string>& collections) const;
+
+  // The collections that hold items (sorted) and the number of collections, reused for 5 s.
+  struct Populated {
+    std::vector<std::string> with_items;
+    int64_t collections = 0;
+  };
+  boost::asio::awaitable<absl::StatusOr<std::shared_ptr<const Populated>>> PopulatedCollections(
+      const Executor& db) const;
 
   // The table of a collection's partition (query.hpp's PartitionTable), reused for a
   // minute; null when it has none (an unknown collection).

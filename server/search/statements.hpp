@@ -22,6 +22,14 @@ inline constexpr pg::Statement kCollectionPartition{
     "SELECT partition_name FROM stacfed.collections WHERE id = $1"
     " AND to_regclass(format('stacfed.%I', partition_name)) IS NOT NULL"};
 
+// The collections that hold items (sql/0014 keeps item_count), sorted, each with the number
+// of collections (each has a partition); one row with a NULL id when none holds items: with
+// many partitions a search of every collection reads only these.
+inline constexpr pg::Statement kCollectionsWithItems{
+    "search_collections_with_items",
+    "SELECT c.id, n.total FROM (SELECT count(*) AS total FROM stacfed.collections) n"
+    " LEFT JOIN stacfed.collections c ON c.item_count > 0 ORDER BY c.id"};
+
 // The federation's site ids, sorted (what client_site may name; the per-site counts of
 // catalogs).
 inline constexpr pg::Statement kSiteIds{"search_site_ids",
@@ -255,11 +263,14 @@ inline constexpr pg::Statement kOrphanCollectionRows{
     "AND ($2::int IS NULL OR (0, c.id) > ($2::int, $3::text)) AND $1::text IS NULL "
     "ORDER BY c.id LIMIT $4::int"};
 
-// Browse pages: keyset on the items' primary key (collection, id).
-inline constexpr pg::Statement kBrowseItems{
-    "catalogs_browse_items",
-    "SELECT i.id FROM stacfed.items i WHERE i.collection = $1 AND ($2::text IS NULL OR i.id > $2) "
-    "ORDER BY i.id LIMIT $3::int"};
+// Browse pages: keyset on the items' primary key (collection, id), reading `items_table` as
+// ItemById does (the collection's partition when it has one).
+inline OwnedStatement BrowseItems(std::string_view items_table) {
+  return {StrCat("catalogs_browse_items_", items_table),
+          StrCat("SELECT i.id FROM ", items_table,
+                 " i WHERE i.collection = $1 AND ($2::text IS NULL OR i.id > $2) "
+                 "ORDER BY i.id LIMIT $3::int")};
+}
 
 
 #undef STACFED_TOP_LEVEL

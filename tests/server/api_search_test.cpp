@@ -450,9 +450,13 @@ class RecordingExecutor : public search::Executor {
   boost::asio::awaitable<absl::StatusOr<pg::Result>> Run(
       search::Cost, const pg::Statement& statement, std::vector<pg::Param> params) const override {
     statements.emplace_back(statement.sql);
+    plans.push_back(statement.plan);
+    parameters.push_back(params);
     co_return conn_.Query(statement.sql, params);
   }
   mutable std::vector<std::string> statements;
+  mutable std::vector<pg::Plan> plans;
+  mutable std::vector<std::vector<pg::Param>> parameters;
 
  private:
   pg::Connection& conn_;
@@ -525,6 +529,76 @@ TEST_CASE("a search of one collection reads its partition, every page of it",
   request.collections = {"no-such-collection"};
   CHECK(search(request).rows.Rows() == 0);
   CHECK(page_statement().find("FROM stacfed.items ") != std::string::npos);
+}
+
+TEST_CASE("with many partitions, searches are planned with their values and skip empty ones",
+          "[api][search][db]") {
+  Fixture f;
+  // A fourth collection, without items (its partition exists, as every collection's does).
+  REQUIRE(f.conn.Execute(R"sql(SELECT stacfed.upsert_collection(jsonb_build_object(
+    'type','Collection','id','delta','stac_version','1.0.0','description','empty','license','CC0-1.0',
+    'extent',jsonb_build_object('spatial',jsonb_build_object('bbox',jsonb_build_array(jsonb_build_array(-180,-90,180,90))),
+      'temporal',jsonb_build_object('interval',jsonb_build_array(jsonb_build_array('2000-01-01T00:00:00Z',null))))),
+    '[]'::jsonb, 1))sql").ok());
+  auto run = [&](int64_t generic_plan_partitions, SearchRequest request,
+                 const RecordingExecutor& executor) {
+    const search::SearchService service(
+        {.count_cache_ttl = {}, .generic_plan_partitions = generic_plan_partitions}, Signer());
+    std::optional<absl::StatusOr<search::SearchResult>> result;
+    search::SearchScope scope;
+    scope.path = "/search";
+    auto go = [&]() -> boost::asio::awaitable<void> {
+      result = co_await service.Search(executor, request, scope);
+    };
+    boost::asio::io_context io;
+    boost::asio::co_spawn(io, go(), boost::asio::detached);
+    io.run();
+    REQUIRE(result.has_value());
+    REQUIRE(result->ok());
+    return *std::move(*result);
+  };
+  // The index of the statement that read the page.
+  auto page_index = [](const RecordingExecutor& executor) {
+    for (size_t i = executor.statements.size(); i-- > 0;) {
+      if (executor.statements[i].find("AS t, content, links") != std::string::npos) return i;
+    }
+    FAIL("no page statement was run");
+    return size_t{0};
+  };
+  const std::vector<std::string> expected = ExpectedOrder(f.conn, "true");
+  SearchRequest request;
+  request.limit = 100;
+
+  // Four collections, above a limit of 2: planned with the values, over the three with items.
+  const RecordingExecutor many(f.conn);
+  search::SearchResult all = run(2, request, many);
+  size_t page = page_index(many);
+  CHECK(many.plans[page] == pg::Plan::kCustom);
+  std::set<std::string> bound;
+  for (const pg::Param& p : many.parameters[page]) {
+    if (p) bound.insert(*p);
+  }
+  CHECK(bound.count("alpha") == 1);
+  CHECK(bound.count("gamma") == 1);
+  CHECK(bound.count("delta") == 0);
+  std::vector<std::string> keys;
+  for (int r = 0; r < all.rows.Rows(); ++r) {
+    keys.push_back(StrCat(all.rows.Get(r, search::kColCollection), "/",
+                          all.rows.Get(r, search::kColId)));
+  }
+  CHECK(keys == expected);
+  // Two named collections: planned with their values too.
+  request.collections = {"alpha", "gamma"};
+  CHECK(run(2, request, many).rows.Rows() == 40);
+  CHECK(many.plans[page_index(many)] == pg::Plan::kCustom);
+
+  // At or below the limit: one generic plan per shape, every collection's partition.
+  const RecordingExecutor few(f.conn);
+  request.collections.clear();
+  CHECK(run(64, request, few).rows.Rows() == 60);
+  page = page_index(few);
+  CHECK(few.plans[page] == pg::Plan::kGeneric);
+  CHECK(few.statements[page].find("collection IN") == std::string::npos);
 }
 
 TEST_CASE("a next page is two index range scans in search order", "[api][search][db]") {

@@ -462,6 +462,32 @@ class RecordingExecutor : public search::Executor {
   pg::Connection& conn_;
 };
 
+// One search through `service` on `executor`, as the endpoints run it.
+search::SearchResult ServiceSearch(const search::SearchService& service,
+                                   const search::Executor& executor, SearchRequest request) {
+  std::optional<absl::StatusOr<search::SearchResult>> result;
+  search::SearchScope scope;
+  scope.path = "/search";
+  auto run = [&]() -> boost::asio::awaitable<void> {
+    result = co_await service.Search(executor, request, scope);
+  };
+  boost::asio::io_context io;
+  boost::asio::co_spawn(io, run(), boost::asio::detached);
+  io.run();
+  REQUIRE(result.has_value());
+  REQUIRE(result->ok());
+  return *std::move(*result);
+}
+
+// The index of the last statement that read a page (it selects the page's columns).
+size_t PageStatement(const RecordingExecutor& executor) {
+  for (size_t i = executor.statements.size(); i-- > 0;) {
+    if (executor.statements[i].find("AS t, content, links") != std::string::npos) return i;
+  }
+  FAIL("no page statement was run");
+  return 0;
+}
+
 TEST_CASE("a search of one collection reads its partition, every page of it",
           "[api][search][db]") {
   Fixture f;
@@ -471,28 +497,8 @@ TEST_CASE("a search of one collection reads its partition, every page of it",
   const std::string beta_table = StrCat("FROM stacfed.", partition->Get(0, 0), " ");
   const search::SearchService service({.count_cache_ttl = {}}, Signer());
   const RecordingExecutor executor(f.conn);
-  auto search = [&](SearchRequest request) {
-    std::optional<absl::StatusOr<search::SearchResult>> result;
-    search::SearchScope scope;
-    scope.path = "/search";
-    auto run = [&]() -> boost::asio::awaitable<void> {
-      result = co_await service.Search(executor, request, scope);
-    };
-    boost::asio::io_context io;
-    boost::asio::co_spawn(io, run(), boost::asio::detached);
-    io.run();
-    REQUIRE(result.has_value());
-    REQUIRE(result->ok());
-    return *std::move(*result);
-  };
-  // The statement that read the page: the last one that selected the page's columns.
-  auto page_statement = [&] {
-    for (auto it = executor.statements.rbegin(); it != executor.statements.rend(); ++it) {
-      if (it->find("AS t, content, links") != std::string::npos) return *it;
-    }
-    FAIL("no page statement was run");
-    return std::string();
-  };
+  auto search = [&](SearchRequest request) { return ServiceSearch(service, executor, request); };
+  auto page_statement = [&] { return executor.statements[PageStatement(executor)]; };
 
   // Forwards through beta in pages of 6, each token a keyset over the partition alone.
   const std::vector<std::string> expected = ExpectedOrder(f.conn, "collection = 'beta'");
@@ -540,30 +546,11 @@ TEST_CASE("with many partitions, searches are planned with their values and skip
     'extent',jsonb_build_object('spatial',jsonb_build_object('bbox',jsonb_build_array(jsonb_build_array(-180,-90,180,90))),
       'temporal',jsonb_build_object('interval',jsonb_build_array(jsonb_build_array('2000-01-01T00:00:00Z',null))))),
     '[]'::jsonb, 1))sql").ok());
-  auto run = [&](int64_t generic_plan_partitions, SearchRequest request,
+  auto run = [&](int64_t generic_plan_partitions, const SearchRequest& request,
                  const RecordingExecutor& executor) {
     const search::SearchService service(
         {.count_cache_ttl = {}, .generic_plan_partitions = generic_plan_partitions}, Signer());
-    std::optional<absl::StatusOr<search::SearchResult>> result;
-    search::SearchScope scope;
-    scope.path = "/search";
-    auto go = [&]() -> boost::asio::awaitable<void> {
-      result = co_await service.Search(executor, request, scope);
-    };
-    boost::asio::io_context io;
-    boost::asio::co_spawn(io, go(), boost::asio::detached);
-    io.run();
-    REQUIRE(result.has_value());
-    REQUIRE(result->ok());
-    return *std::move(*result);
-  };
-  // The index of the statement that read the page.
-  auto page_index = [](const RecordingExecutor& executor) {
-    for (size_t i = executor.statements.size(); i-- > 0;) {
-      if (executor.statements[i].find("AS t, content, links") != std::string::npos) return i;
-    }
-    FAIL("no page statement was run");
-    return size_t{0};
+    return ServiceSearch(service, executor, request);
   };
   const std::vector<std::string> expected = ExpectedOrder(f.conn, "true");
   SearchRequest request;
@@ -572,7 +559,7 @@ TEST_CASE("with many partitions, searches are planned with their values and skip
   // Four collections, above a limit of 2: planned with the values, over the three with items.
   const RecordingExecutor many(f.conn);
   search::SearchResult all = run(2, request, many);
-  size_t page = page_index(many);
+  size_t page = PageStatement(many);
   CHECK(many.plans[page] == pg::Plan::kCustom);
   std::set<std::string> bound;
   for (const pg::Param& p : many.parameters[page]) {
@@ -590,13 +577,13 @@ TEST_CASE("with many partitions, searches are planned with their values and skip
   // Two named collections: planned with their values too.
   request.collections = {"alpha", "gamma"};
   CHECK(run(2, request, many).rows.Rows() == 40);
-  CHECK(many.plans[page_index(many)] == pg::Plan::kCustom);
+  CHECK(many.plans[PageStatement(many)] == pg::Plan::kCustom);
 
   // At or below the limit: one generic plan per shape, every collection's partition.
   const RecordingExecutor few(f.conn);
   request.collections.clear();
   CHECK(run(64, request, few).rows.Rows() == 60);
-  page = page_index(few);
+  page = PageStatement(few);
   CHECK(few.plans[page] == pg::Plan::kGeneric);
   CHECK(few.statements[page].find("collection IN") == std::string::npos);
 }

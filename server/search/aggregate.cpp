@@ -748,6 +748,13 @@ boost::asio::awaitable<absl::StatusOr<std::string>> Aggregate(const SearchServic
     if (in_time && in_time->empty()) nothing = true;
     if (in_time) searched.collections = std::move(*in_time);
   }
+  if (!nothing) {
+    // Many partitions: only those of collections holding items (the statement is planned
+    // with its values: PostgreSQL prunes the others before it locks them).
+    STACFED_CO_ASSIGN_OR_RETURN(SearchService::Narrowing narrowing,
+                                co_await service.NarrowToPopulated(db, searched.collections));
+    nothing = narrowing.nothing;
+  }
   AggregateRows rows;
   std::optional<AggregateRows> counted;
   if (!nothing && IsCountedByCollection(searched) && CountedByCollections(aggregations)) {

@@ -351,6 +351,24 @@ SearchService::PopulatedCollections(const Executor& db) const {
   co_return shared;
 }
 
+boost::asio::awaitable<absl::StatusOr<SearchService::Narrowing>> SearchService::NarrowToPopulated(
+    const Executor& db, std::vector<std::string>& collections) const {
+  STACFED_CO_ASSIGN_OR_RETURN(std::shared_ptr<const Populated> populated,
+                              co_await PopulatedCollections(db));
+  Narrowing narrowing;
+  if (populated->collections <= options_.generic_plan_partitions) co_return narrowing;
+  narrowing.custom_plans = true;
+  if (collections.empty()) {
+    collections = populated->with_items;
+  } else {
+    std::erase_if(collections, [&](const std::string& id) {
+      return !std::binary_search(populated->with_items.begin(), populated->with_items.end(), id);
+    });
+  }
+  narrowing.nothing = collections.empty();
+  co_return narrowing;
+}
+
 // An empty page of /collections/{id}/items: tells a missing collection apart (404).
 boost::asio::awaitable<absl::Status> SearchService::CheckScopeCollection(
     const Executor& db, const SearchScope& scope) const {
@@ -538,18 +556,12 @@ boost::asio::awaitable<absl::StatusOr<SearchService::Prepared>> SearchService::P
   }
   if (in_time) searched.collections = std::move(*in_time);
   if (searched.collections.size() != 1) {
-    // Many partitions: plan with the values, and read only collections that hold items.
-    STACFED_CO_ASSIGN_OR_RETURN(std::shared_ptr<const Populated> populated,
-                                co_await PopulatedCollections(db));
-    if (populated->collections > options_.generic_plan_partitions) {
-      prepared.context.custom_plans = true;
-      if (searched.collections.empty()) {
-        if (populated->with_items.empty()) {
-          prepared.empty = true;
-          co_return prepared;
-        }
-        searched.collections = populated->with_items;
-      }
+    STACFED_CO_ASSIGN_OR_RETURN(Narrowing narrowing,
+                                co_await NarrowToPopulated(db, searched.collections));
+    prepared.context.custom_plans = narrowing.custom_plans;
+    if (narrowing.nothing) {
+      prepared.empty = true;
+      co_return prepared;
     }
   }
   if (searched.collections.size() == 1) {

@@ -173,6 +173,16 @@ class SearchService {
   boost::asio::awaitable<absl::StatusOr<std::shared_ptr<const Populated>>> PopulatedCollections(
       const Executor& db) const;
 
+  // With many partitions (SearchOptions::generic_plan_partitions), `collections` (every
+  // collection when empty) kept to those that hold items, so that statements planned with
+  // their values lock only those partitions; unchanged with few.
+  struct Narrowing {
+    bool custom_plans = false;  // many partitions: plan with the values
+    bool nothing = false;       // none of the collections holds items: nothing can match
+  };
+  boost::asio::awaitable<absl::StatusOr<Narrowing>> NarrowToPopulated(
+      const Executor& db, std::vector<std::string>& collections) const;
+
   // The table of a collection's partition (query.hpp's PartitionTable), reused for a
   // minute; null when it has none (an unknown collection).
   boost::asio::awaitable<absl::StatusOr<std::shared_ptr<const std::string>>> PartitionOf(

@@ -578,6 +578,20 @@ TEST_CASE("with many partitions, searches are planned with their values and skip
   request.collections = {"alpha", "gamma"};
   CHECK(run(2, request, many).rows.Rows() == 40);
   CHECK(many.plans[PageStatement(many)] == pg::Plan::kCustom);
+  // Named collections are kept to those with items: here alpha alone, read in its partition.
+  request.collections = {"alpha", "delta"};
+  CHECK(run(2, request, many).rows.Rows() == 20);
+  auto alpha = f.conn.Query("SELECT partition_name FROM stacfed.collections WHERE id = 'alpha'");
+  REQUIRE(alpha.ok());
+  CHECK(many.statements[PageStatement(many)].find(StrCat("FROM stacfed.", alpha->Get(0, 0))) !=
+        std::string::npos);
+  // None with items: an empty page, and no page statement at all.
+  request.collections = {"delta", "no-such-collection"};
+  const size_t statements_before = many.statements.size();
+  CHECK(run(2, request, many).rows.Rows() == 0);
+  for (size_t i = statements_before; i < many.statements.size(); ++i) {
+    CHECK(many.statements[i].find("AS t, content, links") == std::string::npos);
+  }
 
   // At or below the limit: one generic plan per shape, every collection's partition.
   const RecordingExecutor few(f.conn);

@@ -140,6 +140,23 @@ Sha256Digest RunKey(std::string_view name, const std::vector<pg::Param>& params)
   return Sha256(key);
 }
 
+// The live value of `key` in `cache`, read under the caches' lock.
+template <typename Value>
+std::optional<Value> Cached(std::mutex& mutex, ExpiringCache<Value>& cache,
+                            const Sha256Digest& key) {
+  std::lock_guard lock(mutex);
+  if (const Value* hit = cache.Find(key, Clock::now())) return *hit;
+  return std::nullopt;
+}
+
+// Stores `value` (holding `bytes` of heap memory of its own) under the caches' lock.
+template <typename Value>
+void Keep(std::mutex& mutex, ExpiringCache<Value>& cache, const Sha256Digest& key, Value value,
+          size_t bytes) {
+  std::lock_guard lock(mutex);
+  cache.Store(key, std::move(value), bytes, Clock::now());
+}
+
 }  // namespace
 
 // The requested collections limited to a scope; with none requested, the whole scope.
@@ -217,10 +234,7 @@ boost::asio::awaitable<absl::StatusOr<Narrowed>> SearchService::CatalogCollectio
     const Executor& db, const std::string& catalog) const {
   // Keyed by a digest of the id: a catalog id in a URL may be as long as the request line.
   const Sha256Digest key = Sha256(catalog);
-  {
-    std::lock_guard lock(caches_->mutex);
-    if (const Narrowed* cached = caches_->scopes.Find(key, Clock::now())) co_return *cached;
-  }
+  if (auto hit = Cached(caches_->mutex, caches_->scopes, key)) co_return *std::move(hit);
   std::vector<pg::Param> params;
   params.emplace_back(catalog);
   STACFED_CO_ASSIGN_OR_RETURN(
@@ -233,8 +247,7 @@ boost::asio::awaitable<absl::StatusOr<Narrowed>> SearchService::CatalogCollectio
     }
     scope.emplace(in_scope.begin(), in_scope.end());
   }
-  std::lock_guard lock(caches_->mutex);
-  caches_->scopes.Store(key, scope, scope ? Bytes(*scope) : 0, Clock::now());
+  Keep(caches_->mutex, caches_->scopes, key, scope, scope ? Bytes(*scope) : 0);
   co_return scope;
 }
 
@@ -246,10 +259,7 @@ SearchService::QueryablesOf(const Executor& db, const std::vector<std::string>& 
   std::string key_text = "q";
   for (const std::string& id : sorted) StrAppend(&key_text, id.size(), ":", id);
   const Sha256Digest key = Sha256(key_text);
-  {
-    std::lock_guard lock(caches_->mutex);
-    if (const auto* cached = caches_->queryables.Find(key, Clock::now())) co_return *cached;
-  }
+  if (auto hit = Cached(caches_->mutex, caches_->queryables, key)) co_return *std::move(hit);
   std::vector<pg::Param> params;
   params.emplace_back(sorted.empty() ? pg::Param() : pg::Param(pg::TextArrayLiteral(sorted)));
   STACFED_CO_ASSIGN_OR_RETURN(
@@ -265,18 +275,14 @@ SearchService::QueryablesOf(const Executor& db, const std::vector<std::string>& 
     bytes += 256 + rows.Get(row, 0).size() + (values ? values->size() * 2 : 0);
   }
   std::shared_ptr<const Queryables> shared = std::move(queryables);
-  std::lock_guard lock(caches_->mutex);
-  caches_->queryables.Store(key, shared, bytes, Clock::now());
+  Keep(caches_->mutex, caches_->queryables, key, shared, bytes);
   co_return shared;
 }
 
 boost::asio::awaitable<absl::StatusOr<std::shared_ptr<const FacetStatistics>>>
 SearchService::FacetStatisticsOf(const Executor& db) const {
   static const Sha256Digest kKey = Sha256("facet statistics");
-  {
-    std::lock_guard lock(caches_->mutex);
-    if (const auto* cached = caches_->facet_stats.Find(kKey, Clock::now())) co_return *cached;
-  }
+  if (auto hit = Cached(caches_->mutex, caches_->facet_stats, kKey)) co_return *std::move(hit);
   STACFED_CO_ASSIGN_OR_RETURN(
       pg::Result rows, co_await db.Run(Cost::kCheap, statements::kFacetStatistics, {}));
   std::shared_ptr<const FacetStatistics> stats;
@@ -285,36 +291,28 @@ SearchService::FacetStatisticsOf(const Executor& db) const {
         FacetStatistics::Parse(rows.Get(0, 0), rows.Get(0, 1), NumberOf<double>(rows.Get(0, 2)));
     if (parsed) stats = std::make_shared<const FacetStatistics>(*std::move(parsed));
   }
-  std::lock_guard lock(caches_->mutex);
-  caches_->facet_stats.Store(kKey, stats, stats ? stats->size() * 32 : 0, Clock::now());
+  Keep(caches_->mutex, caches_->facet_stats, kKey, stats, stats ? stats->size() * 32 : 0);
   co_return stats;
 }
 
 boost::asio::awaitable<absl::StatusOr<std::shared_ptr<const std::vector<std::string>>>>
 SearchService::KnownSites(const Executor& db) const {
   static const Sha256Digest kKey = Sha256("sites");
-  {
-    std::lock_guard lock(caches_->mutex);
-    if (const auto* cached = caches_->sites.Find(kKey, Clock::now())) co_return *cached;
-  }
+  if (auto hit = Cached(caches_->mutex, caches_->sites, kKey)) co_return *std::move(hit);
   STACFED_CO_ASSIGN_OR_RETURN(pg::Result rows,
                               co_await db.Run(Cost::kCheap, statements::kSiteIds, {}));
   std::vector<std::string> ids;
   ids.reserve(rows.Rows());
   for (int row = 0; row < rows.Rows(); ++row) ids.emplace_back(rows.Get(row, 0));
   auto sites = std::make_shared<const std::vector<std::string>>(std::move(ids));
-  std::lock_guard lock(caches_->mutex);
-  caches_->sites.Store(kKey, sites, Bytes(*sites), Clock::now());
+  Keep(caches_->mutex, caches_->sites, kKey, sites, Bytes(*sites));
   co_return sites;
 }
 
 boost::asio::awaitable<absl::StatusOr<std::shared_ptr<const std::string>>>
 SearchService::PartitionOf(const Executor& db, const std::string& collection) const {
   const Sha256Digest key = Sha256(StrCat("partition:", collection));
-  {
-    std::lock_guard lock(caches_->mutex);
-    if (const auto* cached = caches_->partitions.Find(key, Clock::now())) co_return *cached;
-  }
+  if (auto hit = Cached(caches_->mutex, caches_->partitions, key)) co_return *std::move(hit);
   std::vector<pg::Param> params;
   params.emplace_back(collection);
   STACFED_CO_ASSIGN_OR_RETURN(
@@ -325,18 +323,14 @@ SearchService::PartitionOf(const Executor& db, const std::string& collection) co
   // Only a partition that exists is kept: a collection made later is found when asked again.
   if (!table) co_return nullptr;
   auto shared = std::make_shared<const std::string>(*std::move(table));
-  std::lock_guard lock(caches_->mutex);
-  caches_->partitions.Store(key, shared, shared->capacity() + 64, Clock::now());
+  Keep(caches_->mutex, caches_->partitions, key, shared, shared->capacity() + 64);
   co_return shared;
 }
 
 boost::asio::awaitable<absl::StatusOr<std::shared_ptr<const SearchService::Populated>>>
 SearchService::PopulatedCollections(const Executor& db) const {
   static const Sha256Digest kKey = Sha256("collections with items");
-  {
-    std::lock_guard lock(caches_->mutex);
-    if (const auto* cached = caches_->populated.Find(kKey, Clock::now())) co_return *cached;
-  }
+  if (auto hit = Cached(caches_->mutex, caches_->populated, kKey)) co_return *std::move(hit);
   STACFED_CO_ASSIGN_OR_RETURN(
       pg::Result rows, co_await db.Run(Cost::kCheap, statements::kCollectionsWithItems, {}));
   auto populated = std::make_shared<Populated>();
@@ -346,8 +340,7 @@ SearchService::PopulatedCollections(const Executor& db) const {
     populated->collections = NumberOf<int64_t>(rows.Get(row, 1));
   }
   std::shared_ptr<const Populated> shared = std::move(populated);
-  std::lock_guard lock(caches_->mutex);
-  caches_->populated.Store(kKey, shared, Bytes(shared->with_items), Clock::now());
+  Keep(caches_->mutex, caches_->populated, kKey, shared, Bytes(shared->with_items));
   co_return shared;
 }
 
@@ -392,17 +385,13 @@ boost::asio::awaitable<absl::StatusOr<std::optional<int64_t>>> SearchService::It
   // Reused like any count, for the count cache's period: a first page then costs one
   // statement, as the page of a filtered search whose count is cached does.
   const Sha256Digest key = RunKey(statements::kCollectionItemCount.name, params);
-  {
-    std::lock_guard lock(caches_->mutex);
-    if (const auto* hit = caches_->counts.Find(key, Clock::now())) co_return *hit;
-  }
+  if (auto hit = Cached(caches_->mutex, caches_->counts, key)) co_return *std::move(hit);
   STACFED_CO_ASSIGN_OR_RETURN(
       pg::Result count,
       co_await db.Run(Cost::kCheap, statements::kCollectionItemCount, std::move(params)));
   if (count.Rows() != 1) co_return std::nullopt;
   const std::optional<int64_t> items = NumberOf<int64_t>(count.Scalar());
-  std::lock_guard lock(caches_->mutex);
-  caches_->counts.Store(key, items, 0, Clock::now());
+  Keep(caches_->mutex, caches_->counts, key, items, 0);
   co_return items;
 }
 

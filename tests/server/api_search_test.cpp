@@ -104,17 +104,15 @@ std::shared_ptr<const TokenSigner> Signer() {
   return signer;
 }
 
-// Runs a search through the search service, as the endpoints do, and renders its page.
-Page RunSearch(pg::Connection& conn, const SearchRequest& request, SearchOrigin origin,
-               int64_t count_limit = search::kDefaultCountLimit) {
-  const search::SearchService service({.count_limit = count_limit, .count_cache_ttl = {}},
-                                      Signer());
-  const ConnectionExecutor executor(conn);
+// One search through `service` on `executor`, as the endpoints run it, sent to `path`.
+search::SearchResult ServiceSearch(const search::SearchService& service,
+                                   const search::Executor& executor, SearchRequest request,
+                                   std::string path = "/search") {
   std::optional<absl::StatusOr<search::SearchResult>> result;
   // A named closure: a coroutine lambda's captures live in the closure, not the frame.
   // GCC 12 destroys a temporary in a co_await expression twice: the scope is named.
   search::SearchScope scope;
-  scope.path = origin.path;
+  scope.path = std::move(path);
   auto run = [&]() -> boost::asio::awaitable<void> {
     result = co_await service.Search(executor, request, scope);
   };
@@ -124,13 +122,23 @@ Page RunSearch(pg::Connection& conn, const SearchRequest& request, SearchOrigin 
   REQUIRE(result.has_value());
   INFO(result->status());
   REQUIRE(result->ok());
-  origin.fingerprint = (*result)->fingerprint;
+  return *std::move(*result);
+}
+
+// Runs a search through the search service, as the endpoints do, and renders its page.
+Page RunSearch(pg::Connection& conn, const SearchRequest& request, SearchOrigin origin,
+               int64_t count_limit = search::kDefaultCountLimit) {
+  const search::SearchService service({.count_limit = count_limit, .count_cache_ttl = {}},
+                                      Signer());
+  const ConnectionExecutor executor(conn);
+  const search::SearchResult result = ServiceSearch(service, executor, request, origin.path);
+  origin.fingerprint = result.fingerprint;
   origin.signer = Signer().get();
   const std::string text =
-      RenderItemCollection((*result)->request, (*result)->rows, (*result)->token_columns,
-                           (*result)->counted, origin);
+      RenderItemCollection(result.request, result.rows, result.token_columns, result.counted,
+                           origin);
   boost::system::error_code ec;
-  Page page{json::parse(text, ec), {}, (*result)->fingerprint};
+  Page page{json::parse(text, ec), {}, result.fingerprint};
   INFO(text);
   REQUIRE_FALSE(ec);
   for (const json::value& feature : page.body.at("features").as_array()) {
@@ -461,23 +469,6 @@ class RecordingExecutor : public search::Executor {
  private:
   pg::Connection& conn_;
 };
-
-// One search through `service` on `executor`, as the endpoints run it.
-search::SearchResult ServiceSearch(const search::SearchService& service,
-                                   const search::Executor& executor, SearchRequest request) {
-  std::optional<absl::StatusOr<search::SearchResult>> result;
-  search::SearchScope scope;
-  scope.path = "/search";
-  auto run = [&]() -> boost::asio::awaitable<void> {
-    result = co_await service.Search(executor, request, scope);
-  };
-  boost::asio::io_context io;
-  boost::asio::co_spawn(io, run(), boost::asio::detached);
-  io.run();
-  REQUIRE(result.has_value());
-  REQUIRE(result->ok());
-  return *std::move(*result);
-}
 
 // The index of the last statement that read a page (it selects the page's columns).
 size_t PageStatement(const RecordingExecutor& executor) {

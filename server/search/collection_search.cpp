@@ -6,6 +6,7 @@
 #include "libstac/base/status_macros.hpp"
 #include "libstac/base/strings.hpp"
 #include "server/search/cql2/to_sql.hpp"
+#include "server/search/free_text.hpp"
 #include "server/search/sort.hpp"
 #include "server/search/statements.hpp"
 
@@ -14,7 +15,7 @@ namespace {
 
 // The tsquery of q, bound once per use (free_text.hpp writes it; PostgreSQL parses it).
 std::string TsQuery(const SearchRequest& request, QueryBuilder& builder) {
-  return StrCat("to_tsquery('simple'::regconfig, ", builder.Bind(*request.q), "::text)");
+  return TsQuerySql(builder.Bind(*request.q));
 }
 
 // The conditions of a search, values bound in order: " AND ..." each.
@@ -108,7 +109,7 @@ absl::StatusOr<SortSpec> OrderOf(const SearchRequest& request, QueryBuilder& bui
     named.push_back(std::move(name));
   }
   if (request.sortby.empty() && request.q) {
-    keys.push_back(Key(StrCat("ts_rank_cd(c.search_text, ", TsQuery(request, builder), ")::float8"),
+    keys.push_back(Key(RelevanceSql("c.search_text", TsQuery(request, builder)),
                        SortType::kNumber, true, keys.size()));
   }
   if (std::find(named.begin(), named.end(), "id") == named.end()) {

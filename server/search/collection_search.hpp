@@ -13,7 +13,7 @@
 // keyset of a page, signed PageTokens bound to the search's fingerprint).
 //
 //   q         search_text (sql/0001: id and title, keywords, description) @@ the tsquery of
-//             free_text.hpp (basic: comma = OR; advanced); ranked by ts_rank_cd when no sortby
+//             free_text.hpp (basic: comma = OR; advanced); ranked by ts_rank when no sortby
 //   bbox      intersects the collection's extent geometry
 //   datetime  overlaps [extent start, extent end] (an open end is infinite)
 //   sortby    id, title, description, license, datetime (= start_datetime: the extent's start),

@@ -316,4 +316,12 @@ absl::StatusOr<std::string> TsQueryOfParameter(std::string_view text) {
   return AdvancedTsQuery(text);
 }
 
+std::string TsQuerySql(std::string_view placeholder) {
+  return StrCat("(SELECT to_tsquery('simple'::regconfig, ", placeholder, "::text))");
+}
+
+std::string RelevanceSql(std::string_view vector, std::string_view tsquery) {
+  return StrCat("ts_rank(", vector, ", ", tsquery, ")::float8");
+}
+
 }  // namespace stacfed::search

@@ -39,4 +39,18 @@ absl::StatusOr<std::string> AdvancedTsQuery(std::string_view text);
 // A q string: basic when it holds a comma outside quotes, else advanced.
 absl::StatusOr<std::string> TsQueryOfParameter(std::string_view text);
 
+// The SQL of a q's tsquery, its text (one of the above) bound as `placeholder` ($n). A
+// scalar subquery: PostgreSQL computes it once per execution (an InitPlan, which the GIN
+// index takes as its key). A bare to_tsquery($n) is not folded in a generic plan: it was
+// parsed again for every row the condition rechecked and the rank read, two thirds of the
+// time of a q with a thousand matches (bench/README.md, "Free text").
+std::string TsQuerySql(std::string_view placeholder);
+
+// The SQL of the relevance of a tsvector to a tsquery, the order of a q without sortby:
+// ts_rank, how often the terms occur (weighted by field where the vector has weights: a
+// collection's title above its keywords above its description). Not ts_rank_cd (cover
+// density): it reads the terms' positions and cost 1.4-2.1 times as much per match
+// (bench/README.md, "Free text").
+std::string RelevanceSql(std::string_view vector, std::string_view tsquery);
+
 }  // namespace stacfed::search

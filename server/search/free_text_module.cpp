@@ -1,6 +1,6 @@
 // The Free-Text extension (q) on item search and items, basic and advanced
 // (free_text.hpp): the items whose words (sql/0015: title, description, keywords and the
-// identifying facets) match, ranked by relevance (ts_rank_cd) when the request sets no
+// identifying facets) match, ranked by relevance (ts_rank) when the request sets no
 // sortby.
 
 #include <array>
@@ -51,7 +51,7 @@ absl::Status QFromJson(const json::value& v, SearchRequest& r) {
 constexpr std::array<Parameter, 1> kParameters = {{{"q", QFromQuery, QFromJson}}};
 
 std::string Query(const SearchRequest& request, QueryBuilder& builder) {
-  return StrCat("to_tsquery('simple'::regconfig, ", builder.Bind(*request.q), "::text)");
+  return TsQuerySql(builder.Bind(*request.q));
 }
 
 class FreeText : public Module {
@@ -85,14 +85,13 @@ class FreeText : public Module {
     conditions.Add(StrCat(kItemWords, " @@ ", Query(request, builder)), Conditions::Kind::kFilter);
     return absl::OkStatus();
   }
-  // Relevance first (more of the terms, closer together), then collection and id. (A sortby
+  // Relevance first (how often the terms occur), then collection and id. (A sortby
   // comes first: the sort module is asked before this one.)
   absl::StatusOr<std::optional<SortSpec>> Order(const SearchRequest& request,
                                                 const SearchContext&,
                                                 QueryBuilder& builder) const override {
     if (!request.q) return std::nullopt;
-    const std::string rank =
-        StrCat("ts_rank_cd(", kItemWords, ", ", Query(request, builder), ")::float8");
+    const std::string rank = RelevanceSql(kItemWords, Query(request, builder));
     return SortSpec({SortKey{rank, SortType::kNumber, true, "s0", rank},
                      SortKey{"collection", SortType::kText, false, "collection", ""},
                      SortKey{"id", SortType::kText, false, "id", ""}});

@@ -20,6 +20,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "absl/strings/str_replace.h"
 #include "libstac/base/strings.hpp"
 #include "libstac/pg/connection.hpp"
 #include "server/api/render.hpp"
@@ -593,9 +594,26 @@ TEST_CASE("with many partitions, searches are planned with their values and skip
   CHECK(few.statements[page].find("collection IN") == std::string::npos);
 }
 
+// The EXPLAIN of `query` in a generic plan (as the server's prepared statements run), one
+// line per plan line.
+std::string GenericPlan(pg::Connection& conn, const search::SearchQuery& query,
+                        std::string_view name) {
+  REQUIRE(conn.Execute("SET plan_cache_mode = force_generic_plan").ok());
+  REQUIRE(conn.Execute(StrCat("PREPARE ", name, " AS ", query.page.sql)).ok());
+  std::string args;
+  for (const pg::Param& p : query.params) {
+    StrAppend(&args, args.empty() ? "" : ",", "'", absl::StrReplaceAll(*p, {{"'", "''"}}), "'");
+  }
+  auto plan = conn.Query(StrCat("EXPLAIN EXECUTE ", name, "(", args, ")"));
+  REQUIRE(plan.ok());
+  std::string text;
+  for (int i = 0; i < plan->Rows(); ++i) StrAppend(&text, plan->Get(i, 0), "\n");
+  return text;
+}
+
 TEST_CASE("a next page is two index range scans in search order", "[api][search][db]") {
   Fixture f;
-  REQUIRE(f.conn.Execute("ANALYZE stacfed.items; SET plan_cache_mode = force_generic_plan").ok());
+  REQUIRE(f.conn.Execute("ANALYZE stacfed.items").ok());
   SearchRequest request;
   request.collections = {"beta"};
   request.token =
@@ -604,13 +622,7 @@ TEST_CASE("a next page is two index range scans in search order", "[api][search]
   const absl::StatusOr<search::SearchQuery> query = search::BuildSearchQuery(
       request, search::SearchContext{&queryables}, search::kDefaultCountLimit);
   REQUIRE(query.ok());
-  REQUIRE(f.conn.Execute(StrCat("PREPARE next_page AS ", query->page.sql)).ok());
-  std::string args;
-  for (const pg::Param& p : query->params) StrAppend(&args, args.empty() ? "" : ",", "'", *p, "'");
-  auto plan = f.conn.Query(StrCat("EXPLAIN EXECUTE next_page(", args, ")"));
-  REQUIRE(plan.ok());
-  std::string text;
-  for (int i = 0; i < plan->Rows(); ++i) StrAppend(&text, plan->Get(i, 0), "\n");
+  std::string text = GenericPlan(f.conn, *query, "next_page");
   INFO(text);
   CHECK(text.find("datetime_collection_id_idx") != std::string::npos);
   // Two ranges of the index: the rows sharing the token's datetime from the token's row on
@@ -627,17 +639,29 @@ TEST_CASE("a next page is two index range scans in search order", "[api][search]
   const absl::StatusOr<search::SearchQuery> past = search::BuildSearchQuery(
       request, search::SearchContext{&queryables}, search::kDefaultCountLimit);
   REQUIRE(past.ok());
-  REQUIRE(f.conn.Execute(StrCat("PREPARE past_page AS ", past->page.sql)).ok());
-  args.clear();
-  for (const pg::Param& p : past->params) StrAppend(&args, args.empty() ? "" : ",", "'", *p, "'");
-  auto past_plan = f.conn.Query(StrCat("EXPLAIN EXECUTE past_page(", args, ")"));
-  REQUIRE(past_plan.ok());
-  text.clear();
-  for (int i = 0; i < past_plan->Rows(); ++i) StrAppend(&text, past_plan->Get(i, 0), "\n");
+  text = GenericPlan(f.conn, *past, "past_page");
   INFO(text);
   CHECK(text.find("Index Cond: ((datetime < $") != std::string::npos);
   CHECK(text.find("datetime = $") == std::string::npos);
   CHECK(text.find("Sort  (") == std::string::npos);
+}
+
+TEST_CASE("a q search parses its tsquery once per execution and not per match",
+          "[api][search][db][q]") {
+  Fixture f;
+  SearchRequest request;
+  request.q = "'alpha' | 'beta'";
+  const search::Queryables queryables = search::Queryables::Builtin();
+  const absl::StatusOr<search::SearchQuery> query = search::BuildSearchQuery(
+      request, search::SearchContext{&queryables}, search::kDefaultCountLimit);
+  REQUIRE(query.ok());
+  const std::string text = GenericPlan(f.conn, *query, "q_page");
+  INFO(text);
+  // The index condition, the recheck and the rank read an InitPlan's value: to_tsquery is not
+  // in any per-row expression.
+  CHECK(text.find("InitPlan") != std::string::npos);
+  CHECK(text.find("to_tsquery") == std::string::npos);
+  CHECK(text.find("ts_rank(") != std::string::npos);
 }
 
 }  // namespace

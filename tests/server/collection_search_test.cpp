@@ -143,6 +143,14 @@ TEST_CASE("statements: values bound, id order by default, relevance with q",
   CHECK(query.token_columns.size() == 2);
   // With conditions the page reads every match anyway: a window counts them in that pass.
   CHECK(Has(query.page.sql, "count(*) OVER () AS matched FROM"));
+  // Except when every collection is ranked by relevance: a subquery counts the matches, with
+  // the same bound values (a window would keep every match's search vector until the rank
+  // above it).
+  query = Build(Parsed({{"q", "secret-word"}, {"bbox", "1,2,3,4"}}));
+  CHECK(Has(query.page.sql, "(SELECT count(*) FROM stacfed.collections c WHERE true AND "
+                            "c.search_text @@ (SELECT to_tsquery('simple'::regconfig, $1::text))"));
+  CHECK_FALSE(Has(query.page.sql, "OVER ()"));
+  CHECK(query.params.size() == 4);
 
   // A catalog's listing counts in a subquery under the same scope, its value bound once.
   query = Build(plain, "secret-catalog");

@@ -79,12 +79,12 @@ absl::Status NotSortable(std::string_view field) {
              "(id, title, description, license, datetime, start_datetime, end_datetime)"));
 }
 
-// The order of a collection search: sortby, else relevance with q, else id; id breaks ties.
 // Whether a search's order is relevance to its q (no sortby): OrderOf's first key.
 bool RanksByRelevance(const SearchRequest& request) {
   return request.sortby.empty() && request.q.has_value();
 }
 
+// The order of a collection search: sortby, else relevance with q, else id; id breaks ties.
 absl::StatusOr<SortSpec> OrderOf(const SearchRequest& request, QueryBuilder& builder) {
   std::vector<SortKey> keys;
   std::vector<std::string> named;

@@ -59,7 +59,9 @@ Decisions DecideCopy(const Copy& copy, const DocumentHints& hints, const SiteReg
   const std::string_view tier = upstream.site_tier.empty() ? d.tier : upstream.site_tier;
   // Scope and status only for copies whose kind of access is known.
   if (!protocol.empty() || tier == "tape" || copy.href.IsObjectStore()) {
-    d.scope = posix || protocol == "posix" ? "site-internal" : "public";
+    // A POSIX path and DKRZ's tape archive are read by the site's own users only.
+    const bool internal = posix || protocol == "posix" || annotate::ReadsThroughSlk(copy);
+    d.scope = internal ? "site-internal" : "public";
     d.status = tier == "tape" ? "nearline" : "online";
   }
   d.engine = annotate::DecideEngine(copy, protocol, kerchunk);

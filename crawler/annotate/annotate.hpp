@@ -12,7 +12,7 @@
 //   site:replica     from ESGF's roles `replica` / `reference` (or a `replica` flag)
 //   access:protocol  posix | https | s3 | opendap | zarr | kerchunk | icechunk | globus |
 //                    slk | wps
-//   access:scope     site-internal (POSIX paths, file://) | public
+//   access:scope     site-internal (POSIX paths, file://, DKRZ's tape archive: slk) | public
 //   access:status    online | nearline (tape)
 //   access:engine    netcdf4 | h5netcdf | zarr | kerchunk | cfgrib
 // Per item (properties): site:locations (sorted site ids holding a data asset, and the sites

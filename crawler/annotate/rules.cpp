@@ -235,8 +235,8 @@ bool ReadsFromTape(const json::value* storage_options) {
 }
 
 bool IsTape(const Copy& copy) {
-  return copy.href.Is("slk") || copy.fields.access_protocol == "slk" || EqualsIgnoreCase(copy.key, "tape") ||
-         EndsWithIgnoreCase(copy.key, "-tape") || ReadsFromTape(copy.fields.storage_options);
+  return ReadsThroughSlk(copy) || EqualsIgnoreCase(copy.key, "tape") ||
+         EndsWithIgnoreCase(copy.key, "-tape");
 }
 
 // s3.eu-central-1.amazonaws.com, bucket.s3.amazonaws.com, s3-eu-west-1.amazonaws.com,
@@ -356,6 +356,11 @@ std::string_view KerchunkEvidence(const Copy& copy) {
 bool IsPosixPath(const Copy& copy, const SiteRegistry& sites) {
   const Href& href = copy.href;
   return href.Is("file") || (href.bare_path && (href.reference || sites.SiteOfPath(href.path)));
+}
+
+bool ReadsThroughSlk(const Copy& copy) {
+  return copy.href.Is("slk") || copy.fields.access_protocol == "slk" ||
+         ReadsFromTape(copy.fields.storage_options);
 }
 
 Decision DecideTier(const Copy& copy, const Location& location, const SiteRegistry& sites) {

@@ -76,6 +76,11 @@ Decision DecideTier(const Copy& copy, const Location& location, const SiteRegist
 // points at on a file system.
 bool IsPosixPath(const Copy& copy, const SiteRegistry& sites);
 
+// A copy read through DKRZ's tape archive (StrongLink, `slk`): an slk:// href, the slk access
+// protocol, or a kerchunk reference whose chunks come through slkspec. Only users logged in
+// at the site can recall it.
+bool ReadsThroughSlk(const Copy& copy);
+
 // access:protocol from the href, ESGF's `protocol`, the media type and the URL.
 std::string_view DecideProtocol(const Copy& copy, bool kerchunk, bool posix);
 

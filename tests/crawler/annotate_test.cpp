@@ -230,6 +230,7 @@ TEST_CASE("DKRZ EERIE item: asset keys name site and tier", "[crawler][annotate]
   CHECK(Field(tape, "site:tier") == "tape");
   CHECK(Field(tape, "access:protocol") == "slk");
   CHECK(Field(tape, "access:status") == "nearline");
+  CHECK(Field(tape, "access:scope") == "site-internal");  // recalled by DKRZ's users only
 
   const auto& served = Asset(item, "eerie-cloud");
   CHECK(Field(served, "site:ref") == "dkrz");  // eerie.cloud.dkrz.de under .dkrz.de
@@ -266,8 +267,29 @@ TEST_CASE("DKRZ item with a file:// disk copy and tape as an alternate is online
   CHECK(Field(tape, "site:ref") == "dkrz");
   CHECK(Field(tape, "site:tier") == "tape");
   CHECK(Field(tape, "access:status") == "nearline");
+  CHECK(Field(tape, "access:scope") == "site-internal");
   CHECK(Field(Properties(item), "access:online_status") == "online");
   CHECK(item.at("stac_extensions").as_array().size() == 1);  // created where it was missing
+}
+
+TEST_CASE("a copy read through DKRZ's tape archive is site-internal whatever its href",
+          "[crawler][annotate]") {
+  json::object item = Parse(R"({
+    "type": "Feature", "stac_version": "1.1.0", "id": "x", "geometry": null,
+    "properties": {"datetime": "2000-01-01T00:00:00Z"}, "links": [],
+    "assets": {
+      "refs": {"href": "https://eerie.cloud.dkrz.de/refs/combined_slk.json", "roles": ["data"],
+               "type": "application/vnd+zarr",
+               "xarray:storage_options": {"lazy": true, "remote_protocol": "slk"}},
+      "recall": {"href": "https://eerie.cloud.dkrz.de/recall/tas.nc", "access:protocol": "slk"},
+      "served": {"href": "https://eerie.cloud.dkrz.de/datasets/tas/zarr", "roles": ["data"],
+                 "type": "application/vnd+zarr"}}
+  })");
+  CHECK(AnnotateItem(item, Sites("eerie")));
+  CHECK(Field(Asset(item, "refs"), "access:scope") == "site-internal");   // chunks through slk
+  CHECK(Field(Asset(item, "recall"), "access:scope") == "site-internal");  // the upstream's slk
+  CHECK(Field(Asset(item, "recall"), "access:protocol") == "slk");        // kept as it came
+  CHECK(Field(Asset(item, "served"), "access:scope") == "public");
 }
 
 // ---- DestinE (CDSE: annotate_rules_test) -------------------------------------------------

@@ -77,6 +77,12 @@ std::string Field(const json::object& object, std::string_view key) {
   return json::serialize(*value);
 }
 
+// An item "x" (no stac_extensions) with these assets (a JSON object).
+json::object ItemWithAssets(std::string_view assets) {
+  return Parse(StrCat(R"({"type": "Feature", "stac_version": "1.1.0", "id": "x", "geometry": null,
+    "properties": {"datetime": "2000-01-01T00:00:00Z"}, "links": [], "assets": )", assets, "}"));
+}
+
 const json::object& Asset(const json::object& item, std::string_view key) {
   return item.at("assets").as_object().at(json::string_view(key.data(), key.size())).as_object();
 }
@@ -250,13 +256,10 @@ TEST_CASE("DKRZ EERIE item: asset keys name site and tier", "[crawler][annotate]
 }
 
 TEST_CASE("DKRZ item with a file:// disk copy and tape as an alternate is online", "[crawler][annotate]") {
-  json::object item = Parse(R"({
-    "type": "Feature", "stac_version": "1.1.0", "id": "x", "geometry": null,
-    "properties": {"datetime": "2000-01-01T00:00:00Z"}, "links": [],
-    "assets": {"dkrz-disk": {"href": "file:///pool/data/CMIP6/data/tas.nc", "type": "application/x-netcdf",
-                             "roles": ["data"],
-                             "alternate": {"dkrz-tape": {"href": "slk:///arch/ik1017/CMIP6/tas.nc"}}}}
-  })");
+  json::object item = ItemWithAssets(R"({
+    "dkrz-disk": {"href": "file:///pool/data/CMIP6/data/tas.nc", "type": "application/x-netcdf",
+                  "roles": ["data"],
+                  "alternate": {"dkrz-tape": {"href": "slk:///arch/ik1017/CMIP6/tas.nc"}}}})");
   CHECK(AnnotateItem(item, Sites("elsewhere")));  // no default site: paths and keys say dkrz
   const auto& disk = Asset(item, "dkrz-disk");
   CHECK(Field(disk, "site:ref") == "dkrz");
@@ -274,17 +277,13 @@ TEST_CASE("DKRZ item with a file:// disk copy and tape as an alternate is online
 
 TEST_CASE("a copy read through DKRZ's tape archive is site-internal whatever its href",
           "[crawler][annotate]") {
-  json::object item = Parse(R"({
-    "type": "Feature", "stac_version": "1.1.0", "id": "x", "geometry": null,
-    "properties": {"datetime": "2000-01-01T00:00:00Z"}, "links": [],
-    "assets": {
-      "refs": {"href": "https://eerie.cloud.dkrz.de/refs/combined_slk.json", "roles": ["data"],
-               "type": "application/vnd+zarr",
-               "xarray:storage_options": {"lazy": true, "remote_protocol": "slk"}},
-      "recall": {"href": "https://eerie.cloud.dkrz.de/recall/tas.nc", "access:protocol": "slk"},
-      "served": {"href": "https://eerie.cloud.dkrz.de/datasets/tas/zarr", "roles": ["data"],
-                 "type": "application/vnd+zarr"}}
-  })");
+  json::object item = ItemWithAssets(R"({
+    "refs": {"href": "https://eerie.cloud.dkrz.de/refs/combined_slk.json", "roles": ["data"],
+             "type": "application/vnd+zarr",
+             "xarray:storage_options": {"lazy": true, "remote_protocol": "slk"}},
+    "recall": {"href": "https://eerie.cloud.dkrz.de/recall/tas.nc", "access:protocol": "slk"},
+    "served": {"href": "https://eerie.cloud.dkrz.de/datasets/tas/zarr", "roles": ["data"],
+               "type": "application/vnd+zarr"}})");
   CHECK(AnnotateItem(item, Sites("eerie")));
   CHECK(Field(Asset(item, "refs"), "access:scope") == "site-internal");   // chunks through slk
   CHECK(Field(Asset(item, "recall"), "access:scope") == "site-internal");  // the upstream's slk
